@@ -1,0 +1,69 @@
+/**
+ * Liveness and readiness. `/healthz` answers while the process runs; `/readyz` checks every
+ * dependency a request may need and names the ones that are down, so a load balancer stops
+ * sending traffic and an operator sees why.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+export interface ReadinessCheck {
+  readonly name: 'database' | 'redis' | 'blobStorage';
+  check(): Promise<boolean>;
+}
+
+const CHECK_TIMEOUT_MS = 3_000;
+
+const CheckStatus = z.enum(['up', 'down']);
+const Readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ database: CheckStatus, redis: CheckStatus, blobStorage: CheckStatus }),
+});
+
+async function runCheck(check: ReadinessCheck): Promise<'up' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return (await Promise.race([check.check().catch(() => false), timeout])) ? 'up' : 'down';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(checks: readonly ReadinessCheck[]): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/healthz',
+      {
+        config: { public: true, rateLimit: false },
+        schema: {
+          tags: ['health'],
+          operationId: 'getHealth',
+          summary: 'Liveness: the process is running',
+          response: { 200: z.object({ status: z.literal('ok') }) },
+        },
+      },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      {
+        config: { public: true, rateLimit: false },
+        schema: {
+          tags: ['health'],
+          operationId: 'getReadiness',
+          summary: 'Readiness: PostgreSQL, Redis and blob storage are reachable',
+          response: { 200: Readiness, 503: Readiness },
+        },
+      },
+      async (_request, reply) => {
+        const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
+        const statuses = Object.fromEntries(results) as z.infer<typeof Readiness>['checks'];
+        const ready = results.every(([, status]) => status === 'up');
+        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: statuses });
+      },
+    );
+  };
+}

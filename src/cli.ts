@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+/**
+ * `doklad`: operator commands. Each command builds only what it needs; output for machines is
+ * JSON on stdout, messages for people go to stderr, and the exit code says whether it worked.
+ */
+import { parseArgs } from 'node:util';
+import { systemContext } from './core/request-context.js';
+import { isUuid } from './core/ids.js';
+import { createContainer, type Container } from './container.js';
+import type { Config } from './platform/config.js';
+import {
+  applyMigrations,
+  ensureDatabaseExists,
+  MigrationError,
+  syncRuntimeRolePassword,
+} from './platform/db/migrations.js';
+import { createLogger } from './platform/logger.js';
+import { migrationsDir } from './platform/package-root.js';
+import { loadConfigOrExit } from './platform/process.js';
+
+const USAGE = `Usage: doklad <command> [options]
+
+Commands:
+  migrate                              Create the database if needed and apply pending migrations
+  tenant create --name <name> [--region <region>]
+                                       Create a tenant; prints it as JSON
+  audit verify --tenant <id> [--json]  Recompute a tenant's audit hash chain and check its signed
+                                       checkpoints; exit 1 naming the first broken event
+  audit checkpoint --tenant <id>       Sign the tenant's current audit chain head
+  help                                 Show this text
+
+Configuration comes from the environment (see .env.example).`;
+
+class UsageError extends Error {}
+
+type Args = ReturnType<typeof parse>;
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      region: { type: 'string' },
+      tenant: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+}
+
+async function migrate(config: Config): Promise<number> {
+  const created = await ensureDatabaseExists(config.MIGRATION_DATABASE_URL);
+  if (created) process.stderr.write('Created the database.\n');
+  const report = await applyMigrations(config.MIGRATION_DATABASE_URL, migrationsDir());
+  if (await syncRuntimeRolePassword(config.MIGRATION_DATABASE_URL, config.DATABASE_URL)) {
+    process.stderr.write('Set the runtime role password from DATABASE_URL.\n');
+  }
+  for (const name of report.applied) process.stderr.write(`Applied ${name}\n`);
+  process.stderr.write(
+    `Migrations: ${report.applied.length} applied, ${report.alreadyApplied.length} already up to date.\n`,
+  );
+  return 0;
+}
+
+function requireTenant(args: Args): string {
+  const tenant = args.values.tenant;
+  if (!tenant || !isUuid(tenant)) throw new UsageError('--tenant <uuid> is required');
+  return tenant;
+}
+
+async function withContainer(config: Config, fn: (c: Container) => Promise<number>): Promise<number> {
+  const container = await createContainer(config, createLogger('warn'));
+  try {
+    return await fn(container);
+  } finally {
+    await container.close();
+  }
+}
+
+async function createTenant(config: Config, args: Args): Promise<number> {
+  const name = args.values.name;
+  if (!name) throw new UsageError('--name <name> is required');
+  return withContainer(config, async (c) => {
+    const tenant = await c.tenants.createTenant(
+      { actor: { kind: 'system', id: 'cli' } },
+      { name, region: args.values.region },
+    );
+    process.stdout.write(`${JSON.stringify(tenant)}\n`);
+    return 0;
+  });
+}
+
+async function verifyAudit(config: Config, args: Args): Promise<number> {
+  const tenantId = requireTenant(args);
+  return withContainer(config, async (c) => {
+    const report = await c.audit.verifyChain(systemContext(tenantId));
+    if (args.values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    if (report.ok) {
+      process.stderr.write(
+        `Audit chain of tenant ${tenantId} is intact: ${report.eventsChecked} events, ` +
+          `${report.checkpointsChecked} signed checkpoints verified` +
+          (report.head ? `, head #${report.head.seq} ${report.head.hash}.\n` : '.\n'),
+      );
+      return 0;
+    }
+    const first = report.problems[0];
+    process.stderr.write(`Audit chain of tenant ${tenantId} is BROKEN.\n`);
+    for (const p of report.problems) {
+      process.stderr.write(`  event #${p.seq}${p.eventId ? ` (id ${p.eventId})` : ''}: ${p.reason}: ${p.message}\n`);
+    }
+    process.stderr.write(`First broken link: event #${first?.seq}.\n`);
+    return 1;
+  });
+}
+
+async function checkpointAudit(config: Config, args: Args): Promise<number> {
+  const tenantId = requireTenant(args);
+  return withContainer(config, async (c) => {
+    const checkpoint = await c.audit.createCheckpoint(systemContext(tenantId));
+    process.stdout.write(`${JSON.stringify(checkpoint)}\n`);
+    return 0;
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parse(argv);
+  const [command, sub] = args.positionals;
+  if (args.values.help || !command || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command || args.values.help ? 0 : 2;
+  }
+  const config = loadConfigOrExit();
+  if (command === 'migrate') return migrate(config);
+  if (command === 'tenant' && sub === 'create') return createTenant(config, args);
+  if (command === 'audit' && sub === 'verify') return verifyAudit(config, args);
+  if (command === 'audit' && sub === 'checkpoint') return checkpointAudit(config, args);
+  throw new UsageError(`Unknown command: ${args.positionals.join(' ')}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (error instanceof MigrationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`doklad: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

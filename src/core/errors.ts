@@ -1,0 +1,78 @@
+/**
+ * The one error base of the application. Services throw these; `app/error-handler.ts` renders
+ * them as RFC 9457 problem+json. `detail` is shown to the caller, so it may quote the caller's own
+ * input but never a secret or an internal (SQL, stack, file path).
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly extensions: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldProblem {
+  /** Dotted path of the failing field, e.g. `body.email`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export class ValidationFailedError extends AppError {
+  constructor(detail: string, errors: readonly FieldProblem[] = []) {
+    super(400, 'validation_failed', 'Validation failed', detail, { errors });
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'Authentication is required.') {
+    super(401, 'unauthorized', 'Unauthorized', detail);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'You do not have permission to do this.') {
+    super(403, 'forbidden', 'Forbidden', detail);
+  }
+}
+
+/** Also used for another tenant's object: to the caller it does not exist. */
+export class NotFoundError extends AppError {
+  constructor(detail = 'The requested resource does not exist.') {
+    super(404, 'not_found', 'Not Found', detail);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(detail: string, code = 'conflict') {
+    super(409, code, 'Conflict', detail);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(detail: string) {
+    super(413, 'payload_too_large', 'Payload Too Large', detail);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(detail: string) {
+    super(415, 'unsupported_media_type', 'Unsupported Media Type', detail);
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  constructor(detail: string, retryAfterSeconds?: number) {
+    super(429, 'too_many_requests', 'Too Many Requests', detail, { retryAfterSeconds });
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(detail: string) {
+    super(503, 'service_unavailable', 'Service Unavailable', detail);
+  }
+}

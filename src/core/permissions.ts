@@ -1,0 +1,44 @@
+/**
+ * Permissions are the unit of authorization: routes declare the one they need, roles are sets of
+ * them, and integration tokens carry an explicit subset (their scopes).
+ */
+export const PERMISSIONS = [
+  'documents:read',
+  'documents:write',
+  'documents:delete-early',
+  'extractions:read',
+  'extractions:write',
+  'companies:read',
+  'companies:manage',
+  'members:read',
+  'members:manage',
+  'tokens:manage',
+  'audit:read',
+  'tenant:manage',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ['owner', 'admin', 'accountant', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+const VIEWER: readonly Permission[] = ['documents:read', 'extractions:read', 'companies:read', 'members:read'];
+const ACCOUNTANT: readonly Permission[] = [...VIEWER, 'documents:write', 'extractions:write', 'companies:manage'];
+const ADMIN: readonly Permission[] = [
+  ...ACCOUNTANT,
+  'documents:delete-early',
+  'members:manage',
+  'tokens:manage',
+  'audit:read',
+];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  owner: new Set([...ADMIN, 'tenant:manage']),
+  admin: new Set(ADMIN),
+  accountant: new Set(ACCOUNTANT),
+  viewer: new Set(VIEWER),
+};
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}

@@ -1,0 +1,23 @@
+import { createContainer } from './container.js';
+import { createLogger } from './platform/logger.js';
+import { loadConfigOrExit, onShutdownSignal } from './platform/process.js';
+import { pingRedis } from './platform/redis.js';
+import { startWorkers } from './workers/start-workers.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.LOG_LEVEL).child({ process: 'worker' });
+const container = await createContainer(config, logger);
+
+// Fail fast: a worker that cannot reach Redis can take no jobs, so it should not look healthy.
+if (!(await pingRedis(container.redis))) {
+  logger.fatal('Redis is unreachable at REDIS_URL; the worker cannot start');
+  await container.close();
+  process.exit(1);
+}
+
+const workers = await startWorkers(container);
+onShutdownSignal(logger, config.SHUTDOWN_GRACE_MS, async () => {
+  await workers.close();
+  await container.close();
+});
+logger.info({ queues: workers.queueNames }, 'Doklad worker started');

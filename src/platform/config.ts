@@ -1,0 +1,107 @@
+/**
+ * The only reader of `process.env`. Every setting is parsed with zod once at start-up; a bad or
+ * missing value stops the process with a list of every problem (never a stack trace, never the
+ * offending value, which may be a secret). Defaults work on a developer machine with PostgreSQL
+ * and Redis on localhost. Every variable is documented in `.env.example`.
+ */
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+    message: 'must be a PostgreSQL connection URL, e.g. postgresql://user@host:5432/db',
+  });
+
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+    message: 'must be a Redis URL, e.g. redis://127.0.0.1:6379',
+  });
+
+const regionName = z.string().regex(/^[a-z0-9-]{2,32}$/, 'must be lower-case letters, digits and dashes');
+
+/** The well-known Azurite development account (public, documented by Microsoft; not a secret). */
+export const AZURITE_DEV_CONNECTION_STRING =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
+
+const ConfigSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: booleanFromEnv.default(false),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(600),
+    RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+    DOCS_ENABLED: booleanFromEnv.default(true),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+
+    DATABASE_URL: postgresUrl.default('postgresql://doklad_app@127.0.0.1:5432/doklad'),
+    MIGRATION_DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/doklad'),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+
+    REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/)
+      .default('doklad'),
+
+    AZURE_STORAGE_CONNECTION_STRING: z.string().min(1).default(AZURITE_DEV_CONNECTION_STRING),
+    BLOB_CONTAINER_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9]{1,20}$/, 'must be 1-20 lower-case letters or digits')
+      .default('doklad'),
+
+    TENANT_REGIONS: z
+      .string()
+      .default('eu-west')
+      .transform((v) => v.split(',').map((r) => r.trim()))
+      .pipe(z.array(regionName).min(1)),
+    DEFAULT_TENANT_REGION: regionName.default('eu-west'),
+
+    AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+    AUDIT_SIGNING_KEY_FILE: z.string().min(1).default('.data/keys/audit-signing-key.pem'),
+    AUDIT_SIGNING_KEY_CREATE: booleanFromEnv.default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.TENANT_REGIONS.includes(c.DEFAULT_TENANT_REGION)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEFAULT_TENANT_REGION'],
+        message: `must be one of TENANT_REGIONS (${c.TENANT_REGIONS.join(', ')})`,
+      });
+    }
+  });
+
+export type Config = Readonly<z.output<typeof ConfigSchema>>;
+
+/** Thrown by `loadConfig`; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment. Empty strings count as unset, so `FOO=` in a .env file falls back to
+ * the default instead of failing on an empty value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return Object.freeze(parsed.data);
+}

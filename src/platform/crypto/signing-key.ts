@@ -1,0 +1,62 @@
+/**
+ * The Ed25519 key that signs audit checkpoints. It comes from AUDIT_SIGNING_KEY (PKCS#8 PEM) or a
+ * key file; for development the file is created on first use when AUDIT_SIGNING_KEY_CREATE is on.
+ * Verification trusts only this key (identified by a fingerprint of its public key), never a key
+ * stored next to the data, so whoever can write the database still cannot forge a checkpoint.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface Signer {
+  /** `ed25519:` + the first 32 hex digits of the SHA-256 of the public key (SPKI DER). */
+  readonly keyId: string;
+  /** Base64 Ed25519 signature of the UTF-8 message. */
+  sign(message: string): string;
+  /** False for a bad signature and for any key id other than this signer's. */
+  verify(message: string, signature: string, keyId: string): boolean;
+}
+
+export interface SigningKeySource {
+  readonly pem?: string | undefined;
+  readonly file: string;
+  readonly createIfMissing: boolean;
+}
+
+export function signerFromPrivateKey(privateKey: KeyObject): Signer {
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('The audit signing key must be an Ed25519 key');
+  const publicKey = createPublicKey(privateKey);
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  const keyId = `ed25519:${createHash('sha256').update(spki).digest('hex').slice(0, 32)}`;
+  return {
+    keyId,
+    sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
+    verify: (message, signature, candidateKeyId) =>
+      candidateKeyId === keyId && verify(null, Buffer.from(message, 'utf8'), publicKey, Buffer.from(signature, 'base64')),
+  };
+}
+
+export async function loadSigner(source: SigningKeySource): Promise<Signer> {
+  if (source.pem) return signerFromPrivateKey(createPrivateKey(source.pem));
+  try {
+    return signerFromPrivateKey(createPrivateKey(await readFile(source.file, 'utf8')));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !source.createIfMissing) {
+      throw new Error(
+        `Cannot load the audit signing key from ${source.file}: ${(error as Error).message}. ` +
+          'Set AUDIT_SIGNING_KEY, or AUDIT_SIGNING_KEY_CREATE=true for development.',
+      );
+    }
+  }
+  const { privateKey } = generateKeyPairSync('ed25519');
+  await mkdir(path.dirname(source.file), { recursive: true, mode: 0o700 });
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  try {
+    // 'wx': if another process created the file meanwhile, use theirs instead of overwriting it.
+    await writeFile(source.file, pem, { mode: 0o600, flag: 'wx' });
+    return signerFromPrivateKey(privateKey);
+  } catch {
+    return signerFromPrivateKey(createPrivateKey(await readFile(source.file, 'utf8')));
+  }
+}

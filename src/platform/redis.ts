@@ -1,0 +1,28 @@
+/**
+ * ioredis connections. Requests fail fast while Redis is unreachable (no offline queue, one retry)
+ * so an outage surfaces as an error the caller can handle, not as requests that hang.
+ */
+import { Redis } from 'ioredis';
+
+export type { Redis };
+
+export function createRedis(url: string): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    // Keep reconnecting in the background, at most every 2 s, so the process recovers by itself.
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+}
+
+/** Connects and checks with PING; true when Redis answered. */
+export async function pingRedis(redis: Redis): Promise<boolean> {
+  try {
+    if (redis.status === 'wait') await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  }
+}

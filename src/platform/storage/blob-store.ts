@@ -1,0 +1,75 @@
+/**
+ * Blob storage over Azure Blob Storage (Azurite locally). It stores opaque bytes: callers hand it
+ * ciphertext only, and it knows nothing of documents or keys. Each tenant gets its own container,
+ * named from the tenant id so that no user input ever becomes part of a storage path.
+ */
+import type { Readable } from 'node:stream';
+import { BlobServiceClient, RestError } from '@azure/storage-blob';
+
+export interface BlobStore {
+  /** Container name for a tenant: `<prefix>-<tenant uuid>` (valid: 3-63 lower-case characters). */
+  containerFor(tenantId: string): string;
+  ensureContainer(container: string): Promise<void>;
+  upload(container: string, blobName: string, body: Readable): Promise<void>;
+  /** Streams a blob, or a byte range of it. Rejects with `BlobNotFoundError` when absent. */
+  download(container: string, blobName: string, range?: { offset: number; count?: number }): Promise<Readable>;
+  /** Deletes a blob; true when it existed. */
+  delete(container: string, blobName: string): Promise<boolean>;
+  exists(container: string, blobName: string): Promise<boolean>;
+  /** True when the account answers a service-properties request. */
+  ping(): Promise<boolean>;
+}
+
+export class BlobNotFoundError extends Error {
+  override name = 'BlobNotFoundError';
+}
+
+const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
+const UPLOAD_CONCURRENCY = 4;
+const PING_TIMEOUT_MS = 2_000;
+
+export function createBlobStore(connectionString: string, containerPrefix: string): BlobStore {
+  const service = BlobServiceClient.fromConnectionString(connectionString, {
+    retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
+  });
+  const blob = (container: string, name: string) => service.getContainerClient(container).getBlockBlobClient(name);
+
+  return {
+    containerFor(tenantId) {
+      return `${containerPrefix}-${tenantId.toLowerCase()}`;
+    },
+    async ensureContainer(container) {
+      await service.getContainerClient(container).createIfNotExists();
+    },
+    async upload(container, blobName, body) {
+      await blob(container, blobName).uploadStream(body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY);
+    },
+    async download(container, blobName, range) {
+      try {
+        const response = await blob(container, blobName).download(range?.offset ?? 0, range?.count);
+        if (!response.readableStreamBody) throw new Error('Blob download returned no body');
+        return response.readableStreamBody as Readable;
+      } catch (error) {
+        if (error instanceof RestError && error.statusCode === 404) {
+          throw new BlobNotFoundError(`Blob ${container}/${blobName} does not exist`);
+        }
+        throw error;
+      }
+    },
+    async delete(container, blobName) {
+      const response = await blob(container, blobName).deleteIfExists({ deleteSnapshots: 'include' });
+      return response.succeeded;
+    },
+    async exists(container, blobName) {
+      return blob(container, blobName).exists();
+    },
+    async ping() {
+      try {
+        await service.getProperties({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

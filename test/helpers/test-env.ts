@@ -1,0 +1,133 @@
+/**
+ * A test file's own world: a fresh database cloned from the migrated template, its own Redis key
+ * prefix and blob container prefix, a container and (optionally) the Fastify app, with every log
+ * line captured so tests can assert what was (not) logged.
+ *
+ *   const env = useTestEnv();
+ *   it('...', async () => { const res = await env.app.inject({ url: '/readyz' }); ... });
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { buildApp } from '../../src/app/build-app.js';
+import { createContainer, type Container } from '../../src/container.js';
+import { loadConfig, type Config } from '../../src/platform/config.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { databaseUrl, runtimeDatabaseUrl } from './database-urls.js';
+
+export interface TestEnv {
+  readonly config: Config;
+  readonly container: Container;
+  readonly app: FastifyInstance;
+  /** Every JSON log line written so far, as text. */
+  readonly logs: string[];
+  /** Runs SQL as the database owner (superuser), bypassing RLS: for setup and tampering only. */
+  adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** A raw connection as the runtime role, exactly as the API connects. */
+  runtimeClient(): Promise<pg.Client>;
+}
+
+export interface TestEnvOptions {
+  /** Settings to override, as environment variables. */
+  readonly env?: Record<string, string>;
+  /** Build the Fastify app (default true). */
+  readonly app?: boolean;
+}
+
+export function testAuditSigningKeyPem(): string {
+  return generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+}
+
+export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
+  const services = inject('services');
+  const suffix = randomBytes(4).toString('hex');
+  const database = `doklad_t_${services.runId}_${suffix}`;
+  const adminUrl = databaseUrl(services.adminDatabaseUrl, database);
+  const logs: string[] = [];
+  const clients: pg.Client[] = [];
+  let state: { config: Config; container: Container; app?: FastifyInstance } | undefined;
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: services.adminDatabaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${services.templateDatabase}"`);
+    } finally {
+      await admin.end();
+    }
+    const config = loadConfig({
+      DATABASE_URL: runtimeDatabaseUrl(services.adminDatabaseUrl, database),
+      MIGRATION_DATABASE_URL: adminUrl,
+      DATABASE_POOL_MAX: '5',
+      REDIS_URL: services.redisUrl,
+      REDIS_KEY_PREFIX: `t${suffix}`,
+      AZURE_STORAGE_CONNECTION_STRING: services.blobConnectionString,
+      BLOB_CONTAINER_PREFIX: `t${suffix}`,
+      AUDIT_SIGNING_KEY: testAuditSigningKeyPem(),
+      AUDIT_SIGNING_KEY_CREATE: 'false',
+      LOG_LEVEL: 'info',
+      TENANT_REGIONS: 'eu-west,eu-north',
+      ...options.env,
+    });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        callback();
+      },
+    });
+    const container = await createContainer(config, createLogger(config.LOG_LEVEL, sink));
+    const app = options.app === false ? undefined : await buildApp(container);
+    await app?.ready();
+    state = { config, container, app };
+  });
+
+  afterAll(async () => {
+    await state?.app?.close();
+    await state?.container.close();
+    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    const admin = new pg.Client({ connectionString: services.adminDatabaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  const ready = () => {
+    if (!state) throw new Error('useTestEnv: used before beforeAll ran');
+    return state;
+  };
+
+  return {
+    get config() {
+      return ready().config;
+    },
+    get container() {
+      return ready().container;
+    },
+    get app() {
+      const { app } = ready();
+      if (!app) throw new Error('useTestEnv: created with { app: false }');
+      return app;
+    },
+    logs,
+    async adminQuery(sql, params) {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        return await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    },
+    async runtimeClient() {
+      const client = new pg.Client({ connectionString: ready().config.DATABASE_URL });
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+  };
+}
