@@ -4,6 +4,7 @@
  * JSON on stdout, messages for people go to stderr, and the exit code says whether it worked.
  */
 import { parseArgs } from 'node:util';
+import { runExtractCommand } from './cli/extract-command.js';
 import { systemContext } from './core/request-context.js';
 import { isUuid } from './core/ids.js';
 import { createContainer, type Container } from './container.js';
@@ -27,6 +28,8 @@ Commands:
   audit verify --tenant <id> [--json]  Recompute a tenant's audit hash chain and check its signed
                                        checkpoints; exit 1 naming the first broken event
   audit checkpoint --tenant <id>       Sign the tenant's current audit chain head
+  extract <file...>                    Extract invoice data from files offline; one JSON line per
+                                       file, exit 1 if any file could not be read
   help                                 Show this text
 
 Configuration comes from the environment (see .env.example).`;
@@ -107,7 +110,9 @@ async function verifyAudit(config: Config, args: Args): Promise<number> {
     const first = report.problems[0];
     process.stderr.write(`Audit chain of tenant ${tenantId} is BROKEN.\n`);
     for (const p of report.problems) {
-      process.stderr.write(`  event #${p.seq}${p.eventId ? ` (id ${p.eventId})` : ''}: ${p.reason}: ${p.message}\n`);
+      process.stderr.write(
+        `  event #${p.seq}${p.eventId ? ` (id ${p.eventId})` : ''}: ${p.reason}: ${p.message}\n`,
+      );
     }
     process.stderr.write(`First broken link: event #${first?.seq}.\n`);
     return 1;
@@ -129,6 +134,12 @@ async function main(argv: string[]): Promise<number> {
   if (args.values.help || !command || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command || args.values.help ? 0 : 2;
+  }
+  // Extraction is offline work on local files: no configuration or services needed.
+  if (command === 'extract') {
+    const files = args.positionals.slice(1);
+    if (files.length === 0) throw new UsageError('extract needs at least one file');
+    return runExtractCommand(files, process.stdout);
   }
   const config = loadConfigOrExit();
   if (command === 'migrate') return migrate(config);

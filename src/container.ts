@@ -35,6 +35,9 @@ export async function createContainer(config: Config, logger: Logger): Promise<C
   });
   const db = createDb(createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_MAX));
   const redis = createRedis(config.REDIS_URL);
+  // Connect now so the first requests find Redis ready; if it is down, start anyway (ioredis keeps
+  // retrying in the background) and let /readyz report it.
+  await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet'));
   const blobStore = createBlobStore(config.AZURE_STORAGE_CONNECTION_STRING, config.BLOB_CONTAINER_PREFIX);
   const audit = createAuditService({ db, signer });
   const tenants = createTenantsService({

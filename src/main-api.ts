@@ -14,4 +14,7 @@ onShutdownSignal(logger, config.SHUTDOWN_GRACE_MS, async () => {
 });
 
 const address = await app.listen({ host: config.HOST, port: config.PORT });
-logger.info({ address, docs: `${address}/docs` }, `Doklad API listening on ${address}; API docs at ${address}/docs`);
+logger.info(
+  { address, docs: `${address}/docs` },
+  `Doklad API listening on ${address}; API docs at ${address}/docs`,
+);

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import type { Config } from '../platform/config.js';
 import { pingRedis } from '../platform/redis.js';
 import { registerErrorHandling } from './error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
@@ -30,7 +29,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: requestIdOf,
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     return503OnClosing: true,
@@ -42,7 +40,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  registerErrorHandling(app);
   registerRouteGuard(app);
   await registerSecurity(app, {
     redis: deps.redis,
@@ -50,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rateLimitMax: config.RATE_LIMIT_MAX,
     rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
   });
+  registerErrorHandling(app);
   if (config.DOCS_ENABLED) await registerOpenApi(app, deps.version);
 
   const checks: ReadinessCheck[] = [

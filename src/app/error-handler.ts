@@ -103,7 +103,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     });
   });
 
-  app.setNotFoundHandler((request, reply) =>
+  // Unknown routes count against the rate limit too, so scanning for endpoints is throttled.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, (request, reply) =>
     sendProblem(request, reply, {
       status: 404,
       code: 'route_not_found',

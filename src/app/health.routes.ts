@@ -62,7 +62,9 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): FastifyPluginAs
         const results = await Promise.all(checks.map(async (c) => [c.name, await runCheck(c)] as const));
         const statuses = Object.fromEntries(results) as z.infer<typeof Readiness>['checks'];
         const ready = results.every(([, status]) => status === 'up');
-        return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: statuses });
+        return reply
+          .status(ready ? 200 : 503)
+          .send({ status: ready ? 'ready' : 'not_ready', checks: statuses });
       },
     );
   };

@@ -22,8 +22,18 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const ROLES = ['owner', 'admin', 'accountant', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-const VIEWER: readonly Permission[] = ['documents:read', 'extractions:read', 'companies:read', 'members:read'];
-const ACCOUNTANT: readonly Permission[] = [...VIEWER, 'documents:write', 'extractions:write', 'companies:manage'];
+const VIEWER: readonly Permission[] = [
+  'documents:read',
+  'extractions:read',
+  'companies:read',
+  'members:read',
+];
+const ACCOUNTANT: readonly Permission[] = [
+  ...VIEWER,
+  'documents:write',
+  'extractions:write',
+  'companies:manage',
+];
 const ADMIN: readonly Permission[] = [
   ...ACCOUNTANT,
   'documents:delete-early',

@@ -26,6 +26,9 @@ export interface RequestContext {
  * A context for work the platform does on a tenant's behalf (CLI commands, workers). It holds
  * every permission because the code path, not a principal, decides what happens.
  */
-export function systemContext(tenantId: string, actor: Actor = { kind: 'system', id: 'cli' }): RequestContext {
+export function systemContext(
+  tenantId: string,
+  actor: Actor = { kind: 'system', id: 'cli' },
+): RequestContext {
   return { tenantId, actor, permissions: new Set(PERMISSIONS) };
 }

@@ -10,17 +10,13 @@ const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const postgresUrl = z
-  .string()
-  .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
-    message: 'must be a PostgreSQL connection URL, e.g. postgresql://user@host:5432/db',
-  });
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+  message: 'must be a PostgreSQL connection URL, e.g. postgresql://user@host:5432/db',
+});
 
-const redisUrl = z
-  .string()
-  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
-    message: 'must be a Redis URL, e.g. redis://127.0.0.1:6379',
-  });
+const redisUrl = z.string().refine((v) => /^rediss?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+  message: 'must be a Redis URL, e.g. redis://127.0.0.1:6379',
+});
 
 const regionName = z.string().regex(/^[a-z0-9-]{2,32}$/, 'must be lower-case letters, digits and dashes');
 

@@ -17,7 +17,8 @@ function locate(): { root: string; version: string } {
       if (pkg.name === 'doklad') return { root: dir, version: pkg.version ?? '0.0.0' };
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("Cannot find Doklad's package.json above " + fileURLToPath(import.meta.url));
+    if (parent === dir)
+      throw new Error("Cannot find Doklad's package.json above " + fileURLToPath(import.meta.url));
     dir = parent;
   }
 }

@@ -39,7 +39,12 @@ async function postgresReachable(url: string): Promise<boolean> {
 }
 
 async function redisReachable(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG';
@@ -68,11 +73,16 @@ export interface ResolvedService<T> {
 export async function resolvePostgres(): Promise<ResolvedService<string>> {
   const fromEnv = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (fromEnv) return { value: fromEnv, description: 'PostgreSQL from TEST_DATABASE_URL/DATABASE_URL' };
-  if (await postgresReachable(LOCAL_POSTGRES)) return { value: LOCAL_POSTGRES, description: 'local PostgreSQL on 127.0.0.1:5432' };
+  if (await postgresReachable(LOCAL_POSTGRES))
+    return { value: LOCAL_POSTGRES, description: 'local PostgreSQL on 127.0.0.1:5432' };
   if (dockerAvailable()) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer('postgres:17-alpine').start();
-    return { value: container.getConnectionUri(), description: 'PostgreSQL in a testcontainer', stoppable: container };
+    return {
+      value: container.getConnectionUri(),
+      description: 'PostgreSQL in a testcontainer',
+      stoppable: container,
+    };
   }
   throw new Error(
     'No PostgreSQL for the tests: set TEST_DATABASE_URL (a superuser URL), start PostgreSQL on ' +
@@ -83,11 +93,16 @@ export async function resolvePostgres(): Promise<ResolvedService<string>> {
 export async function resolveRedis(): Promise<ResolvedService<string>> {
   const fromEnv = process.env.REDIS_URL;
   if (fromEnv) return { value: fromEnv, description: 'Redis from REDIS_URL' };
-  if (await redisReachable(LOCAL_REDIS)) return { value: LOCAL_REDIS, description: 'local Redis on 127.0.0.1:6379' };
+  if (await redisReachable(LOCAL_REDIS))
+    return { value: LOCAL_REDIS, description: 'local Redis on 127.0.0.1:6379' };
   if (dockerAvailable()) {
     const { RedisContainer } = await import('@testcontainers/redis');
     const container = await new RedisContainer('redis:7-alpine').start();
-    return { value: container.getConnectionUrl(), description: 'Redis in a testcontainer', stoppable: container };
+    return {
+      value: container.getConnectionUrl(),
+      description: 'Redis in a testcontainer',
+      stoppable: container,
+    };
   }
   throw new Error(
     'No Redis for the tests: set REDIS_URL, start Redis on 127.0.0.1:6379, or make Docker available for testcontainers.',

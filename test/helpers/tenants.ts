@@ -7,6 +7,9 @@ export async function createTestTenant(
   env: TestEnv,
   name = `Test firm ${Math.random().toString(36).slice(2, 8)}`,
 ): Promise<{ tenant: TenantRow; ctx: RequestContext }> {
-  const tenant = await env.container.tenants.createTenant({ actor: { kind: 'system', id: 'test' } }, { name });
+  const tenant = await env.container.tenants.createTenant(
+    { actor: { kind: 'system', id: 'test' } },
+    { name },
+  );
   return { tenant, ctx: systemContext(tenant.id, { kind: 'system', id: 'test' }) };
 }

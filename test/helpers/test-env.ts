@@ -24,7 +24,7 @@ export interface TestEnv {
   /** Every JSON log line written so far, as text. */
   readonly logs: string[];
   /** Runs SQL as the database owner (superuser), bypassing RLS: for setup and tampering only. */
-  adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  adminQuery<R extends pg.QueryResultRow = any>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** A raw connection as the runtime role, exactly as the API connects. */
   runtimeClient(): Promise<pg.Client>;
 }

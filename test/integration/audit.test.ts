@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { systemContext } from '../../src/core/request-context.js';
+import { type systemContext } from '../../src/core/request-context.js';
 import { hashEvent, GENESIS_HASH } from '../../src/modules/audit/audit-chain.js';
 import { createAuditService } from '../../src/modules/audit/audit.service.js';
 import { signerFromPrivateKey } from '../../src/platform/crypto/signing-key.js';
@@ -13,7 +13,11 @@ const env = useTestEnv({ app: false });
 async function recordEvents(ctx: ReturnType<typeof systemContext>, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     await env.container.db.withTenant(ctx, (tx) =>
-      env.container.audit.record(tx, ctx, { action: 'document.viewed', target: { type: 'document', id: `doc-${i}` }, payload: { i } }),
+      env.container.audit.record(tx, ctx, {
+        action: 'document.viewed',
+        target: { type: 'document', id: `doc-${i}` },
+        payload: { i },
+      }),
     );
   }
 }
@@ -34,7 +38,11 @@ describe('audit log', () => {
       [tenant.id],
     );
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
-    expect(rows[0]).toMatchObject({ action: 'tenant.created', actor_kind: 'system', prev_hash: GENESIS_HASH });
+    expect(rows[0]).toMatchObject({
+      action: 'tenant.created',
+      actor_kind: 'system',
+      prev_hash: GENESIS_HASH,
+    });
     for (let i = 1; i < rows.length; i++) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
     const report = await env.container.audit.verifyChain(ctx);
     expect(report).toMatchObject({ ok: true, eventsChecked: 4, problems: [] });
@@ -48,7 +56,9 @@ describe('audit log', () => {
         throw new Error('change failed');
       }),
     ).rejects.toThrow('change failed');
-    const { rows } = await env.adminQuery('SELECT action FROM audit_events WHERE tenant_id = $1', [tenant.id]);
+    const { rows } = await env.adminQuery('SELECT action FROM audit_events WHERE tenant_id = $1', [
+      tenant.id,
+    ]);
     expect(rows.map((r) => r.action)).toEqual(['tenant.created']);
   });
 
@@ -56,7 +66,9 @@ describe('audit log', () => {
     const { ctx } = await createTestTenant(env);
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        env.container.db.withTenant(ctx, (tx) => env.container.audit.record(tx, ctx, { action: 'document.viewed', payload: { i } })),
+        env.container.db.withTenant(ctx, (tx) =>
+          env.container.audit.record(tx, ctx, { action: 'document.viewed', payload: { i } }),
+        ),
       ),
     );
     const report = await env.container.audit.verifyChain(ctx);
@@ -67,7 +79,10 @@ describe('audit log', () => {
     const { ctx } = await createTestTenant(env);
     await expect(
       env.container.db.withTenant(ctx, (tx) =>
-        env.container.audit.record(tx, ctx, { action: 'user.logged_in', payload: { nested: { password: 'x' } } }),
+        env.container.audit.record(tx, ctx, {
+          action: 'user.logged_in',
+          payload: { nested: { password: 'x' } },
+        }),
       ),
     ).rejects.toThrow(/looks like a secret/);
     await expect(
@@ -87,14 +102,18 @@ describe('audit log', () => {
     await expect(env.adminQuery('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
     await expect(env.adminQuery('TRUNCATE audit_events')).rejects.toThrow(/append-only/);
     await expect(env.adminQuery('DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only/);
-    await expect(env.adminQuery(`UPDATE audit_checkpoints SET signature = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(env.adminQuery(`UPDATE audit_checkpoints SET signature = 'x'`)).rejects.toThrow(
+      /append-only/,
+    );
     await expect(env.adminQuery('TRUNCATE audit_checkpoints')).rejects.toThrow(/append-only/);
   });
 
   it('detects a modified event and names it as the first broken link', async () => {
     const { tenant, ctx } = await createTestTenant(env);
     await recordEvents(ctx, 4);
-    const { rows } = await env.adminQuery('SELECT id FROM audit_events WHERE tenant_id = $1 AND seq = 3', [tenant.id]);
+    const { rows } = await env.adminQuery('SELECT id FROM audit_events WHERE tenant_id = $1 AND seq = 3', [
+      tenant.id,
+    ]);
     await tamper(`UPDATE audit_events SET payload = '{"i": 99}' WHERE id = $1`, [rows[0].id]);
     const report = await env.container.audit.verifyChain(ctx);
     expect(report.ok).toBe(false);
@@ -134,7 +153,9 @@ describe('audit log', () => {
     }
     const report = await env.container.audit.verifyChain(ctx);
     expect(report.ok).toBe(false);
-    expect(report.problems).toEqual([expect.objectContaining({ seq: '4', reason: 'checkpoint_head_mismatch' })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ seq: '4', reason: 'checkpoint_head_mismatch' }),
+    ]);
   });
 
   it('rejects checkpoints signed by a key it does not trust', async () => {
@@ -163,7 +184,9 @@ describe('audit log', () => {
     const intact = cli();
     expect(intact.stderr).toContain('is intact: 3 events');
     expect(intact.status).toBe(0);
-    const { rows } = await env.adminQuery('SELECT id FROM audit_events WHERE tenant_id = $1 AND seq = 2', [tenant.id]);
+    const { rows } = await env.adminQuery('SELECT id FROM audit_events WHERE tenant_id = $1 AND seq = 2', [
+      tenant.id,
+    ]);
     await tamper(`UPDATE audit_events SET actor_id = 'someone-else' WHERE id = $1`, [rows[0].id]);
     const broken = cli();
     expect(broken.status).toBe(1);

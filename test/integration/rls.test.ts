@@ -6,7 +6,10 @@ import { useTestEnv } from '../helpers/test-env.js';
 const env = useTestEnv({ app: false });
 
 /** Runs fn in a transaction of a raw runtime-role connection with app.tenant_id set (or not). */
-async function asRuntime<T>(tenantId: string | null, fn: (q: (sql: string, p?: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>) => Promise<T>): Promise<T> {
+async function asRuntime<T>(
+  tenantId: string | null,
+  fn: (q: (sql: string, p?: unknown[]) => Promise<{ rows: any[]; rowCount: number | null }>) => Promise<T>,
+): Promise<T> {
   const client = await env.runtimeClient();
   await client.query('BEGIN');
   try {
@@ -29,7 +32,11 @@ describe('tenant isolation by row-level security', () => {
   });
 
   it('enables and forces RLS on every table that has a tenant_id column, and on tenants and users', async () => {
-    const { rows } = await env.adminQuery<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+    const { rows } = await env.adminQuery<{
+      relname: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+    }>(
       `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind = 'r'
@@ -39,7 +46,8 @@ describe('tenant isolation by row-level security', () => {
     expect(rows.map((r) => r.relname).sort()).toEqual(
       expect.arrayContaining(['audit_checkpoints', 'audit_events', 'memberships', 'tenants', 'users']),
     );
-    for (const row of rows) expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
+    for (const row of rows)
+      expect(row, row.relname).toMatchObject({ relrowsecurity: true, relforcerowsecurity: true });
   });
 
   it('shows the runtime role no rows at all without a tenant context', async () => {
@@ -64,7 +72,10 @@ describe('tenant isolation by row-level security', () => {
       expect((await q('SELECT * FROM audit_events WHERE tenant_id = $1', [b.tenant.id])).rows).toEqual([]);
       expect((await q(`UPDATE tenants SET name = 'pwned' WHERE id = $1`, [b.tenant.id])).rowCount).toBe(0);
       await expect(
-        q(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [b.tenant.id, randomUUID()]),
+        q(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+          b.tenant.id,
+          randomUUID(),
+        ]),
       ).rejects.toThrow(/row-level security/);
     });
     const { rows } = await env.adminQuery('SELECT name FROM tenants WHERE id = $1', [b.tenant.id]);
@@ -74,9 +85,13 @@ describe('tenant isolation by row-level security', () => {
   it("keeps Prisma queries inside withTenant to the context's tenant", async () => {
     const a = await createTestTenant(env);
     const b = await createTestTenant(env);
-    const seen = await env.container.db.withTenant(a.ctx, (tx) => tx.tenant.findMany({ select: { id: true } }));
+    const seen = await env.container.db.withTenant(a.ctx, (tx) =>
+      tx.tenant.findMany({ select: { id: true } }),
+    );
     expect(seen).toEqual([{ id: a.tenant.id }]);
-    const other = await env.container.db.withTenant(a.ctx, (tx) => tx.auditEvent.findMany({ where: { tenantId: b.tenant.id } }));
+    const other = await env.container.db.withTenant(a.ctx, (tx) =>
+      tx.auditEvent.findMany({ where: { tenantId: b.tenant.id } }),
+    );
     expect(other).toEqual([]);
   });
 

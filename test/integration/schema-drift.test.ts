@@ -33,7 +33,8 @@ const COMPATIBLE: Record<string, string[]> = {
 async function generatedModels(): Promise<Record<string, RuntimeModel>> {
   const source = await readFile(path.join(packageRoot(), 'src/generated/prisma/internal/class.ts'), 'utf8');
   const literal = /config\.runtimeDataModel = JSON\.parse\(("(?:[^"\\]|\\.)*")\)/.exec(source)?.[1];
-  if (!literal) throw new Error('runtimeDataModel not found in the generated client; run npm run db:generate');
+  if (!literal)
+    throw new Error('runtimeDataModel not found in the generated client; run npm run db:generate');
   return (JSON.parse(JSON.parse(literal) as string) as { models: Record<string, RuntimeModel> }).models;
 }
 
@@ -51,14 +52,21 @@ describe('schema.prisma, the generated client and the migrated database', () => 
   it('agree on every table, column, type and nullability', async () => {
     const models = await generatedModels();
     const optional = await optionalFields();
-    const { rows } = await env.adminQuery<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>(
+    const { rows } = await env.adminQuery<{
+      table_name: string;
+      column_name: string;
+      data_type: string;
+      is_nullable: string;
+    }>(
       `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
         WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
     );
     const database = new Map<string, Map<string, { type: string; nullable: boolean }>>();
     for (const r of rows) {
       if (!database.has(r.table_name)) database.set(r.table_name, new Map());
-      database.get(r.table_name)!.set(r.column_name, { type: r.data_type, nullable: r.is_nullable === 'YES' });
+      database
+        .get(r.table_name)!
+        .set(r.column_name, { type: r.data_type, nullable: r.is_nullable === 'YES' });
     }
 
     const problems: string[] = [];
@@ -85,7 +93,9 @@ describe('schema.prisma, the generated client and the migrated database', () => 
         }
         const isOptional = optional.get(modelName)?.has(field.name) ?? false;
         if (isOptional !== actual.nullable) {
-          problems.push(`${modelName}.${field.name}: optional=${isOptional} but ${table}.${column} nullable=${actual.nullable}`);
+          problems.push(
+            `${modelName}.${field.name}: optional=${isOptional} but ${table}.${column} nullable=${actual.nullable}`,
+          );
         }
       }
       for (const column of columns.keys()) {

@@ -41,7 +41,12 @@ export async function insertEvent(tx: Tx, event: Omit<StoredEvent, 'id'>): Promi
   });
 }
 
-export async function listEventsAfter(tx: Tx, tenantId: string, afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
+export async function listEventsAfter(
+  tx: Tx,
+  tenantId: string,
+  afterSeq: bigint,
+  limit: number,
+): Promise<StoredEvent[]> {
   const rows = await tx.auditEvent.findMany({
     where: { tenantId, seq: { gt: afterSeq } },
     orderBy: { seq: 'asc' },
@@ -51,7 +56,10 @@ export async function listEventsAfter(tx: Tx, tenantId: string, afterSeq: bigint
 }
 
 export async function findEventHash(tx: Tx, tenantId: string, seq: bigint): Promise<string | null> {
-  const row = await tx.auditEvent.findUnique({ where: { tenantId_seq: { tenantId, seq } }, select: { hash: true } });
+  const row = await tx.auditEvent.findUnique({
+    where: { tenantId_seq: { tenantId, seq } },
+    select: { hash: true },
+  });
   return row?.hash ?? null;
 }
 
@@ -59,7 +67,10 @@ export async function listCheckpoints(tx: Tx, tenantId: string): Promise<StoredC
   return tx.auditCheckpoint.findMany({ where: { tenantId }, orderBy: { seq: 'asc' } });
 }
 
-export async function insertCheckpoint(tx: Tx, checkpoint: Omit<StoredCheckpoint, 'id'>): Promise<StoredCheckpoint> {
+export async function insertCheckpoint(
+  tx: Tx,
+  checkpoint: Omit<StoredCheckpoint, 'id'>,
+): Promise<StoredCheckpoint> {
   return tx.auditCheckpoint.create({ data: checkpoint });
 }
 

@@ -51,7 +51,8 @@ export interface Checkpoint {
 }
 
 const ACTION = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/;
-const SECRET_KEY = /^(password|new_?password|current_?password|secret|token|session_?token|challenge_?token|totp(_?code|_?secret)?|code|recovery_?codes?|api_?key|authorization|cookie|private_?key)$/i;
+const SECRET_KEY =
+  /^(password|new_?password|current_?password|secret|token|session_?token|challenge_?token|totp(_?code|_?secret)?|code|recovery_?codes?|api_?key|authorization|cookie|private_?key)$/i;
 const VERIFY_BATCH = 1_000;
 
 function assertNoSecrets(value: unknown, path: string): void {
@@ -78,7 +79,8 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
      * tenant's chain lock until commit.
      */
     async record(tx, ctx, event) {
-      if (!ACTION.test(event.action)) throw new TypeError(`Audit action "${event.action}" is not <resource>.<verb>`);
+      if (!ACTION.test(event.action))
+        throw new TypeError(`Audit action "${event.action}" is not <resource>.<verb>`);
       assertNoSecrets(event.payload ?? {}, '');
       // Round-trip through canonical JSON: rejects values JSON cannot hold exactly and stores
       // precisely what was hashed.
@@ -153,11 +155,25 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
         const claim =
           latest && latest.seq === head.seq
             ? latest
-            : { tenantId: ctx.tenantId, seq: head.seq, headHash: head.hash, signedAt: now(), keyId: deps.signer.keyId };
+            : {
+                tenantId: ctx.tenantId,
+                seq: head.seq,
+                headHash: head.hash,
+                signedAt: now(),
+                keyId: deps.signer.keyId,
+              };
         if (claim !== latest) {
-          await repo.insertCheckpoint(tx, { ...claim, signature: deps.signer.sign(checkpointMessage(claim)) });
+          await repo.insertCheckpoint(tx, {
+            ...claim,
+            signature: deps.signer.sign(checkpointMessage(claim)),
+          });
         }
-        return { seq: claim.seq.toString(), headHash: claim.headHash, keyId: claim.keyId, signedAt: claim.signedAt };
+        return {
+          seq: claim.seq.toString(),
+          headHash: claim.headHash,
+          keyId: claim.keyId,
+          signedAt: claim.signedAt,
+        };
       });
     },
   };
@@ -169,10 +185,18 @@ function checkLink(event: repo.StoredEvent, expectedSeq: bigint, prevHash: strin
     return { ...at, reason: 'seq_gap', message: `expected event #${expectedSeq} but found #${event.seq}` };
   }
   if (event.prevHash !== prevHash) {
-    return { ...at, reason: 'prev_hash_mismatch', message: `event #${event.seq} does not link to event #${event.seq - 1n}` };
+    return {
+      ...at,
+      reason: 'prev_hash_mismatch',
+      message: `event #${event.seq} does not link to event #${event.seq - 1n}`,
+    };
   }
   if (hashEvent(prevHash, event) !== event.hash) {
-    return { ...at, reason: 'hash_mismatch', message: `event #${event.seq} was modified after it was recorded` };
+    return {
+      ...at,
+      reason: 'hash_mismatch',
+      message: `event #${event.seq} was modified after it was recorded`,
+    };
   }
   return null;
 }
@@ -185,19 +209,35 @@ function checkCheckpoint(
 ): ChainProblem | null {
   const seq = checkpoint.seq.toString();
   if (checkpoint.keyId !== signer.keyId) {
-    return { seq, reason: 'checkpoint_unknown_key', message: `checkpoint at #${seq} is signed by unknown key ${checkpoint.keyId}` };
+    return {
+      seq,
+      reason: 'checkpoint_unknown_key',
+      message: `checkpoint at #${seq} is signed by unknown key ${checkpoint.keyId}`,
+    };
   }
   if (!signer.verify(checkpointMessage(checkpoint), checkpoint.signature, checkpoint.keyId)) {
-    return { seq, reason: 'checkpoint_signature_invalid', message: `checkpoint at #${seq} has an invalid signature` };
+    return {
+      seq,
+      reason: 'checkpoint_signature_invalid',
+      message: `checkpoint at #${seq} has an invalid signature`,
+    };
   }
   const hash = hashBySeq.get(checkpoint.seq);
   if (hash === undefined) {
     // Past a broken link the walk stopped, so a missing hash there says nothing new.
     if (!chainIntact) return null;
-    return { seq, reason: 'checkpoint_beyond_chain', message: `checkpoint at #${seq} names an event that no longer exists` };
+    return {
+      seq,
+      reason: 'checkpoint_beyond_chain',
+      message: `checkpoint at #${seq} names an event that no longer exists`,
+    };
   }
   if (hash !== checkpoint.headHash) {
-    return { seq, reason: 'checkpoint_head_mismatch', message: `event #${seq} differs from the one checkpointed` };
+    return {
+      seq,
+      reason: 'checkpoint_head_mismatch',
+      message: `event #${seq} differs from the one checkpointed`,
+    };
   }
   return null;
 }

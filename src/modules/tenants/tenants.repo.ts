@@ -11,7 +11,10 @@ export interface TenantRow {
 
 const COLUMNS = { id: true, name: true, region: true, status: true, createdAt: true } as const;
 
-export async function insertTenant(tx: Tx, tenant: { id: string; name: string; region: string }): Promise<TenantRow> {
+export async function insertTenant(
+  tx: Tx,
+  tenant: { id: string; name: string; region: string },
+): Promise<TenantRow> {
   return tx.tenant.create({ data: tenant, select: COLUMNS });
 }
 

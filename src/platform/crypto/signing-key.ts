@@ -4,7 +4,14 @@
  * Verification trusts only this key (identified by a fingerprint of its public key), never a key
  * stored next to the data, so whoever can write the database still cannot forge a checkpoint.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,7 +32,8 @@ export interface SigningKeySource {
 }
 
 export function signerFromPrivateKey(privateKey: KeyObject): Signer {
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('The audit signing key must be an Ed25519 key');
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error('The audit signing key must be an Ed25519 key');
   const publicKey = createPublicKey(privateKey);
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   const keyId = `ed25519:${createHash('sha256').update(spki).digest('hex').slice(0, 32)}`;
@@ -33,7 +41,8 @@ export function signerFromPrivateKey(privateKey: KeyObject): Signer {
     keyId,
     sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
     verify: (message, signature, candidateKeyId) =>
-      candidateKeyId === keyId && verify(null, Buffer.from(message, 'utf8'), publicKey, Buffer.from(signature, 'base64')),
+      candidateKeyId === keyId &&
+      verify(null, Buffer.from(message, 'utf8'), publicKey, Buffer.from(signature, 'base64')),
   };
 }
 
@@ -46,6 +55,7 @@ export async function loadSigner(source: SigningKeySource): Promise<Signer> {
       throw new Error(
         `Cannot load the audit signing key from ${source.file}: ${(error as Error).message}. ` +
           'Set AUDIT_SIGNING_KEY, or AUDIT_SIGNING_KEY_CREATE=true for development.',
+        { cause: error },
       );
     }
   }

@@ -53,10 +53,16 @@ export async function readMigrations(migrationsDir: string): Promise<MigrationFi
   return Promise.all(
     names.map(async (name) => {
       if (!/^\d{14}_[a-z0-9_]+$/.test(name)) {
-        throw new MigrationError(`Migration folder "${name}" is not named <14-digit timestamp>_<snake_case_name>`);
+        throw new MigrationError(
+          `Migration folder "${name}" is not named <14-digit timestamp>_<snake_case_name>`,
+        );
       }
       const bytes = await readFile(path.join(migrationsDir, name, 'migration.sql'));
-      return { name, sql: bytes.toString('utf8'), checksum: createHash('sha256').update(bytes).digest('hex') };
+      return {
+        name,
+        sql: bytes.toString('utf8'),
+        checksum: createHash('sha256').update(bytes).digest('hex'),
+      };
     }),
   );
 }
@@ -68,7 +74,10 @@ interface AppliedRow {
   rolled_back_at: Date | null;
 }
 
-export async function applyMigrations(connectionString: string, migrationsDir: string): Promise<MigrationReport> {
+export async function applyMigrations(
+  connectionString: string,
+  migrationsDir: string,
+): Promise<MigrationReport> {
   const migrations = await readMigrations(migrationsDir);
   const client = new pg.Client({ connectionString });
   await client.connect();

@@ -17,7 +17,8 @@ export interface AzuriteProcess {
 
 const ACCOUNT = 'devstoreaccount1';
 /** Azurite's fixed, publicly documented development key. */
-const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const STARTUP_TIMEOUT_MS = 30_000;
 
 export function azuriteConnectionString(port: number, host = '127.0.0.1'): string {
@@ -68,12 +69,16 @@ export async function startAzurite(options: { port?: number } = {}): Promise<Azu
 
   await new Promise<void>((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms`)),
+      STARTUP_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('successfully listens on')) done();
     };
-    const onExit = (code: number | null) => fail(new Error(`Azurite exited with code ${code}: ${output.trim()}`));
+    const onExit = (code: number | null) =>
+      fail(new Error(`Azurite exited with code ${code}: ${output.trim()}`));
     function done() {
       cleanup();
       resolve();

@@ -12,7 +12,11 @@ export interface BlobStore {
   ensureContainer(container: string): Promise<void>;
   upload(container: string, blobName: string, body: Readable): Promise<void>;
   /** Streams a blob, or a byte range of it. Rejects with `BlobNotFoundError` when absent. */
-  download(container: string, blobName: string, range?: { offset: number; count?: number }): Promise<Readable>;
+  download(
+    container: string,
+    blobName: string,
+    range?: { offset: number; count?: number },
+  ): Promise<Readable>;
   /** Deletes a blob; true when it existed. */
   delete(container: string, blobName: string): Promise<boolean>;
   exists(container: string, blobName: string): Promise<boolean>;
@@ -32,7 +36,8 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
   const service = BlobServiceClient.fromConnectionString(connectionString, {
     retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
   });
-  const blob = (container: string, name: string) => service.getContainerClient(container).getBlockBlobClient(name);
+  const blob = (container: string, name: string) =>
+    service.getContainerClient(container).getBlockBlobClient(name);
 
   return {
     containerFor(tenantId) {

@@ -1,0 +1,258 @@
+/**
+ * Extraction benchmark: runs the engine over a corpus manifest and prints per-kind / per-field
+ * accuracy (normalised as the corpus README defines), speed against pdftotext, and a bad-input pass.
+ *
+ *   npm run bench:extract [-- --corpus ../shared/corpus/dev] [--bad ../shared/corpus/bad] [--kind ubl]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  disposeExtraction,
+  extractInvoice,
+  ExtractionError,
+  type ExtractionResult,
+} from '../src/extraction/index.js';
+
+interface Entry {
+  id: string;
+  file: string;
+  kind: string;
+  expected: Record<string, unknown>;
+  textLayerCheck?: { found: string[]; notFound: string[] };
+}
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const corpusDir = arg('corpus', '../shared/corpus/dev');
+const badDir = arg('bad', join(corpusDir, '..', 'bad'));
+const onlyKind = arg('kind', '');
+const verbose = args.includes('--verbose');
+
+const SCALAR_FIELDS = [
+  'documentType',
+  'invoiceNumber',
+  'issueDate',
+  'dueDate',
+  'currency',
+  'seller.name',
+  'seller.vatId',
+  'seller.companyId',
+  'buyer.name',
+  'buyer.vatId',
+  'totals.net',
+  'totals.tax',
+  'totals.gross',
+  'totals.due',
+  'payment.iban',
+  'payment.reference',
+];
+const AMOUNT = new Set(['totals.net', 'totals.tax', 'totals.gross', 'totals.due']);
+const IDS = new Set(['seller.vatId', 'seller.companyId', 'buyer.vatId', 'payment.iban']);
+const NAMES = new Set(['seller.name', 'buyer.name']);
+
+function get(obj: Record<string, unknown>, path: string): string | undefined {
+  let cur: unknown = obj;
+  for (const key of path.split('.'))
+    cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
+  return typeof cur === 'string' ? cur : undefined;
+}
+
+/** Canonical decimal text for numeric comparison without floats. */
+function canonAmount(s: string): string {
+  const neg = s.trim().startsWith('-');
+  const [i = '0', f = ''] = s.trim().replace(/^[-+]/, '').split('.');
+  const frac = f.replace(/0+$/, '');
+  const int = i.replace(/^0+(?=\d)/, '');
+  const out = frac ? `${int}.${frac}` : int;
+  return neg && out !== '0' ? `-${out}` : out;
+}
+
+export function sameValue(field: string, expected: string, actual: string | undefined): boolean {
+  if (actual === undefined) return false;
+  if (AMOUNT.has(field)) return canonAmount(expected) === canonAmount(actual);
+  if (IDS.has(field))
+    return expected.toUpperCase().replace(/[\s.-]/g, '') === actual.toUpperCase().replace(/[\s.-]/g, '');
+  if (NAMES.has(field))
+    return (
+      expected.toLowerCase().replace(/\s+/g, ' ').trim() === actual.toLowerCase().replace(/\s+/g, ' ').trim()
+    );
+  return expected.trim() === actual.trim();
+}
+
+function actualValue(result: ExtractionResult, field: string): string | undefined {
+  if (field === 'documentType') return result.documentType;
+  return result.fields[field as keyof ExtractionResult['fields']]?.value;
+}
+
+function pct(ok: number, n: number): string {
+  return n === 0 ? '   -  ' : `${((100 * ok) / n).toFixed(1).padStart(5)}%`;
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+type Tally = Map<string, { ok: number; n: number }>;
+const bump = (t: Tally, key: string, ok: boolean): void => {
+  const cur = t.get(key) ?? { ok: 0, n: 0 };
+  t.set(key, { ok: cur.ok + (ok ? 1 : 0), n: cur.n + 1 });
+};
+
+async function runCorpus(): Promise<void> {
+  const manifest = JSON.parse(readFileSync(join(corpusDir, 'manifest.json'), 'utf8')) as {
+    documents: Entry[];
+  };
+  const docs = manifest.documents.filter((d) => !onlyKind || d.kind === onlyKind);
+  const perKindField = new Map<string, Tally>();
+  const perKindAll: Tally = new Map();
+  const perKindPrintable: Tally = new Map();
+  const times = new Map<string, number[]>();
+  const errors: string[] = [];
+  const started = performance.now();
+  for (const doc of docs) {
+    const bytes = new Uint8Array(readFileSync(join(corpusDir, doc.file)));
+    const t0 = performance.now();
+    let result: ExtractionResult | null = null;
+    try {
+      result = await extractInvoice({ bytes, filename: doc.file });
+    } catch (error) {
+      errors.push(
+        `${doc.id} (${doc.kind}): ${error instanceof ExtractionError ? error.code : String(error)}`,
+      );
+    }
+    times.set(doc.kind, [...(times.get(doc.kind) ?? []), performance.now() - t0]);
+    const tally = perKindField.get(doc.kind) ?? new Map();
+    perKindField.set(doc.kind, tally);
+    for (const field of SCALAR_FIELDS) {
+      const expected = get(doc.expected, field);
+      if (expected === undefined) continue;
+      const actual = result ? actualValue(result, field) : undefined;
+      const ok = sameValue(field, expected, actual);
+      bump(tally, field, ok);
+      bump(perKindAll, doc.kind, ok);
+      if (!doc.textLayerCheck || doc.textLayerCheck.found.includes(field))
+        bump(perKindPrintable, doc.kind, ok);
+      if (!ok && verbose)
+        console.log(`  miss ${doc.id} ${doc.kind} ${field}: expected ${expected} got ${actual}`);
+    }
+  }
+  const elapsed = performance.now() - started;
+  printAccuracy(perKindField, perKindAll, perKindPrintable);
+  printSpeed(times, docs.length, elapsed, docs);
+  if (errors.length) console.log(`\nErrors on dev documents (${errors.length}):\n  ${errors.join('\n  ')}`);
+}
+
+function printAccuracy(perKindField: Map<string, Tally>, perKindAll: Tally, printable: Tally): void {
+  const kinds = [...perKindField.keys()].sort();
+  console.log(`\nAccuracy per field (exact after normalisation; n = fields with truth)\n`);
+  console.log(`${'field'.padEnd(18)}${kinds.map((k) => k.padStart(16)).join('')}`);
+  for (const field of SCALAR_FIELDS) {
+    const cells = kinds.map((k) => {
+      const t = perKindField.get(k)?.get(field);
+      return (t ? `${pct(t.ok, t.n)} (${t.n})` : '-').padStart(16);
+    });
+    console.log(`${field.padEnd(18)}${cells.join('')}`);
+  }
+  const all = kinds.map((k) => {
+    const t = perKindAll.get(k)!;
+    return `${pct(t.ok, t.n)} (${t.n})`.padStart(16);
+  });
+  console.log(`${'ALL FIELDS'.padEnd(18)}${all.join('')}`);
+  const pr = kinds.map((k) => {
+    const t = printable.get(k);
+    return (t ? `${pct(t.ok, t.n)} (${t.n})` : '-').padStart(16);
+  });
+  console.log(`${'printed (tlc)'.padEnd(18)}${pr.join('')}`);
+}
+
+function pdftotextMs(files: string[]): number[] | null {
+  if (spawnSync('pdftotext', ['-v'], { stdio: 'ignore' }).error) return null;
+  return files.map((f) => {
+    const t0 = performance.now();
+    execFileSync('pdftotext', ['-layout', f, '-'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    return performance.now() - t0;
+  });
+}
+
+function printSpeed(times: Map<string, number[]>, count: number, elapsedMs: number, docs: Entry[]): void {
+  console.log(
+    `\nSpeed: ${count} docs in ${(elapsedMs / 1000).toFixed(1)} s = ${((count * 1000) / elapsedMs).toFixed(1)} docs/s\n`,
+  );
+  console.log(`${'kind'.padEnd(18)}${'docs'.padStart(6)}${'p50 ms'.padStart(10)}${'p95 ms'.padStart(10)}`);
+  for (const [kind, list] of [...times.entries()].sort()) {
+    console.log(
+      `${kind.padEnd(18)}${String(list.length).padStart(6)}${quantile(list, 0.5).toFixed(1).padStart(10)}${quantile(list, 0.95).toFixed(1).padStart(10)}`,
+    );
+  }
+  const textKinds = ['pdf-visual-only', 'pdf-text'];
+  const textDocs = docs.filter((d) => textKinds.includes(d.kind));
+  const engine = textKinds.flatMap((k) => times.get(k) ?? []);
+  const poppler = pdftotextMs(textDocs.map((d) => join(corpusDir, d.file)));
+  if (poppler && engine.length) {
+    const e = quantile(engine, 0.5);
+    const p = quantile(poppler, 0.5);
+    const eSum = engine.reduce((a, b) => a + b, 0);
+    const pSum = poppler.reduce((a, b) => a + b, 0);
+    console.log(
+      `\ntext-layer PDFs (${textKinds.join(', ')}): engine p50 ${e.toFixed(1)} ms, pdftotext -layout p50 ${p.toFixed(1)} ms (process spawn included) -> ratio ${(e / p).toFixed(2)}x; totals ${eSum.toFixed(0)} ms vs ${pSum.toFixed(0)} ms -> ${(eSum / pSum).toFixed(2)}x`,
+    );
+  } else {
+    console.log('\npdftotext not installed: no comparison (apt-get install poppler-utils)');
+  }
+}
+
+async function runBad(): Promise<void> {
+  const path = join(badDir, 'manifest.json');
+  if (!existsSync(path)) return console.log(`\nno bad-input set at ${badDir}`);
+  const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
+    documents: Array<Entry & { defectClass?: string }>;
+  };
+  let rejected = 0;
+  let flagged = 0;
+  let clean = 0;
+  let crashed = 0;
+  let slowest = 0;
+  const lines: string[] = [];
+  for (const doc of manifest.documents) {
+    const bytes = new Uint8Array(readFileSync(join(badDir, doc.file)));
+    const t0 = performance.now();
+    let outcome: string;
+    try {
+      const result = await extractInvoice({ bytes }, { timeoutMs: 20_000 });
+      const serious = result.findings.filter((f) => f.severity !== 'info');
+      if (result.needsReview || serious.length) {
+        flagged++;
+        outcome = `flagged: ${[...new Set(serious.map((f) => f.code))].join(',') || 'needsReview'}`;
+      } else {
+        clean++;
+        outcome = 'CLEAN (not flagged)';
+      }
+    } catch (error) {
+      if (error instanceof ExtractionError) {
+        rejected++;
+        outcome = `error ${error.code}`;
+      } else {
+        crashed++;
+        outcome = `CRASH ${String(error)}`;
+      }
+    }
+    const ms = performance.now() - t0;
+    slowest = Math.max(slowest, ms);
+    lines.push(
+      `  ${doc.file.padEnd(28)} ${(doc.defectClass ?? '').padEnd(26)} ${ms.toFixed(0).padStart(6)} ms  ${outcome}`,
+    );
+  }
+  console.log(
+    `\nBad inputs (${manifest.documents.length}): ${rejected} rejected with a code, ${flagged} flagged, ${clean} returned clean, ${crashed} crashed; slowest ${slowest.toFixed(0)} ms`,
+  );
+  if (verbose || crashed || clean) console.log(lines.join('\n'));
+}
+
+await runCorpus();
+if (!onlyKind) await runBad();
+await disposeExtraction();

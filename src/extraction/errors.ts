@@ -1,0 +1,25 @@
+/** Codes for documents the engine refuses to read. */
+export type ExtractionErrorCode =
+  | 'empty_file'
+  | 'file_too_large'
+  | 'unsupported_format'
+  | 'corrupt_pdf'
+  | 'encrypted_pdf'
+  | 'corrupt_archive'
+  | 'invalid_xml'
+  | 'xml_entities_forbidden'
+  | 'unknown_xml_document'
+  | 'image_too_large'
+  | 'corrupt_image'
+  | 'timeout';
+
+/** A clean, expected refusal: the caller can show `code` and `message` to a user. */
+export class ExtractionError extends Error {
+  readonly code: ExtractionErrorCode;
+
+  constructor(code: ExtractionErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ExtractionError';
+    this.code = code;
+  }
+}

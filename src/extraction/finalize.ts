@@ -1,0 +1,21 @@
+import type { ExtractedField, ExtractionResult, FieldName } from './types.js';
+import { validateExtraction } from './validate/index.js';
+
+/** Fields without which a document cannot be booked; missing or doubtful means human review. */
+export const KEY_FIELDS: FieldName[] = ['invoiceNumber', 'issueDate', 'totals.gross', 'currency'];
+
+/** Below this confidence a key field is sent to review. */
+export const REVIEW_THRESHOLD = 0.7;
+
+type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
+
+/** Validates a draft result (findings lower confidences) and decides whether it needs review. */
+export function finalizeResult(draft: Draft, timings: ExtractionResult['timings']): ExtractionResult {
+  const fields = draft.fields as Partial<Record<string, ExtractedField>>;
+  const findings = [...draft.findings, ...validateExtraction(fields, draft.vatBreakdown, draft.lines)];
+  const weakKey = KEY_FIELDS.some((name) => (draft.fields[name]?.confidence ?? 0) < REVIEW_THRESHOLD);
+  const seller = draft.fields['seller.name'] ?? draft.fields['seller.vatId'];
+  const weakSeller = (seller?.confidence ?? 0) < REVIEW_THRESHOLD;
+  const hasError = findings.some((f) => f.severity === 'error');
+  return { ...draft, findings, needsReview: weakKey || weakSeller || hasError, timings };
+}

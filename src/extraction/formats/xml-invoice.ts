@@ -1,0 +1,35 @@
+import { ExtractionError } from '../errors.js';
+import type { DocumentFormat } from '../types.js';
+import { readCii } from './cii.js';
+import { readIsdoc } from './isdoc.js';
+import type { StructuredInvoice } from './structured.js';
+import { readUbl } from './ubl.js';
+import { children } from './xml-nav.js';
+import { parseXmlSecure, type XmlNode } from './xml-parse.js';
+
+export interface XmlInvoice extends StructuredInvoice {
+  format: Extract<DocumentFormat, 'ubl' | 'cii' | 'zugferd1' | 'isdoc'>;
+}
+
+/** ISDOC also uses an `Invoice` root; its namespace or its ISDOC-only elements tell it apart from UBL. */
+function isIsdoc(root: XmlNode, text: string): boolean {
+  return /isdoc\.cz\/namespace/.test(text.slice(0, 4000)) || children(root, 'LocalCurrencyCode').length > 0;
+}
+
+/** Parses untrusted XML bytes and reads the e-invoice they hold (UBL, CII, ZUGFeRD 1, ISDOC). */
+export function readXmlInvoice(bytes: Uint8Array): XmlInvoice {
+  const { rootName, root, text, findings } = parseXmlSecure(bytes);
+  let invoice: XmlInvoice;
+  if (rootName === 'CrossIndustryInvoice') invoice = { ...readCii(root), format: 'cii' };
+  else if (rootName === 'CrossIndustryDocument') invoice = { ...readCii(root, true), format: 'zugferd1' };
+  else if (rootName === 'Invoice' && isIsdoc(root, text)) invoice = { ...readIsdoc(root), format: 'isdoc' };
+  else if (rootName === 'Invoice' || rootName === 'CreditNote')
+    invoice = { ...readUbl(root, rootName), format: 'ubl' };
+  else
+    throw new ExtractionError(
+      'unknown_xml_document',
+      `XML root element <${rootName}> is not a supported e-invoice`,
+    );
+  invoice.findings.unshift(...findings);
+  return invoice;
+}

@@ -1,0 +1,98 @@
+import { Deadline } from './deadline.js';
+import { detectInputKind } from './detect.js';
+import { ExtractionError } from './errors.js';
+import { finalizeResult } from './finalize.js';
+import { unpackIsdocx } from './formats/isdocx.js';
+import { readXmlInvoice } from './formats/xml-invoice.js';
+import { extractFromImage } from './ocr/extract-image.js';
+import { ocrPdfPage } from './ocr/ocr-image.js';
+import { disposeOcr } from './ocr/tesseract.js';
+import { extractFromPdf, type PdfHooks } from './pdf/extract-pdf.js';
+import { scanPdfPageForPaymentCode } from './qr/scan.js';
+import type { ExtractionResult, ExtractOptions } from './types.js';
+
+export { ExtractionError, type ExtractionErrorCode } from './errors.js';
+export type {
+  DocumentFormat,
+  ExtractedField,
+  ExtractionResult,
+  ExtractOptions,
+  FieldName,
+  FieldSource,
+  Finding,
+  InvoiceLine,
+  VatBreakdownRow,
+} from './types.js';
+export { FIELD_NAMES } from './types.js';
+
+export interface ExtractInput {
+  bytes: Uint8Array;
+  /** Only a hint; the content decides the format. */
+  filename?: string;
+  /** Only a hint; the content decides the format. */
+  contentType?: string;
+}
+
+const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+
+type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
+
+/**
+ * Extracts invoice fields from a document (PDF, image, UBL / CII / ISDOC XML, ISDOCX).
+ * Throws `ExtractionError` with a stable `code` for inputs it refuses; everything else it could
+ * read comes back with findings and `needsReview`.
+ */
+export async function extractInvoice(
+  input: ExtractInput,
+  options: ExtractOptions = {},
+): Promise<ExtractionResult> {
+  const now = options.now ?? (() => performance.now());
+  const deadline = new Deadline(now, options.timeoutMs ?? 60_000);
+  const { bytes } = input;
+  if (bytes.length === 0) throw new ExtractionError('empty_file', 'the file is empty');
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length > maxBytes)
+    throw new ExtractionError('file_too_large', `the file is larger than ${maxBytes} bytes`);
+  const timings: Record<string, number> = {};
+  const draft = await extractDraft(bytes, options, deadline, timings);
+  return finalizeResult(draft, { ...timings, totalMs: round(deadline.elapsedMs()) });
+}
+
+async function extractDraft(
+  bytes: Uint8Array,
+  options: ExtractOptions,
+  deadline: Deadline,
+  timings: Record<string, number>,
+): Promise<Draft> {
+  switch (detectInputKind(bytes)) {
+    case 'xml':
+      return readXmlInvoice(bytes);
+    case 'zip':
+      return { ...readXmlInvoice(unpackIsdocx(bytes)), format: 'isdocx' };
+    case 'pdf':
+      return extractFromPdf(bytes, options.maxPages ?? 10, deadline, pdfHooks(options), timings);
+    case 'image':
+      return extractFromImage(bytes, options.ocr !== false, options.qr !== false);
+    default:
+      throw new ExtractionError(
+        'unsupported_format',
+        'the file is not a PDF, image, XML e-invoice or ISDOCX',
+      );
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+/** Releases OCR workers so a CLI or test process can exit. Safe to call when none are running. */
+export async function disposeExtraction(): Promise<void> {
+  await disposeOcr();
+}
+
+function pdfHooks(options: ExtractOptions): PdfHooks {
+  const hooks: PdfHooks = {};
+  if (options.ocr !== false) hooks.ocrPage = ocrPdfPage;
+  if (options.qr !== false) hooks.scanQr = scanPdfPageForPaymentCode;
+  return hooks;
+}

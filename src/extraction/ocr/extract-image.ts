@@ -1,0 +1,33 @@
+import { extractTextFields } from '../text/text-fields.js';
+import type { ExtractionResult } from '../types.js';
+import { mergePaymentCode } from '../qr/merge.js';
+import { scanImageForPaymentCode } from '../qr/scan.js';
+import { checkImageSize } from './image-size.js';
+import { ocrImage } from './ocr-image.js';
+
+type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
+
+/** Reads an invoice or receipt image with OCR and the same label search as text PDFs. */
+export async function extractFromImage(bytes: Uint8Array, useOcr: boolean, useQr: boolean): Promise<Draft> {
+  checkImageSize(bytes);
+  const words = useOcr ? await ocrImage(bytes) : [];
+  const code = useQr ? await scanImageForPaymentCode(bytes) : null;
+  const draft: Draft = {
+    documentType: 'unknown',
+    format: 'image',
+    fields: extractTextFields(words, 'ocr'),
+    vatBreakdown: [],
+    lines: [],
+    findings: [],
+  };
+  if (code) draft.findings.push(...mergePaymentCode(draft.fields, code, 1));
+  if (!useOcr)
+    draft.findings.push({
+      code: 'ocr_disabled',
+      severity: 'warning',
+      message: 'OCR is disabled; the image was not read',
+    });
+  else if (words.length === 0)
+    draft.findings.push({ code: 'no_text', severity: 'error', message: 'OCR found no text in the image' });
+  return draft;
+}

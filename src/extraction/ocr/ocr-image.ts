@@ -1,0 +1,56 @@
+import * as mupdf from 'mupdf';
+import { ExtractionError } from '../errors.js';
+import type { Word } from '../text/words.js';
+import { checkImageSize, MAX_IMAGE_PIXELS } from './image-size.js';
+import { recognizeWords } from './tesseract.js';
+
+/** OCR works best around 300 dpi; renders are capped by pixels as well. */
+const OCR_DPI = 300;
+
+/** Renders a PDF page at ~300 dpi (never above the pixel cap) as PNG bytes. */
+export function renderPagePng(doc: mupdf.PDFDocument, pageIndex: number, dpi = OCR_DPI): Uint8Array {
+  const page = doc.loadPage(pageIndex);
+  try {
+    const [x0, y0, x1, y1] = page.getBounds();
+    const points = Math.max(1, (x1 - x0) * (y1 - y0));
+    const maxScale = Math.sqrt(MAX_IMAGE_PIXELS / points);
+    const scale = Math.min(dpi / 72, maxScale);
+    const pixmap = page.toPixmap(mupdf.Matrix.scale(scale, scale), mupdf.ColorSpace.DeviceGray, false, false);
+    try {
+      return pixmap.asPNG().slice();
+    } finally {
+      pixmap.destroy();
+    }
+  } finally {
+    page.destroy();
+  }
+}
+
+/** OCR of a PDF page without a text layer. */
+export async function ocrPdfPage(doc: mupdf.PDFDocument, pageIndex: number): Promise<Word[]> {
+  return recognizeWords(renderPagePng(doc, pageIndex), pageIndex + 1);
+}
+
+/** OCR of an image file; the header is checked against the pixel cap before anything decodes it. */
+export async function ocrImage(bytes: Uint8Array): Promise<Word[]> {
+  const size = checkImageSize(bytes);
+  if (!size && bytes[0] !== 0x89 && bytes[0] !== 0xff) {
+    // Other formats (TIFF, BMP, WebP, GIF) go through mupdf, which reports the size after opening.
+    return recognizeWords(convertWithMupdf(bytes), 1);
+  }
+  return recognizeWords(bytes, 1);
+}
+
+function convertWithMupdf(bytes: Uint8Array): Uint8Array {
+  let image: mupdf.Image;
+  try {
+    image = new mupdf.Image(bytes);
+  } catch (error) {
+    throw new ExtractionError('corrupt_image', 'the image cannot be decoded', { cause: error });
+  }
+  if (image.getWidth() * image.getHeight() > MAX_IMAGE_PIXELS) {
+    throw new ExtractionError('image_too_large', 'the image exceeds the pixel limit');
+  }
+  const pixmap = image.toPixmap();
+  return pixmap.asPNG().slice();
+}

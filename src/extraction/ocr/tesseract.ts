@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createWorker, OEM, type Worker } from 'tesseract.js';
+import type { Word } from '../text/words.js';
+
+const require = createRequire(import.meta.url);
+
+/** Languages recognised by default; each extra language costs time on every page. */
+export const DEFAULT_OCR_LANGUAGES = ['eng', 'deu', 'ces'];
+
+let workerPromise: Promise<Worker> | null = null;
+let workerLangs = '';
+let langDir: string | null = null;
+
+/**
+ * tesseract.js reads every language from one directory, but each @tesseract.js-data package has
+ * its own; a temporary directory of symlinks joins them without copying or downloading anything.
+ */
+function prepareLangDir(langs: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'doklad-ocr-'));
+  for (const lang of langs) {
+    const pkg = dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`));
+    symlinkSync(join(pkg, '4.0.0_best_int', `${lang}.traineddata.gz`), join(dir, `${lang}.traineddata.gz`));
+  }
+  return dir;
+}
+
+async function getWorker(langs: string[]): Promise<Worker> {
+  const key = langs.join('+');
+  if (workerPromise && workerLangs === key) return workerPromise;
+  await disposeOcr();
+  langDir = prepareLangDir(langs);
+  workerLangs = key;
+  workerPromise = createWorker(langs, OEM.LSTM_ONLY, {
+    langPath: langDir,
+    cachePath: langDir,
+    cacheMethod: 'none',
+    gzip: true,
+  });
+  return workerPromise;
+}
+
+/** Recognises an image (PNG/JPEG bytes) into words with pixel boxes. The worker is reused. */
+export async function recognizeWords(
+  image: Uint8Array,
+  page: number,
+  langs = DEFAULT_OCR_LANGUAGES,
+): Promise<Word[]> {
+  const worker = await getWorker(langs);
+  const { data } = await worker.recognize(Buffer.from(image), {}, { blocks: true, text: false });
+  const words: Word[] = [];
+  for (const block of data.blocks ?? []) {
+    for (const para of block.paragraphs) {
+      for (const line of para.lines) {
+        for (const w of line.words) {
+          if (w.text.trim() && w.confidence > 20) words.push({ text: w.text, ...w.bbox, page });
+        }
+      }
+    }
+  }
+  return words;
+}
+
+/** Terminates the OCR worker and removes its language directory. */
+export async function disposeOcr(): Promise<void> {
+  const pending = workerPromise;
+  workerPromise = null;
+  workerLangs = '';
+  if (pending) await (await pending).terminate();
+  if (langDir) rmSync(langDir, { recursive: true, force: true });
+  langDir = null;
+}

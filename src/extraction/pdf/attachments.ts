@@ -1,0 +1,55 @@
+import type * as mupdf from 'mupdf';
+
+export interface PdfAttachment {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Hybrid invoices keep at most a few attachments; more is unusual and bounded for safety. */
+const MAX_ATTACHMENTS = 50;
+const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
+
+function collectFileSpecs(doc: mupdf.PDFDocument): mupdf.PDFObject[] {
+  const specs: mupdf.PDFObject[] = Object.values(doc.getEmbeddedFiles());
+  // PDF/A-3 names the invoice in the catalog's /AF array too; some writers only do that.
+  const af = doc.getTrailer().get('Root').get('AF');
+  if (af.isArray()) {
+    for (let i = 0; i < af.length && specs.length < MAX_ATTACHMENTS * 2; i++) specs.push(af.get(i));
+  }
+  return specs;
+}
+
+/** Identity of the embedded stream, so one file reached twice is read once. */
+function specKey(spec: mupdf.PDFObject): string {
+  const ef = spec.resolve().get('EF');
+  const stream = ef.get('F').isNull() ? ef.get('UF') : ef.get('F');
+  return stream.isIndirect()
+    ? `ref:${stream.asIndirect()}`
+    : `obj:${spec.resolve().toString(true).slice(0, 200)}`;
+}
+
+/** XML files embedded in the PDF (EmbeddedFiles name tree and catalog /AF), deduplicated. */
+export function readXmlAttachments(doc: mupdf.PDFDocument): PdfAttachment[] {
+  const seen = new Set<string>();
+  const out: PdfAttachment[] = [];
+  for (const spec of collectFileSpecs(doc)) {
+    if (out.length >= MAX_ATTACHMENTS) break;
+    try {
+      if (!doc.isEmbeddedFile(spec)) continue;
+      const params = doc.getFilespecParams(spec);
+      const name = params.filename ?? '';
+      // The name tree and /AF usually point at the same file specification.
+      const key = `${specKey(spec)}|${name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const isXml = /\.(xml|isdoc)$/i.test(name) || /xml/i.test(params.mimetype ?? '');
+      if (!isXml) continue;
+      const contents = doc.getEmbeddedFileContents(spec);
+      if (!contents || contents.getLength() > MAX_ATTACHMENT_BYTES) continue;
+      out.push({ name, bytes: contents.asUint8Array().slice() });
+    } catch {
+      // A broken file specification is skipped; the page content is still read.
+    }
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+import type * as mupdf from 'mupdf';
+import type { Deadline } from '../deadline.js';
+import { documentTypeFromWords } from '../text/document-type.js';
+import { extractTextFields } from '../text/text-fields.js';
+import type { Word } from '../text/words.js';
+import type { DocumentFormat, ExtractionResult, Finding } from '../types.js';
+import { mergePaymentCode } from '../qr/merge.js';
+import type { PaymentCode } from '../qr/payment-codes.js';
+import { readEmbeddedInvoice } from './embedded-invoice.js';
+import { openPdf } from './open.js';
+import { readPageWords } from './page-words.js';
+
+type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
+
+export interface PdfHooks {
+  /** OCR for pages without a text layer; absent when OCR is disabled. */
+  ocrPage?: (doc: mupdf.PDFDocument, pageIndex: number) => Promise<Word[]>;
+  /** Payment QR code on a page; absent when QR decoding is disabled. */
+  scanQr?: (page: mupdf.Page, words: Word[], hasImages: boolean) => Promise<PaymentCode | null>;
+}
+
+/** A page with fewer characters than this is treated as a scan. */
+const MIN_TEXT_CHARS = 40;
+
+/**
+ * Reads a PDF: the embedded e-invoice XML when there is one (exact), else the text layer with
+ * layout-aware label search, OCR for pages without text, and payment QR codes.
+ */
+export async function extractFromPdf(
+  bytes: Uint8Array,
+  maxPages: number,
+  deadline: Deadline,
+  hooks: PdfHooks,
+  timings: Record<string, number>,
+): Promise<Draft> {
+  const opened = openPdf(bytes);
+  const { doc } = opened;
+  try {
+    const embedded = readEmbeddedInvoice(doc);
+    const findings: Finding[] = [...opened.findings, ...embedded.findings];
+    timings.xmlMs = deadline.elapsedMs();
+    if (embedded.invoice) {
+      const { format, ...invoice } = embedded.invoice;
+      const pdfFormat: DocumentFormat = format === 'isdoc' ? 'isdoc-pdf' : 'facturx-pdf';
+      return { ...invoice, format: pdfFormat, findings: [...findings, ...invoice.findings] };
+    }
+    return await readPages(doc, Math.min(opened.pageCount, maxPages), deadline, hooks, findings);
+  } finally {
+    doc.destroy();
+  }
+}
+
+async function readPages(
+  doc: mupdf.PDFDocument,
+  pages: number,
+  deadline: Deadline,
+  hooks: PdfHooks,
+  findings: Finding[],
+): Promise<Draft> {
+  const words: Word[] = [];
+  let scanned = 0;
+  let qr: { code: PaymentCode; page: number } | null = null;
+  for (let i = 0; i < pages; i++) {
+    deadline.check(`page ${i + 1}`);
+    const page = doc.loadPage(i);
+    try {
+      const text = readPageWords(page, i + 1);
+      let pageWords = text.words;
+      if (text.charCount < MIN_TEXT_CHARS && hooks.ocrPage) {
+        scanned++;
+        pageWords = await hooks.ocrPage(doc, i);
+      }
+      words.push(...pageWords);
+      if (hooks.scanQr && !qr) {
+        const code = await hooks.scanQr(page, pageWords, text.imageBlocks > 0 || pageWords !== text.words);
+        if (code) qr = { code, page: i + 1 };
+      }
+    } finally {
+      page.destroy();
+    }
+  }
+  const source = scanned > 0 && scanned === pages ? 'ocr' : 'text';
+  const fields = extractTextFields(words, source);
+  if (qr) findings.push(...mergePaymentCode(fields, qr.code, qr.page));
+  if (words.length === 0)
+    findings.push({ code: 'no_text', severity: 'error', message: 'the PDF has no readable text' });
+  return {
+    documentType: documentTypeFromWords(words),
+    format: source === 'ocr' ? 'pdf-scan' : 'pdf-text',
+    fields,
+    vatBreakdown: [],
+    lines: [],
+    findings,
+  };
+}

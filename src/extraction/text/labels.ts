@@ -1,0 +1,108 @@
+import type { FieldName } from '../types.js';
+
+/** A printed label for a field, with how strongly it implies the field (0..1). */
+export interface Label {
+  pattern: RegExp;
+  weight: number;
+}
+
+const L = (source: string, weight = 1): Label => ({ pattern: new RegExp(source, 'iu'), weight });
+
+/**
+ * Labels in cs, sk, de, en, et, pl, fr. Patterns are matched against one layout cell; the value is
+ * the rest of the cell, the next cell to the right, or the cell below.
+ */
+export const LABELS: Partial<Record<FieldName, Label[]>> = {
+  invoiceNumber: [
+    L('(?:rechnungs|beleg)(?:nummer|-?nr\\.?)'),
+    L(
+      '\\b(?:rechnung|gutschrift|handelsrechnung|kostenrechnung|mietrechnung|korrekturrechnung)\\b[^:]{0,40}?\\bnr\\.?',
+      0.95,
+    ),
+    L('invoice\\s*(?:no\\.?|number|nr\\.?|#|id)'),
+    L('(?:faktura|daňový doklad|faktúra)\\s*(?:č\\.|číslo|nr|-?\\s*daňový doklad\\s*č\\.)', 1),
+    L('číslo (?:faktury|dokladu)|číslo faktúry|variabilní symbol faktury'),
+    L('(?:numer faktury|faktura (?:vat )?nr)'),
+    L('arve (?:nr|number)'),
+    L('(?:n°|numéro) (?:de )?facture|facture n°', 1),
+    L('^(?:invoice|rechnung|facture|faktura|faktúra|arve|credit note|gutschrift|avoir)\\b', 0.75),
+    L('\\bnr\\.?\\s*:', 0.4),
+  ],
+  issueDate: [
+    L('(?:rechnungs|beleg|ausstellungs)datum'),
+    L('(?:invoice|issue|billing|document) date|date of issue|dated'),
+    L('date (?:de (?:la )?facture|d.émission)'),
+    L('datum (?:vystavení|vyhotovenia|vystavenia)'),
+    L('data (?:wystawienia|sprzedaży)', 0.9),
+    L('(?:arve )?kuupäev'),
+    L('\\bvom\\b', 0.8),
+    L('^(?:datum|date|data|dátum)\\b', 0.6),
+  ],
+  dueDate: [
+    L('fällig(?:keits(?:datum)?)?|zahlungsziel|zahlbar bis|zu zahlen bis'),
+    L('due date|payment due|due by|pay by'),
+    L('date d.échéance|échéance'),
+    L('datum splatnosti|dátum splatnosti|splatnost'),
+    L('termin (?:płatności|zapłaty)'),
+    L('maksetähtaeg|tähtaeg'),
+  ],
+  currency: [L('(?:rechnungs)?währung|currency|devise|\\bměna|\\bmena\\b|waluta|valuuta')],
+  'totals.gross': [
+    L(
+      'bruttosumme|gesamtbrutto|rechnungsbetrag|gesamtbetrag(?! der)|rechnungssumme(?! ohne)|endbetrag|brutto',
+    ),
+    L('total ttc|montant ttc'),
+    L(
+      '(?:invoice |grand )?total(?: amount)?(?: \\S+)? (?:incl|including|inc)\\.?(?: vat| tax)?|grand total|invoice total|total amount',
+    ),
+    L('celkem s dph|celková částka|celkem(?! bez)|spolu s dph|celková suma|suma celkom'),
+    L('razem brutto|wartość brutto|ogółem|razem'),
+    L('kokku(?! tasuda)|summa kokku|arve summa', 0.9),
+    L('(?:rounded|nett?|grand) total|total (?:amount|payable|incl\\.? gst|inclusive|sales \\(?inclusive)', 1),
+    L(
+      '^total\\b(?!\\s*(?:ht|excl|net|tax|taxes|tva|vat|qty|quantity|items?|discount|gst|savings?|\\d+\\s?%))',
+      0.7,
+    ),
+  ],
+  'totals.net': [
+    L('nettobetrag|summe netto|gesamtsumme netto|rechnungssumme ohne|netto(?!preis)|warenwert', 0.9),
+    L('total ht|montant ht|sous-total', 0.9),
+    L('sub-?total|net amount|total (?:excl|net|before tax|without)', 0.9),
+    L('celkem bez dph|základ (?:daně|dane)|spolu bez dph', 0.9),
+    L('razem netto|wartość netto', 0.9),
+    L('summa (?:km-ta|käibemaksuta)|maksustatav', 0.9),
+  ],
+  'totals.tax': [
+    L('steuerbetrag|mwst\\.?-?betrag|umsatzsteuer(?:betrag)?|ust\\.?-?betrag|\\bmwst\\b|\\bust\\b', 0.9),
+    L('total (?:taxes|tva)|montant tva|\\btva\\b', 0.85),
+    L('(?:total )?(?:vat|tax)(?: amount| total)?\\b', 0.8),
+    L('dph celkem|celkem dph|výše dph|\\bdph\\b', 0.85),
+    L('kwota vat|\\bvat\\b', 0.8),
+    L('käibemaks', 0.85),
+  ],
+  'totals.due': [
+    L('zahlbetrag|zu zahlen(?! bis)|offener betrag|restbetrag'),
+    L('amount due|balance due|total due|amount payable|to pay'),
+    L('solde à payer|net à payer|reste à payer'),
+    L('k úhradě|k úhrade|zbývá uhradit'),
+    L('do zapłaty|pozostało do zapłaty'),
+    L('tasuda|kokku tasuda'),
+  ],
+  'payment.reference': [
+    L('variabilní symbol|variabilný symbol|\\bv\\.?s\\.?\\b|\\bvs\\b'),
+    L('verwendungszweck|zahlungsreferenz|payment reference|référence de paiement|viitenumber|tytuł przelewu'),
+  ],
+  'seller.vatId': [L('ust\\.?-?id|uid|vat|tva|dič|ič dph|nip|kmkr|umsatzsteuer-?id|steuer-?id', 1)],
+};
+
+/** Headings that open the buyer's block; VAT IDs and names under them belong to the buyer. */
+export const BUYER_HEADING =
+  /(?:käufer|kunde\b|rechnungsempfänger|leistungsempfänger|empfänger|buyer|customer|bill(?:ed)? to|sold to|ship to|client|destinataire|odběratel|odberateľ|příjemce|nabywca|odbiorca|ostja|klient|n° tva client|adresse de livraison)/iu;
+
+/** Headings that open the seller's block. */
+export const SELLER_HEADING =
+  /(?:verkäufer|lieferant|rechnungssteller|seller|supplier|sold by|vendor|from:|vendeur|émetteur|dodavatel|dodávateľ|sprzedawca|müüja|tarnija)/iu;
+
+/** Legal-form suffixes that mark a line as a company name. */
+export const LEGAL_FORM =
+  /\b(?:GmbH(?: & Co\.? KG)?|AG|KG|OHG|e\.\s?K\.|UG|SE|s\.\s?r\.\s?o\.|spol\. s r\.o\.|a\.\s?s\.|k\.\s?s\.|v\.\s?o\.\s?s\.|Sp\. z o\.\s?o\.|S\.A\.|OÜ|AS|SARL|SAS|SA|EURL|Ltd\.?|Limited|LLC|Inc\.?|PLC|B\.V\.|N\.V\.|BVBA|S\.p\.A\.|S\.r\.l\.|Corporation|Corp\.?|Pvt\.? Ltd\.?|a\.G\.|e\.V\.)(?=$|[\s,.)])/u;

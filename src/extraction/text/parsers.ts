@@ -1,0 +1,90 @@
+import { parseAmount } from '../fields/amount.js';
+import { DATE_IN_TEXT, parseDate } from '../fields/date.js';
+import { CURRENCY_SYMBOLS, KNOWN_CURRENCIES, normaliseId } from '../fields/ids.js';
+import { isValidIban } from '../validate/iban.js';
+import type { FieldName } from '../types.js';
+
+/** Reads a field value from the text that follows a label; null when the text holds none. */
+export type ValueParser = (text: string) => string | null;
+
+const AMOUNT_IN_TEXT =
+  /(?<![\p{L}\d.,/])[-−]?\d{1,3}(?:[ '’.,\u00a0]\d{3})+(?:[.,]\d{1,2})?(?![\d%/])|(?<![\p{L}\d.,/])[-−]?\d+(?:[.,]\d{1,2})?(?![\d%.,/])/gu;
+
+/** The rightmost amount in the text: summary rows print the value last. */
+export function parseAmountIn(text: string): string | null {
+  const cleaned = text.replace(/\d+(?:[.,]\d+)?\s?%/g, ' ');
+  const matches = [...cleaned.matchAll(AMOUNT_IN_TEXT)].map((m) => m[0]);
+  // Totals carry decimals; a bare integer in the same text is more likely a count or quantity.
+  const withDecimals = matches.filter((m) => /[.,]\d{2}$/.test(m));
+  if (withDecimals.length) return parseAmount(withDecimals.at(-1)!);
+  for (let i = matches.length - 1; i >= 0; i--) {
+    const amount = parseAmount(matches[i]!);
+    if (amount !== null) return amount;
+  }
+  return null;
+}
+
+export function parseDateIn(text: string): string | null {
+  for (const m of text.matchAll(DATE_IN_TEXT)) {
+    const date = parseDate(m[0]);
+    if (date) return date;
+  }
+  return null;
+}
+
+const NUMBER_NOISE = /^(?:nr\.?|no\.?|n°|nº|number|#|:|číslo|č\.|numer|vom|of|du)$/i;
+
+/** The first token that looks like a document number (has a digit, no spaces, not a date). */
+export function parseDocumentNumber(text: string): string | null {
+  for (const raw of text.split(/\s+/)) {
+    const token = raw.replace(/^[#:№]+|[:,;]+$/g, '');
+    if (!token || NUMBER_NOISE.test(token)) continue;
+    if (!/\d/.test(token)) return null;
+    if (!/^[A-Z0-9][A-Z0-9/_.-]{1,39}$/i.test(token) || parseDate(token)) return null;
+    return token;
+  }
+  return null;
+}
+
+export function parseCurrencyIn(text: string): string | null {
+  for (const m of text.matchAll(/\b[A-Z]{3}\b/g)) if (KNOWN_CURRENCIES.has(m[0])) return m[0];
+  for (const [symbol, code] of Object.entries(CURRENCY_SYMBOLS)) if (text.includes(symbol)) return code;
+  return null;
+}
+
+function parseReference(text: string): string | null {
+  const token = text
+    .split(/\s+/)
+    .map((t) => t.replace(/^[:#]+|[:,;]+$/g, ''))
+    .find((t) => t && !NUMBER_NOISE.test(t));
+  return token && /^[A-Z0-9/-]{1,35}$/i.test(token) && /\d/.test(token) ? token : null;
+}
+
+export const VAT_ID_IN_TEXT =
+  /\b(?:ATU\s?\d{8}|(?:DE|EE|PT|EL|GR)\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|PL\s?\d{10}|PL\s?\d{3}-?\d{3}-?\d{2}-?\d{2}|FR\s?[0-9A-Z]{2}\s?\d{9}|IT\s?\d{11}|NL\s?\d{9}B\d{2}|BE\s?0?\d{9,10}|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|GB\s?\d{9}(?:\d{3})?|IE\s?\d{7}[A-Z]{1,2}|DK\s?\d{8}|LU\s?\d{8}|HU\s?\d{8}|SE\s?\d{12}|FI\s?\d{8}|SI\s?\d{8}|HR\s?\d{11}|LT\s?\d{9,12}|LV\s?\d{11}|RO\s?\d{2,10}|BG\s?\d{9,10}|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b/g;
+
+const IBAN_IN_TEXT = /\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b/g;
+
+/** The first IBAN in the text that passes mod-97 (spaces between groups allowed). */
+export function parseIbanIn(text: string): string | null {
+  for (const m of text.matchAll(IBAN_IN_TEXT)) {
+    const iban = normaliseId(m[0]);
+    if (isValidIban(iban)) return iban;
+    // A greedy match may swallow a following word; try shorter prefixes of whole groups.
+    for (let len = iban.length - 1; len >= 15; len--)
+      if (isValidIban(iban.slice(0, len))) return iban.slice(0, len);
+  }
+  return null;
+}
+
+export const PARSERS: Partial<Record<FieldName, ValueParser>> = {
+  invoiceNumber: parseDocumentNumber,
+  issueDate: parseDateIn,
+  dueDate: parseDateIn,
+  currency: parseCurrencyIn,
+  'totals.gross': parseAmountIn,
+  'totals.net': parseAmountIn,
+  'totals.tax': parseAmountIn,
+  'totals.due': parseAmountIn,
+  'payment.reference': parseReference,
+};

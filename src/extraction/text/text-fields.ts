@@ -1,0 +1,116 @@
+import { toMinorUnits } from '../fields/amount.js';
+import { parseDateIn, parseIbanIn, parseCurrencyIn } from './parsers.js';
+import type { ExtractedField, FieldName, FieldSource } from '../types.js';
+import { findLabelledCandidates, type Candidate } from './label-candidates.js';
+import { assignParties, findNames, findVatIds, type PartyValue } from './parties.js';
+import { buildCells, buildRows, type Cell, type Word } from './words.js';
+
+export type TextFields = Partial<Record<FieldName, ExtractedField>>;
+
+/** Text-layer values are good but not certain; OCR adds recognition errors on top. */
+const SOURCE_CAP: Record<'text' | 'ocr', number> = { text: 0.92, ocr: 0.82 };
+
+const AMOUNT_FIELDS: FieldName[] = ['totals.net', 'totals.tax', 'totals.gross', 'totals.due'];
+
+function toField(value: string, score: number, cell: Cell, source: 'text' | 'ocr'): ExtractedField {
+  return {
+    value,
+    confidence: Math.round(Math.min(SOURCE_CAP[source], score * SOURCE_CAP[source]) * 100) / 100,
+    source: source as FieldSource,
+    page: cell.page,
+    bbox: [cell.x0, cell.y0, cell.x1, cell.y1].map((n) => Math.round(n * 10) / 10) as ExtractedField['bbox'],
+  };
+}
+
+/** Totals sit at the end of an invoice: a later label of the same strength wins. */
+function rank(c: Candidate): number {
+  return c.score + (AMOUNT_FIELDS.includes(c.field) ? 0.1 * c.order : -0.05 * c.order);
+}
+
+/** Boosts amount candidates that agree: net + tax = gross, gross = due. */
+function applyAgreement(byField: Map<FieldName, Candidate[]>): void {
+  const nets = byField.get('totals.net') ?? [];
+  const taxes = byField.get('totals.tax') ?? [];
+  const grosses = byField.get('totals.gross') ?? [];
+  const dues = byField.get('totals.due') ?? [];
+  for (const g of grosses) {
+    const gv = toMinorUnits(g.value);
+    for (const n of nets) {
+      const t = taxes.find((t) => toMinorUnits(n.value) + toMinorUnits(t.value) === gv);
+      if (t) for (const c of [g, n, t]) c.score = Math.max(c.score, 1) + 0.15;
+    }
+    if (dues.some((d) => toMinorUnits(d.value) === gv)) g.score += 0.05;
+  }
+}
+
+function bestParty(values: PartyValue[], party: 'seller' | 'buyer'): PartyValue | undefined {
+  const adjusted = values
+    .filter((v) => (party === 'seller' ? v.party !== 'buyer' : v.party === 'buyer'))
+    .map((v) => ({ v, s: v.score + (v.party === party ? 0.15 : 0) }));
+  adjusted.sort((a, b) => b.s - a.s);
+  return adjusted[0] ? { ...adjusted[0].v, score: adjusted[0].s } : undefined;
+}
+
+/** Fallback currency: the code or symbol printed most often. */
+function dominantCurrency(cells: Cell[]): { value: string; cell: Cell } | null {
+  const counts = new Map<string, { n: number; cell: Cell }>();
+  for (const cell of cells) {
+    const code = parseCurrencyIn(cell.text);
+    if (code) counts.set(code, { n: (counts.get(code)?.n ?? 0) + 1, cell: counts.get(code)?.cell ?? cell });
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1].n - a[1].n)[0];
+  return best ? { value: best[0], cell: best[1].cell } : null;
+}
+
+/**
+ * Layout-aware field extraction from positioned words (a PDF text layer or OCR): values next to
+ * printed labels, VAT IDs and names attributed to seller or buyer, amounts cross-checked.
+ */
+export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFields {
+  const cells = buildCells(buildRows(words));
+  const byField = new Map<FieldName, Candidate[]>();
+  for (const c of findLabelledCandidates(cells)) byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
+  applyAgreement(byField);
+  const fields: TextFields = {};
+  for (const [field, candidates] of byField) {
+    if (field === 'seller.vatId') continue;
+    const best = [...candidates].sort((a, b) => rank(b) - rank(a))[0];
+    if (best) fields[field] = toField(best.value, best.score, best.cell, source);
+  }
+  addFallbacks(fields, cells, source);
+  const parties = assignParties(cells);
+  const vatIds = findVatIds(cells, parties);
+  const names = findNames(cells, parties);
+  for (const party of ['seller', 'buyer'] as const) {
+    const vat = bestParty(vatIds, party);
+    if (vat) fields[`${party}.vatId`] = toField(vat.value, vat.score, vat.cell, source);
+    const name = bestParty(names, party);
+    if (name) fields[`${party}.name`] = toField(name.value, name.score, name.cell, source);
+  }
+  if (fields['seller.vatId'] && fields['seller.vatId'].value === fields['buyer.vatId']?.value)
+    delete fields['buyer.vatId'];
+  return fields;
+}
+
+function addFallbacks(fields: TextFields, cells: Cell[], source: 'text' | 'ocr'): void {
+  if (!fields.issueDate) {
+    const cell = cells.find((c) => parseDateIn(c.text));
+    if (cell) fields.issueDate = toField(parseDateIn(cell.text)!, 0.5, cell, source);
+  }
+  if (!fields.currency) {
+    const currency = dominantCurrency(cells);
+    if (currency) fields.currency = toField(currency.value, 0.7, currency.cell, source);
+  }
+  if (!fields['payment.iban']) {
+    for (const cell of cells) {
+      const iban = parseIbanIn(cell.text.replace(/^IBAN\s*:?\s*/i, ''));
+      if (iban) {
+        fields['payment.iban'] = toField(iban, 0.95, cell, source);
+        break;
+      }
+    }
+  }
+  if (!fields['totals.gross'] && fields['totals.due']) {
+    fields['totals.gross'] = { ...fields['totals.due'], confidence: fields['totals.due'].confidence * 0.7 };
+  }
+}

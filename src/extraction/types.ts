@@ -1,0 +1,106 @@
+/** Where a field value came from, most to least reliable. */
+export type FieldSource = 'xml' | 'qr' | 'text' | 'ocr';
+
+/** One extracted, normalised field value. */
+export interface ExtractedField {
+  /** Normalised value: dates YYYY-MM-DD, amounts decimal strings with a dot, IDs upper-case without spaces. */
+  value: string;
+  /** 0..1; lowered by validation findings that concern the field. */
+  confidence: number;
+  source: FieldSource;
+  /** 1-based page number when the value was read from a page. */
+  page?: number;
+  /** Bounding box in PDF points (72 per inch) for text, pixels of the page render for OCR. */
+  bbox?: [number, number, number, number];
+}
+
+export type FindingSeverity = 'error' | 'warning' | 'info';
+
+/** A validation or processing observation; findings never change values. */
+export interface Finding {
+  code: string;
+  severity: FindingSeverity;
+  field?: string;
+  message: string;
+}
+
+export interface VatBreakdownRow {
+  rate: string;
+  category?: string;
+  base: string;
+  tax: string;
+}
+
+export interface InvoiceLine {
+  description?: string;
+  quantity?: string;
+  unitPrice?: string;
+  netAmount?: string;
+  vatRate?: string;
+}
+
+/** The field names of the extraction contract (EN 16931 business terms). */
+export const FIELD_NAMES = [
+  'invoiceNumber',
+  'issueDate',
+  'dueDate',
+  'currency',
+  'seller.name',
+  'seller.vatId',
+  'seller.companyId',
+  'buyer.name',
+  'buyer.vatId',
+  'totals.net',
+  'totals.tax',
+  'totals.gross',
+  'totals.due',
+  'payment.iban',
+  'payment.reference',
+] as const;
+
+export type FieldName = (typeof FIELD_NAMES)[number];
+
+export type DocumentFormat =
+  | 'ubl'
+  | 'cii'
+  | 'zugferd1'
+  | 'isdoc'
+  | 'isdocx'
+  | 'facturx-pdf'
+  | 'isdoc-pdf'
+  | 'pdf-text'
+  | 'pdf-scan'
+  | 'image';
+
+export interface ExtractionTimings {
+  totalMs: number;
+  [stage: string]: number;
+}
+
+/** The engine's answer for one document. */
+export interface ExtractionResult {
+  documentType: 'invoice' | 'credit_note' | 'unknown';
+  format: DocumentFormat;
+  fields: Partial<Record<FieldName, ExtractedField>>;
+  vatBreakdown: VatBreakdownRow[];
+  lines: InvoiceLine[];
+  findings: Finding[];
+  /** True when a key field is missing, has low confidence, or an error finding exists. */
+  needsReview: boolean;
+  timings: ExtractionTimings;
+}
+
+export interface ExtractOptions {
+  /** Monotonic milliseconds; defaults to performance.now(). Used only for `timings`. */
+  now?: () => number;
+  /** Run OCR on images and text-less pages (default true). */
+  ocr?: boolean;
+  /** Decode payment QR codes (default true). */
+  qr?: boolean;
+  /** Maximum pages to read from the text layer / OCR (default 10). */
+  maxPages?: number;
+  /** Abort (code `timeout`) when the document takes longer than this (default 60000). */
+  timeoutMs?: number;
+  /** Maximum input size in bytes (default 50 MiB). */
+  maxBytes?: number;
+}

@@ -1,0 +1,79 @@
+import type { ExtractedField, Finding, InvoiceLine, VatBreakdownRow } from '../types.js';
+import { isValidIco } from './company-id.js';
+import { checkIban } from './iban.js';
+import { checkDates, checkLineSum, checkTotals, checkVatBreakdown } from './totals.js';
+import { checkVatId } from './vat-id.js';
+
+export { checkIban, isValidIban } from './iban.js';
+export { checkVatId } from './vat-id.js';
+export { isValidIco } from './company-id.js';
+
+type Fields = Partial<Record<string, ExtractedField>>;
+
+/** How much a finding of each severity multiplies the confidence of the field it names. */
+const PENALTY = { error: 0.5, warning: 0.8, info: 1 } as const;
+
+function checkIdentifiers(fields: Fields): Finding[] {
+  const findings: Finding[] = [];
+  const iban = fields['payment.iban']?.value;
+  const ibanProblem = iban ? checkIban(iban) : null;
+  if (ibanProblem) {
+    findings.push({
+      code: `iban_invalid_${ibanProblem}`,
+      severity: 'error',
+      field: 'payment.iban',
+      message: `IBAN fails the ${ibanProblem} check`,
+    });
+  }
+  for (const field of ['seller.vatId', 'buyer.vatId']) {
+    const vat = fields[field]?.value;
+    const problem = vat ? checkVatId(vat) : null;
+    if (problem) {
+      findings.push({
+        code: `vat_id_invalid_${problem}`,
+        severity: 'warning',
+        field,
+        message: `VAT ID ${vat} fails the ${problem} check`,
+      });
+    }
+  }
+  const companyId = fields['seller.companyId']?.value;
+  const vatId = fields['seller.vatId']?.value ?? '';
+  // IČO only applies to Czech and Slovak sellers; elsewhere company IDs have many schemes.
+  if (companyId && /^(CZ|SK)/.test(vatId) && /^\d{8}$/.test(companyId) && !isValidIco(companyId)) {
+    findings.push({
+      code: 'company_id_invalid_checksum',
+      severity: 'warning',
+      field: 'seller.companyId',
+      message: `IČO ${companyId} fails the mod-11 check`,
+    });
+  }
+  return findings;
+}
+
+/**
+ * Cross-checks an extraction: identifiers, totals, VAT breakdown, lines and dates. Returns the
+ * findings and lowers the confidence of the fields they concern; values are never changed.
+ */
+export function validateExtraction(
+  fields: Fields,
+  vatBreakdown: VatBreakdownRow[],
+  lines: InvoiceLine[],
+): Finding[] {
+  const findings = [
+    ...checkIdentifiers(fields),
+    ...checkTotals(fields),
+    ...checkVatBreakdown(fields, vatBreakdown),
+    ...checkLineSum(vatBreakdown, lines),
+    ...checkDates(fields),
+  ];
+  for (const finding of findings) {
+    const field = finding.field ? fields[finding.field] : undefined;
+    if (field) field.confidence = round2(field.confidence * PENALTY[finding.severity]);
+  }
+  return findings;
+}
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/platform/config.js';
+
+describe('configuration', () => {
+  it('works with no environment at all on a developer machine', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATABASE_URL: 'postgresql://doklad_app@127.0.0.1:5432/doklad',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      TENANT_REGIONS: ['eu-west'],
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('lists every problem at once, without echoing the offending values', () => {
+    const attempt = () =>
+      loadConfig({ DATABASE_URL: 'nonsense', PORT: 'eighty', REDIS_URL: 'http://x', LOG_LEVEL: 'loud' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const { problems, message } = error as ConfigError;
+      expect(problems.map((p) => p.split(':')[0])).toEqual(
+        expect.arrayContaining(['DATABASE_URL', 'PORT', 'REDIS_URL', 'LOG_LEVEL']),
+      );
+      expect(message).toMatch(/^Invalid configuration:\n {2}- /);
+      expect(message).not.toContain('nonsense');
+    }
+  });
+
+  it('checks settings against each other', () => {
+    expect(() => loadConfig({ DEFAULT_TENANT_REGION: 'mars-1' })).toThrow(
+      /DEFAULT_TENANT_REGION: must be one of TENANT_REGIONS/,
+    );
+  });
+
+  it('parses booleans and lists explicitly', () => {
+    const config = loadConfig({
+      TRUST_PROXY: 'true',
+      TENANT_REGIONS: 'eu-west, eu-north',
+      DEFAULT_TENANT_REGION: 'eu-north',
+    });
+    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.TENANT_REGIONS).toEqual(['eu-west', 'eu-north']);
+    expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
+  });
+});
