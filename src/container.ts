@@ -2,61 +2,192 @@
  * The composition root: adapters, then services, wired by hand. The API, the worker and the CLI
  * all build the same container, so they share one set of rules.
  */
+import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './platform/config.js';
+import { createPasswordHasher } from './platform/crypto/password-hasher.js';
+import { createPlatformSecretBox } from './platform/crypto/platform-secret-box.js';
 import { loadSigner, type Signer } from './platform/crypto/signing-key.js';
 import { createDb, type Db } from './platform/db/db.js';
 import { createPrismaClient } from './platform/db/prisma.js';
+import { createKeyProvider } from './platform/kms/key-provider-from-config.js';
+import type { KeyProvider } from './platform/kms/key-provider.js';
 import type { Logger } from './platform/logger.js';
+import { createConsoleMailer, createMemoryMailer, type Mailer } from './platform/mailer.js';
 import { packageVersion } from './platform/package-root.js';
 import { createRedis, type Redis } from './platform/redis.js';
 import { createBlobStore, type BlobStore } from './platform/storage/blob-store.js';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
+import { createAccountService, type AccountService } from './modules/auth/account.service.js';
+import { createLoginThrottle } from './modules/auth/login-throttle.js';
+import { createLoginService, type LoginService } from './modules/auth/login.service.js';
+import { createMfaChallenges } from './modules/auth/mfa-challenges.js';
+import { createMfaService, type MfaService } from './modules/auth/mfa.service.js';
+import {
+  createPasswordResetService,
+  type PasswordResetService,
+} from './modules/auth/password-reset.service.js';
+import { createPrincipalService, type PrincipalService } from './modules/auth/principal.service.js';
+import { createSessionManager } from './modules/auth/sessions.js';
+import { createInvitationsService, type InvitationsService } from './modules/members/invitations.service.js';
+import { createMembersService, type MembersService } from './modules/members/members.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
+import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
 
 export interface Container {
   readonly version: string;
   readonly config: Config;
   readonly logger: Logger;
+  readonly clock: Clock;
   readonly db: Db;
   readonly redis: Redis;
   readonly blobStore: BlobStore;
+  readonly keyProvider: KeyProvider;
+  readonly mailer: Mailer;
   readonly signer: Signer;
   readonly audit: AuditService;
   readonly tenants: TenantsService;
+  readonly accounts: AccountService;
+  readonly login: LoginService;
+  readonly passwordResets: PasswordResetService;
+  readonly mfa: MfaService;
+  readonly members: MembersService;
+  readonly invitations: InvitationsService;
+  readonly tokens: TokensService;
+  readonly principals: PrincipalService;
   /** Closes every connection the container opened. */
   close(): Promise<void>;
 }
 
-export async function createContainer(config: Config, logger: Logger): Promise<Container> {
+/** Replacements for tests: a controllable clock, a mailer to read from. */
+export interface ContainerOverrides {
+  readonly clock?: Clock;
+  readonly mailer?: Mailer;
+}
+
+const MINUTE_MS = 60_000;
+
+export async function createContainer(
+  config: Config,
+  logger: Logger,
+  overrides: ContainerOverrides = {},
+): Promise<Container> {
+  const clock = overrides.clock ?? systemClock;
   const signer = await loadSigner({
     pem: config.AUDIT_SIGNING_KEY,
     file: config.AUDIT_SIGNING_KEY_FILE,
     createIfMissing: config.AUDIT_SIGNING_KEY_CREATE,
   });
+  const keyProvider = await createKeyProvider(config);
+  const hasher = await createPasswordHasher({
+    memoryKiB: config.ARGON2_MEMORY_KIB,
+    timeCost: config.ARGON2_TIME_COST,
+    parallelism: config.ARGON2_PARALLELISM,
+  });
+  const mailer =
+    overrides.mailer ??
+    (config.MAIL_TRANSPORT === 'memory' ? createMemoryMailer() : createConsoleMailer(config.MAIL_FROM));
   const db = createDb(createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_MAX));
   const redis = createRedis(config.REDIS_URL);
   // Connect now so the first requests find Redis ready; if it is down, start anyway (ioredis keeps
   // retrying in the background) and let /readyz report it.
   await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet'));
   const blobStore = createBlobStore(config.AZURE_STORAGE_CONNECTION_STRING, config.BLOB_CONTAINER_PREFIX);
-  const audit = createAuditService({ db, signer });
+
+  const audit = createAuditService({ db, signer, now: clock });
   const tenants = createTenantsService({
     db,
     audit,
     regions: config.TENANT_REGIONS,
     defaultRegion: config.DEFAULT_TENANT_REGION,
   });
+  const sessions = createSessionManager({
+    db,
+    clock,
+    settings: {
+      idleTimeoutMs: config.SESSION_IDLE_TIMEOUT_MINUTES * MINUTE_MS,
+      maxLifetimeMs: config.SESSION_MAX_LIFETIME_HOURS * 60 * MINUTE_MS,
+    },
+  });
+  const throttle = createLoginThrottle(redis, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    maxFailures: config.LOGIN_MAX_FAILURES,
+    baseLockSeconds: config.LOGIN_LOCK_BASE_SECONDS,
+    maxLockSeconds: config.LOGIN_LOCK_MAX_SECONDS,
+    ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
+  });
+  const secretBox = createPlatformSecretBox(db, keyProvider, 'user-secrets');
+  const mfa = createMfaService({
+    db,
+    audit,
+    secretBox,
+    clock,
+    verifyPassword: (hash, password) => hasher.verify(hash, password),
+  });
+  const members = createMembersService({ db, audit, sessions });
+  const invitations = createInvitationsService({
+    db,
+    audit,
+    mailer,
+    tenants,
+    clock,
+    ttlMs: config.INVITATION_TTL_HOURS * 60 * MINUTE_MS,
+  });
+  const accounts = createAccountService({
+    db,
+    audit,
+    tenants,
+    members,
+    invitations,
+    hasher,
+    mfa,
+    sessions,
+    throttle,
+    clock,
+    signupEnabled: config.SIGNUP_ENABLED,
+  });
+  const login = createLoginService({
+    db,
+    audit,
+    hasher,
+    throttle,
+    challenges: createMfaChallenges(redis, config.REDIS_KEY_PREFIX),
+    mfa,
+    sessions,
+    clock,
+  });
+  const passwordResets = createPasswordResetService({
+    db,
+    audit,
+    hasher,
+    mailer,
+    clock,
+    ttlMs: config.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
+  const tokens = createTokensService({ db, audit, members, clock });
+  const principals = createPrincipalService({ db, sessions, members, tenants, mfa });
 
   return {
     version: packageVersion(),
     config,
     logger,
+    clock,
     db,
     redis,
     blobStore,
+    keyProvider,
+    mailer,
     signer,
     audit,
     tenants,
+    accounts,
+    login,
+    passwordResets,
+    mfa,
+    members,
+    invitations,
+    tokens,
+    principals,
     async close() {
       await Promise.allSettled([db.close(), redis.quit().catch(() => redis.disconnect())]);
     },

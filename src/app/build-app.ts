@@ -6,6 +6,12 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pingRedis } from '../platform/redis.js';
+import { authRoutes } from '../modules/auth/auth.routes.js';
+import { meRoutes } from '../modules/auth/me.routes.js';
+import { membersRoutes } from '../modules/members/members.routes.js';
+import { tenantsRoutes } from '../modules/tenants/tenants.routes.js';
+import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
+import { registerAuthentication } from './authenticate.js';
 import { registerErrorHandling } from './error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -21,7 +27,7 @@ function requestIdOf(request: { headers: FastifyRequest['headers'] }): string {
   return typeof supplied === 'string' && SAFE_REQUEST_ID.test(supplied) ? supplied : randomUUID();
 }
 
-export type AppDeps = Pick<Container, 'config' | 'logger' | 'db' | 'redis' | 'blobStore' | 'version'>;
+export type AppDeps = Container;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -40,13 +46,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  registerRouteGuard(app);
+  registerAuthentication(app, deps);
+  // Security (and so the rate limit) before the guard: refused credentials are counted too.
   await registerSecurity(app, {
     redis: deps.redis,
     redisKeyPrefix: config.REDIS_KEY_PREFIX,
     rateLimitMax: config.RATE_LIMIT_MAX,
     rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
   });
+  registerRouteGuard(app, { clock: deps.clock, stepUpWindowMs: config.STEP_UP_WINDOW_MINUTES * 60_000 });
   registerErrorHandling(app);
   if (config.DOCS_ENABLED) await registerOpenApi(app, deps.version);
 
@@ -56,6 +64,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { name: 'blobStorage', check: () => deps.blobStore.ping() },
   ];
   await app.register(healthRoutes(checks));
+  await app.register(authRoutes(deps));
+  await app.register(meRoutes(deps));
+  await app.register(tenantsRoutes(deps));
+  await app.register(membersRoutes(deps));
+  await app.register(tokensRoutes(deps));
 
   return app;
 }

@@ -33,7 +33,14 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           },
         },
       },
-      tags: [{ name: 'health', description: 'Liveness and readiness' }],
+      tags: [
+        { name: 'auth', description: 'Sign-up, sign-in, two-factor, step-up, password reset' },
+        { name: 'me', description: 'Your own account, sessions and two-factor authentication' },
+        { name: 'tenant', description: 'Your firm' },
+        { name: 'members', description: 'People of the firm, roles and invitations' },
+        { name: 'tokens', description: 'Integration tokens for ERP agents' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
     },
     transform: jsonSchemaTransform,
   });

@@ -1,24 +1,35 @@
 /**
- * Every route declares who may call it: `config: { permission: '...' }` or `config: { public: true }`.
- * A route that declares neither stops the app from starting, so an endpoint can never be
- * unprotected by omission. The permission check runs before the handler (preHandler), after the
- * auth plugin has resolved the caller's RequestContext.
+ * Every route declares who may call it, in `config`:
+ *   - `public: true`: anyone (health checks, sign-in);
+ *   - `permission: '...'`: a principal (person or integration token) holding that permission;
+ *   - `userOnly: true`: only people (sessions), never integration tokens; alone it admits any
+ *     signed-in person (their own profile), combined with a permission it narrows it;
+ *   - `stepUp: true`: people with 2FA must have confirmed their password or a code recently.
+ * A route that declares none of public/permission/userOnly stops the app from starting, so an
+ * endpoint is never unprotected by omission. The checks run before the handler (preHandler),
+ * after the rate limit, so failed authentication is throttled too.
  */
 import type { FastifyInstance } from 'fastify';
-import { ForbiddenError, UnauthorizedError } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import { AppError, ForbiddenError, StepUpRequiredError, UnauthorizedError } from '../core/errors.js';
 import type { Permission } from '../core/permissions.js';
 import type { RequestContext } from '../core/request-context.js';
+import type { UserPrincipal } from '../modules/auth/principal.service.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The permission a caller needs; checked before the handler runs. */
     permission?: Permission;
-    /** Explicitly reachable without authentication (health checks, sign-in). */
     public?: boolean;
+    userOnly?: boolean;
+    stepUp?: boolean;
   }
   interface FastifyRequest {
-    /** Set by the auth plugin for authenticated requests. */
+    /** Set by the authentication hook for authenticated requests. */
     ctx?: RequestContext;
+    /** The signed-in person, for session-authenticated requests. */
+    user?: UserPrincipal;
+    /** Why a presented credential was refused (reported as 401 on protected routes). */
+    authFailure?: string;
   }
 }
 
@@ -29,10 +40,15 @@ export class UndeclaredRouteAccessError extends Error {
   override name = 'UndeclaredRouteAccessError';
 }
 
-export function registerRouteGuard(app: FastifyInstance): void {
+export function registerRouteGuard(
+  app: FastifyInstance,
+  options: { clock: Clock; stepUpWindowMs: number },
+): void {
   app.addHook('onRoute', (route) => {
-    const config = route.config as { permission?: Permission; public?: boolean } | undefined;
-    const declared = config?.public === true || typeof config?.permission === 'string';
+    const config = route.config as
+      { permission?: Permission; public?: boolean; userOnly?: boolean } | undefined;
+    const declared =
+      config?.public === true || typeof config?.permission === 'string' || config?.userOnly === true;
     if (!declared && !route.url.startsWith(DOCS_PREFIX)) {
       throw new UndeclaredRouteAccessError(
         `Route ${String(route.method)} ${route.url} declares neither config.permission nor config.public`,
@@ -41,17 +57,26 @@ export function registerRouteGuard(app: FastifyInstance): void {
   });
 
   app.addHook('preHandler', async (request) => {
-    const { permission } = request.routeOptions.config;
-    if (!permission) return;
-    if (!request.ctx) throw new UnauthorizedError();
-    if (!request.ctx.permissions.has(permission)) {
+    const { permission, public: isPublic, userOnly, stepUp } = request.routeOptions.config;
+    if (isPublic || (!permission && !userOnly)) return;
+    const { ctx, user } = request;
+    if (!ctx) throw new UnauthorizedError(request.authFailure);
+    if (userOnly && !user)
+      throw new ForbiddenError('Only a signed-in person can do this, not an integration token.');
+    if (permission && !ctx.permissions.has(permission)) {
+      if (user?.mfaEnrolmentRequired) {
+        throw new AppError(
+          403,
+          'mfa_enrolment_required',
+          'Forbidden',
+          'Your firm requires two-factor authentication: enrol first (POST /v1/me/mfa/totp).',
+        );
+      }
       throw new ForbiddenError(`This action needs the permission "${permission}".`);
     }
+    if (stepUp && user?.mfaEnabled) {
+      const age = options.clock().getTime() - user.session.reauthenticatedAt.getTime();
+      if (age > options.stepUpWindowMs) throw new StepUpRequiredError();
+    }
   });
-}
-
-/** The caller's context inside a handler of a route that declares a permission. */
-export function requireContext(ctx: RequestContext | undefined): RequestContext {
-  if (!ctx) throw new UnauthorizedError();
-  return ctx;
 }

@@ -76,3 +76,17 @@ export class ServiceUnavailableError extends AppError {
     super(503, 'service_unavailable', 'Service Unavailable', detail);
   }
 }
+
+/** A sensitive action's password or code confirmation failed (the session itself is fine). */
+export class ReauthenticationFailedError extends AppError {
+  constructor(detail = 'The password or the code is not correct.') {
+    super(403, 'reauthentication_failed', 'Forbidden', detail);
+  }
+}
+
+/** The action needs a recent password or TOTP confirmation (step-up) first. */
+export class StepUpRequiredError extends AppError {
+  constructor(detail = 'Confirm your password or a two-factor code (POST /v1/auth/step-up) first.') {
+    super(403, 'step_up_required', 'Forbidden', detail);
+  }
+}

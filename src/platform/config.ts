@@ -65,11 +65,63 @@ const ConfigSchema = z
       .pipe(z.array(regionName).min(1)),
     DEFAULT_TENANT_REGION: regionName.default('eu-west'),
 
+    SIGNUP_ENABLED: booleanFromEnv.default(true),
+    PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+    MAIL_TRANSPORT: z.enum(['console', 'memory']).default('console'),
+    MAIL_FROM: z.string().min(3).default('Doklad <no-reply@doklad.invalid>'),
+    // argon2id cost: OWASP's minimum is 19 MiB / 2 iterations; the default stays under ~150 ms here.
+    ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).max(1_048_576).default(65_536),
+    ARGON2_TIME_COST: z.coerce.number().int().min(2).max(10).default(2),
+    ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
+    SESSION_IDLE_TIMEOUT_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
+    SESSION_MAX_LIFETIME_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
+    STEP_UP_WINDOW_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+    PASSWORD_RESET_TTL_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(5)
+      .max(24 * 60)
+      .default(30),
+    INVITATION_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(72),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    LOGIN_LOCK_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    LOGIN_LOCK_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(100_000).default(100),
+
+    KMS_PROVIDER: z.enum(['local', 'azure-key-vault']).default('local'),
+    LOCAL_KMS_MASTER_KEY: z.string().min(1).optional(),
+    LOCAL_KMS_MASTER_KEY_FILE: z.string().min(1).default('.data/keys/local-kms-master.key'),
+    LOCAL_KMS_MASTER_KEY_CREATE: booleanFromEnv.default(true),
+    LOCAL_KMS_KEY_DIR: z.string().min(1).default('.data/keys/kek'),
+    AZURE_KEY_VAULT_URL: z.url({ protocol: /^https$/ }).optional(),
+
     AUDIT_SIGNING_KEY: z.string().min(1).optional(),
     AUDIT_SIGNING_KEY_FILE: z.string().min(1).default('.data/keys/audit-signing-key.pem'),
     AUDIT_SIGNING_KEY_CREATE: booleanFromEnv.default(true),
   })
   .superRefine((c, ctx) => {
+    if (c.KMS_PROVIDER === 'azure-key-vault' && !c.AZURE_KEY_VAULT_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AZURE_KEY_VAULT_URL'],
+        message: 'is required when KMS_PROVIDER=azure-key-vault',
+      });
+    }
     if (!c.TENANT_REGIONS.includes(c.DEFAULT_TENANT_REGION)) {
       ctx.addIssue({
         code: 'custom',

@@ -15,10 +15,32 @@ import { buildApp } from '../../src/app/build-app.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { loadConfig, type Config } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { createMemoryMailer, type MemoryMailer } from '../../src/platform/mailer.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { databaseUrl, runtimeDatabaseUrl } from './database-urls.js';
+
+/** A clock tests can move: starts at the real time, `advance()` jumps forward. */
+export interface TestClock {
+  (): Date;
+  advance(ms: number): void;
+}
+
+export function createTestClock(): TestClock {
+  let offsetMs = 0;
+  const clock = (() => new Date(Date.now() + offsetMs)) as TestClock;
+  clock.advance = (ms) => {
+    offsetMs += ms;
+  };
+  return clock;
+}
 
 export interface TestEnv {
   readonly config: Config;
+  readonly clock: TestClock;
+  /** Every mail the app sent. */
+  readonly mail: MemoryMailer['sent'];
   readonly container: Container;
   readonly app: FastifyInstance;
   /** Every JSON log line written so far, as text. */
@@ -46,6 +68,8 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
   const database = `doklad_t_${services.runId}_${suffix}`;
   const adminUrl = databaseUrl(services.adminDatabaseUrl, database);
   const logs: string[] = [];
+  const clock = createTestClock();
+  const mailer = createMemoryMailer();
   const clients: pg.Client[] = [];
   let state: { config: Config; container: Container; app?: FastifyInstance } | undefined;
 
@@ -69,6 +93,12 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
       AUDIT_SIGNING_KEY_CREATE: 'false',
       LOG_LEVEL: 'info',
       TENANT_REGIONS: 'eu-west,eu-north',
+      // OWASP's minimum argon2id cost keeps the suite fast; production defaults are higher.
+      ARGON2_MEMORY_KIB: '19456',
+      MAIL_TRANSPORT: 'memory',
+      LOCAL_KMS_MASTER_KEY: randomBytes(32).toString('base64'),
+      LOCAL_KMS_MASTER_KEY_CREATE: 'false',
+      LOCAL_KMS_KEY_DIR: mkdtempSync(path.join(tmpdir(), 'doklad-kek-')),
       ...options.env,
     });
     const sink = new Writable({
@@ -77,7 +107,7 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
         callback();
       },
     });
-    const container = await createContainer(config, createLogger(config.LOG_LEVEL, sink));
+    const container = await createContainer(config, createLogger(config.LOG_LEVEL, sink), { clock, mailer });
     const app = options.app === false ? undefined : await buildApp(container);
     await app?.ready();
     state = { config, container, app };
@@ -114,6 +144,8 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
       return app;
     },
     logs,
+    clock,
+    mail: mailer.sent,
     async adminQuery(sql, params) {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();

@@ -38,12 +38,14 @@ async function generatedModels(): Promise<Record<string, RuntimeModel>> {
   return (JSON.parse(JSON.parse(literal) as string) as { models: Record<string, RuntimeModel> }).models;
 }
 
-/** Optional (`Type?`) fields per model, from schema.prisma: the runtime model does not carry them. */
-async function optionalFields(): Promise<Map<string, Set<string>>> {
+/** Optional (`Type?`) and list (`Type[]`) fields per model, from schema.prisma: the runtime model does not carry them. */
+async function fieldModifiers(): Promise<Map<string, { optional: Set<string>; list: Set<string> }>> {
   const schema = await readFile(path.join(packageRoot(), 'prisma/schema.prisma'), 'utf8');
-  const result = new Map<string, Set<string>>();
+  const result = new Map<string, { optional: Set<string>; list: Set<string> }>();
   for (const match of schema.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
-    result.set(match[1]!, new Set([...match[2]!.matchAll(/^\s+(\w+)\s+\w+\?/gm)].map((m) => m[1]!)));
+    const fields = (modifier: string) =>
+      new Set([...match[2]!.matchAll(new RegExp(`^\\s+(\\w+)\\s+\\w+${modifier}`, 'gm'))].map((m) => m[1]!));
+    result.set(match[1]!, { optional: fields('\\?'), list: fields('\\[\\]') });
   }
   return result;
 }
@@ -51,7 +53,7 @@ async function optionalFields(): Promise<Map<string, Set<string>>> {
 describe('schema.prisma, the generated client and the migrated database', () => {
   it('agree on every table, column, type and nullability', async () => {
     const models = await generatedModels();
-    const optional = await optionalFields();
+    const modifiers = await fieldModifiers();
     const { rows } = await env.adminQuery<{
       table_name: string;
       column_name: string;
@@ -88,10 +90,11 @@ describe('schema.prisma, the generated client and the migrated database', () => 
           problems.push(`${modelName}.${field.name}: column ${table}.${column} does not exist`);
           continue;
         }
-        if (!COMPATIBLE[field.type]?.includes(actual.type)) {
+        const isList = modifiers.get(modelName)?.list.has(field.name) ?? false;
+        if (isList ? actual.type !== 'ARRAY' : !COMPATIBLE[field.type]?.includes(actual.type)) {
           problems.push(`${modelName}.${field.name}: ${field.type} but ${table}.${column} is ${actual.type}`);
         }
-        const isOptional = optional.get(modelName)?.has(field.name) ?? false;
+        const isOptional = modifiers.get(modelName)?.optional.has(field.name) ?? false;
         if (isOptional !== actual.nullable) {
           problems.push(
             `${modelName}.${field.name}: optional=${isOptional} but ${table}.${column} nullable=${actual.nullable}`,

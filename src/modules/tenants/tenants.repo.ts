@@ -6,10 +6,18 @@ export interface TenantRow {
   readonly name: string;
   readonly region: string;
   readonly status: string;
+  readonly requireMfa: boolean;
   readonly createdAt: Date;
 }
 
-const COLUMNS = { id: true, name: true, region: true, status: true, createdAt: true } as const;
+const COLUMNS = {
+  id: true,
+  name: true,
+  region: true,
+  status: true,
+  requireMfa: true,
+  createdAt: true,
+} as const;
 
 export async function insertTenant(
   tx: Tx,
@@ -20,4 +28,19 @@ export async function insertTenant(
 
 export async function findTenant(tx: Tx, id: string): Promise<TenantRow | null> {
   return tx.tenant.findUnique({ where: { id }, select: COLUMNS });
+}
+
+export async function updateTenant(
+  tx: Tx,
+  id: string,
+  changes: { name?: string | undefined; requireMfa?: boolean | undefined },
+): Promise<TenantRow> {
+  return tx.tenant.update({
+    where: { id },
+    data: {
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.requireMfa !== undefined ? { requireMfa: changes.requireMfa } : {}),
+    },
+    select: COLUMNS,
+  });
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import { systemContext, type Actor, type RequestContext } from '../../core/request-context.js';
-import type { Db } from '../../platform/db/db.js';
+import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './tenants.repo.js';
 import type { TenantRow } from './tenants.repo.js';
@@ -21,8 +21,23 @@ export interface TenantCreator {
 }
 
 export interface TenantsService {
+  /**
+   * Creates a tenant. `within`, when given, runs in the same transaction with the new tenant's
+   * context (e.g. sign-up adds the owner), and its result is returned instead of the tenant.
+   */
   createTenant(creator: TenantCreator, input: CreateTenantInput): Promise<TenantRow>;
+  createTenant<T>(
+    creator: TenantCreator,
+    input: CreateTenantInput,
+    within: (tx: Tx, ctx: RequestContext, tenant: TenantRow) => Promise<T>,
+  ): Promise<T>;
   getTenant(ctx: RequestContext): Promise<TenantRow>;
+  /** The tenant inside a transaction already scoped to it; null when it does not exist. */
+  findTenant(tx: Tx, tenantId: string): Promise<TenantRow | null>;
+  updateTenant(
+    ctx: RequestContext,
+    changes: { name?: string | undefined; requireMfa?: boolean | undefined },
+  ): Promise<TenantRow>;
 }
 
 export function createTenantsService(deps: {
@@ -32,7 +47,11 @@ export function createTenantsService(deps: {
   defaultRegion: string;
 }): TenantsService {
   return {
-    async createTenant(creator, input) {
+    async createTenant<T>(
+      creator: TenantCreator,
+      input: CreateTenantInput,
+      within?: (tx: Tx, ctx: RequestContext, tenant: TenantRow) => Promise<T>,
+    ): Promise<T | TenantRow> {
       const name = input.name.normalize('NFC').trim();
       const region = input.region ?? deps.defaultRegion;
       if (name.length < 1 || name.length > 200) {
@@ -54,7 +73,27 @@ export function createTenantsService(deps: {
           target: { type: 'tenant', id: tenant.id },
           payload: { region },
         });
-        return tenant;
+        return within ? within(tx, ctx, tenant) : tenant;
+      });
+    },
+
+    findTenant: (tx, tenantId) => repo.findTenant(tx, tenantId),
+
+    async updateTenant(ctx, changes) {
+      return deps.db.withTenant(ctx, async (tx) => {
+        const before = await repo.findTenant(tx, ctx.tenantId);
+        if (!before) throw new NotFoundError('The tenant does not exist.');
+        const name = changes.name?.normalize('NFC').trim();
+        const updated = await repo.updateTenant(tx, ctx.tenantId, { name, requireMfa: changes.requireMfa });
+        await deps.audit.record(tx, ctx, {
+          action: 'tenant.updated',
+          target: { type: 'tenant', id: ctx.tenantId },
+          payload: {
+            ...(name !== undefined && name !== before.name ? { nameChanged: true } : {}),
+            ...(changes.requireMfa !== undefined ? { requireMfa: changes.requireMfa } : {}),
+          },
+        });
+        return updated;
       });
     },
 

@@ -13,8 +13,7 @@ import {
   verify,
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readOrCreateKeyFile } from './key-file.js';
 
 export interface Signer {
   /** `ed25519:` + the first 32 hex digits of the SHA-256 of the public key (SPKI DER). */
@@ -47,26 +46,13 @@ export function signerFromPrivateKey(privateKey: KeyObject): Signer {
 }
 
 export async function loadSigner(source: SigningKeySource): Promise<Signer> {
-  if (source.pem) return signerFromPrivateKey(createPrivateKey(source.pem));
-  try {
-    return signerFromPrivateKey(createPrivateKey(await readFile(source.file, 'utf8')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !source.createIfMissing) {
-      throw new Error(
-        `Cannot load the audit signing key from ${source.file}: ${(error as Error).message}. ` +
-          'Set AUDIT_SIGNING_KEY, or AUDIT_SIGNING_KEY_CREATE=true for development.',
-        { cause: error },
-      );
-    }
-  }
-  const { privateKey } = generateKeyPairSync('ed25519');
-  await mkdir(path.dirname(source.file), { recursive: true, mode: 0o700 });
-  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  try {
-    // 'wx': if another process created the file meanwhile, use theirs instead of overwriting it.
-    await writeFile(source.file, pem, { mode: 0o600, flag: 'wx' });
-    return signerFromPrivateKey(privateKey);
-  } catch {
-    return signerFromPrivateKey(createPrivateKey(await readFile(source.file, 'utf8')));
-  }
+  const pem =
+    source.pem ??
+    (await readOrCreateKeyFile(source.file, {
+      create: source.createIfMissing,
+      generate: () =>
+        generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      settingHint: 'Set AUDIT_SIGNING_KEY, or AUDIT_SIGNING_KEY_CREATE=true for development.',
+    }));
+  return signerFromPrivateKey(createPrivateKey(pem));
 }

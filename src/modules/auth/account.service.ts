@@ -1,0 +1,382 @@
+/**
+ * A signed-in person's own account: sign-up, profile, password change, sessions, step-up and
+ * switching between the firms they belong to.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ReauthenticationFailedError,
+  ValidationFailedError,
+} from '../../core/errors.js';
+import type { RequestContext } from '../../core/request-context.js';
+import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
+import type { Db } from '../../platform/db/db.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { InvitationsService } from '../members/invitations.service.js';
+import type { MembersService } from '../members/members.service.js';
+import type { TenantsService } from '../tenants/tenants.service.js';
+import * as repo from './auth.repo.js';
+import { normalizeEmail, type ClientInfo } from './client-info.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { MfaService } from './mfa.service.js';
+import { checkPassword, normalizePassword, type PasswordContext } from './password-policy.js';
+import type { SessionManager } from './sessions.js';
+
+export interface SignupInput {
+  readonly tenantName: string;
+  readonly email: string;
+  readonly password: string;
+  readonly name: string;
+}
+
+export interface SessionView {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  readonly expiresAt: Date;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly current: boolean;
+}
+
+/** Refuses a password that breaks the policy, naming every reason. */
+export function assertAcceptablePassword(
+  password: string,
+  context: PasswordContext,
+  field = 'body.password',
+): void {
+  const problems = checkPassword(password, context);
+  if (problems.length > 0) {
+    throw new ValidationFailedError(
+      `The password ${problems.join('; ')}.`,
+      problems.map((message) => ({ field, message })),
+    );
+  }
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'P2002';
+}
+
+export interface AccountService {
+  signup(
+    client: ClientInfo,
+    input: SignupInput,
+  ): Promise<{
+    tenant: { id: string; name: string };
+    user: { id: string; email: string };
+    token: string;
+    expiresAt: Date;
+  }>;
+  me(
+    ctx: RequestContext,
+    sessionId: string,
+  ): Promise<{
+    user: repo.UserRow;
+    memberships: repo.MembershipOfUser[];
+    mfaEnabled: boolean;
+    session: repo.SessionRow;
+  }>;
+  changePassword(
+    ctx: RequestContext,
+    sessionId: string,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<void>;
+  listSessions(ctx: RequestContext, currentSessionId: string): Promise<SessionView[]>;
+  revokeSession(ctx: RequestContext, sessionId: string): Promise<void>;
+  logout(ctx: RequestContext, sessionId: string): Promise<void>;
+  switchTenant(
+    ctx: RequestContext,
+    session: repo.SessionRow,
+    tenantId: string,
+  ): Promise<{ token: string; expiresAt: Date }>;
+  stepUp(
+    ctx: RequestContext,
+    sessionId: string,
+    proof: { password?: string | undefined; code?: string | undefined },
+  ): Promise<void>;
+  acceptInvitation(
+    client: ClientInfo,
+    input: { token: string; password: string; name?: string | undefined },
+  ): Promise<{
+    tenant: { id: string; name: string };
+    user: { id: string; email: string };
+    token: string;
+    expiresAt: Date;
+  }>;
+}
+
+export function createAccountService(deps: {
+  db: Db;
+  audit: AuditService;
+  tenants: TenantsService;
+  members: MembersService;
+  invitations: InvitationsService;
+  hasher: PasswordHasher;
+  mfa: MfaService;
+  sessions: SessionManager;
+  throttle: LoginThrottle;
+  clock: Clock;
+  signupEnabled: boolean;
+}): AccountService {
+  const { db, audit, clock } = deps;
+  const own = (ctx: RequestContext) => ({ userId: ctx.actor.id });
+
+  return {
+    async signup(client, input) {
+      if (!deps.signupEnabled)
+        throw new ForbiddenError('Sign-up is disabled on this server; ask your firm for an invitation.');
+      const email = normalizeEmail(input.email);
+      const name = input.name.normalize('NFC').trim();
+      assertAcceptablePassword(input.password, { email, name, tenantName: input.tenantName });
+      const passwordHash = await deps.hasher.hash(normalizePassword(input.password));
+      const userId = randomUUID();
+      try {
+        return await deps.tenants.createTenant(
+          { actor: { kind: 'user', id: userId }, ...client },
+          { name: input.tenantName },
+          async (tx, ctx, tenant) => {
+            const user = await repo.insertUser(tx, { id: userId, email, name, passwordHash });
+            await repo.insertMembership(tx, { tenantId: tenant.id, userId, role: 'owner' });
+            const session = await deps.sessions.issue(tx, {
+              tenantId: tenant.id,
+              userId,
+              ip: client.ip,
+              userAgent: client.userAgent,
+            });
+            await audit.record(tx, ctx, {
+              action: 'user.signed_up',
+              target: { type: 'user', id: userId },
+              payload: { role: 'owner' },
+            });
+            return {
+              tenant: { id: tenant.id, name: tenant.name },
+              user: { id: user.id, email },
+              token: session.token,
+              expiresAt: session.expiresAt,
+            };
+          },
+        );
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new ConflictError(
+            'An account with this email already exists; sign in instead.',
+            'email_taken',
+          );
+        throw error;
+      }
+    },
+
+    async me(ctx, sessionId) {
+      return db.withScope(own(ctx), async (tx) => {
+        const user = await repo.findUserById(tx, ctx.actor.id);
+        const session = (await repo.listLiveSessions(tx, ctx.actor.id, clock())).find(
+          (s) => s.id === sessionId,
+        );
+        if (!user || !session) throw new NotFoundError();
+        const memberships = (await repo.listMembershipsOfUser(tx, ctx.actor.id)).filter(
+          (m) => m.tenantStatus === 'active',
+        );
+        return { user, memberships, mfaEnabled: await deps.mfa.hasConfirmedTotp(tx, ctx.actor.id), session };
+      });
+    },
+
+    async changePassword(ctx, sessionId, input) {
+      await db.withTenant(ctx, async (tx) => {
+        const user = await repo.findUserById(tx, ctx.actor.id);
+        if (
+          !user ||
+          !(await deps.hasher.verify(user.passwordHash, normalizePassword(input.currentPassword)))
+        ) {
+          throw new ReauthenticationFailedError('The current password is not correct.');
+        }
+        assertAcceptablePassword(
+          input.newPassword,
+          { email: user.email, name: user.name },
+          'body.newPassword',
+        );
+        const now = clock();
+        await repo.updatePassword(
+          tx,
+          user.id,
+          await deps.hasher.hash(normalizePassword(input.newPassword)),
+          now,
+        );
+        const revoked = await repo.revokeUserSessions(
+          tx,
+          { userId: user.id, keepId: sessionId },
+          now,
+          'password_changed',
+        );
+        await audit.record(tx, ctx, {
+          action: 'user.password_changed',
+          target: { type: 'user', id: user.id },
+          payload: { sessionsRevoked: revoked },
+        });
+      });
+    },
+
+    async listSessions(ctx, currentSessionId) {
+      const rows = await db.withScope(own(ctx), (tx) => repo.listLiveSessions(tx, ctx.actor.id, clock()));
+      return rows.map((s) => ({
+        id: s.id,
+        tenantId: s.tenantId,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        expiresAt: deps.sessions.idleExpiry(s),
+        ip: s.ip,
+        userAgent: s.userAgent,
+        current: s.id === currentSessionId,
+      }));
+    },
+
+    async revokeSession(ctx, sessionId) {
+      await db.withTenant(ctx, async (tx) => {
+        const mine = (await repo.listLiveSessions(tx, ctx.actor.id, clock())).some((s) => s.id === sessionId);
+        // Another person's session, or an unknown id: the same 404.
+        if (!mine) throw new NotFoundError('The session does not exist.');
+        await repo.revokeSession(tx, sessionId, clock(), 'revoked_by_user');
+        await audit.record(tx, ctx, {
+          action: 'session.revoked',
+          target: { type: 'session', id: sessionId },
+        });
+      });
+    },
+
+    async logout(ctx, sessionId) {
+      await db.withTenant(ctx, async (tx) => {
+        await repo.revokeSession(tx, sessionId, clock(), 'logout');
+        await audit.record(tx, ctx, {
+          action: 'user.logged_out',
+          target: { type: 'session', id: sessionId },
+        });
+      });
+    },
+
+    async switchTenant(ctx, session, tenantId) {
+      const memberships = await db.withScope(own(ctx), (tx) => repo.listMembershipsOfUser(tx, ctx.actor.id));
+      if (!memberships.some((m) => m.tenantId === tenantId && m.tenantStatus === 'active')) {
+        throw new NotFoundError('The firm does not exist.');
+      }
+      await db.withTenant(ctx, (tx) => repo.revokeSession(tx, session.id, clock(), 'switched_tenant'));
+      const target: RequestContext = { ...ctx, tenantId };
+      return db.withTenant(target, async (tx) => {
+        // The new session inherits the old one's lifetime and step-up time: switching never extends them.
+        const issued = await deps.sessions.issue(tx, {
+          tenantId,
+          userId: ctx.actor.id,
+          ip: ctx.ip,
+          userAgent: ctx.userAgent,
+          expiresAt: session.expiresAt,
+          reauthenticatedAt: session.reauthenticatedAt,
+        });
+        await audit.record(tx, target, {
+          action: 'session.tenant_switched',
+          target: { type: 'session', id: issued.id },
+          payload: { fromTenantId: ctx.tenantId },
+        });
+        return { token: issued.token, expiresAt: issued.expiresAt };
+      });
+    },
+
+    async stepUp(ctx, sessionId, proof) {
+      const user = await db.withScope(own(ctx), (tx) => repo.findUserById(tx, ctx.actor.id));
+      if (!user) throw new NotFoundError();
+      // Confirmations count against the same lockout as sign-in, so a stolen session cannot be
+      // used to guess the password.
+      await deps.throttle.assertAllowed(user.email, ctx.ip ?? 'unknown');
+      const ok = await db.withTenant(ctx, async (tx) => {
+        const valid = proof.code
+          ? (await deps.mfa.verifySecondFactor(tx, ctx.actor.id, { code: proof.code })) === 'totp'
+          : Boolean(
+              proof.password &&
+              (await deps.hasher.verify(user.passwordHash, normalizePassword(proof.password))),
+            );
+        if (!valid) return false;
+        await repo.markReauthenticated(tx, sessionId, clock());
+        await audit.record(tx, ctx, {
+          action: 'session.reauthenticated',
+          target: { type: 'session', id: sessionId },
+          payload: { method: proof.code ? 'totp' : 'password' },
+        });
+        return true;
+      });
+      if (!ok) {
+        await deps.throttle.recordFailure(user.email, ctx.ip ?? 'unknown');
+        throw new ReauthenticationFailedError();
+      }
+    },
+
+    async acceptInvitation(client, input) {
+      const invitation = await deps.invitations.openInvitation(input.token);
+      const existing = await db.withScope({ loginEmail: invitation.email }, (tx) =>
+        repo.findUserByEmail(tx, invitation.email),
+      );
+      let passwordHash: string | undefined;
+      if (existing) {
+        // Joining with an existing account proves ownership of it with its password.
+        await deps.throttle.assertAllowed(existing.email, client.ip);
+        if (!(await deps.hasher.verify(existing.passwordHash, normalizePassword(input.password)))) {
+          await deps.throttle.recordFailure(existing.email, client.ip);
+          throw new ReauthenticationFailedError('The password is not correct for this account.');
+        }
+      } else {
+        if (!input.name?.trim())
+          throw new ValidationFailedError('Your name is required.', [
+            { field: 'body.name', message: 'is required' },
+          ]);
+        assertAcceptablePassword(input.password, {
+          email: invitation.email,
+          name: input.name,
+          tenantName: invitation.tenantName,
+        });
+        passwordHash = await deps.hasher.hash(normalizePassword(input.password));
+      }
+      const userId = existing?.id ?? randomUUID();
+      const ctx: RequestContext = {
+        tenantId: invitation.tenantId,
+        actor: { kind: 'user', id: userId },
+        permissions: new Set(),
+        ...client,
+      };
+      try {
+        return await db.withTenant(ctx, async (tx) => {
+          if (passwordHash)
+            await repo.insertUser(tx, {
+              id: userId,
+              email: invitation.email,
+              name: input.name!.normalize('NFC').trim(),
+              passwordHash,
+            });
+          await deps.invitations.markAccepted(tx, invitation.id);
+          await deps.members.addMember(tx, { tenantId: invitation.tenantId, userId, role: invitation.role });
+          const session = await deps.sessions.issue(tx, {
+            tenantId: invitation.tenantId,
+            userId,
+            ip: client.ip,
+            userAgent: client.userAgent,
+          });
+          await audit.record(tx, ctx, {
+            action: 'member.joined',
+            target: { type: 'user', id: userId },
+            payload: { role: invitation.role, invitationId: invitation.id },
+          });
+          return {
+            tenant: { id: invitation.tenantId, name: invitation.tenantName },
+            user: { id: userId, email: invitation.email },
+            token: session.token,
+            expiresAt: session.expiresAt,
+          };
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new ConflictError('You are already a member of this firm.', 'already_member');
+        throw error;
+      }
+    },
+  };
+}

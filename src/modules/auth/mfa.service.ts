@@ -1,0 +1,149 @@
+/**
+ * TOTP second factor (ASVS V2.8) with one-time recovery codes (V2.5.6). The seed is stored only
+ * sealed (envelope encryption through the KMS); codes are accepted once (the used time step is
+ * remembered atomically); recovery codes are stored as hashes and each works once.
+ */
+import { randomBytes } from 'node:crypto';
+import QRCode from 'qrcode';
+import type { Clock } from '../../core/clock.js';
+import { ConflictError, ReauthenticationFailedError, ValidationFailedError } from '../../core/errors.js';
+import type { RequestContext } from '../../core/request-context.js';
+import type { SecretBox } from '../../platform/crypto/secret-box.js';
+import { hashToken } from '../../platform/crypto/tokens.js';
+import type { Db, Tx } from '../../platform/db/db.js';
+import type { AuditService } from '../audit/audit.service.js';
+import * as authRepo from './auth.repo.js';
+import * as repo from './mfa.repo.js';
+import { matchTotpStep, newTotpSecret, totpUri } from './totp.js';
+
+const RECOVERY_CODE_COUNT = 10;
+
+export interface SecondFactorProof {
+  readonly code?: string | undefined;
+  readonly recoveryCode?: string | undefined;
+}
+
+/** `XXXX-XXXX-XXXX` from an alphabet without look-alike characters; 60 bits each. */
+function newRecoveryCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = randomBytes(12);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}`;
+}
+
+function normalizeRecoveryCode(code: string): string {
+  return code.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+export interface MfaService {
+  hasConfirmedTotp(tx: Tx, userId: string): Promise<boolean>;
+  /** Checks a TOTP code or recovery code for the user, consuming it. */
+  verifySecondFactor(
+    tx: Tx,
+    userId: string,
+    proof: SecondFactorProof,
+  ): Promise<'totp' | 'recovery_code' | null>;
+  beginTotpEnrolment(
+    ctx: RequestContext,
+    email: string,
+  ): Promise<{ secret: string; otpauthUrl: string; qrCode: string }>;
+  confirmTotpEnrolment(ctx: RequestContext, code: string): Promise<{ recoveryCodes: string[] }>;
+  disableTotp(ctx: RequestContext, proof: { password: string; code: string }): Promise<void>;
+}
+
+export function createMfaService(deps: {
+  db: Db;
+  audit: AuditService;
+  secretBox: SecretBox;
+  clock: Clock;
+  verifyPassword: (hash: string, password: string) => Promise<boolean>;
+}): MfaService {
+  const context = (userId: string) => `totp:${userId}`;
+  const readSecret = async (factor: repo.TotpFactorRow) =>
+    (await deps.secretBox.open(factor.secretSealed, context(factor.userId))).toString('utf8');
+
+  async function verifyTotp(
+    tx: Tx,
+    userId: string,
+    code: string,
+    requireConfirmed: boolean,
+  ): Promise<boolean> {
+    const factor = await repo.findTotpFactor(tx, userId);
+    if (!factor || (requireConfirmed && !factor.confirmedAt)) return false;
+    const step = matchTotpStep(await readSecret(factor), code, deps.clock());
+    return step !== null && (await repo.consumeTotpStep(tx, userId, step));
+  }
+
+  return {
+    async hasConfirmedTotp(tx, userId) {
+      return Boolean((await repo.findTotpFactor(tx, userId))?.confirmedAt);
+    },
+
+    async verifySecondFactor(tx, userId, proof) {
+      if (proof.code) return (await verifyTotp(tx, userId, proof.code, true)) ? 'totp' : null;
+      if (proof.recoveryCode) {
+        const hash = hashToken(normalizeRecoveryCode(proof.recoveryCode));
+        return (await repo.consumeRecoveryCode(tx, userId, hash, deps.clock())) ? 'recovery_code' : null;
+      }
+      return null;
+    },
+
+    async beginTotpEnrolment(ctx, email) {
+      const secret = newTotpSecret();
+      const sealed = await deps.secretBox.seal(Buffer.from(secret, 'utf8'), context(ctx.actor.id));
+      await deps.db.withTenant(ctx, async (tx) => {
+        const existing = await repo.findTotpFactor(tx, ctx.actor.id);
+        if (existing?.confirmedAt)
+          throw new ConflictError('Two-factor authentication is already enabled.', 'mfa_already_enabled');
+        await repo.upsertPendingTotp(tx, ctx.actor.id, sealed);
+        await deps.audit.record(tx, ctx, {
+          action: 'mfa.enrolment_started',
+          target: { type: 'user', id: ctx.actor.id },
+        });
+      });
+      const otpauthUrl = totpUri(secret, email);
+      return { secret, otpauthUrl, qrCode: await QRCode.toDataURL(otpauthUrl) };
+    },
+
+    async confirmTotpEnrolment(ctx, code) {
+      const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+      await deps.db.withTenant(ctx, async (tx) => {
+        const factor = await repo.findTotpFactor(tx, ctx.actor.id);
+        if (!factor) throw new ConflictError('Start the enrolment first.', 'mfa_not_started');
+        if (factor.confirmedAt)
+          throw new ConflictError('Two-factor authentication is already enabled.', 'mfa_already_enabled');
+        if (!(await verifyTotp(tx, ctx.actor.id, code, false))) {
+          throw new ValidationFailedError('The code is not valid.', [
+            { field: 'body.code', message: 'is not valid' },
+          ]);
+        }
+        await repo.confirmTotp(tx, ctx.actor.id, deps.clock());
+        await repo.replaceRecoveryCodes(
+          tx,
+          ctx.actor.id,
+          recoveryCodes.map((c) => hashToken(normalizeRecoveryCode(c))),
+        );
+        await deps.audit.record(tx, ctx, {
+          action: 'mfa.enabled',
+          target: { type: 'user', id: ctx.actor.id },
+        });
+      });
+      return { recoveryCodes };
+    },
+
+    async disableTotp(ctx, proof) {
+      await deps.db.withTenant(ctx, async (tx) => {
+        const user = await authRepo.findUserById(tx, ctx.actor.id);
+        const passwordOk = user ? await deps.verifyPassword(user.passwordHash, proof.password) : false;
+        // Check both before answering, so the answer does not say which one was wrong.
+        const codeOk = await verifyTotp(tx, ctx.actor.id, proof.code, true);
+        if (!passwordOk || !codeOk) throw new ReauthenticationFailedError();
+        await repo.deleteTotp(tx, ctx.actor.id);
+        await deps.audit.record(tx, ctx, {
+          action: 'mfa.disabled',
+          target: { type: 'user', id: ctx.actor.id },
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Password reset (ASVS V2.5): a single-use token, valid 30 minutes, mailed to the account. The
+ * request's answer is the same whether or not the email is registered. A reset revokes every
+ * session but never removes the second factor: the next sign-in still asks for it.
+ */
+import type { Clock } from '../../core/clock.js';
+import { ValidationFailedError } from '../../core/errors.js';
+import type { RequestContext } from '../../core/request-context.js';
+import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
+import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
+import type { Db } from '../../platform/db/db.js';
+import type { Mailer } from '../../platform/mailer.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { assertAcceptablePassword } from './account.service.js';
+import * as repo from './auth.repo.js';
+import { normalizeEmail, type ClientInfo } from './client-info.js';
+import { normalizePassword } from './password-policy.js';
+
+export interface PasswordResetService {
+  requestReset(client: ClientInfo, email: string): Promise<void>;
+  confirmReset(client: ClientInfo, input: { token: string; newPassword: string }): Promise<void>;
+}
+
+const INVALID_TOKEN = 'The reset link is invalid or has expired. Request a new one.';
+
+export function createPasswordResetService(deps: {
+  db: Db;
+  audit: AuditService;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  clock: Clock;
+  ttlMs: number;
+  publicBaseUrl: string;
+}): PasswordResetService {
+  const { db, clock } = deps;
+
+  /** Records an event in every firm the person belongs to: each firm's audit log is its own chain. */
+  async function auditInEveryTenant(client: ClientInfo, userId: string, action: string, payload = {}) {
+    const memberships = await db.withScope({ userId }, (tx) => repo.listMembershipsOfUser(tx, userId));
+    for (const m of memberships) {
+      const ctx: RequestContext = {
+        tenantId: m.tenantId,
+        actor: { kind: 'user', id: userId },
+        permissions: new Set(),
+        ...client,
+      };
+      await db.withTenant(ctx, (tx) =>
+        deps.audit.record(tx, ctx, { action, target: { type: 'user', id: userId }, payload }),
+      );
+    }
+  }
+
+  return {
+    async requestReset(client, rawEmail) {
+      const email = normalizeEmail(rawEmail);
+      // The token is made before knowing whether the account exists, so both paths do the same work.
+      const token = generateToken('pwr_');
+      const user = await db.withScope({ loginEmail: email }, (tx) => repo.findUserByEmail(tx, email));
+      if (!user) return;
+      const now = clock();
+      await db.withScope({ userId: user.id }, (tx) =>
+        repo.insertPasswordReset(tx, {
+          userId: user.id,
+          tokenHash: hashToken(token),
+          expiresAt: new Date(now.getTime() + deps.ttlMs),
+        }),
+      );
+      await deps.mailer.send({
+        to: user.email,
+        subject: 'Reset your Doklad password',
+        text:
+          `Someone (hopefully you) asked to reset the password of ${user.email}.\n\n` +
+          `Use this token within ${Math.round(deps.ttlMs / 60_000)} minutes: ${token}\n` +
+          `or open ${deps.publicBaseUrl}/reset-password#token=${token}\n\n` +
+          'If you did not ask for this, ignore this message; your password stays as it is.',
+      });
+      await auditInEveryTenant(client, user.id, 'user.password_reset_requested');
+    },
+
+    async confirmReset(client, input) {
+      const tokenHash = hashToken(input.token);
+      const reset = await db.withScope({ resetTokenHash: tokenHash }, (tx) =>
+        repo.findPasswordResetByHash(tx, tokenHash),
+      );
+      const now = clock();
+      if (!reset || reset.usedAt || reset.expiresAt <= now) {
+        throw new ValidationFailedError(INVALID_TOKEN, [
+          { field: 'body.token', message: 'is invalid or expired' },
+        ]);
+      }
+      await db.withScope({ userId: reset.userId }, async (tx) => {
+        const user = await repo.findUserById(tx, reset.userId);
+        if (!user) throw new ValidationFailedError(INVALID_TOKEN);
+        assertAcceptablePassword(
+          input.newPassword,
+          { email: user.email, name: user.name },
+          'body.newPassword',
+        );
+        // Single use, even under concurrent confirmations: only one update can flip used_at.
+        if (!(await repo.consumePasswordReset(tx, reset.id, now)))
+          throw new ValidationFailedError(INVALID_TOKEN);
+        await repo.updatePassword(
+          tx,
+          user.id,
+          await deps.hasher.hash(normalizePassword(input.newPassword)),
+          now,
+        );
+        await repo.revokeUserSessions(tx, { userId: user.id }, now, 'password_reset');
+      });
+      await auditInEveryTenant(client, reset.userId, 'user.password_reset');
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/** Members of the firm and invitations. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf, userOf } from '../http.js';
+import { IsoDateTime, listOf } from '../http-schemas.js';
+import type { InvitationsService } from './invitations.service.js';
+import type { MembersService } from './members.service.js';
+
+const tags = ['members'];
+const security = [{ bearerAuth: [] }];
+const Role = z.enum(['owner', 'admin', 'accountant', 'viewer']);
+const Member = z.object({
+  userId: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  createdAt: IsoDateTime,
+});
+const Invitation = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  role: Role,
+  expiresAt: IsoDateTime,
+  acceptedAt: IsoDateTime.nullable(),
+  revokedAt: IsoDateTime.nullable(),
+  createdAt: IsoDateTime,
+});
+const UserParams = z.object({ userId: z.uuid() });
+const IdParams = z.object({ id: z.uuid() });
+
+export function membersRoutes(deps: {
+  members: MembersService;
+  invitations: InvitationsService;
+}): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/v1/members',
+      {
+        config: { permission: 'members:read' },
+        schema: { tags, security, operationId: 'listMembers', response: { 200: listOf(Member) } },
+      },
+      async (request) => ({ items: await deps.members.listMembers(contextOf(request)), nextCursor: null }),
+    );
+
+    app.patch(
+      '/v1/members/:userId',
+      {
+        config: { permission: 'members:manage', userOnly: true, stepUp: true },
+        schema: {
+          tags,
+          security,
+          operationId: 'changeMemberRole',
+          params: UserParams,
+          body: z.object({ role: Role }),
+          response: { 200: Member },
+        },
+      },
+      async (request) =>
+        deps.members.changeRole(userOf(request).ctx, request.params.userId, request.body.role),
+    );
+
+    app.delete(
+      '/v1/members/:userId',
+      {
+        config: { permission: 'members:manage', userOnly: true, stepUp: true },
+        schema: {
+          tags,
+          security,
+          operationId: 'removeMember',
+          summary: 'Remove a member; ends their sessions in this firm',
+          params: UserParams,
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await deps.members.removeMember(userOf(request).ctx, request.params.userId);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/invitations',
+      {
+        config: { permission: 'members:manage', userOnly: true },
+        schema: {
+          tags,
+          security,
+          operationId: 'createInvitation',
+          summary: 'Invite someone by email (the token is mailed to them)',
+          body: z.object({ email: z.email(), role: Role }),
+          response: { 201: Invitation },
+        },
+      },
+      async (request, reply) => {
+        const invitation = await deps.invitations.createInvitation(userOf(request).ctx, request.body);
+        return reply.status(201).header('location', `/v1/invitations/${invitation.id}`).send(invitation);
+      },
+    );
+
+    app.get(
+      '/v1/invitations',
+      {
+        config: { permission: 'members:manage', userOnly: true },
+        schema: { tags, security, operationId: 'listInvitations', response: { 200: listOf(Invitation) } },
+      },
+      async (request) => ({
+        items: await deps.invitations.listInvitations(userOf(request).ctx),
+        nextCursor: null,
+      }),
+    );
+
+    app.delete(
+      '/v1/invitations/:id',
+      {
+        config: { permission: 'members:manage', userOnly: true },
+        schema: {
+          tags,
+          security,
+          operationId: 'revokeInvitation',
+          params: IdParams,
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await deps.invitations.revokeInvitation(userOf(request).ctx, request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,56 @@
+/** The caller's own firm (tenant). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { userOf } from '../http.js';
+import { IsoDateTime } from '../http-schemas.js';
+import type { TenantRow } from './tenants.repo.js';
+import type { TenantsService } from './tenants.service.js';
+
+const tags = ['tenant'];
+const security = [{ bearerAuth: [] }];
+const TenantView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  region: z.string(),
+  requireMfa: z.boolean(),
+  createdAt: IsoDateTime,
+});
+const view = (t: TenantRow) => ({
+  id: t.id,
+  name: t.name,
+  region: t.region,
+  requireMfa: t.requireMfa,
+  createdAt: t.createdAt,
+});
+
+export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/v1/tenant',
+      {
+        config: { userOnly: true },
+        schema: { tags, security, operationId: 'getTenant', response: { 200: TenantView } },
+      },
+      async (request) => view(await deps.tenants.getTenant(userOf(request).ctx)),
+    );
+
+    app.patch(
+      '/v1/tenant',
+      {
+        config: { permission: 'tenant:manage', userOnly: true, stepUp: true },
+        schema: {
+          tags,
+          security,
+          operationId: 'updateTenant',
+          summary: 'Rename the firm, or require two-factor authentication for all members',
+          body: z.object({
+            name: z.string().trim().min(1).max(200).optional(),
+            requireMfa: z.boolean().optional(),
+          }),
+          response: { 200: TenantView },
+        },
+      },
+      async (request) => view(await deps.tenants.updateTenant(userOf(request).ctx, request.body)),
+    );
+  };
+}
