@@ -40,20 +40,49 @@ export class UndeclaredRouteAccessError extends Error {
   override name = 'UndeclaredRouteAccessError';
 }
 
+export interface DeclaredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly public: boolean;
+  readonly permission?: Permission | undefined;
+  readonly userOnly: boolean;
+}
+
+declare module 'fastify' {
+  // An augmentation must repeat the interface's type parameters, used or not.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  interface FastifyInstance<RawServer, RawRequest, RawReply, Logger, TypeProvider> {
+    /** Every route with the access it declared, for documentation and the route-security tests. */
+    declaredRoutes: DeclaredRoute[];
+  }
+}
+
 export function registerRouteGuard(
   app: FastifyInstance,
   options: { clock: Clock; stepUpWindowMs: number },
 ): void {
+  app.decorate('declaredRoutes', [] as DeclaredRoute[]);
   app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(DOCS_PREFIX)) return;
     const config = route.config as
       { permission?: Permission; public?: boolean; userOnly?: boolean } | undefined;
-    const declared =
-      config?.public === true || typeof config?.permission === 'string' || config?.userOnly === true;
-    if (!declared && !route.url.startsWith(DOCS_PREFIX)) {
+    const isPublic = config?.public === true;
+    if (!isPublic && typeof config?.permission !== 'string' && config?.userOnly !== true) {
       throw new UndeclaredRouteAccessError(
         `Route ${String(route.method)} ${route.url} declares neither config.permission nor config.public`,
       );
     }
+    for (const method of [route.method].flat().filter((m) => m !== 'HEAD')) {
+      app.declaredRoutes.push({
+        method,
+        url: route.url,
+        public: isPublic,
+        permission: config?.permission,
+        userOnly: config?.userOnly === true,
+      });
+    }
+    // /docs shows which operations need a bearer token, derived from the declaration itself.
+    if (!isPublic) route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
   });
 
   app.addHook('preHandler', async (request) => {

@@ -74,7 +74,7 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
           tags,
           operationId: 'logout',
           summary: 'End this session',
-          security: [{ bearerAuth: [] }],
+
           response: { 204: z.null() },
         },
       },
@@ -93,7 +93,7 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
           tags,
           operationId: 'switchTenant',
           summary: 'Move to another firm you belong to (a new session token)',
-          security: [{ bearerAuth: [] }],
+
           body: s.SwitchTenantBody,
           response: { 200: s.SessionToken },
         },
@@ -112,7 +112,7 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
           tags,
           operationId: 'stepUp',
           summary: 'Confirm your password or a TOTP code before a sensitive action',
-          security: [{ bearerAuth: [] }],
+
           body: s.StepUpBody,
           response: { 204: z.null() },
         },
@@ -138,12 +138,10 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         await deps.passwordResets.requestReset(clientInfo(request), request.body.email);
-        return reply
-          .status(202)
-          .send({
-            status: 'accepted' as const,
-            detail: 'If an account exists for this email, a reset token has been sent to it.',
-          });
+        return reply.status(202).send({
+          status: 'accepted' as const,
+          detail: 'If an account exists for this email, a reset token has been sent to it.',
+        });
       },
     );
 

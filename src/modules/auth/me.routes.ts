@@ -8,7 +8,6 @@ import * as s from './auth.schemas.js';
 import type { MfaService } from './mfa.service.js';
 
 const tags = ['me'];
-const security = [{ bearerAuth: [] }];
 
 export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -18,7 +17,6 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         config: { userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'getMe',
           summary: 'Who you are, in which firm, with which permissions',
           response: { 200: s.MeResponse },
@@ -51,7 +49,6 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         config: { userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'changePassword',
           summary: 'Change your password; ends your other sessions',
           body: s.ChangePasswordBody,
@@ -71,7 +68,6 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         config: { userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'listMySessions',
           summary: 'Your live sessions in every firm',
           response: { 200: listOf(s.SessionView) },
@@ -89,7 +85,6 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         config: { userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'revokeMySession',
           summary: 'End one of your sessions',
           params: s.IdParams,
@@ -108,7 +103,6 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         config: { userOnly: true, stepUp: true },
         schema: {
           tags,
-          security,
           operationId: 'beginTotpEnrolment',
           summary: 'Start enrolling an authenticator app',
           response: { 200: s.TotpEnrolment },
@@ -127,7 +121,6 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         config: { userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'confirmTotpEnrolment',
           summary: 'Activate TOTP with a code; returns 10 one-time recovery codes',
           body: s.TotpConfirmBody,
@@ -143,7 +136,6 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         config: { userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'disableTotp',
           summary: 'Turn TOTP off (needs your password and a current code)',
           body: s.TotpDisableBody,

@@ -7,7 +7,6 @@ import type { InvitationsService } from './invitations.service.js';
 import type { MembersService } from './members.service.js';
 
 const tags = ['members'];
-const security = [{ bearerAuth: [] }];
 const Role = z.enum(['owner', 'admin', 'accountant', 'viewer']);
 const Member = z.object({
   userId: z.uuid(),
@@ -37,7 +36,7 @@ export function membersRoutes(deps: {
       '/v1/members',
       {
         config: { permission: 'members:read' },
-        schema: { tags, security, operationId: 'listMembers', response: { 200: listOf(Member) } },
+        schema: { tags, operationId: 'listMembers', response: { 200: listOf(Member) } },
       },
       async (request) => ({ items: await deps.members.listMembers(contextOf(request)), nextCursor: null }),
     );
@@ -48,7 +47,6 @@ export function membersRoutes(deps: {
         config: { permission: 'members:manage', userOnly: true, stepUp: true },
         schema: {
           tags,
-          security,
           operationId: 'changeMemberRole',
           params: UserParams,
           body: z.object({ role: Role }),
@@ -65,7 +63,6 @@ export function membersRoutes(deps: {
         config: { permission: 'members:manage', userOnly: true, stepUp: true },
         schema: {
           tags,
-          security,
           operationId: 'removeMember',
           summary: 'Remove a member; ends their sessions in this firm',
           params: UserParams,
@@ -84,7 +81,6 @@ export function membersRoutes(deps: {
         config: { permission: 'members:manage', userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'createInvitation',
           summary: 'Invite someone by email (the token is mailed to them)',
           body: z.object({ email: z.email(), role: Role }),
@@ -101,7 +97,7 @@ export function membersRoutes(deps: {
       '/v1/invitations',
       {
         config: { permission: 'members:manage', userOnly: true },
-        schema: { tags, security, operationId: 'listInvitations', response: { 200: listOf(Invitation) } },
+        schema: { tags, operationId: 'listInvitations', response: { 200: listOf(Invitation) } },
       },
       async (request) => ({
         items: await deps.invitations.listInvitations(userOf(request).ctx),
@@ -115,7 +111,6 @@ export function membersRoutes(deps: {
         config: { permission: 'members:manage', userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'revokeInvitation',
           params: IdParams,
           response: { 204: z.null() },

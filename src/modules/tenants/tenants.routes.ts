@@ -7,7 +7,6 @@ import type { TenantRow } from './tenants.repo.js';
 import type { TenantsService } from './tenants.service.js';
 
 const tags = ['tenant'];
-const security = [{ bearerAuth: [] }];
 const TenantView = z.object({
   id: z.uuid(),
   name: z.string(),
@@ -29,7 +28,7 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
       '/v1/tenant',
       {
         config: { userOnly: true },
-        schema: { tags, security, operationId: 'getTenant', response: { 200: TenantView } },
+        schema: { tags, operationId: 'getTenant', response: { 200: TenantView } },
       },
       async (request) => view(await deps.tenants.getTenant(userOf(request).ctx)),
     );
@@ -40,7 +39,6 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
         config: { permission: 'tenant:manage', userOnly: true, stepUp: true },
         schema: {
           tags,
-          security,
           operationId: 'updateTenant',
           summary: 'Rename the firm, or require two-factor authentication for all members',
           body: z.object({

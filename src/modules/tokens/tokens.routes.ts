@@ -7,7 +7,6 @@ import { IsoDateTime, listOf } from '../http-schemas.js';
 import type { TokensService } from './tokens.service.js';
 
 const tags = ['tokens'];
-const security = [{ bearerAuth: [] }];
 const Scope = z.enum(PERMISSIONS);
 const TokenView = z.object({
   id: z.uuid(),
@@ -48,7 +47,6 @@ export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyn
         config: { permission: 'tokens:manage', userOnly: true, stepUp: true },
         schema: {
           tags,
-          security,
           operationId: 'createToken',
           summary: 'Create an integration token (shown once)',
           body: CreateTokenBody,
@@ -76,7 +74,7 @@ export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyn
       '/v1/tokens',
       {
         config: { permission: 'tokens:manage', userOnly: true },
-        schema: { tags, security, operationId: 'listTokens', response: { 200: listOf(TokenView) } },
+        schema: { tags, operationId: 'listTokens', response: { 200: listOf(TokenView) } },
       },
       async (request) => ({ items: await deps.tokens.listTokens(userOf(request).ctx), nextCursor: null }),
     );
@@ -87,7 +85,6 @@ export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyn
         config: { permission: 'tokens:manage', userOnly: true },
         schema: {
           tags,
-          security,
           operationId: 'revokeToken',
           summary: 'Revoke a token; its next request gets 401',
           params: z.object({ id: z.uuid() }),

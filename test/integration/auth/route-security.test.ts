@@ -1,0 +1,221 @@
+/**
+ * Every protected route, checked the same way: another tenant's id is a 404 exactly like a missing
+ * one, and a caller without the route's permission gets 403. A route added without an entry in
+ * these tables fails the coverage test at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { addMember, bearer, signup, uniqueEmail, type SignedUp } from '../../helpers/auth.js';
+import '../../../src/app/route-guard.js';
+import { useTestEnv } from '../../helpers/test-env.js';
+
+const env = useTestEnv();
+
+interface World {
+  a: SignedUp;
+  b: SignedUp;
+  aViewer: SignedUp;
+  aAccountant: SignedUp;
+  aAdmin: SignedUp;
+  bMember: SignedUp;
+  bInvitationId: string;
+  bTokenId: string;
+  aReadToken: string;
+}
+let w: World;
+
+beforeAll(async () => {
+  const a = await signup(env.app);
+  const b = await signup(env.app);
+  const bMember = await addMember(env, b, 'accountant');
+  const invitation = await env.app.inject({
+    method: 'POST',
+    url: '/v1/invitations',
+    headers: bearer(b.token),
+    payload: { email: uniqueEmail(), role: 'viewer' },
+  });
+  const bToken = await env.app.inject({
+    method: 'POST',
+    url: '/v1/tokens',
+    headers: bearer(b.token),
+    payload: { name: 'b', scopes: ['members:read'] },
+  });
+  const aRead = await env.app.inject({
+    method: 'POST',
+    url: '/v1/tokens',
+    headers: bearer(a.token),
+    payload: { name: 'a-read', scopes: ['documents:read'] },
+  });
+  w = {
+    a,
+    b,
+    bMember,
+    aViewer: await addMember(env, a, 'viewer'),
+    aAccountant: await addMember(env, a, 'accountant'),
+    aAdmin: await addMember(env, a, 'admin'),
+    bInvitationId: invitation.json().id,
+    bTokenId: bToken.json().id,
+    aReadToken: aRead.json().token,
+  };
+});
+
+interface RouteCase {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  /** The URL with another tenant's id, for routes that take one. */
+  foreignUrl?: () => string;
+  /** The URL with an id that exists nowhere. */
+  missingUrl?: () => string;
+  payload?: () => Record<string, unknown>;
+  /** A caller of tenant A who lacks the route's permission (or is a token on userOnly routes). */
+  deniedAs: () => string;
+}
+
+const routes: RouteCase[] = [
+  { method: 'GET', url: '/v1/members', deniedAs: () => w.aReadToken },
+  {
+    method: 'PATCH',
+    url: '/v1/members/:userId',
+    foreignUrl: () => `/v1/members/${w.bMember.userId}`,
+    missingUrl: () => `/v1/members/${randomUUID()}`,
+    payload: () => ({ role: 'viewer' }),
+    deniedAs: () => w.aAccountant.token,
+  },
+  {
+    method: 'DELETE',
+    url: '/v1/members/:userId',
+    foreignUrl: () => `/v1/members/${w.bMember.userId}`,
+    missingUrl: () => `/v1/members/${randomUUID()}`,
+    deniedAs: () => w.aViewer.token,
+  },
+  {
+    method: 'POST',
+    url: '/v1/invitations',
+    payload: () => ({ email: uniqueEmail(), role: 'viewer' }),
+    deniedAs: () => w.aAccountant.token,
+  },
+  { method: 'GET', url: '/v1/invitations', deniedAs: () => w.aViewer.token },
+  {
+    method: 'DELETE',
+    url: '/v1/invitations/:id',
+    foreignUrl: () => `/v1/invitations/${w.bInvitationId}`,
+    missingUrl: () => `/v1/invitations/${randomUUID()}`,
+    deniedAs: () => w.aAccountant.token,
+  },
+  {
+    method: 'POST',
+    url: '/v1/tokens',
+    payload: () => ({ name: 'x', scopes: ['members:read'] }),
+    deniedAs: () => w.aAccountant.token,
+  },
+  { method: 'GET', url: '/v1/tokens', deniedAs: () => w.aViewer.token },
+  {
+    method: 'DELETE',
+    url: '/v1/tokens/:id',
+    foreignUrl: () => `/v1/tokens/${w.bTokenId}`,
+    missingUrl: () => `/v1/tokens/${randomUUID()}`,
+    deniedAs: () => w.aAccountant.token,
+  },
+  { method: 'GET', url: '/v1/tenant', deniedAs: () => w.aReadToken },
+  {
+    method: 'PATCH',
+    url: '/v1/tenant',
+    payload: () => ({ requireMfa: false }),
+    deniedAs: () => w.aAdmin.token,
+  },
+  { method: 'GET', url: '/v1/me', deniedAs: () => w.aReadToken },
+  {
+    method: 'POST',
+    url: '/v1/me/password',
+    payload: () => ({ currentPassword: 'x', newPassword: 'y' }),
+    deniedAs: () => w.aReadToken,
+  },
+  { method: 'GET', url: '/v1/me/sessions', deniedAs: () => w.aReadToken },
+  {
+    method: 'DELETE',
+    url: '/v1/me/sessions/:id',
+    missingUrl: () => `/v1/me/sessions/${randomUUID()}`,
+    deniedAs: () => w.aReadToken,
+  },
+  { method: 'POST', url: '/v1/me/mfa/totp', deniedAs: () => w.aReadToken },
+  {
+    method: 'POST',
+    url: '/v1/me/mfa/totp/confirm',
+    payload: () => ({ code: '123456' }),
+    deniedAs: () => w.aReadToken,
+  },
+  {
+    method: 'DELETE',
+    url: '/v1/me/mfa/totp',
+    payload: () => ({ password: 'x', code: '123456' }),
+    deniedAs: () => w.aReadToken,
+  },
+  { method: 'POST', url: '/v1/auth/logout', deniedAs: () => w.aReadToken },
+  {
+    method: 'POST',
+    url: '/v1/auth/switch-tenant',
+    payload: () => ({ tenantId: randomUUID() }),
+    deniedAs: () => w.aReadToken,
+  },
+  {
+    method: 'POST',
+    url: '/v1/auth/step-up',
+    payload: () => ({ password: 'x' }),
+    deniedAs: () => w.aReadToken,
+  },
+];
+
+describe.each(routes)('$method $url', (route) => {
+  const url = () => route.url.replace(/:(\w+)/g, () => randomUUID());
+
+  it('answers 401 without credentials', async () => {
+    const res = await env.app.inject({ method: route.method, url: url(), payload: route.payload?.() });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('answers 403 to a caller without its permission', async () => {
+    const res = await env.app.inject({
+      method: route.method,
+      url: route.missingUrl?.() ?? url(),
+      headers: bearer(route.deniedAs()),
+      payload: route.payload?.(),
+    });
+    expect(res.statusCode, res.body).toBe(403);
+  });
+
+  it.skipIf(!route.foreignUrl)(
+    "answers 404 for another tenant's object, exactly like a missing one",
+    async () => {
+      const owner = bearer(w.a.token);
+      const foreign = await env.app.inject({
+        method: route.method,
+        url: route.foreignUrl!(),
+        headers: { ...owner, 'x-request-id': 'isolation-check-1' },
+        payload: route.payload?.(),
+      });
+      const missing = await env.app.inject({
+        method: route.method,
+        url: route.missingUrl!(),
+        headers: { ...owner, 'x-request-id': 'isolation-check-1' },
+        payload: route.payload?.(),
+      });
+      expect(foreign.statusCode).toBe(404);
+      expect(foreign.body).toBe(missing.body);
+    },
+  );
+});
+
+describe('route coverage', () => {
+  it('lists every non-public route of the API in this file, and /docs marks each as needing a token', async () => {
+    const secured = env.app.declaredRoutes.filter((r) => !r.public).map((r) => `${r.method} ${r.url}`);
+    const covered = new Set(routes.map((r) => `${r.method} ${r.url}`));
+    expect(secured.filter((r) => !covered.has(r))).toEqual([]);
+    const spec = (await env.app.inject({ url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
+    for (const route of routes) {
+      const op = spec.paths[route.url.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
+      expect(op?.security, `${route.method} ${route.url}`).toEqual([{ bearerAuth: [] }]);
+    }
+  });
+});
