@@ -1,14 +1,14 @@
 /** Date normalisation to ISO `YYYY-MM-DD` from the notations printed on European invoices. */
 
 const MONTHS: Record<string, number> = buildMonthTable({
-  1: 'january jan januar jänner jaenner janvier janv leden ledna január januára jaanuar styczeń stycznia styczen',
-  2: 'february feb februar février fevrier févr fevr únor února unor unora február februára veebruar luty lutego',
-  3: 'march mar märz maerz marz mars březen března brezen brezna marec marca märts marts marzec',
+  1: 'january jan januar jänner jaenner janvier janv leden ledna január januára jaanuar januari styczeń stycznia styczen',
+  2: 'february feb februari februar février fevrier févr fevr únor února unor unora február februára veebruar luty lutego',
+  3: 'march mar maart mrt märz maerz marz mars březen března brezen brezna marec marca märts marts marzec',
   4: 'april apr avril avr duben dubna apríl apríla aprill kwiecień kwietnia kwiecien',
-  5: 'may mai květen května kveten kvetna máj mája maj maja',
+  5: 'may mai mei květen května kveten kvetna máj mája maj maja',
   6: 'june jun juni juin červen června cerven cervna jún júna juuni czerwiec czerwca',
   7: 'july jul juli juillet juil červenec července cervenec cervence júl júla juuli lipiec lipca',
-  8: 'august aug août aout srpen srpna augusta sierpień sierpnia sierpien',
+  8: 'august aug augustus août aout srpen srpna augusta sierpień sierpnia sierpien',
   9: 'september sep sept septembre září zari septembra wrzesień września wrzesien wrzesnia',
   10: 'october oct oktober okt octobre říjen října rijen rijna október októbra oktoober październik października',
   11: 'november nov novembre listopad listopadu novembra listopada',

@@ -10,9 +10,8 @@ const require = createRequire(import.meta.url);
 /** Languages recognised by default; each extra language costs time on every page. */
 export const DEFAULT_OCR_LANGUAGES = ['eng', 'deu', 'ces'];
 
-let workerPromise: Promise<Worker> | null = null;
-let workerLangs = '';
-let langDir: string | null = null;
+/** One worker per language set (at most two: the fast first pass and the full set). */
+const workers = new Map<string, { worker: Promise<Worker>; dir: string }>();
 
 /**
  * tesseract.js reads every language from one directory, but each @tesseract.js-data package has
@@ -27,19 +26,19 @@ function prepareLangDir(langs: string[]): string {
   return dir;
 }
 
-async function getWorker(langs: string[]): Promise<Worker> {
+function getWorker(langs: string[]): Promise<Worker> {
   const key = langs.join('+');
-  if (workerPromise && workerLangs === key) return workerPromise;
-  await disposeOcr();
-  langDir = prepareLangDir(langs);
-  workerLangs = key;
-  workerPromise = createWorker(langs, OEM.LSTM_ONLY, {
-    langPath: langDir,
-    cachePath: langDir,
+  const cached = workers.get(key);
+  if (cached) return cached.worker;
+  const dir = prepareLangDir(langs);
+  const worker = createWorker(langs, OEM.LSTM_ONLY, {
+    langPath: dir,
+    cachePath: dir,
     cacheMethod: 'none',
     gzip: true,
   });
-  return workerPromise;
+  workers.set(key, { worker, dir });
+  return worker;
 }
 
 /** Recognises an image (PNG/JPEG bytes) into words with pixel boxes. The worker is reused. */
@@ -63,12 +62,12 @@ export async function recognizeWords(
   return words;
 }
 
-/** Terminates the OCR worker and removes its language directory. */
+/** Terminates the OCR workers and removes their language directories. */
 export async function disposeOcr(): Promise<void> {
-  const pending = workerPromise;
-  workerPromise = null;
-  workerLangs = '';
-  if (pending) await (await pending).terminate();
-  if (langDir) rmSync(langDir, { recursive: true, force: true });
-  langDir = null;
+  const all = [...workers.values()];
+  workers.clear();
+  for (const { worker, dir } of all) {
+    await (await worker).terminate();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

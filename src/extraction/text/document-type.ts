@@ -2,7 +2,7 @@ import type { Word } from './words.js';
 
 const CREDIT_NOTE =
   /^(?:gutschrift|rechnungskorrektur|stornorechnung|credit|avoir|dobropis|opravný|korekta|kreeditarve)/i;
-const INVOICE = /^(?:rechnung|\w*rechnung|invoice|facture|faktura|faktúra|arve|tax invoice)/i;
+const INVOICE = /^(?:factuur|rechnung|\w*rechnung|invoice|facture|faktura|faktúra|arve|tax invoice)/i;
 
 /** Document type from the words printed on the page: a credit-note title wins over "invoice". */
 export function documentTypeFromWords(words: Word[]): 'invoice' | 'credit_note' | 'unknown' {

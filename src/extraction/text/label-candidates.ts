@@ -13,8 +13,15 @@ export interface Candidate {
   order: number;
 }
 
+const AMOUNT_FIELDS = new Set<FieldName>(['totals.net', 'totals.tax', 'totals.gross', 'totals.due']);
+
+const GRAND_TOTAL_FIELDS = new Set<FieldName>(['totals.gross', 'totals.due']);
+
+/** Fields whose value is the last column of a summary row ("VAT 19 % | base | tax"). */
+const LAST_COLUMN_FIELDS = new Set<FieldName>(['totals.gross', 'totals.due', 'totals.tax']);
+
 /** How much each place relative to the label is trusted. */
-const PLACE_WEIGHT = { same: 1, right: 0.95, right2: 0.8, below: 0.8, below2: 0.6 } as const;
+const PLACE_WEIGHT = { same: 1, right: 0.95, right2: 0.8, below: 0.8, below2: 0.6, sameFar: 0.7 } as const;
 
 function cellsRightOf(cells: Cell[], index: number): Cell[] {
   const label = cells[index]!;
@@ -41,6 +48,69 @@ function cellsBelow(cells: Cell[], index: number, byRow: Map<number, Cell[]>): C
   return out;
 }
 
+/**
+ * How much a label match inside a cell is trusted: a label that opens its cell is a label; one
+ * deep inside a sentence ("… bitte Ihre Belegnummer 123 angeben") is only a hint.
+ */
+function labelPositionWeight(text: string, index: number): number {
+  const wordsBefore = text.slice(0, index).trim().split(/\s+/).filter(Boolean).length;
+  return wordsBefore > 3 ? 0.8 : 1;
+}
+
+function describesItem(row: Cell[] | undefined): boolean {
+  return (row ?? []).some((c) => /\p{L}{3,}/u.test(c.text.replace(/\b[A-Z]{3}\b/g, '')));
+}
+
+/**
+ * The places a value may sit relative to a label: the words straight after it in the same cell,
+ * the next cells of the row, the cells below; the rest of a long cell only as a last resort, since
+ * the value belongs right after its label ("Währung der Umsatzsteuerbuchung: EUR" is not the
+ * invoice currency).
+ */
+function valuePlaces(
+  field: FieldName,
+  cells: Cell[],
+  index: number,
+  rest: string,
+  byRow: Map<number, Cell[]>,
+): Array<[Cell | string, number]> {
+  // Amounts are read from the whole rest (the rightmost amount with decimals wins there).
+  const head = AMOUNT_FIELDS.has(field)
+    ? rest
+    : rest
+        .replace(/^[\s:#.]+/, '')
+        .split(/\s+/)
+        .slice(0, 4)
+        .join(' ');
+  const places: Array<[Cell | string, number]> = [[head, PLACE_WEIGHT.same]];
+  const row = byRow.get(cells[index]!.row) ?? [];
+  // In a totals row "Total | net | tax | gross" the grand total is the last column.
+  if (LAST_COLUMN_FIELDS.has(field) && row.length > 2 && row.at(-1) !== cells[index])
+    places.push([row.at(-1)!, PLACE_WEIGHT.right]);
+  const right = cellsRightOf(cells, index);
+  right.forEach((c, i) => places.push([c, i === 0 ? PLACE_WEIGHT.right : PLACE_WEIGHT.right2]));
+  // A label in the header row of the item table heads a column of line amounts, not a total: the
+  // row below describes an item. Under a totals table header ("Netto | MwSt | Endbetrag") are
+  // only numbers.
+  const headerRow = AMOUNT_FIELDS.has(field) && row.length >= 3 && describesItem(byRow.get(row[0]!.row + 1));
+  if (!headerRow)
+    cellsBelow(cells, index, byRow).forEach((c, i) =>
+      places.push([c, i === 0 ? PLACE_WEIGHT.below : PLACE_WEIGHT.below2]),
+    );
+  if (head !== rest.trim()) places.push([rest, PLACE_WEIGHT.sameFar]);
+  return places;
+}
+
+/**
+ * Totals are printed with decimals and are rarely zero: a bare integer next to a total label is
+ * more often a count or a misread, and "Total savings 0.00" is not the amount paid.
+ */
+function amountPlausibility(field: FieldName, value: string): number {
+  if (!AMOUNT_FIELDS.has(field)) return 1;
+  if (GRAND_TOTAL_FIELDS.has(field) && /^-?0(?:\.0+)?$/.test(value)) return 0.5;
+  return value.includes('.') ? 1 : 0.85;
+}
+
 /** Finds values next to printed labels for every field that has labels and a parser. */
 export function findLabelledCandidates(cells: Cell[]): Candidate[] {
   const byRow = new Map<number, Cell[]>();
@@ -53,23 +123,15 @@ export function findLabelledCandidates(cells: Cell[]): Candidate[] {
       const label = labels.find((l) => l.pattern.test(cell.text));
       if (!label) continue;
       const match = cell.text.match(label.pattern)!;
-      const rest = cell.text.slice((match.index ?? 0) + match[0].length);
-      const places: Array<[Cell | string, number]> = [[rest, PLACE_WEIGHT.same]];
-      const right = cellsRightOf(cells, index);
-      right.forEach((c, i) => places.push([c, i === 0 ? PLACE_WEIGHT.right : PLACE_WEIGHT.right2]));
-      cellsBelow(cells, index, byRow).forEach((c, i) =>
-        places.push([c, i === 0 ? PLACE_WEIGHT.below : PLACE_WEIGHT.below2]),
-      );
-      for (const [place, weight] of places) {
+      const at = match.index ?? 0;
+      const rest = cell.text.slice(at + match[0].length);
+      const weight = label.weight * labelPositionWeight(cell.text, at);
+      for (const [place, placeWeight] of valuePlaces(field, cells, index, rest, byRow)) {
         const value = parse(typeof place === 'string' ? place : place.text);
         if (value === null) continue;
-        out.push({
-          field,
-          value,
-          score: label.weight * weight,
-          cell: typeof place === 'string' ? cell : place,
-          order: index / cells.length,
-        });
+        const where = typeof place === 'string' ? cell : place;
+        const score = weight * placeWeight * amountPlausibility(field, value);
+        out.push({ field, value, score, cell: where, order: index / cells.length });
         break;
       }
     }

@@ -24,6 +24,7 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
     L('číslo (?:faktury|dokladu)|číslo faktúry|variabilní symbol faktury'),
     L('(?:numer faktury|faktura (?:vat )?nr)'),
     L('arve (?:nr|number)'),
+    L('factuur(?:nummer|nr\\.?)'),
     L('(?:n°|numéro) (?:de )?facture|facture n°', 1),
     L('^(?:invoice|rechnung|facture|faktura|faktúra|arve|credit note|gutschrift|avoir)\\b', 0.75),
     L('\\bnr\\.?\\s*:', 0.4),
@@ -35,55 +36,68 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
     L('datum (?:vystavení|vyhotovenia|vystavenia)'),
     L('data (?:wystawienia|sprzedaży)', 0.9),
     L('(?:arve )?kuupäev'),
+    L('factuurdatum'),
     L('\\bvom\\b', 0.8),
+    L('\\bissued (?:at|on)\\b', 0.9),
     L('^(?:datum|date|data|dátum)\\b', 0.6),
   ],
   dueDate: [
     L('fällig(?:keits(?:datum)?)?|zahlungsziel|zahlbar bis|zu zahlen bis'),
-    L('due date|payment due|due by|pay by'),
-    L('date d.échéance|échéance'),
+    L('(?:überweisen|zahlen)\\b[^.]{0,30}?\\bbis(?: zum)?', 0.9),
+    L('due date|payment due|due by|pay by|remit (?:until|by)|payable (?:until|by)'),
+    L('date d.échéance|échéance|date limite de paiement'),
+    L('vervaldatum|uiterste betaaldatum'),
     L('datum splatnosti|dátum splatnosti|splatnost'),
     L('termin (?:płatności|zapłaty)'),
     L('maksetähtaeg|tähtaeg'),
   ],
-  currency: [L('(?:rechnungs)?währung|currency|devise|\\bměna|\\bmena\\b|waluta|valuuta')],
+  currency: [
+    L('rechnungswährung|invoice currency|devise de (?:la )?facture'),
+    L('währung|currency|devise|\\bměna|\\bmena\\b|waluta|valuuta', 0.9),
+  ],
   'totals.gross': [
     L(
-      'bruttosumme|gesamtbrutto|rechnungsbetrag|gesamtbetrag(?! der)|rechnungssumme(?! ohne)|endbetrag|brutto',
+      'bruttosumme|gesamtbrutto|rechnungsbetrag|rechnungsbeitrag|gesamtbetrag(?! der)|rechnungssumme(?! ohne)|endbetrag|brutto(?!preis)',
     ),
-    L('total ttc|montant ttc'),
+    L('summe inkl\\.?(?: ust| mwst)?'),
+    L('total ttc|montant ttc|total facture'),
+    L('totaal(?! excl)|totaalbedrag|te betalen', 0.9),
     L(
       '(?:invoice |grand )?total(?: amount)?(?: \\S+)? (?:incl|including|inc)\\.?(?: vat| tax)?|grand total|invoice total|total amount',
     ),
     L('celkem s dph|celková částka|celkem(?! bez)|spolu s dph|celková suma|suma celkom'),
     L('razem brutto|wartość brutto|ogółem|razem'),
     L('kokku(?! tasuda)|summa kokku|arve summa', 0.9),
-    L('(?:rounded|nett?|grand) total|total (?:amount|payable|incl\\.? gst|inclusive|sales \\(?inclusive)', 1),
+    L('(?:rounded|nett|grand) total|total (?:amount|payable|incl\\.? gst|inclusive|sales \\(?inclusive)', 1),
     L(
-      '^total\\b(?!\\s*(?:ht|excl|net|tax|taxes|tva|vat|qty|quantity|items?|discount|gst|savings?|\\d+\\s?%))',
+      '^total\\b(?!\\s*\\(?(?:ht|excl|net|tax|taxes|tva|vat|qty|quantity|items?|discount|gst|savings?|\\d+\\s?%))',
       0.7,
     ),
   ],
   'totals.net': [
     L('nettobetrag|summe netto|gesamtsumme netto|rechnungssumme ohne|netto(?!preis)|warenwert', 0.9),
     L('total ht|montant ht|sous-total', 0.9),
-    L('sub-?total|net amount|total (?:excl|net|before tax|without)', 0.9),
+    L('exclusief btw|excl\\.? btw|subtotaal', 0.85),
+    L('sub-?total|net amount|net total|total \\(?(?:excl|net|before tax|without)', 0.9),
+    L('(?:gesamt|netto)beitrag', 0.7),
     L('celkem bez dph|základ (?:daně|dane)|spolu bez dph', 0.9),
     L('razem netto|wartość netto', 0.9),
     L('summa (?:km-ta|käibemaksuta)|maksustatav', 0.9),
   ],
   'totals.tax': [
     L('steuerbetrag|mwst\\.?-?betrag|umsatzsteuer(?:betrag)?|ust\\.?-?betrag|\\bmwst\\b|\\bust\\b', 0.9),
+    L('versicherungs?steuer', 0.85),
     L('total (?:taxes|tva)|montant tva|\\btva\\b', 0.85),
     L('(?:total )?(?:vat|tax)(?: amount| total)?\\b', 0.8),
     L('dph celkem|celkem dph|výše dph|\\bdph\\b', 0.85),
     L('kwota vat|\\bvat\\b', 0.8),
+    L('\\bbtw\\b', 0.8),
     L('käibemaks', 0.85),
   ],
   'totals.due': [
     L('zahlbetrag|zu zahlen(?! bis)|offener betrag|restbetrag'),
-    L('amount due|balance due|total due|amount payable|to pay'),
-    L('solde à payer|net à payer|reste à payer'),
+    L('amount due|balance due|total due|amount payable|due payable|to pay'),
+    L('solde à payer|net à payer|reste à payer|somme à payer'),
     L('k úhradě|k úhrade|zbývá uhradit'),
     L('do zapłaty|pozostało do zapłaty'),
     L('tasuda|kokku tasuda'),
@@ -92,16 +106,30 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
     L('variabilní symbol|variabilný symbol|\\bv\\.?s\\.?\\b|\\bvs\\b'),
     L('verwendungszweck|zahlungsreferenz|payment reference|référence de paiement|viitenumber|tytuł przelewu'),
   ],
+  'seller.companyId': [
+    L(
+      'siret|siren|\\bi[cč]o?\\b\\.?|\\bregon\\b|\\bkrs\\b|registrikood|\\bkvk\\b|handelsregister(?:nummer)?|\\bhr[ab]\\b',
+      0.9,
+    ),
+    L('company (?:reg(?:istration)?\\.? )?(?:no|number|id)|registration (?:no|number)|reg\\. ?no', 0.85),
+  ],
   'seller.vatId': [L('ust\\.?-?id|uid|vat|tva|dič|ič dph|nip|kmkr|umsatzsteuer-?id|steuer-?id', 1)],
 };
 
+/**
+ * Headings that open a block of a third party (delivery address, payee, tax representative); its
+ * names and VAT IDs belong to neither seller nor buyer. Checked before the buyer and seller headings.
+ */
+export const OTHER_HEADING =
+  /(?:abweichende[rs]? (?:waren|zahlungs|rechnungs)?empfänger|warenempfänger|zahlungsempfänger|lieferanschrift|lieferadresse|steuerbevollmächtigte|tax representative|ship(?:ped)? to|deliver(?:y)? (?:to|address)|payee|adresse de livraison|dodací adresa|adres dostawy)/iu;
+
 /** Headings that open the buyer's block; VAT IDs and names under them belong to the buyer. */
 export const BUYER_HEADING =
-  /(?:käufer|kunde\b|rechnungsempfänger|leistungsempfänger|empfänger|buyer|customer|bill(?:ed)? to|sold to|ship to|client|destinataire|odběratel|odberateľ|příjemce|nabywca|odbiorca|ostja|klient|n° tva client|adresse de livraison)/iu;
+  /(?:(?<!ver)käufer(?!s)|kunde\b|rechnungsempfänger|leistungsempfänger|buyer|customer|bill(?:ed)? to|sold to|invoice to|client|destinataire|facturé à|odběratel|odberateľ|příjemce|nabywca|odbiorca|ostja|klient|n° tva client)/iu;
 
 /** Headings that open the seller's block. */
 export const SELLER_HEADING =
-  /(?:verkäufer|lieferant|rechnungssteller|seller|supplier|sold by|vendor|from:|vendeur|émetteur|dodavatel|dodávateľ|sprzedawca|müüja|tarnija)/iu;
+  /(?:verkäufer(?!s)|lieferant\b|rechnungssteller|seller|supplier|sold by|vendor|from:|vendeur|émetteur|dodavatel|dodávateľ|sprzedawca|müüja|tarnija)/iu;
 
 /** Legal-form suffixes that mark a line as a company name. */
 export const LEGAL_FORM =

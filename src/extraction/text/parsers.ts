@@ -1,7 +1,7 @@
 import { parseAmount } from '../fields/amount.js';
 import { DATE_IN_TEXT, parseDate } from '../fields/date.js';
 import { CURRENCY_SYMBOLS, KNOWN_CURRENCIES, normaliseId } from '../fields/ids.js';
-import { isValidIban } from '../validate/iban.js';
+import { checkIban, isValidIban } from '../validate/iban.js';
 import type { FieldName } from '../types.js';
 
 /** Reads a field value from the text that follows a label; null when the text holds none. */
@@ -12,12 +12,21 @@ const AMOUNT_IN_TEXT =
 
 /** The rightmost amount in the text: summary rows print the value last. */
 export function parseAmountIn(text: string): string | null {
-  const cleaned = text.replace(/\d+(?:[.,]\d+)?\s?%/g, ' ');
+  // Percentages and dates ("due on August 3, 2014") hold numbers that are not amounts.
+  const cleaned = text
+    .replace(/\s+,/g, ',')
+    .replace(DATE_IN_TEXT, ' ')
+    .replace(/\d+(?:[.,]\d+)?\s?%/g, ' ')
+    // Receipts print the currency glued to the amount ("RM15.90"); OCR splits "85. 54".
+    .replace(/\b(RM|[A-Z]{3})(?=\d)/g, '$1 ')
+    .replace(/(\d)([.,]) (\d{2})(?!\d)/g, '$1$2$3');
   const matches = [...cleaned.matchAll(AMOUNT_IN_TEXT)].map((m) => m[0]);
   // Totals carry decimals; a bare integer in the same text is more likely a count or quantity.
   const withDecimals = matches.filter((m) => /[.,]\d{2}$/.test(m));
   if (withDecimals.length) return parseAmount(withDecimals.at(-1)!);
   for (let i = matches.length - 1; i >= 0; i--) {
+    // A long bare digit string is an ID (tax number, account), not an amount.
+    if (/^\d{8,}$/.test(matches[i]!)) continue;
     const amount = parseAmount(matches[i]!);
     if (amount !== null) return amount;
   }
@@ -25,7 +34,8 @@ export function parseAmountIn(text: string): string | null {
 }
 
 export function parseDateIn(text: string): string | null {
-  for (const m of text.matchAll(DATE_IN_TEXT)) {
+  // Text layers often leave a space before the comma: "August 3 , 2014".
+  for (const m of text.replace(/\s+,/g, ',').matchAll(DATE_IN_TEXT)) {
     const date = parseDate(m[0]);
     if (date) return date;
   }
@@ -60,8 +70,16 @@ function parseReference(text: string): string | null {
   return token && /^[A-Z0-9/-]{1,35}$/i.test(token) && /\d/.test(token) ? token : null;
 }
 
+/** A company registration number: digits with optional spaces, slashes or a register prefix. */
+function parseCompanyId(text: string): string | null {
+  const start = text.replace(/^[\s:#.]+/, '').replace(/^(?:nr|no|n°|number|číslo)\.?\s*:?\s*/iu, '');
+  const m = start.match(/^(?:[A-Z]{1,3}\s?)?\d[\d /.-]{3,20}\d(?![\d])/u);
+  if (!m || parseDate(m[0]) || /^\d{1,3}([.,]\d{3})*,\d{2}$/.test(m[0])) return null;
+  return m[0].replace(/\s+/g, ' ').trim();
+}
+
 export const VAT_ID_IN_TEXT =
-  /\b(?:ATU\s?\d{8}|(?:DE|EE|PT|EL|GR)\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|PL\s?\d{10}|PL\s?\d{3}-?\d{3}-?\d{2}-?\d{2}|FR\s?[0-9A-Z]{2}\s?\d{9}|IT\s?\d{11}|NL\s?\d{9}B\d{2}|BE\s?0?\d{9,10}|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|GB\s?\d{9}(?:\d{3})?|IE\s?\d{7}[A-Z]{1,2}|DK\s?\d{8}|LU\s?\d{8}|HU\s?\d{8}|SE\s?\d{12}|FI\s?\d{8}|SI\s?\d{8}|HR\s?\d{11}|LT\s?\d{9,12}|LV\s?\d{11}|RO\s?\d{2,10}|BG\s?\d{9,10}|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b/g;
+  /\b(?:ATU\s?\d{8}|(?:DE|EE|PT|EL|GR)\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|PL\s?\d{10}|PL\s?\d{3}-?\d{3}-?\d{2}-?\d{2}|FR\s?[0-9A-Z]{2}(?:\s?\d){9}|IT\s?\d{11}|NL\s?\d{9}B\d{2}|BE\s?0?\d{9,10}|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|GB\s?\d{9}(?:\d{3})?|IE\s?\d{7}[A-Z]{1,2}|DK\s?\d{8}|LU\s?\d{8}|HU\s?\d{8}|SE\s?\d{12}|FI\s?\d{8}|SI\s?\d{8}|HR\s?\d{11}|LT\s?\d{9,12}|LV\s?\d{11}|RO\s?\d{2,10}|BG\s?\d{9,10}|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b/g;
 
 const IBAN_IN_TEXT = /\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b/g;
 
@@ -77,6 +95,18 @@ export function parseIbanIn(text: string): string | null {
   return null;
 }
 
+/** An IBAN of the right length for its country after an "IBAN" label, checksum not tested. */
+export function ibanShapedAfterLabel(text: string): string | null {
+  const m = text.match(/\bIBAN\b\s*:?\s*([A-Z]{2}\d{2}(?:\s?[A-Z0-9]{1,4}){3,8})/);
+  if (!m) return null;
+  const iban = normaliseId(m[1]!);
+  for (let len = iban.length; len >= 15; len--) {
+    const problem = checkIban(iban.slice(0, len));
+    if (problem === null || problem === 'checksum') return iban.slice(0, len);
+  }
+  return null;
+}
+
 export const PARSERS: Partial<Record<FieldName, ValueParser>> = {
   invoiceNumber: parseDocumentNumber,
   issueDate: parseDateIn,
@@ -87,4 +117,5 @@ export const PARSERS: Partial<Record<FieldName, ValueParser>> = {
   'totals.tax': parseAmountIn,
   'totals.due': parseAmountIn,
   'payment.reference': parseReference,
+  'seller.companyId': parseCompanyId,
 };

@@ -1,10 +1,10 @@
 import { normaliseId } from '../fields/ids.js';
 import { checkVatId } from '../validate/vat-id.js';
-import { BUYER_HEADING, LEGAL_FORM, SELLER_HEADING } from './labels.js';
+import { BUYER_HEADING, OTHER_HEADING, SELLER_HEADING } from './labels.js';
 import { VAT_ID_IN_TEXT } from './parsers.js';
 import type { Cell } from './words.js';
 
-export type Party = 'seller' | 'buyer' | 'unknown';
+export type Party = 'seller' | 'buyer' | 'other' | 'unknown';
 
 export interface PartyValue {
   value: string;
@@ -13,31 +13,44 @@ export interface PartyValue {
   cell: Cell;
 }
 
+/** The party a heading cell opens, or null when the cell is not a heading. */
+export function headingParty(cell: Cell): Party | null {
+  // A heading holds no digits: "Odběratel 1" is a name that happens to be a heading word.
+  if (cell.text.length >= 60 || /\d/.test(cell.text)) return null;
+  // Headings open their line; "MUSTER-KUNDE GMBH" or "Ihre Kundennummer" are not headings.
+  const opens = (heading: RegExp): boolean => (cell.text.match(heading)?.index ?? 99) <= 3;
+  if (opens(OTHER_HEADING)) return 'other';
+  if (opens(BUYER_HEADING)) return 'buyer';
+  if (opens(SELLER_HEADING)) return 'seller';
+  return null;
+}
+
 /**
  * Tracks which party's block each cell is in: a buyer heading ("Käufer", "Odběratel", "Bill to")
- * opens the buyer block until a seller heading, and vice versa. Headings in another column only
- * govern cells of that column (left/right address blocks side by side).
+ * opens the buyer block until another heading, and so on. Headings in another column only govern
+ * cells of that column (left/right address blocks side by side). Delivery addresses, payees and
+ * tax representatives open an "other" block so their names and VAT IDs are not taken for either.
  */
 export function assignParties(cells: Cell[]): Party[] {
   let section: Party = 'unknown';
   let sectionX = 0;
   let sectionPage = 0;
+  let lastY = 0;
   return cells.map((cell) => {
-    if (BUYER_HEADING.test(cell.text) && cell.text.length < 60) {
-      section = 'buyer';
-      sectionX = cell.x0;
-      sectionPage = cell.page;
-      return 'buyer';
-    }
-    if (SELLER_HEADING.test(cell.text) && cell.text.length < 60) {
-      section = 'seller';
-      sectionX = cell.x0;
-      sectionPage = cell.page;
-      return 'seller';
+    const heading = headingParty(cell);
+    if (heading) {
+      [section, sectionX, sectionPage, lastY] = [heading, cell.x0, cell.page, cell.y1];
+      return heading;
     }
     if (section === 'unknown' || cell.page !== sectionPage) return 'unknown';
-    const width = Math.abs(cell.x0 - sectionX);
-    return width < 200 ? section : 'unknown';
+    if (Math.abs(cell.x0 - sectionX) >= 200) return 'unknown';
+    // A blank line of more than about two text heights ends an address block.
+    if (cell.y0 - lastY > 2 * (cell.y1 - cell.y0)) {
+      section = 'unknown';
+      return 'unknown';
+    }
+    lastY = Math.max(lastY, cell.y1);
+    return section;
   });
 }
 
@@ -57,44 +70,4 @@ export function findVatIds(cells: Cell[], parties: Party[]): PartyValue[] {
     }
   });
   return out;
-}
-
-const NAME_LABEL = /^(?:name|firma|název|názov|nazwa|nimi|raison sociale|company)\s*:?\s*/i;
-const NOT_A_NAME =
-  /\d{4,}|@|www\.|http|straße|strasse|str\.|tel|fax|iban|bic|ust|vat|steuer|amtsgericht|hrb|geschäftsführ/i;
-
-/** Company names: a "Name:" value or a line with a legal form, scored by block and position. */
-export function findNames(cells: Cell[], parties: Party[]): PartyValue[] {
-  const out: PartyValue[] = [];
-  cells.forEach((cell, i) => {
-    const party = parties[i] ?? 'unknown';
-    let text = cell.text;
-    let score = 0;
-    if (NAME_LABEL.test(text)) {
-      text = text.replace(NAME_LABEL, '') || (cells[i + 1]?.row === cell.row ? cells[i + 1]!.text : '');
-      score = 0.75;
-    } else if (LEGAL_FORM.test(text) && text.length <= 70) {
-      score = 0.6;
-    } else if (
-      i > 0 &&
-      (parties[i - 1] ?? 'unknown') !== 'unknown' &&
-      isHeading(cells[i - 1]!) &&
-      cells[i - 1]!.row < cell.row
-    ) {
-      score = 0.5; // the first line under a party heading
-    }
-    text = text
-      .replace(
-        /^(?:sold by|verkäufer|lieferant|dodavatel|dodávateľ|sprzedawca|müüja|vendeur|seller|supplier)\s*:?\s*/i,
-        '',
-      )
-      .trim();
-    if (score === 0 || text.length < 3 || NOT_A_NAME.test(text)) return;
-    out.push({ value: text, party, score: score - Math.min(0.2, i / cells.length / 2), cell });
-  });
-  return out;
-}
-
-function isHeading(cell: Cell): boolean {
-  return (BUYER_HEADING.test(cell.text) || SELLER_HEADING.test(cell.text)) && cell.text.length < 40;
 }

@@ -1,8 +1,10 @@
 import { toMinorUnits } from '../fields/amount.js';
-import { parseDateIn, parseIbanIn, parseCurrencyIn } from './parsers.js';
+import { ibanShapedAfterLabel, parseDateIn, parseIbanIn, parseCurrencyIn } from './parsers.js';
 import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
-import { assignParties, findNames, findVatIds, type PartyValue } from './parties.js';
+import { letterDateCandidates, titleDateCandidates } from './date-candidates.js';
+import { findNames } from './names.js';
+import { assignParties, findVatIds, type Party, type PartyValue } from './parties.js';
 import { buildCells, buildRows, type Cell, type Word } from './words.js';
 
 export type TextFields = Partial<Record<FieldName, ExtractedField>>;
@@ -45,7 +47,7 @@ function applyAgreement(byField: Map<FieldName, Candidate[]>): void {
 
 function bestParty(values: PartyValue[], party: 'seller' | 'buyer'): PartyValue | undefined {
   const adjusted = values
-    .filter((v) => (party === 'seller' ? v.party !== 'buyer' : v.party === 'buyer'))
+    .filter((v) => (party === 'seller' ? v.party === 'seller' || v.party === 'unknown' : v.party === 'buyer'))
     .map((v) => ({ v, s: v.score + (v.party === party ? 0.15 : 0) }));
   adjusted.sort((a, b) => b.s - a.s);
   return adjusted[0] ? { ...adjusted[0].v, score: adjusted[0].s } : undefined;
@@ -63,13 +65,26 @@ function dominantCurrency(cells: Cell[]): { value: string; cell: Cell } | null {
 }
 
 /**
+ * A company ID printed in the buyer's block is not the seller's. ("Other" blocks are not
+ * excluded: one heading per row is tracked, so a delivery-address heading beside the seller's
+ * block would otherwise swallow the seller's IČO.)
+ */
+function isOtherPartysId(c: Candidate, cells: Cell[], parties: Party[]): boolean {
+  return c.field === 'seller.companyId' && parties[cells.indexOf(c.cell)] === 'buyer';
+}
+
+/**
  * Layout-aware field extraction from positioned words (a PDF text layer or OCR): values next to
  * printed labels, VAT IDs and names attributed to seller or buyer, amounts cross-checked.
  */
 export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFields {
   const cells = buildCells(buildRows(words));
+  const parties = assignParties(cells);
   const byField = new Map<FieldName, Candidate[]>();
-  for (const c of findLabelledCandidates(cells)) byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
+  const labelled = findLabelledCandidates(cells).filter((c) => !isOtherPartysId(c, cells, parties));
+  const numbers = labelled.filter((c) => c.field === 'invoiceNumber');
+  for (const c of [...labelled, ...titleDateCandidates(numbers), ...letterDateCandidates(cells)])
+    byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
   applyAgreement(byField);
   const fields: TextFields = {};
   for (const [field, candidates] of byField) {
@@ -78,7 +93,6 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
     if (best) fields[field] = toField(best.value, best.score, best.cell, source);
   }
   addFallbacks(fields, cells, source);
-  const parties = assignParties(cells);
   const vatIds = findVatIds(cells, parties);
   const names = findNames(cells, parties);
   for (const party of ['seller', 'buyer'] as const) {
@@ -92,6 +106,25 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   return fields;
 }
 
+/**
+ * The first IBAN that passes mod-97; else one printed after an "IBAN" label that has the right
+ * shape but a bad checksum, kept with low confidence so validation reports it instead of hiding it.
+ */
+function findIban(cells: Cell[]): { value: string; score: number; cell: Cell } | null {
+  for (const cell of cells) {
+    const iban = parseIbanIn(cell.text.replace(/^IBAN\s*:?\s*/i, ''));
+    if (iban) return { value: iban, score: 0.95, cell };
+  }
+  for (const [i, cell] of cells.entries()) {
+    if (!/\bIBAN\b/.test(cell.text)) continue;
+    const next = cells[i + 1];
+    const text = `${cell.text} ${next?.row === cell.row || next?.row === cell.row + 1 ? next.text : ''}`;
+    const iban = ibanShapedAfterLabel(text);
+    if (iban) return { value: iban, score: 0.5, cell };
+  }
+  return null;
+}
+
 function addFallbacks(fields: TextFields, cells: Cell[], source: 'text' | 'ocr'): void {
   if (!fields.issueDate) {
     const cell = cells.find((c) => parseDateIn(c.text));
@@ -102,15 +135,18 @@ function addFallbacks(fields: TextFields, cells: Cell[], source: 'text' | 'ocr')
     if (currency) fields.currency = toField(currency.value, 0.7, currency.cell, source);
   }
   if (!fields['payment.iban']) {
-    for (const cell of cells) {
-      const iban = parseIbanIn(cell.text.replace(/^IBAN\s*:?\s*/i, ''));
-      if (iban) {
-        fields['payment.iban'] = toField(iban, 0.95, cell, source);
-        break;
-      }
-    }
+    const iban = findIban(cells);
+    if (iban) fields['payment.iban'] = toField(iban.value, iban.score, iban.cell, source);
   }
   if (!fields['totals.gross'] && fields['totals.due']) {
     fields['totals.gross'] = { ...fields['totals.due'], confidence: fields['totals.due'].confidence * 0.7 };
+  }
+  // Without a printed amount due, nothing was prepaid: the grand total is what is owed.
+  if (!fields['totals.due'] && fields['totals.gross']) {
+    fields['totals.due'] = { ...fields['totals.gross'], confidence: fields['totals.gross'].confidence * 0.8 };
+  }
+  // A transfer without a printed reference is made out to the invoice number (EN 16931 BT-83 usage).
+  if (!fields['payment.reference'] && fields.invoiceNumber && fields['payment.iban']) {
+    fields['payment.reference'] = { ...fields.invoiceNumber, confidence: 0.5 };
   }
 }

@@ -1,0 +1,42 @@
+import type { Candidate } from './label-candidates.js';
+import { parseDateIn } from './parsers.js';
+import type { Cell } from './words.js';
+
+/** "Rechnung Nr. 471102 vom 05.03.2020", "Invoice # 42 issued at …", "Facture 7 du …". */
+const DATE_AFTER_NUMBER =
+  /^\s*(?:[,(]\s*)?(?:vom|von|from|of|du|dated|issued(?: at| on)?|z dnia|ze dne|date)?\s*:?\s*(\S+(?:\s\S+){0,2})/iu;
+
+/**
+ * The issue date printed in the title line right after the invoice number. Title lines carry
+ * the number and date of the document itself, so this beats a loose "Datum" elsewhere.
+ */
+export function titleDateCandidates(numbers: Candidate[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const c of numbers) {
+    const at = c.cell.text.indexOf(c.value);
+    if (at < 0) continue;
+    const after = c.cell.text.slice(at + c.value.length).match(DATE_AFTER_NUMBER);
+    const date = after ? parseDateIn(after[1]!) : null;
+    if (date) out.push({ ...c, field: 'issueDate', value: date, score: c.score * 0.95 });
+  }
+  return out;
+}
+
+/**
+ * A date standing alone in the top right of the first page: the date line of a letter-style
+ * invoice ("24. Januar 2014"). Weak, it only beats dates found without any label.
+ */
+export function letterDateCandidates(cells: Cell[]): Candidate[] {
+  const first = cells.filter((c) => c.page === 1);
+  if (first.length === 0) return [];
+  const bottom = Math.max(...first.map((c) => c.y1));
+  const right = Math.max(...first.map((c) => c.x1));
+  const out: Candidate[] = [];
+  for (const cell of first) {
+    if (cell.y0 > bottom * 0.45 || cell.x0 < right * 0.5) continue;
+    const date = parseDateIn(cell.text);
+    const alone = date && cell.text.replace(/[\d.,/\s-]|\p{L}+/gu, '').length === 0 && cell.words.length <= 4;
+    if (alone) out.push({ field: 'issueDate', value: date, score: 0.6, cell, order: 0 });
+  }
+  return out.slice(0, 1);
+}
