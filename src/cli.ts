@@ -28,6 +28,8 @@ Commands:
   audit verify --tenant <id> [--json]  Recompute a tenant's audit hash chain and check its signed
                                        checkpoints; exit 1 naming the first broken event
   audit checkpoint --tenant <id>       Sign the tenant's current audit chain head
+  maintenance retention-sweep          Move documents whose retention ended to the trash (all tenants)
+  maintenance purge-trash              Purge documents whose time in the trash is over (all tenants)
   extract <file...>                    Extract invoice data from files offline; one JSON line per
                                        file, exit 1 if any file could not be read
   help                                 Show this text
@@ -146,6 +148,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'tenant' && sub === 'create') return createTenant(config, args);
   if (command === 'audit' && sub === 'verify') return verifyAudit(config, args);
   if (command === 'audit' && sub === 'checkpoint') return checkpointAudit(config, args);
+  if (command === 'maintenance' && (sub === 'retention-sweep' || sub === 'purge-trash')) {
+    return withContainer(config, async (c) => {
+      const report =
+        sub === 'retention-sweep' ? await c.lifecycle.sweepRetention() : await c.lifecycle.purgeTrash();
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    });
+  }
   throw new UsageError(`Unknown command: ${args.positionals.join(' ')}`);
 }
 

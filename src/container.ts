@@ -15,7 +15,21 @@ import type { Logger } from './platform/logger.js';
 import { createConsoleMailer, createMemoryMailer, type Mailer } from './platform/mailer.js';
 import { packageVersion } from './platform/package-root.js';
 import { createRedis, type Redis } from './platform/redis.js';
-import { createBlobStore, type BlobStore } from './platform/storage/blob-store.js';
+import type { BlobStore } from './platform/storage/blob-store.js';
+import {
+  createRegionalBlobStores,
+  type RegionalBlobStores,
+} from './platform/storage/regional-blob-stores.js';
+import { createCompaniesService, type CompaniesService } from './modules/companies/companies.service.js';
+import {
+  createDocumentLifecycleService,
+  type DocumentLifecycleService,
+} from './modules/documents/documents.lifecycle.js';
+import {
+  createRetentionPolicyService,
+  type RetentionPolicyService,
+} from './modules/documents/documents.retention-policy.js';
+import { createDocumentsService, type DocumentsService } from './modules/documents/documents.service.js';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
 import { createLoginThrottle } from './modules/auth/login-throttle.js';
@@ -40,7 +54,9 @@ export interface Container {
   readonly clock: Clock;
   readonly db: Db;
   readonly redis: Redis;
+  /** The default region's blob store (readiness checks use `blobStores.all()`). */
   readonly blobStore: BlobStore;
+  readonly blobStores: RegionalBlobStores;
   readonly keyProvider: KeyProvider;
   readonly mailer: Mailer;
   readonly signer: Signer;
@@ -54,6 +70,10 @@ export interface Container {
   readonly invitations: InvitationsService;
   readonly tokens: TokensService;
   readonly principals: PrincipalService;
+  readonly companies: CompaniesService;
+  readonly documents: DocumentsService;
+  readonly lifecycle: DocumentLifecycleService;
+  readonly retentionPolicy: RetentionPolicyService;
   /** Closes every connection the container opened. */
   close(): Promise<void>;
 }
@@ -91,12 +111,14 @@ export async function createContainer(
   // Connect now so the first requests find Redis ready; if it is down, start anyway (ioredis keeps
   // retrying in the background) and let /readyz report it.
   await redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable yet'));
-  const blobStore = createBlobStore(config.AZURE_STORAGE_CONNECTION_STRING, config.BLOB_CONTAINER_PREFIX);
+  const blobStores = createRegionalBlobStores(config.BLOB_CONNECTION_BY_REGION, config.BLOB_CONTAINER_PREFIX);
+  const blobStore = blobStores.forRegion(config.DEFAULT_TENANT_REGION);
 
   const audit = createAuditService({ db, signer, now: clock });
   const tenants = createTenantsService({
     db,
     audit,
+    keyProvider,
     regions: config.TENANT_REGIONS,
     defaultRegion: config.DEFAULT_TENANT_REGION,
   });
@@ -164,8 +186,29 @@ export async function createContainer(
     ttlMs: config.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
-  const tokens = createTokensService({ db, audit, members, clock });
+  const companies = createCompaniesService({ db, audit });
+  const tokens = createTokensService({ db, audit, members, companies, clock });
   const principals = createPrincipalService({ db, sessions, members, tenants, mfa });
+  const documents = createDocumentsService({
+    db,
+    audit,
+    tenants,
+    companies,
+    keyProvider,
+    blobStores,
+    clock,
+    maxBytes: config.DOCUMENT_MAX_BYTES,
+    segmentSize: config.DOCUMENT_SEGMENT_BYTES,
+  });
+  const lifecycle = createDocumentLifecycleService({
+    db,
+    audit,
+    tenants,
+    blobStores,
+    clock,
+    trashRetentionDays: config.TRASH_RETENTION_DAYS,
+  });
+  const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
 
   return {
     version: packageVersion(),
@@ -175,6 +218,7 @@ export async function createContainer(
     db,
     redis,
     blobStore,
+    blobStores,
     keyProvider,
     mailer,
     signer,
@@ -188,6 +232,10 @@ export async function createContainer(
     invitations,
     tokens,
     principals,
+    companies,
+    documents,
+    lifecycle,
+    retentionPolicy,
     async close() {
       await Promise.allSettled([db.close(), redis.quit().catch(() => redis.disconnect())]);
     },

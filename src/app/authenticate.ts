@@ -34,6 +34,7 @@ export function registerAuthentication(
         tenantId: principal.tenantId,
         actor: { kind: 'token', id: principal.tokenId },
         permissions: principal.permissions,
+        companyIds: principal.companyIds,
         ...client,
       };
       return;

@@ -6,7 +6,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pingRedis } from '../platform/redis.js';
+import multipart from '@fastify/multipart';
 import { authRoutes } from '../modules/auth/auth.routes.js';
+import { companiesRoutes } from '../modules/companies/companies.routes.js';
+import { documentsRoutes } from '../modules/documents/documents.routes.js';
+import { retentionRoutes } from '../modules/documents/retention.routes.js';
 import { meRoutes } from '../modules/auth/me.routes.js';
 import { membersRoutes } from '../modules/members/members.routes.js';
 import { tenantsRoutes } from '../modules/tenants/tenants.routes.js';
@@ -56,12 +60,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerRouteGuard(app, { clock: deps.clock, stepUpWindowMs: config.STEP_UP_WINDOW_MINUTES * 60_000 });
   registerErrorHandling(app);
+  await app.register(multipart, {
+    // One file per upload; our own streaming check enforces the size limit (one byte more here, so
+    // ours fires first with a clear 413).
+    limits: { files: 1, fields: 10, fieldSize: 4096, parts: 12, fileSize: config.DOCUMENT_MAX_BYTES + 1 },
+  });
   if (config.DOCS_ENABLED) await registerOpenApi(app, deps.version);
 
   const checks: ReadinessCheck[] = [
     { name: 'database', check: () => deps.db.ping() },
     { name: 'redis', check: () => pingRedis(deps.redis) },
-    { name: 'blobStorage', check: () => deps.blobStore.ping() },
+    {
+      name: 'blobStorage',
+      check: async () =>
+        (await Promise.all(deps.blobStores.all().map((store) => store.ping()))).every(Boolean),
+    },
   ];
   await app.register(healthRoutes(checks));
   await app.register(authRoutes(deps));
@@ -69,6 +82,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantsRoutes(deps));
   await app.register(membersRoutes(deps));
   await app.register(tokensRoutes(deps));
+  await app.register(companiesRoutes(deps));
+  await app.register(retentionRoutes(deps));
+  await app.register(documentsRoutes({ ...deps, maxBytes: config.DOCUMENT_MAX_BYTES }));
 
   return app;
 }

@@ -90,3 +90,14 @@ export class StepUpRequiredError extends AppError {
     super(403, 'step_up_required', 'Forbidden', detail);
   }
 }
+
+export class RangeNotSatisfiableError extends AppError {
+  constructor(readonly sizeBytes: number) {
+    super(
+      416,
+      'range_not_satisfiable',
+      'Range Not Satisfiable',
+      `The requested range is outside the ${sizeBytes} bytes of the document.`,
+    );
+  }
+}

@@ -17,6 +17,11 @@ export interface RequestContext {
   readonly tenantId: string;
   readonly actor: Actor;
   readonly permissions: ReadonlySet<Permission>;
+  /**
+   * Set for integration tokens limited to some of the firm's companies: the caller sees only
+   * those companies and their documents. Undefined means no company restriction.
+   */
+  readonly companyIds?: ReadonlySet<string> | undefined;
   readonly requestId?: string | undefined;
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;

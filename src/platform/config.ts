@@ -58,6 +58,19 @@ const ConfigSchema = z
       .regex(/^[a-z0-9]{1,20}$/, 'must be 1-20 lower-case letters or digits')
       .default('doklad'),
 
+    DOCUMENT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(50 * 1024 * 1024),
+    DOCUMENT_SEGMENT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(4096)
+      .max(8 * 1024 * 1024)
+      .default(64 * 1024),
+    TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+
     TENANT_REGIONS: z
       .string()
       .default('eu-west')
@@ -131,7 +144,17 @@ const ConfigSchema = z
     }
   });
 
-export type Config = Readonly<z.output<typeof ConfigSchema>>;
+export type Config = Readonly<
+  z.output<typeof ConfigSchema> & {
+    /** Blob storage connection string per data region (AZURE_STORAGE_CONNECTION_STRING_<REGION>). */
+    BLOB_CONNECTION_BY_REGION: Readonly<Record<string, string>>;
+  }
+>;
+
+/** `eu-north` -> `AZURE_STORAGE_CONNECTION_STRING_EU_NORTH`. */
+export function regionalStorageVariable(region: string): string {
+  return `AZURE_STORAGE_CONNECTION_STRING_${region.toUpperCase().replaceAll('-', '_')}`;
+}
 
 /** Thrown by `loadConfig`; `message` lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -151,5 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
-  return Object.freeze(parsed.data);
+  // Each region stores in its own account when one is configured, else in the default account.
+  const byRegion = Object.fromEntries(
+    parsed.data.TENANT_REGIONS.map((region) => [
+      region,
+      input[regionalStorageVariable(region)] ?? parsed.data.AZURE_STORAGE_CONNECTION_STRING,
+    ]),
+  );
+  return Object.freeze({ ...parsed.data, BLOB_CONNECTION_BY_REGION: Object.freeze(byRegion) });
 }

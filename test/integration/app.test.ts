@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildApp } from '../../src/app/build-app.js';
 import { ConflictError } from '../../src/core/errors.js';
-import { createBlobStore } from '../../src/platform/storage/blob-store.js';
+import { createRegionalBlobStores } from '../../src/platform/storage/regional-blob-stores.js';
 import { azuriteConnectionString } from '../../src/platform/storage/azurite-process.js';
 import { useTestEnv } from '../helpers/test-env.js';
 import type { FastifyInstance } from 'fastify';
@@ -48,7 +48,7 @@ describe('HTTP application', () => {
   it('answers /readyz 503 naming the dependency that is down', async () => {
     const app = await buildApp({
       ...env.container,
-      blobStore: createBlobStore(azuriteConnectionString(1), 'probe'),
+      blobStores: createRegionalBlobStores({ 'eu-west': azuriteConnectionString(1) }, 'probe'),
     });
     const ready = await app.inject({ url: '/readyz' });
     await app.close();

@@ -20,7 +20,7 @@ interface RuntimeModel {
 /** Prisma scalar type -> PostgreSQL types (information_schema names) our migrations may use for it. */
 const COMPATIBLE: Record<string, string[]> = {
   String: ['text', 'uuid', 'character varying', 'inet'],
-  DateTime: ['timestamp with time zone'],
+  DateTime: ['timestamp with time zone', 'date'],
   BigInt: ['bigint'],
   Int: ['integer'],
   Boolean: ['boolean'],

@@ -46,7 +46,9 @@ const NUMERIC_PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => string | null]> 
   [/^(\d{4})(\d{2})(\d{2})$/, (m) => iso(+m[1]!, +m[2]!, +m[3]!)],
   [/^(\d{4})[./](\d{1,2})[./](\d{1,2})\.?$/, (m) => iso(+m[1]!, +m[2]!, +m[3]!)],
   [/^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})$/, (m) => iso(fullYear(m[3]!), +m[2]!, +m[1]!)],
-  [/^(\d{1,2})-(\d{1,2})-(\d{4})$/, (m) => iso(+m[3]!, +m[2]!, +m[1]!)],
+  [/^(\d{1,2})-(\d{1,2})-(\d{4}|\d{2})$/, (m) => iso(fullYear(m[3]!), +m[2]!, +m[1]!)],
+  // OCR drops the second separator of receipt dates ("30-092017"); the four-digit year keeps it unambiguous.
+  [/^(\d{1,2})[-/.](\d{2})(\d{4})$/, (m) => iso(+m[3]!, +m[2]!, +m[1]!)],
   [/^(\d{1,2})\/(\d{1,2})\/(\d{4}|\d{2})$/, (m) => slashDate(+m[1]!, +m[2]!, fullYear(m[3]!))],
 ];
 
@@ -84,4 +86,4 @@ function parseNamedMonth(s: string): string | null {
 
 /** Regex source that finds date-looking substrings in a line of text. */
 export const DATE_IN_TEXT =
-  /(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{1,2}\.?[ -]?\p{L}{3,12}\.?,?[ -]?\d{4}|\p{L}{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})/gu;
+  /(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{1,2}[/-]\d{2}\d{4}(?!\d)|\d{1,2}\.?[ -]?\p{L}{3,12}\.?,?[ -]?(?:\d{4}|\d{2}(?![\d.,]))|\p{L}{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4})/gu;

@@ -3,15 +3,17 @@ import type { ExtractionResult } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
 import { scanImageForPaymentCode } from '../qr/scan.js';
 import { checkImageSize } from './image-size.js';
-import { ocrImage } from './ocr-image.js';
+import { prepareImageForOcr } from './ocr-image.js';
+import { recognizePage } from './recognize.js';
 
 type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
 
 /** Reads an invoice or receipt image with OCR and the same label search as text PDFs. */
 export async function extractFromImage(bytes: Uint8Array, useOcr: boolean, useQr: boolean): Promise<Draft> {
   checkImageSize(bytes);
-  const words = useOcr ? await ocrImage(bytes) : [];
-  const code = useQr ? await scanImageForPaymentCode(bytes) : null;
+  const prepared = useOcr || useQr ? prepareImageForOcr(bytes) : bytes;
+  const words = useOcr ? await recognizePage(prepared, 1) : [];
+  const code = useQr ? await scanImageForPaymentCode(prepared) : null;
   const draft: Draft = {
     documentType: 'unknown',
     format: 'image',

@@ -41,15 +41,19 @@ export async function ocrPdfPage(doc: mupdf.PDFDocument, pageIndex: number): Pro
   return recognizePage(renderPagePng(doc, pageIndex), pageIndex + 1);
 }
 
-/** OCR of an image file; the header is checked against the pixel cap before anything decodes it. */
-export async function ocrImage(bytes: Uint8Array): Promise<Word[]> {
+/**
+ * The image as recognition should see it: PNG or JPEG no longer than `MAX_OCR_SIDE_PX`. The header
+ * is checked against the pixel cap before anything decodes it. The QR scan reads the same bytes,
+ * so a large photo is decoded once instead of twice.
+ */
+export function prepareImageForOcr(bytes: Uint8Array): Uint8Array {
   const size = checkImageSize(bytes);
   if (!size && bytes[0] !== 0x89 && bytes[0] !== 0xff) {
     // Other formats (TIFF, BMP, WebP, GIF) go through mupdf, which reports the size after opening.
-    return recognizePage(convertWithMupdf(bytes), 1);
+    return convertWithMupdf(bytes);
   }
-  if (size && Math.max(size.width, size.height) > MAX_OCR_SIDE_PX) return recognizePage(downscale(bytes), 1);
-  return recognizePage(bytes, 1);
+  if (size && Math.max(size.width, size.height) > MAX_OCR_SIDE_PX) return downscale(bytes);
+  return bytes;
 }
 
 /** Renders a PNG or JPEG at a smaller size (greyscale PNG) through mupdf's image document. */

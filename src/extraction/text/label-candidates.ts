@@ -111,6 +111,28 @@ function amountPlausibility(field: FieldName, value: string): number {
   return value.includes('.') ? 1 : 0.85;
 }
 
+/**
+ * The value in the first place that holds one; for amounts a later place wins when its value is
+ * more plausible ("Total (incl. tax 7%) | 2.40": the bare 7 inside the label is not the total).
+ */
+function bestPlace(
+  field: FieldName,
+  places: Array<[Cell | string, number]>,
+  parse: (text: string) => string | null,
+  labelCell: Cell,
+): { value: string; score: number; cell: Cell } | null {
+  let best: { value: string; score: number; cell: Cell } | null = null;
+  for (const [place, placeWeight] of places) {
+    const value = parse(typeof place === 'string' ? place : place.text);
+    if (value === null) continue;
+    const score = placeWeight * amountPlausibility(field, value);
+    if (!best || score > best.score)
+      best = { value, score, cell: typeof place === 'string' ? labelCell : place };
+    if (!AMOUNT_FIELDS.has(field) || value.includes('.')) break;
+  }
+  return best;
+}
+
 /** Finds values next to printed labels for every field that has labels and a parser. */
 export function findLabelledCandidates(cells: Cell[]): Candidate[] {
   const byRow = new Map<number, Cell[]>();
@@ -126,14 +148,8 @@ export function findLabelledCandidates(cells: Cell[]): Candidate[] {
       const at = match.index ?? 0;
       const rest = cell.text.slice(at + match[0].length);
       const weight = label.weight * labelPositionWeight(cell.text, at);
-      for (const [place, placeWeight] of valuePlaces(field, cells, index, rest, byRow)) {
-        const value = parse(typeof place === 'string' ? place : place.text);
-        if (value === null) continue;
-        const where = typeof place === 'string' ? cell : place;
-        const score = weight * placeWeight * amountPlausibility(field, value);
-        out.push({ field, value, score, cell: where, order: index / cells.length });
-        break;
-      }
+      const found = bestPlace(field, valuePlaces(field, cells, index, rest, byRow), parse, cell);
+      if (found) out.push({ ...found, field, score: weight * found.score, order: index / cells.length });
     }
   });
   return out;

@@ -37,7 +37,8 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
     L('data (?:wystawienia|sprzedaży)', 0.9),
     L('(?:arve )?kuupäev'),
     L('factuurdatum'),
-    L('\\bvom\\b', 0.8),
+    // "vom 06.12.2013 bis zum 06.12.2014" is a period, not the date of the document.
+    L('\\bvom\\b(?!.*\\bbis\\b)', 0.8),
     L('\\bissued (?:at|on)\\b', 0.9),
     L('^(?:datum|date|data|dátum)\\b', 0.6),
   ],
@@ -68,7 +69,10 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
     L('celkem s dph|celková částka|celkem(?! bez)|spolu s dph|celková suma|suma celkom'),
     L('razem brutto|wartość brutto|ogółem|razem'),
     L('kokku(?! tasuda)|summa kokku|arve summa', 0.9),
-    L('(?:rounded|nett|grand) total|total (?:amount|payable|incl\\.? gst|inclusive|sales \\(?inclusive)', 1),
+    L(
+      '(?:rounded|nett|grand|final) total|total \\(?(?:amount|payable|incl\\.? gst|inclusive|sales \\(?inclusive)',
+      1,
+    ),
     L(
       '^total\\b(?!\\s*\\(?(?:ht|excl|net|tax|taxes|tva|vat|qty|quantity|items?|discount|gst|savings?|\\d+\\s?%))',
       0.7,

@@ -15,10 +15,15 @@ export function parseAmountIn(text: string): string | null {
   // Percentages and dates ("due on August 3, 2014") hold numbers that are not amounts.
   const cleaned = text
     .replace(/\s+,/g, ',')
-    .replace(DATE_IN_TEXT, ' ')
+    // Short forms ("5 May 18", "30-092017") are only dates when they parse as one.
+    .replace(DATE_IN_TEXT, (m) =>
+      (/\d{4}/.test(m) && !/^\d{1,2}[/-]\d{6}$/.test(m)) || parseDate(m) ? ' ' : m,
+    )
     .replace(/\d+(?:[.,]\d+)?\s?%/g, ' ')
     // Receipts print the currency glued to the amount ("RM15.90"); OCR splits "85. 54".
     .replace(/\b(RM|[A-Z]{3})(?=\d)/g, '$1 ')
+    // OCR reads a rule or a shadow before a receipt amount as "/" or "|" ("TOTAL /18.00").
+    .replace(/(^|\s)[/|](?=\d+[.,]\d{2}(?!\d))/g, '$1')
     .replace(/(\d)([.,]) (\d{2})(?!\d)/g, '$1$2$3');
   const matches = [...cleaned.matchAll(AMOUNT_IN_TEXT)].map((m) => m[0]);
   // Totals carry decimals; a bare integer in the same text is more likely a count or quantity.

@@ -4,6 +4,7 @@ import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
 import { letterDateCandidates, titleDateCandidates } from './date-candidates.js';
 import { findNames } from './names.js';
+import { applyReceiptRules } from './receipt-totals.js';
 import { assignParties, findVatIds, type Party, type PartyValue } from './parties.js';
 import { buildCells, buildRows, type Cell, type Word } from './words.js';
 
@@ -83,9 +84,13 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   const byField = new Map<FieldName, Candidate[]>();
   const labelled = findLabelledCandidates(cells).filter((c) => !isOtherPartysId(c, cells, parties));
   const numbers = labelled.filter((c) => c.field === 'invoiceNumber');
-  for (const c of [...labelled, ...titleDateCandidates(numbers), ...letterDateCandidates(cells)])
+  // A lone date that is the value of a due-date label is not the letter's date line.
+  const dueCells = new Set(labelled.filter((c) => c.field === 'dueDate').map((c) => c.cell));
+  const letterDates = letterDateCandidates(cells).filter((c) => !dueCells.has(c.cell));
+  for (const c of [...labelled, ...titleDateCandidates(numbers, cells), ...letterDates])
     byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
   applyAgreement(byField);
+  applyReceiptRules(byField, cells);
   const fields: TextFields = {};
   for (const [field, candidates] of byField) {
     if (field === 'seller.vatId') continue;

@@ -7,6 +7,7 @@ export interface TenantRow {
   readonly region: string;
   readonly status: string;
   readonly requireMfa: boolean;
+  readonly kekRef: string | null;
   readonly createdAt: Date;
 }
 
@@ -16,12 +17,13 @@ const COLUMNS = {
   region: true,
   status: true,
   requireMfa: true,
+  kekRef: true,
   createdAt: true,
 } as const;
 
 export async function insertTenant(
   tx: Tx,
-  tenant: { id: string; name: string; region: string },
+  tenant: { id: string; name: string; region: string; kekRef: string },
 ): Promise<TenantRow> {
   return tx.tenant.create({ data: tenant, select: COLUMNS });
 }
@@ -43,4 +45,21 @@ export async function updateTenant(
     },
     select: COLUMNS,
   });
+}
+
+/** Sets the KEK reference only if none is set yet; returns the one that is set afterwards. */
+export async function setKekRefIfMissing(tx: Tx, id: string, kekRef: string): Promise<string> {
+  await tx.tenant.updateMany({ where: { id, kekRef: null }, data: { kekRef } });
+  const row = await tx.tenant.findUniqueOrThrow({ where: { id }, select: { kekRef: true } });
+  return row.kekRef!;
+}
+
+/** Ids of every active tenant: only inside a `systemScan` scope (background sweeps). */
+export async function listActiveTenantIds(tx: Tx): Promise<string[]> {
+  const rows = await tx.tenant.findMany({
+    where: { status: 'active' },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map((r) => r.id);
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import { systemContext, type Actor, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './tenants.repo.js';
 import type { TenantRow } from './tenants.repo.js';
@@ -38,11 +39,16 @@ export interface TenantsService {
     ctx: RequestContext,
     changes: { name?: string | undefined; requireMfa?: boolean | undefined },
   ): Promise<TenantRow>;
+  /** The tenant's KEK reference and region, creating the KEK for tenants made before keys existed. */
+  tenantKey(ctx: RequestContext): Promise<{ kekRef: string; region: string }>;
+  /** Ids of all active tenants, for background sweeps that then work tenant by tenant. */
+  listActiveTenantIds(): Promise<string[]>;
 }
 
 export function createTenantsService(deps: {
   db: Db;
   audit: AuditService;
+  keyProvider: KeyProvider;
   regions: readonly string[];
   defaultRegion: string;
 }): TenantsService {
@@ -66,8 +72,10 @@ export function createTenantsService(deps: {
       }
       // The new tenant's own context: RLS admits the insert only for the tenant being created.
       const ctx: RequestContext = { ...systemContext(randomUUID(), creator.actor), ...creator };
+      // Every tenant gets its own key-encryption key in the KMS before anything is stored for it.
+      const { keyRef } = await deps.keyProvider.createTenantKey(ctx.tenantId);
       return deps.db.withTenant(ctx, async (tx) => {
-        const tenant = await repo.insertTenant(tx, { id: ctx.tenantId, name, region });
+        const tenant = await repo.insertTenant(tx, { id: ctx.tenantId, name, region, kekRef: keyRef });
         await deps.audit.record(tx, ctx, {
           action: 'tenant.created',
           target: { type: 'tenant', id: tenant.id },
@@ -78,6 +86,19 @@ export function createTenantsService(deps: {
     },
 
     findTenant: (tx, tenantId) => repo.findTenant(tx, tenantId),
+
+    async tenantKey(ctx) {
+      const tenant = await deps.db.withTenant(ctx, (tx) => repo.findTenant(tx, ctx.tenantId));
+      if (!tenant) throw new NotFoundError('The tenant does not exist.');
+      if (tenant.kekRef) return { kekRef: tenant.kekRef, region: tenant.region };
+      const { keyRef } = await deps.keyProvider.createTenantKey(ctx.tenantId);
+      const kekRef = await deps.db.withTenant(ctx, (tx) => repo.setKekRefIfMissing(tx, ctx.tenantId, keyRef));
+      // Another request created one first: ours was never used.
+      if (kekRef !== keyRef) await deps.keyProvider.destroyTenantKey(keyRef);
+      return { kekRef, region: tenant.region };
+    },
+
+    listActiveTenantIds: () => deps.db.withScope({ systemScan: true }, (tx) => repo.listActiveTenantIds(tx)),
 
     async updateTenant(ctx, changes) {
       return deps.db.withTenant(ctx, async (tx) => {

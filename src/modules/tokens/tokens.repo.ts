@@ -8,6 +8,7 @@ export interface TokenRow {
   readonly prefix: string;
   readonly scopes: string[];
   readonly allowedIps: string[];
+  readonly companyIds: string[];
   readonly expiresAt: Date | null;
   readonly createdBy: string;
   readonly createdAt: Date;
@@ -23,6 +24,7 @@ const COLUMNS = {
   prefix: true,
   scopes: true,
   allowedIps: true,
+  companyIds: true,
   expiresAt: true,
   createdBy: true,
   createdAt: true,
@@ -35,7 +37,7 @@ export async function insertToken(
   tx: Tx,
   token: Pick<
     TokenRow,
-    'tenantId' | 'name' | 'prefix' | 'scopes' | 'allowedIps' | 'expiresAt' | 'createdBy'
+    'tenantId' | 'name' | 'prefix' | 'scopes' | 'allowedIps' | 'companyIds' | 'expiresAt' | 'createdBy'
   > & { tokenHash: string },
 ): Promise<TokenRow> {
   return tx.apiToken.create({ data: token, select: COLUMNS });

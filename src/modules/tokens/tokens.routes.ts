@@ -14,6 +14,7 @@ const TokenView = z.object({
   prefix: z.string().describe('The first characters of the token, to tell tokens apart'),
   scopes: z.array(z.string()),
   allowedIps: z.array(z.string()),
+  companyIds: z.array(z.uuid()),
   expiresAt: IsoDateTime.nullable(),
   createdAt: IsoDateTime,
   lastUsedAt: IsoDateTime.nullable(),
@@ -29,6 +30,11 @@ const CreateTokenBody = z.object({
     .max(50)
     .optional()
     .describe('IP addresses or CIDR ranges; empty = any'),
+  companyIds: z
+    .array(z.uuid())
+    .max(1000)
+    .optional()
+    .describe('Limit the token to these companies; empty = all'),
 });
 const CreatedToken = z.object({
   id: z.uuid(),
@@ -36,6 +42,7 @@ const CreatedToken = z.object({
   token: z.string().describe('The secret, shown only in this response'),
   prefix: z.string(),
   scopes: z.array(z.string()),
+  companyIds: z.array(z.uuid()),
   expiresAt: IsoDateTime.nullable(),
 });
 
@@ -65,6 +72,7 @@ export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyn
             token: created.token,
             prefix: created.prefix,
             scopes: created.scopes,
+            companyIds: created.companyIds,
             expiresAt: created.expiresAt,
           });
       },

@@ -12,6 +12,7 @@ import type { RequestContext } from '../../core/request-context.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { CompaniesService } from '../companies/companies.service.js';
 import type { MembersService } from '../members/members.service.js';
 import * as repo from './tokens.repo.js';
 
@@ -25,12 +26,15 @@ export interface CreateTokenInput {
   readonly scopes: readonly Permission[];
   readonly expiresAt?: Date | undefined;
   readonly allowedIps?: readonly string[] | undefined;
+  /** Limit the token to these companies of the firm (none: all of them). */
+  readonly companyIds?: readonly string[] | undefined;
 }
 
 export interface TokenPrincipal {
   readonly tokenId: string;
   readonly tenantId: string;
   readonly permissions: ReadonlySet<Permission>;
+  readonly companyIds?: ReadonlySet<string> | undefined;
 }
 
 /** Parses allowlist entries (addresses or CIDR ranges); undefined when one is malformed. */
@@ -72,6 +76,7 @@ export function createTokensService(deps: {
   db: Db;
   audit: AuditService;
   members: MembersService;
+  companies: CompaniesService;
   clock: Clock;
 }): TokensService {
   const { db, audit, clock } = deps;
@@ -91,6 +96,8 @@ export function createTokensService(deps: {
           { field: 'body.allowedIps', message: 'must be IP addresses or CIDR ranges' },
         ]);
       }
+      const companyIds = [...new Set(input.companyIds ?? [])];
+      if (companyIds.length > 0) await deps.companies.assertAllExist(ctx, companyIds);
       const token = generateToken(TOKEN_PREFIX);
       return db.withTenant(ctx, async (tx) => {
         const row = await repo.insertToken(tx, {
@@ -100,6 +107,7 @@ export function createTokensService(deps: {
           tokenHash: hashToken(token),
           scopes: [...new Set(input.scopes)],
           allowedIps,
+          companyIds,
           expiresAt: input.expiresAt ?? null,
           createdBy: ctx.actor.id,
         });
@@ -152,7 +160,8 @@ export function createTokensService(deps: {
       const permissions = new Set(
         row.scopes.filter((s): s is Permission => creatorPermissions.has(s as Permission)),
       );
-      return { tokenId: row.id, tenantId: row.tenantId, permissions };
+      const companyIds = row.companyIds.length > 0 ? new Set(row.companyIds) : undefined;
+      return { tokenId: row.id, tenantId: row.tenantId, permissions, companyIds };
     },
 
     async recordUse(ctx, details) {

@@ -24,6 +24,8 @@ export interface DbScope {
   readonly apiTokenHash?: string;
   readonly inviteTokenHash?: string;
   readonly resetTokenHash?: string;
+  /** Background sweeps only: lets the transaction list tenants (ids, names) to work through. */
+  readonly systemScan?: true;
 }
 
 /** Scope member -> the PostgreSQL setting its policies read (see the migrations). */
@@ -35,6 +37,7 @@ const SETTINGS: Readonly<Record<keyof DbScope, string>> = {
   apiTokenHash: 'app.api_token_hash',
   inviteTokenHash: 'app.invite_token_hash',
   resetTokenHash: 'app.reset_token_hash',
+  systemScan: 'app.system_scan',
 };
 
 export interface Db {
@@ -65,7 +68,7 @@ export function createDb(prisma: PrismaClient): Db {
     assertScope(scope);
     const entries = (Object.keys(SETTINGS) as (keyof DbScope)[])
       .filter((key) => scope[key] !== undefined)
-      .map((key) => [SETTINGS[key], scope[key] as string] as const);
+      .map((key) => [SETTINGS[key], scope[key] === true ? 'on' : (scope[key] as string)] as const);
     return prisma.$transaction(async (tx) => {
       if (entries.length > 0) {
         // set_config(..., true) is transaction-local: the pooled connection forgets it at commit.

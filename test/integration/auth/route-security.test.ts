@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addMember, bearer, signup, uniqueEmail, type SignedUp } from '../../helpers/auth.js';
 import '../../../src/app/route-guard.js';
+import { samplePdf, uploadRaw } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 
 const env = useTestEnv();
@@ -21,6 +22,9 @@ interface World {
   bInvitationId: string;
   bTokenId: string;
   aReadToken: string;
+  aMembersToken: string;
+  bDocumentId: string;
+  bCompanyId: string;
 }
 let w: World;
 
@@ -46,6 +50,19 @@ beforeAll(async () => {
     headers: bearer(a.token),
     payload: { name: 'a-read', scopes: ['documents:read'] },
   });
+  const aMembers = await env.app.inject({
+    method: 'POST',
+    url: '/v1/tokens',
+    headers: bearer(a.token),
+    payload: { name: 'a-members', scopes: ['members:read'] },
+  });
+  const bDocument = await uploadRaw(env.app, b.token, samplePdf(), { contentType: 'application/pdf' });
+  const bCompany = await env.app.inject({
+    method: 'POST',
+    url: '/v1/companies',
+    headers: bearer(b.token),
+    payload: { name: 'B client', country: 'CZ' },
+  });
   w = {
     a,
     b,
@@ -56,11 +73,14 @@ beforeAll(async () => {
     bInvitationId: invitation.json().id,
     bTokenId: bToken.json().id,
     aReadToken: aRead.json().token,
+    aMembersToken: aMembers.json().token,
+    bDocumentId: bDocument.json().id,
+    bCompanyId: bCompany.json().id,
   };
 });
 
 interface RouteCase {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   url: string;
   /** The URL with another tenant's id, for routes that take one. */
   foreignUrl?: () => string;
@@ -163,7 +183,82 @@ const routes: RouteCase[] = [
     payload: () => ({ password: 'x' }),
     deniedAs: () => w.aReadToken,
   },
+  // Documents: a viewer cannot upload or change; a token with only documents:read cannot write.
+  { method: 'POST', url: '/v1/documents', deniedAs: () => w.aViewer.token },
+  { method: 'GET', url: '/v1/documents', deniedAs: () => w.aMembersToken },
+  documentRoute('GET', '/v1/documents/:id', () => w.aMembersToken),
+  documentRoute(
+    'PATCH',
+    '/v1/documents/:id',
+    () => w.aReadToken,
+    () => ({ type: 'receipt' }),
+  ),
+  documentRoute('GET', '/v1/documents/:id/content', () => w.aMembersToken),
+  documentRoute('DELETE', '/v1/documents/:id', () => w.aViewer.token),
+  documentRoute('POST', '/v1/documents/:id/restore', () => w.aReadToken),
+  documentRoute(
+    'PUT',
+    '/v1/documents/:id/legal-hold',
+    () => w.aAccountant.token,
+    () => ({ reason: 'audit' }),
+  ),
+  documentRoute('DELETE', '/v1/documents/:id/legal-hold', () => w.aAccountant.token),
+  { method: 'GET', url: '/v1/retention-policy', deniedAs: () => w.aMembersToken },
+  {
+    method: 'PUT',
+    url: '/v1/retention-policy',
+    payload: () => ({ defaultYears: 10 }),
+    deniedAs: () => w.aAdmin.token,
+  },
+  {
+    method: 'POST',
+    url: '/v1/companies',
+    payload: () => ({ name: 'X', country: 'CZ' }),
+    deniedAs: () => w.aViewer.token,
+  },
+  { method: 'GET', url: '/v1/companies', deniedAs: () => w.aMembersToken },
+  companyRoute('GET', '/v1/companies/:id', () => w.aMembersToken),
+  companyRoute(
+    'PATCH',
+    '/v1/companies/:id',
+    () => w.aViewer.token,
+    () => ({ name: 'Y' }),
+  ),
+  companyRoute('DELETE', '/v1/companies/:id', () => w.aViewer.token),
 ];
+
+/** A route on one document: the foreign case uses tenant B's document. */
+function documentRoute(
+  method: RouteCase['method'],
+  url: string,
+  deniedAs: () => string,
+  payload?: () => Record<string, unknown>,
+): RouteCase {
+  return {
+    method,
+    url,
+    deniedAs,
+    payload,
+    foreignUrl: () => url.replace(':id', w.bDocumentId),
+    missingUrl: () => url.replace(':id', randomUUID()),
+  };
+}
+
+function companyRoute(
+  method: RouteCase['method'],
+  url: string,
+  deniedAs: () => string,
+  payload?: () => Record<string, unknown>,
+): RouteCase {
+  return {
+    method,
+    url,
+    deniedAs,
+    payload,
+    foreignUrl: () => url.replace(':id', w.bCompanyId),
+    missingUrl: () => url.replace(':id', randomUUID()),
+  };
+}
 
 describe.each(routes)('$method $url', (route) => {
   const url = () => route.url.replace(/:(\w+)/g, () => randomUUID());

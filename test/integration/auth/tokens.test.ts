@@ -22,6 +22,7 @@ describe('integration tokens', () => {
       token: expect.stringMatching(/^dk_[A-Za-z0-9_-]{43}$/),
       prefix: body.token.slice(0, 10),
       scopes: ['members:read'],
+      companyIds: [],
       expiresAt: null,
     });
     const list = await env.app.inject({ url: '/v1/tokens', headers: bearer(owner.token) });

@@ -101,6 +101,31 @@ describe('dates and numbers', () => {
       ]).issueDate,
     ).toBe('2024-08-03');
   });
+
+  it('takes the date alone under the "Invoice <number>" title, not the due date in the header table', () => {
+    const f = read([
+      [40, 30, 'Invoice 5512'],
+      [40, 48, 'February 17, 2026'],
+      [40, 120, 'Acme Trading Ltd'],
+      [40, 240, 'Your Reference'],
+      [310, 240, 'Due Date'],
+      [310, 254, 'March 3, 2026'],
+      [40, 700, 'Footer line'],
+      [480, 700, 'Page 1'],
+    ]);
+    expect(f.issueDate).toBe('2026-02-17');
+    expect(f.dueDate).toBe('2026-03-03');
+  });
+
+  it('reads the letter date of an insurance invoice, not the start of a "vom … bis …" period', () => {
+    const f = read([
+      [340, 120, '24. Januar 2014'],
+      [40, 160, 'Beitragsrechnung'],
+      [40, 200, 'der Beitrag für den Zeitraum vom 06.12.2013 bis zum 06.12.2014 ist fällig'],
+      [40, 700, 'Mit freundlichen Grüßen'],
+    ]);
+    expect(f.issueDate).toBe('2014-01-24');
+  });
 });
 
 describe('totals', () => {

@@ -1,0 +1,102 @@
+/** The firm's client companies. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { contextOf } from '../http.js';
+import { IsoDateTime, listOf } from '../http-schemas.js';
+import type { CompaniesService } from './companies.service.js';
+
+const tags = ['companies'];
+const Company = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  vatId: z.string().nullable(),
+  registrationId: z.string().nullable(),
+  country: z.string(),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+const CompanyBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  vatId: z
+    .string()
+    .transform((v) => v.toUpperCase().replace(/[\s.-]/g, ''))
+    .pipe(
+      z
+        .string()
+        .regex(/^[A-Z]{2}[A-Z0-9+*]{2,13}$/, 'must be a VAT ID with its country prefix, e.g. CZ12345678'),
+    )
+    .nullable()
+    .optional(),
+  registrationId: z.string().trim().min(1).max(40).nullable().optional().describe('e.g. the Czech IČO'),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
+    .transform((c) => c.toUpperCase()),
+});
+const IdParams = z.object({ id: z.uuid() });
+
+export function companiesRoutes(deps: { companies: CompaniesService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/v1/companies',
+      {
+        config: { permission: 'companies:manage' },
+        schema: { tags, operationId: 'createCompany', body: CompanyBody, response: { 201: Company } },
+      },
+      async (request, reply) => {
+        const company = await deps.companies.createCompany(contextOf(request), request.body);
+        return reply.status(201).header('location', `/v1/companies/${company.id}`).send(company);
+      },
+    );
+    app.get(
+      '/v1/companies',
+      {
+        config: { permission: 'companies:read' },
+        schema: { tags, operationId: 'listCompanies', response: { 200: listOf(Company) } },
+      },
+      async (request) => ({
+        items: await deps.companies.listCompanies(contextOf(request)),
+        nextCursor: null,
+      }),
+    );
+    app.get(
+      '/v1/companies/:id',
+      {
+        config: { permission: 'companies:read' },
+        schema: { tags, operationId: 'getCompany', params: IdParams, response: { 200: Company } },
+      },
+      async (request) => deps.companies.getCompany(contextOf(request), request.params.id),
+    );
+    app.patch(
+      '/v1/companies/:id',
+      {
+        config: { permission: 'companies:manage' },
+        schema: {
+          tags,
+          operationId: 'updateCompany',
+          params: IdParams,
+          body: CompanyBody.partial(),
+          response: { 200: Company },
+        },
+      },
+      async (request) => deps.companies.updateCompany(contextOf(request), request.params.id, request.body),
+    );
+    app.delete(
+      '/v1/companies/:id',
+      {
+        config: { permission: 'companies:manage' },
+        schema: {
+          tags,
+          operationId: 'deleteCompany',
+          summary: 'Delete a company that has no documents',
+          params: IdParams,
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await deps.companies.deleteCompany(contextOf(request), request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

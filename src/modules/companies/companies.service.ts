@@ -1,0 +1,125 @@
+/**
+ * The client companies whose books a firm keeps. Documents may belong to one; integration tokens
+ * may be limited to some, and then see only those companies and their documents.
+ */
+import { ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
+import type { RequestContext } from '../../core/request-context.js';
+import type { Db, Tx } from '../../platform/db/db.js';
+import type { AuditService } from '../audit/audit.service.js';
+import * as repo from './companies.repo.js';
+
+export type { CompanyRow } from './companies.repo.js';
+
+export interface CompanyInput {
+  readonly name: string;
+  readonly vatId?: string | null | undefined;
+  readonly registrationId?: string | null | undefined;
+  readonly country: string;
+}
+
+/** VAT IDs are stored upper-case without spaces, dots or dashes, as the extraction result writes them. */
+export function normalizeVatId(vatId: string | null | undefined): string | null {
+  if (!vatId) return null;
+  return vatId.toUpperCase().replace(/[\s.-]/g, '');
+}
+
+const allowedOf = (ctx: RequestContext) => (ctx.companyIds ? [...ctx.companyIds] : undefined);
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return (
+    (error as { code?: string } | null)?.code === 'P2003' ||
+    /foreign key/i.test(String((error as Error)?.message))
+  );
+}
+
+export interface CompaniesService {
+  createCompany(ctx: RequestContext, input: CompanyInput): Promise<repo.CompanyRow>;
+  listCompanies(ctx: RequestContext): Promise<repo.CompanyRow[]>;
+  getCompany(ctx: RequestContext, id: string): Promise<repo.CompanyRow>;
+  updateCompany(ctx: RequestContext, id: string, changes: Partial<CompanyInput>): Promise<repo.CompanyRow>;
+  deleteCompany(ctx: RequestContext, id: string): Promise<void>;
+  /** Inside a tenant transaction: throws 404 unless the company exists and the caller may use it. */
+  assertUsable(tx: Tx, ctx: RequestContext, id: string): Promise<void>;
+  /** Throws 400 unless every id is a company of the tenant (for token restrictions). */
+  assertAllExist(ctx: RequestContext, ids: readonly string[]): Promise<void>;
+  findByVatId(tx: Tx, tenantId: string, vatId: string): Promise<repo.CompanyRow | null>;
+}
+
+export function createCompaniesService(deps: { db: Db; audit: AuditService }): CompaniesService {
+  const { db, audit } = deps;
+  const clean = (input: Partial<CompanyInput>): Partial<repo.CompanyInput> => ({
+    ...(input.name !== undefined ? { name: input.name.normalize('NFC').trim() } : {}),
+    ...(input.vatId !== undefined ? { vatId: normalizeVatId(input.vatId) } : {}),
+    ...(input.registrationId !== undefined ? { registrationId: input.registrationId?.trim() || null } : {}),
+    ...(input.country !== undefined ? { country: input.country.toUpperCase() } : {}),
+  });
+
+  return {
+    async createCompany(ctx, input) {
+      return db.withTenant(ctx, async (tx) => {
+        const company = await repo.insertCompany(tx, ctx.tenantId, clean(input) as repo.CompanyInput);
+        await audit.record(tx, ctx, {
+          action: 'company.created',
+          target: { type: 'company', id: company.id },
+        });
+        return company;
+      });
+    },
+
+    listCompanies: (ctx) => db.withTenant(ctx, (tx) => repo.listCompanies(tx, ctx.tenantId, allowedOf(ctx))),
+
+    async getCompany(ctx, id) {
+      const company = await db.withTenant(ctx, (tx) =>
+        repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx)),
+      );
+      if (!company) throw new NotFoundError('The company does not exist.');
+      return company;
+    },
+
+    async updateCompany(ctx, id, changes) {
+      return db.withTenant(ctx, async (tx) => {
+        if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx))))
+          throw new NotFoundError('The company does not exist.');
+        const updated = await repo.updateCompany(tx, ctx.tenantId, id, clean(changes));
+        await audit.record(tx, ctx, {
+          action: 'company.updated',
+          target: { type: 'company', id },
+          payload: { fields: Object.keys(changes).sort() },
+        });
+        return updated;
+      });
+    },
+
+    async deleteCompany(ctx, id) {
+      try {
+        await db.withTenant(ctx, async (tx) => {
+          if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx))))
+            throw new NotFoundError('The company does not exist.');
+          await repo.deleteCompany(tx, ctx.tenantId, id);
+          await audit.record(tx, ctx, { action: 'company.deleted', target: { type: 'company', id } });
+        });
+      } catch (error) {
+        if (isForeignKeyViolation(error))
+          throw new ConflictError('The company still has documents.', 'company_has_documents');
+        throw error;
+      }
+    },
+
+    async assertUsable(tx, ctx, id) {
+      if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx))))
+        throw new NotFoundError('The company does not exist.');
+    },
+
+    async assertAllExist(ctx, ids) {
+      const unique = [...new Set(ids)];
+      const found = await db.withTenant(ctx, (tx) => repo.countExisting(tx, ctx.tenantId, unique));
+      if (found !== unique.length) {
+        throw new ValidationFailedError('Every company id must be a company of this firm.', [
+          { field: 'body.companyIds', message: 'contains an unknown company' },
+        ]);
+      }
+    },
+
+    findByVatId: (tx, tenantId, vatId) => repo.findCompanyByVatId(tx, tenantId, vatId),
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Streams a document's plaintext out of blob storage: the whole of it, or one byte range, for which
+ * only the encrypted segments that hold the range are fetched. Decryption verifies every segment;
+ * a damaged stream errors instead of yielding altered bytes.
+ */
+import { pipeline, type Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { RangeNotSatisfiableError } from '../../core/errors.js';
+import { createDecryptStream, HEADER_LENGTH, segmentRangeFor } from '../../platform/crypto/segmented-aead.js';
+import type { BlobStore } from '../../platform/storage/blob-store.js';
+
+/** An inclusive byte range as in `Range: bytes=start-end`; `end` undefined means "to the end". */
+export interface ByteRange {
+  readonly start?: number | undefined;
+  readonly end?: number | undefined;
+  /** `bytes=-N`: the last N bytes. */
+  readonly suffixLength?: number | undefined;
+}
+
+export interface OpenedContent {
+  readonly stream: Readable;
+  readonly contentLength: number;
+  /** Set for a partial response. */
+  readonly range?: { readonly start: number; readonly end: number; readonly total: number } | undefined;
+}
+
+export interface StoredBlob {
+  readonly blobStore: BlobStore;
+  readonly container: string;
+  readonly blobName: string;
+  readonly dek: Buffer;
+  readonly segmentSize: number;
+  readonly sizeBytes: number;
+}
+
+/** Resolves a requested range against the size; throws 416 when it cannot be satisfied. */
+export function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
+  if (size === 0) throw new RangeNotSatisfiableError(size);
+  if (range.suffixLength !== undefined) {
+    if (range.suffixLength <= 0) throw new RangeNotSatisfiableError(size);
+    return { start: Math.max(0, size - range.suffixLength), end: size - 1 };
+  }
+  const start = range.start ?? 0;
+  const end = Math.min(range.end ?? size - 1, size - 1);
+  if (start >= size || start > end) throw new RangeNotSatisfiableError(size);
+  return { start, end };
+}
+
+/** Pipes and returns the decrypting end; an error anywhere (blob or decryption) destroys it. */
+function decrypting(cipher: Readable, decrypt: ReturnType<typeof createDecryptStream>): Readable {
+  return pipeline(cipher, decrypt, () => undefined);
+}
+
+export async function openDecryptedContent(blob: StoredBlob, requested?: ByteRange): Promise<OpenedContent> {
+  const { blobStore, container, blobName, dek } = blob;
+  if (!requested) {
+    const cipher = await blobStore.download(container, blobName);
+    return { stream: decrypting(cipher, createDecryptStream(dek)), contentLength: blob.sizeBytes };
+  }
+  const { start, end } = resolveRange(requested, blob.sizeBytes);
+  const header = await buffer(
+    await blobStore.download(container, blobName, { offset: 0, count: HEADER_LENGTH }),
+  );
+  const range = segmentRangeFor(start, end, {
+    segmentSize: blob.segmentSize,
+    plaintextLength: blob.sizeBytes,
+  });
+  const cipher = await blobStore.download(container, blobName, {
+    offset: range.cipherOffset,
+    count: range.cipherLength,
+  });
+  const stream = decrypting(cipher, createDecryptStream(dek, { header, range }));
+  return { stream, contentLength: end - start + 1, range: { start, end, total: blob.sizeBytes } };
+}

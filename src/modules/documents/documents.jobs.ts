@@ -1,0 +1,31 @@
+/**
+ * Maintenance jobs of the document lifecycle, scheduled by the worker: the daily retention sweep
+ * (expired documents to the trash) and the hourly trash purge. Both are idempotent: running one
+ * twice finds nothing left to do the second time.
+ */
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { DocumentLifecycleService, SweepReport } from './documents.lifecycle.js';
+
+export const MAINTENANCE_QUEUE = 'maintenance';
+export const RETENTION_SWEEP_JOB = 'retention-sweep';
+export const TRASH_PURGE_JOB = 'trash-purge';
+
+export function maintenanceProcessor(
+  lifecycle: DocumentLifecycleService,
+): (job: Job) => Promise<SweepReport> {
+  return async (job) => {
+    if (job.name === RETENTION_SWEEP_JOB) return lifecycle.sweepRetention();
+    if (job.name === TRASH_PURGE_JOB) return lifecycle.purgeTrash();
+    throw new UnrecoverableError(`Unknown maintenance job "${job.name}"`);
+  };
+}
+
+/** Registers the schedules; upserting keeps exactly one schedule per job however many workers start. */
+export async function scheduleMaintenance(queue: Queue): Promise<void> {
+  await queue.upsertJobScheduler(
+    RETENTION_SWEEP_JOB,
+    { pattern: '15 2 * * *', tz: 'UTC' },
+    { name: RETENTION_SWEEP_JOB },
+  );
+  await queue.upsertJobScheduler(TRASH_PURGE_JOB, { every: 60 * 60 * 1000 }, { name: TRASH_PURGE_JOB });
+}

@@ -1,0 +1,288 @@
+/**
+ * Document routes. Uploads stream: multipart/form-data (`file` plus optional `type`, `companyId`,
+ * `externalRef` fields, before or after the file) or the raw bytes as the body (metadata in the
+ * query). Content downloads stream the decrypted bytes, with ETag and single byte ranges.
+ */
+import type { Readable } from 'node:stream';
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { PayloadTooLargeError, ValidationFailedError } from '../../core/errors.js';
+import { contextOf } from '../http.js';
+import type { ByteRange } from './decrypted-content.js';
+import type { DocumentLifecycleService } from './documents.lifecycle.js';
+import * as s from './documents.schemas.js';
+import type { DocumentsService, UploadMetadata } from './documents.service.js';
+import { contentDisposition } from './filename.js';
+
+const tags = ['documents'];
+
+/** Raw-body uploads: these types (and any other, which the sniffer then refuses) stream untouched. */
+const RAW_TYPES = [
+  'application/octet-stream',
+  'application/pdf',
+  'application/xml',
+  'text/xml',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+  'application/zip',
+];
+
+function parseFields(fields: Record<string, string>): UploadMetadata {
+  const parsed = s.UploadFields.safeParse(fields);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => ({
+      field: `body.${i.path.join('.')}`,
+      message: i.message,
+    }));
+    throw new ValidationFailedError(
+      `The upload fields are invalid: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+      errors,
+    );
+  }
+  return parsed.data;
+}
+
+/** Parses `Range: bytes=a-b | a- | -n`; anything else (several ranges, other units) is ignored (full 200). */
+function parseRange(header: string | undefined): ByteRange | undefined {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') return { suffixLength: Number(match[2]) };
+  return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) };
+}
+
+function sendCreatedOrExisting(reply: FastifyReply, result: { document: { id: string }; created: boolean }) {
+  return reply
+    .status(result.created ? 201 : 200)
+    .header('location', `/v1/documents/${result.document.id}`)
+    .send(result.document);
+}
+
+async function uploadMultipart(
+  request: FastifyRequest,
+  documents: DocumentsService,
+  idempotencyKey?: string,
+) {
+  const fields: Record<string, string> = {};
+  const parts = request.parts()[Symbol.asyncIterator]();
+  let file: MultipartFile | undefined;
+  for (let next = await parts.next(); !next.done; next = await parts.next()) {
+    if (next.value.type === 'file') {
+      file = next.value;
+      break;
+    }
+    fields[next.value.fieldname] = String((next.value as MultipartValue).value);
+  }
+  if (!file || file.fieldname !== 'file') {
+    throw new ValidationFailedError('The upload needs a file in the multipart field "file".', [
+      { field: 'body.file', message: 'is required' },
+    ]);
+  }
+  return documents.uploadDocument(contextOf(request), {
+    source: file.file,
+    filename: file.filename,
+    idempotencyKey,
+    metadata: async () => {
+      // Fields may also follow the file; a second file is refused.
+      for (let next = await parts.next(); !next.done; next = await parts.next()) {
+        if (next.value.type === 'file')
+          throw new ValidationFailedError('Send one file per upload.', [
+            { field: 'body', message: 'has more than one file' },
+          ]);
+        fields[next.value.fieldname] = String((next.value as MultipartValue).value);
+      }
+      return parseFields(fields);
+    },
+  });
+}
+
+export function documentsRoutes(deps: {
+  documents: DocumentsService;
+  lifecycle: DocumentLifecycleService;
+  maxBytes: number;
+}): FastifyPluginAsyncZod {
+  return async (app) => {
+    // Raw bodies reach the handler as the request stream itself: nothing is buffered.
+    app.addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
+
+    app.post(
+      '/v1/documents',
+      {
+        config: { permission: 'documents:write' },
+        schema: {
+          tags,
+          operationId: 'uploadDocument',
+          summary:
+            'Upload a document (multipart `file`, or the raw bytes as the body); 201 new, 200 already stored',
+          description:
+            'multipart/form-data with a `file` part and optional `type`, `companyId`, `externalRef` fields; or a raw body ' +
+            '(application/pdf, image/*, application/xml, application/octet-stream...) with those as query parameters. The type ' +
+            'is decided from the content (PDF, PNG, JPEG, TIFF, XML/ISDOC, ISDOCX), otherwise 415. Too large: 413. ' +
+            'Same content again: 200 with the existing document. Honours Idempotency-Key.',
+          querystring: s.RawUploadQuery,
+          headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).passthrough(),
+          response: { 200: s.DocumentView, 201: s.DocumentView },
+        },
+      },
+      async (request, reply) => {
+        const declaredLength = Number(request.headers['content-length'] ?? 0);
+        if (declaredLength > deps.maxBytes + 64 * 1024) {
+          throw new PayloadTooLargeError(`The document is larger than the limit of ${deps.maxBytes} bytes.`);
+        }
+        const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
+        if (request.isMultipart())
+          return sendCreatedOrExisting(reply, await uploadMultipart(request, deps.documents, idempotencyKey));
+        const { filename, ...metadata } = request.query;
+        const result = await deps.documents.uploadDocument(contextOf(request), {
+          source: request.body as Readable,
+          filename,
+          idempotencyKey,
+          metadata: async () => metadata,
+        });
+        return sendCreatedOrExisting(reply, result);
+      },
+    );
+
+    app.get(
+      '/v1/documents',
+      {
+        config: { permission: 'documents:read' },
+        schema: {
+          tags,
+          operationId: 'listDocuments',
+          querystring: s.ListQuery,
+          response: { 200: s.DocumentList },
+        },
+      },
+      async (request) => deps.documents.listDocuments(contextOf(request), request.query),
+    );
+
+    app.get(
+      '/v1/documents/:id',
+      {
+        config: { permission: 'documents:read' },
+        schema: { tags, operationId: 'getDocument', params: s.IdParams, response: { 200: s.DocumentView } },
+      },
+      async (request) => deps.documents.getDocument(contextOf(request), request.params.id),
+    );
+
+    app.patch(
+      '/v1/documents/:id',
+      {
+        config: { permission: 'documents:write' },
+        schema: {
+          tags,
+          operationId: 'updateDocument',
+          summary: 'Change type, company or external reference',
+          params: s.IdParams,
+          body: s.UpdateBody,
+          response: { 200: s.DocumentView },
+        },
+      },
+      async (request) => deps.documents.updateDocument(contextOf(request), request.params.id, request.body),
+    );
+
+    app.get(
+      '/v1/documents/:id/content',
+      {
+        config: { permission: 'documents:read' },
+        schema: {
+          tags,
+          operationId: 'downloadDocumentContent',
+          summary: 'The original bytes (decrypted as they stream); supports Range and If-None-Match',
+          params: s.IdParams,
+        },
+      },
+      async (request, reply) => {
+        const ctx = contextOf(request);
+        const etagOf = (sha256: string) => `"${sha256}"`;
+        const meta = await deps.documents.getDocument(ctx, request.params.id);
+        if (request.headers['if-none-match'] === etagOf(meta.sha256))
+          return reply.status(304).header('etag', etagOf(meta.sha256)).send();
+        const opened = await deps.documents.openContent(
+          ctx,
+          request.params.id,
+          parseRange(request.headers.range),
+        );
+        reply
+          .header('content-type', opened.document.contentType)
+          .header('content-disposition', contentDisposition(opened.document.filename))
+          .header('etag', etagOf(opened.document.sha256))
+          .header('accept-ranges', 'bytes')
+          .header('cache-control', 'private, no-store')
+          .header('content-length', String(opened.contentLength));
+        if (opened.range) {
+          reply
+            .status(206)
+            .header('content-range', `bytes ${opened.range.start}-${opened.range.end}/${opened.range.total}`);
+        }
+        return reply.send(opened.stream);
+      },
+    );
+
+    app.delete(
+      '/v1/documents/:id',
+      {
+        config: { permission: 'documents:write' },
+        schema: {
+          tags,
+          operationId: 'trashDocument',
+          summary:
+            'Move to the trash (restorable until purgeAfter); before retainUntil needs documents:delete-early and a reason',
+          params: s.IdParams,
+          body: s.TrashBody,
+          response: { 200: s.DocumentView },
+        },
+      },
+      async (request) =>
+        deps.lifecycle.trashDocument(contextOf(request), request.params.id, request.body?.reason),
+    );
+
+    app.post(
+      '/v1/documents/:id/restore',
+      {
+        config: { permission: 'documents:write' },
+        schema: {
+          tags,
+          operationId: 'restoreDocument',
+          params: s.IdParams,
+          response: { 200: s.DocumentView },
+        },
+      },
+      async (request) => deps.lifecycle.restoreDocument(contextOf(request), request.params.id),
+    );
+
+    app.put(
+      '/v1/documents/:id/legal-hold',
+      {
+        config: { permission: 'documents:delete-early' },
+        schema: {
+          tags,
+          operationId: 'setLegalHold',
+          summary: 'Block deletion until released',
+          params: s.IdParams,
+          body: s.LegalHoldBody,
+          response: { 200: s.DocumentView },
+        },
+      },
+      async (request) =>
+        deps.lifecycle.setLegalHold(contextOf(request), request.params.id, request.body.reason),
+    );
+
+    app.delete(
+      '/v1/documents/:id/legal-hold',
+      {
+        config: { permission: 'documents:delete-early' },
+        schema: {
+          tags,
+          operationId: 'releaseLegalHold',
+          params: s.IdParams,
+          response: { 200: s.DocumentView },
+        },
+      },
+      async (request) => deps.lifecycle.releaseLegalHold(contextOf(request), request.params.id),
+    );
+  };
+}

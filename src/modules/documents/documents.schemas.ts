@@ -1,0 +1,82 @@
+/** zod schemas of the document routes. */
+import { z } from 'zod';
+import { IsoDateTime, listOf } from '../http-schemas.js';
+
+export const DocumentType = z.enum(['invoice', 'credit_note', 'receipt', 'other']);
+export const DocumentStatus = z.enum([
+  'received',
+  'stored',
+  'queued',
+  'extracting',
+  'extracted',
+  'needs_review',
+  'failed',
+  'validated',
+  'exported',
+]);
+
+export const DocumentView = z.object({
+  id: z.uuid(),
+  status: DocumentStatus,
+  type: DocumentType,
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().describe('bytes'),
+  sha256: z.string(),
+  companyId: z.uuid().nullable(),
+  externalRef: z.string().nullable(),
+  issueDate: z.string().nullable().describe('YYYY-MM-DD, once known'),
+  retainUntil: z.string().describe('YYYY-MM-DD: the last day the document must be kept'),
+  legalHold: z.boolean(),
+  trashedAt: IsoDateTime.nullable(),
+  purgeAfter: IsoDateTime.nullable().describe('When a trashed document is purged for good'),
+  createdAt: IsoDateTime,
+  updatedAt: IsoDateTime,
+});
+
+export const DocumentList = listOf(DocumentView);
+
+/** Metadata sent with an upload: multipart fields or, for a raw body, query parameters. */
+export const UploadFields = z.object({
+  type: DocumentType.optional(),
+  companyId: z.uuid().optional(),
+  externalRef: z.string().trim().min(1).max(200).optional(),
+});
+
+export const RawUploadQuery = UploadFields.extend({
+  filename: z.string().max(255).optional().describe('Original filename (raw-body uploads)'),
+});
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+  status: DocumentStatus.optional(),
+  type: DocumentType.optional(),
+  companyId: z.uuid().optional(),
+  createdAfter: z.iso
+    .datetime({ offset: true })
+    .transform((v) => new Date(v))
+    .optional(),
+  createdBefore: z.iso
+    .datetime({ offset: true })
+    .transform((v) => new Date(v))
+    .optional(),
+  trashed: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .default(false),
+});
+
+export const IdParams = z.object({ id: z.uuid() });
+export const UpdateBody = z.object({
+  type: DocumentType.optional(),
+  companyId: z.uuid().nullable().optional(),
+  externalRef: z.string().trim().min(1).max(200).nullable().optional(),
+});
+export const TrashBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).nullish();
+export const LegalHoldBody = z.object({ reason: z.string().trim().min(1).max(500) });
+
+export const RetentionPolicy = z.object({
+  defaultYears: z.number().int().min(1).max(100),
+  typeYears: z.partialRecord(DocumentType, z.number().int().min(1).max(100)).default({}),
+});

@@ -1,0 +1,305 @@
+/**
+ * Documents: upload (streamed, encrypted, deduplicated, idempotent), read, list, change metadata,
+ * and stream the decrypted content (whole or a byte range). Every read of content is audited.
+ * Integration tokens limited to some companies see only those companies' documents.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Clock } from '../../core/clock.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
+import type { RequestContext } from '../../core/request-context.js';
+import type { Db } from '../../platform/db/db.js';
+import type { KeyProvider } from '../../platform/kms/key-provider.js';
+import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { CompaniesService } from '../companies/companies.service.js';
+import type { TenantsService } from '../tenants/tenants.service.js';
+import { openDecryptedContent, type ByteRange, type OpenedContent } from './decrypted-content.js';
+import * as repo from './documents.repo.js';
+import { loadRetentionRules } from './documents.retention-policy.js';
+import { decodeCursor, encodeCursor, toDocumentView, type DocumentView } from './documents.views.js';
+import { asStorageError, storeEncrypted } from './encrypted-upload.js';
+import { sanitizeFilename } from './filename.js';
+import { retainUntil, type DocumentType } from './retention.js';
+
+export interface UploadMetadata {
+  readonly type?: DocumentType | undefined;
+  readonly companyId?: string | undefined;
+  readonly externalRef?: string | undefined;
+}
+
+export interface DocumentChanges {
+  readonly type?: DocumentType | undefined;
+  readonly companyId?: string | null | undefined;
+  readonly externalRef?: string | null | undefined;
+}
+
+export interface UploadInput {
+  readonly source: Readable;
+  readonly filename?: string | undefined;
+  /** Resolved after the content is stored: multipart fields may follow the file part. */
+  readonly metadata: () => Promise<UploadMetadata>;
+  readonly idempotencyKey?: string | undefined;
+}
+
+export interface ListQuery {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+  readonly status?: string | undefined;
+  readonly type?: string | undefined;
+  readonly companyId?: string | undefined;
+  readonly createdAfter?: Date | undefined;
+  readonly createdBefore?: Date | undefined;
+  readonly trashed: boolean;
+}
+
+export interface DocumentsService {
+  uploadDocument(
+    ctx: RequestContext,
+    input: UploadInput,
+  ): Promise<{ document: DocumentView; created: boolean }>;
+  getDocument(ctx: RequestContext, id: string): Promise<DocumentView>;
+  listDocuments(
+    ctx: RequestContext,
+    query: ListQuery,
+  ): Promise<{ items: DocumentView[]; nextCursor: string | null }>;
+  updateDocument(ctx: RequestContext, id: string, changes: DocumentChanges): Promise<DocumentView>;
+  openContent(
+    ctx: RequestContext,
+    id: string,
+    range?: ByteRange,
+  ): Promise<OpenedContent & { document: DocumentView }>;
+}
+
+export interface DocumentsDeps {
+  readonly db: Db;
+  readonly audit: AuditService;
+  readonly tenants: TenantsService;
+  readonly companies: CompaniesService;
+  readonly keyProvider: KeyProvider;
+  readonly blobStores: RegionalBlobStores;
+  readonly clock: Clock;
+  readonly maxBytes: number;
+  readonly segmentSize: number;
+}
+
+export const allowedCompanies = (ctx: RequestContext) => (ctx.companyIds ? [...ctx.companyIds] : undefined);
+
+/**
+ * The same content is stored once per firm. A caller limited to some companies who uploads content
+ * already stored under another company learns only that it exists, not where.
+ */
+function visibleDuplicate(ctx: RequestContext, existing: repo.DocumentRow): repo.DocumentRow {
+  const allowed = allowedCompanies(ctx);
+  if (allowed && !allowed.includes(existing.companyId ?? '')) {
+    throw new ConflictError(
+      'This content is already stored in this firm, outside the companies you can access.',
+      'duplicate_content',
+    );
+  }
+  return existing;
+}
+
+export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
+  const { db, audit, clock } = deps;
+  const knownContainers = new Set<string>();
+
+  async function storageFor(ctx: RequestContext) {
+    const { kekRef, region } = await deps.tenants.tenantKey(ctx);
+    const blobStore = deps.blobStores.forRegion(region);
+    const container = blobStore.containerFor(ctx.tenantId);
+    if (!knownContainers.has(container)) {
+      await blobStore
+        .ensureContainer(container)
+        .catch((error: unknown) => Promise.reject(asStorageError(error)));
+      knownContainers.add(container);
+    }
+    return { kekRef, blobStore, container };
+  }
+
+  async function findVisible(ctx: RequestContext, id: string) {
+    const row = await db.withTenant(ctx, (tx) =>
+      repo.findDocument(tx, ctx.tenantId, id, allowedCompanies(ctx)),
+    );
+    if (!row) throw new NotFoundError('The document does not exist.');
+    return row;
+  }
+
+  return {
+    async uploadDocument(ctx, input) {
+      const { kekRef, blobStore, container } = await storageFor(ctx);
+      const documentId = randomUUID();
+      const stored = await storeEncrypted(input.source, {
+        blobStore,
+        container,
+        blobName: documentId,
+        keyProvider: deps.keyProvider,
+        kekRef,
+        maxBytes: deps.maxBytes,
+        segmentSize: deps.segmentSize,
+      });
+      const discard = () => blobStore.delete(container, documentId).catch(() => undefined);
+      try {
+        const metadata = await input.metadata();
+        const outcome = await db.withTenant(ctx, async (tx) => {
+          if (input.idempotencyKey) {
+            const previous = await repo.findIdempotencyKey(tx, ctx.tenantId, input.idempotencyKey);
+            if (previous) {
+              if (previous.requestHash !== stored.sha256) {
+                throw new ConflictError(
+                  'This Idempotency-Key was used for a different document.',
+                  'idempotency_key_reused',
+                );
+              }
+              const original = await repo.findDocument(tx, ctx.tenantId, previous.resourceId);
+              if (original) return { row: original, created: false, replayStatus: previous.statusCode };
+            }
+          }
+          const existing = await repo.findBySha256(tx, ctx.tenantId, stored.sha256);
+          if (existing) return { row: visibleDuplicate(ctx, existing), created: false };
+          if (metadata.companyId) await deps.companies.assertUsable(tx, ctx, metadata.companyId);
+          const now = clock();
+          const type = metadata.type ?? 'invoice';
+          const row = await repo.insertDocument(tx, {
+            id: documentId,
+            tenantId: ctx.tenantId,
+            companyId: metadata.companyId ?? null,
+            status: 'stored',
+            type,
+            filename: sanitizeFilename(input.filename, stored.type.extension),
+            contentType: stored.type.contentType,
+            sizeBytes: BigInt(stored.sizeBytes),
+            sha256: stored.sha256,
+            externalRef: metadata.externalRef ?? null,
+            blobName: documentId,
+            segmentSize: stored.segmentSize,
+            retainUntil: retainUntil(await loadRetentionRules(tx, ctx.tenantId), type, null, now),
+            createdByKind: ctx.actor.kind,
+            createdById: ctx.actor.id,
+            createdAt: now,
+          });
+          await repo.insertDocumentKey(tx, {
+            documentId,
+            tenantId: ctx.tenantId,
+            wrappedDek: stored.wrappedKey.wrapped,
+            keyRef: stored.wrappedKey.keyRef,
+            algorithm: stored.wrappedKey.algorithm,
+          });
+          if (input.idempotencyKey) {
+            await repo.insertIdempotencyKey(tx, {
+              tenantId: ctx.tenantId,
+              key: input.idempotencyKey,
+              requestHash: stored.sha256,
+              resourceId: documentId,
+              statusCode: 201,
+            });
+          }
+          await audit.record(tx, ctx, {
+            action: 'document.uploaded',
+            target: { type: 'document', id: documentId },
+            payload: {
+              sha256: stored.sha256,
+              sizeBytes: stored.sizeBytes,
+              contentType: stored.type.contentType,
+              type,
+              companyId: metadata.companyId ?? null,
+            },
+          });
+          return { row, created: true };
+        });
+        if (!outcome.created) await discard();
+        return {
+          document: toDocumentView(outcome.row),
+          created: outcome.created || outcome.replayStatus === 201,
+        };
+      } catch (error) {
+        await discard();
+        // A concurrent upload of the same content won the unique index: answer with its document.
+        if ((error as { code?: string }).code !== 'P2002') throw error;
+        const winner = await db.withTenant(ctx, (tx) => repo.findBySha256(tx, ctx.tenantId, stored.sha256));
+        if (!winner) throw error;
+        return { document: toDocumentView(visibleDuplicate(ctx, winner)), created: false };
+      }
+    },
+
+    async getDocument(ctx, id) {
+      return toDocumentView(await findVisible(ctx, id));
+    },
+
+    async listDocuments(ctx, query) {
+      const rows = await db.withTenant(ctx, (tx) =>
+        repo.listDocuments(
+          tx,
+          ctx.tenantId,
+          { ...query, allowedCompanyIds: allowedCompanies(ctx) },
+          query.limit + 1,
+          query.cursor ? decodeCursor(query.cursor) : undefined,
+        ),
+      );
+      const page = rows.slice(0, query.limit);
+      return {
+        items: page.map(toDocumentView),
+        nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!) : null,
+      };
+    },
+
+    async updateDocument(ctx, id, changes) {
+      return db.withTenant(ctx, async (tx) => {
+        const row = await repo.findDocument(tx, ctx.tenantId, id, allowedCompanies(ctx));
+        if (!row) throw new NotFoundError('The document does not exist.');
+        if (changes.companyId) await deps.companies.assertUsable(tx, ctx, changes.companyId);
+        const data = {
+          ...(changes.type !== undefined ? { type: changes.type } : {}),
+          ...(changes.companyId !== undefined ? { companyId: changes.companyId } : {}),
+          ...(changes.externalRef !== undefined ? { externalRef: changes.externalRef } : {}),
+        };
+        if (changes.type !== undefined && changes.type !== row.type) {
+          const rules = await loadRetentionRules(tx, ctx.tenantId);
+          Object.assign(data, {
+            retainUntil: retainUntil(rules, changes.type, row.issueDate, row.createdAt),
+          });
+        }
+        const updated = await repo.updateDocument(tx, ctx.tenantId, id, data);
+        const before = Object.fromEntries(
+          Object.keys(data).map((k) => [k, (row as unknown as Record<string, unknown>)[k] ?? null]),
+        );
+        await audit.record(tx, ctx, {
+          action: 'document.updated',
+          target: { type: 'document', id },
+          payload: { before, after: data },
+        });
+        return toDocumentView(updated);
+      });
+    },
+
+    async openContent(ctx, id, range) {
+      const row = await findVisible(ctx, id);
+      const { blobStore, container } = await storageFor(ctx);
+      const key = await db.withTenant(ctx, (tx) => repo.findDocumentKey(tx, ctx.tenantId, id));
+      if (!key?.wrappedDek) throw new NotFoundError('The document does not exist.');
+      const dek = await deps.keyProvider.unwrapKey(key.keyRef, Buffer.from(key.wrappedDek));
+      const opened = await openDecryptedContent(
+        {
+          blobStore,
+          container,
+          blobName: row.blobName,
+          dek,
+          segmentSize: row.segmentSize,
+          sizeBytes: Number(row.sizeBytes),
+        },
+        range,
+      ).catch((error: unknown) => Promise.reject(asStorageError(error)));
+      await db.withTenant(ctx, (tx) =>
+        audit.record(tx, ctx, {
+          action: 'document.content_read',
+          target: { type: 'document', id },
+          payload: {
+            sha256: row.sha256,
+            range: opened.range ? `${opened.range.start}-${opened.range.end}` : null,
+          },
+        }),
+      );
+      return { ...opened, document: toDocumentView(row) };
+    },
+  };
+}

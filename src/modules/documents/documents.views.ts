@@ -1,0 +1,74 @@
+/** The public shape of a document, and the cursor encoding of document lists. */
+import { ValidationFailedError } from '../../core/errors.js';
+import type { DocumentCursor, DocumentRow } from './documents.repo.js';
+import type { DocumentType } from './retention.js';
+
+export type DocumentStatus =
+  | 'received'
+  | 'stored'
+  | 'queued'
+  | 'extracting'
+  | 'extracted'
+  | 'needs_review'
+  | 'failed'
+  | 'validated'
+  | 'exported';
+
+export interface DocumentView {
+  readonly id: string;
+  readonly status: DocumentStatus;
+  readonly type: DocumentType;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly companyId: string | null;
+  readonly externalRef: string | null;
+  readonly issueDate: string | null;
+  readonly retainUntil: string;
+  readonly legalHold: boolean;
+  readonly trashedAt: Date | null;
+  readonly purgeAfter: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+const day = (date: Date) => date.toISOString().slice(0, 10);
+
+export function toDocumentView(row: DocumentRow): DocumentView {
+  return {
+    id: row.id,
+    status: row.status as DocumentStatus,
+    type: row.type as DocumentType,
+    filename: row.filename,
+    contentType: row.contentType,
+    size: Number(row.sizeBytes),
+    sha256: row.sha256,
+    companyId: row.companyId,
+    externalRef: row.externalRef,
+    issueDate: row.issueDate ? day(row.issueDate) : null,
+    retainUntil: day(row.retainUntil),
+    legalHold: row.legalHold,
+    trashedAt: row.trashedAt,
+    purgeAfter: row.purgeAfter,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function encodeCursor(row: DocumentRow): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): DocumentCursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw new ValidationFailedError('The cursor is not valid; use nextCursor from a previous page.', [
+      { field: 'query.cursor', message: 'is not valid' },
+    ]);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The upload pipeline: bytes in, ciphertext in blob storage, in constant memory. On the way the
+ * first bytes decide the type (allowlist), every byte is counted (the size limit ends the upload
+ * the moment it is passed) and hashed (SHA-256 of the plaintext), and each document gets its own
+ * random 256-bit data key, which leaves this function only wrapped by the tenant's KEK.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationFailedError,
+} from '../../core/errors.js';
+import { createEncryptStream } from '../../platform/crypto/segmented-aead.js';
+import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
+import type { BlobStore } from '../../platform/storage/blob-store.js';
+import { SNIFF_BYTES, sniffContentType, type SniffedType } from './content-sniffer.js';
+
+export interface StoredContent {
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly type: SniffedType;
+  readonly segmentSize: number;
+  readonly wrappedKey: WrappedKey;
+}
+
+export interface EncryptedUploadTarget {
+  readonly blobStore: BlobStore;
+  readonly container: string;
+  readonly blobName: string;
+  readonly keyProvider: KeyProvider;
+  readonly kekRef: string;
+  readonly maxBytes: number;
+  readonly segmentSize: number;
+}
+
+/** Reads from `source` until `SNIFF_BYTES` (or the end) and returns them with the rest still to come. */
+async function takeHead(source: AsyncIterator<Buffer>): Promise<{ head: Buffer; done: boolean }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < SNIFF_BYTES) {
+    const next = await source.next();
+    if (next.done) return { head: Buffer.concat(chunks), done: true };
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  return { head: Buffer.concat(chunks), done: false };
+}
+
+/** Counts and hashes the plaintext as it passes, failing as soon as it grows past `maxBytes`. */
+class MeasuringStream extends Transform {
+  readonly hash = createHash('sha256');
+  sizeBytes = 0;
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.sizeBytes += chunk.length;
+    if (this.sizeBytes > this.maxBytes) {
+      callback(new PayloadTooLargeError(`The document is larger than the limit of ${this.maxBytes} bytes.`));
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+}
+
+/** True for errors that mean blob storage is unreachable or failing (answered as 503). */
+export function isStorageOutage(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; statusCode?: number } | null;
+  return Boolean(
+    e &&
+    (e.name === 'RestError' ||
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'].includes(e.code ?? '')),
+  );
+}
+
+/**
+ * Stores `source` encrypted at `target`. On any failure (type refused, too large, client gone,
+ * storage down) nothing is left behind: the blob is deleted before the error is rethrown.
+ */
+export async function storeEncrypted(
+  source: Readable,
+  target: EncryptedUploadTarget,
+): Promise<StoredContent> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const { head, done } = await takeHead(iterator);
+  if (head.length === 0)
+    throw new ValidationFailedError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
+  const type = sniffContentType(head);
+  if (!type) {
+    source.resume(); // let the rest of the body flow past so the connection can answer
+    throw new UnsupportedMediaTypeError(
+      'Only PDF, PNG, JPEG, TIFF, XML (incl. ISDOC) and ISDOCX documents are accepted.',
+    );
+  }
+  const dek = randomBytes(32);
+  try {
+    const wrappedKey = await target.keyProvider.wrapKey(target.kekRef, dek);
+    const measure = new MeasuringStream(target.maxBytes);
+    const rest = async function* () {
+      yield head;
+      if (done) return;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    };
+    await pipeline(
+      Readable.from(rest()),
+      measure,
+      createEncryptStream(dek, { segmentSize: target.segmentSize }),
+      (encrypted) => target.blobStore.upload(target.container, target.blobName, Readable.from(encrypted)),
+    );
+    return {
+      sha256: measure.hash.digest('hex'),
+      sizeBytes: measure.sizeBytes,
+      type,
+      segmentSize: target.segmentSize,
+      wrappedKey,
+    };
+  } catch (error) {
+    await target.blobStore.delete(target.container, target.blobName).catch(() => undefined);
+    throw asStorageError(error);
+  } finally {
+    dek.fill(0);
+  }
+}
+
+/** Blob storage failures become a 503 the client can retry; anything else passes through. */
+export function asStorageError(error: unknown): unknown {
+  return isStorageOutage(error)
+    ? new ServiceUnavailableError('Document storage is unavailable; please retry shortly.')
+    : error;
+}

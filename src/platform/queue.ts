@@ -1,0 +1,43 @@
+/**
+ * BullMQ plumbing. Queues and workers use their own Redis connections: BullMQ's blocking commands
+ * need `maxRetriesPerRequest: null`, unlike the fail-fast client used for requests.
+ */
+import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+
+export interface QueueSettings {
+  readonly redisUrl: string;
+  /** Every queue key starts with `<prefix>:bull`, so deployments (and test files) never mix. */
+  readonly keyPrefix: string;
+}
+
+function connection(settings: QueueSettings): Redis {
+  return new Redis(settings.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+export function createQueue(settings: QueueSettings, name: string): Queue {
+  return new Queue(name, {
+    connection: connection(settings),
+    prefix: `${settings.keyPrefix}:bull`,
+    // Finished jobs are trimmed so Redis memory stays flat; failures are kept longer to inspect.
+    defaultJobOptions: {
+      removeOnComplete: { count: 200 },
+      removeOnFail: { count: 2000 },
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5_000 },
+    },
+  });
+}
+
+export function createWorker(
+  settings: QueueSettings,
+  name: string,
+  processor: Processor,
+  options: Partial<WorkerOptions> = {},
+): Worker {
+  return new Worker(name, processor, {
+    connection: connection(settings),
+    prefix: `${settings.keyPrefix}:bull`,
+    ...options,
+  });
+}

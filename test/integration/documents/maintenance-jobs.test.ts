@@ -1,0 +1,48 @@
+import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAINTENANCE_QUEUE, TRASH_PURGE_JOB } from '../../../src/modules/documents/documents.jobs.js';
+import { createQueue } from '../../../src/platform/queue.js';
+import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
+import { bearer, signup } from '../../helpers/auth.js';
+import { samplePdf, uploadRaw } from '../../helpers/documents.js';
+import { useTestEnv } from '../../helpers/test-env.js';
+
+const env = useTestEnv();
+let workers: RunningWorkers | undefined;
+afterAll(async () => workers?.close());
+
+describe('maintenance jobs', () => {
+  it('schedules the retention sweep and the trash purge, and the worker runs them', async () => {
+    workers = await startWorkers(env.container);
+    const settings = { redisUrl: env.config.REDIS_URL, keyPrefix: env.config.REDIS_KEY_PREFIX };
+    const queue = createQueue(settings, MAINTENANCE_QUEUE);
+    const schedulers = await queue.getJobSchedulers();
+    expect(schedulers.map((s) => s.key).sort()).toEqual(['retention-sweep', 'trash-purge']);
+
+    const owner = await signup(env.app);
+    const doc = (
+      await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' })
+    ).json();
+    await env.app.inject({
+      method: 'DELETE',
+      url: `/v1/documents/${doc.id}`,
+      headers: bearer(owner.token),
+      payload: { reason: 'test' },
+    });
+    env.clock.advance(31 * 24 * 60 * 60 * 1000);
+
+    const events = new QueueEvents(MAINTENANCE_QUEUE, {
+      connection: new Redis(env.config.REDIS_URL, { maxRetriesPerRequest: null }),
+      prefix: `${settings.keyPrefix}:bull`,
+    });
+    await events.waitUntilReady();
+    const job = await queue.add(TRASH_PURGE_JOB, {});
+    const result = await job.waitUntilFinished(events, 30_000);
+    expect(result).toMatchObject({ purged: 1 });
+    const { rows } = await env.adminQuery('SELECT purged_at FROM documents WHERE id = $1', [doc.id]);
+    expect(rows[0].purged_at).toBeInstanceOf(Date);
+    await events.close();
+    await queue.close();
+  });
+});
