@@ -113,6 +113,7 @@ async function runCorpus(): Promise<void> {
   const perKindPrintable: Tally = new Map();
   const times = new Map<string, number[]>();
   const errors: string[] = [];
+  const withErrorFindings: string[] = [];
   const started = performance.now();
   for (const doc of docs) {
     const bytes = new Uint8Array(readFileSync(join(corpusDir, doc.file)));
@@ -126,6 +127,9 @@ async function runCorpus(): Promise<void> {
       );
     }
     times.set(doc.kind, [...(times.get(doc.kind) ?? []), performance.now() - t0]);
+    const errorCodes = result?.findings.filter((f) => f.severity === 'error').map((f) => f.code) ?? [];
+    if (errorCodes.length)
+      withErrorFindings.push(`${doc.id} (${doc.kind}): ${[...new Set(errorCodes)].join(',')}`);
     const tally = perKindField.get(doc.kind) ?? new Map();
     perKindField.set(doc.kind, tally);
     for (const field of SCALAR_FIELDS) {
@@ -145,6 +149,8 @@ async function runCorpus(): Promise<void> {
   printAccuracy(perKindField, perKindAll, perKindPrintable);
   printSpeed(times, docs.length, elapsed, docs);
   if (errors.length) console.log(`\nErrors on dev documents (${errors.length}):\n  ${errors.join('\n  ')}`);
+  console.log(`\ndev documents with error findings: ${withErrorFindings.length}`);
+  if (verbose || withErrorFindings.length) console.log(`  ${withErrorFindings.join('\n  ')}`);
 }
 
 function printAccuracy(perKindField: Map<string, Tally>, perKindAll: Tally, printable: Tally): void {
@@ -218,6 +224,12 @@ async function runBad(): Promise<void> {
   let crashed = 0;
   let slowest = 0;
   const lines: string[] = [];
+  const perClass = new Map<string, { rejected: number; flagged: number; clean: number; crashed: number }>();
+  const tally = (cls: string, outcome: 'rejected' | 'flagged' | 'clean' | 'crashed'): void => {
+    const row = perClass.get(cls) ?? { rejected: 0, flagged: 0, clean: 0, crashed: 0 };
+    row[outcome]++;
+    perClass.set(cls, row);
+  };
   for (const doc of manifest.documents) {
     const bytes = new Uint8Array(readFileSync(join(badDir, doc.file)));
     const t0 = performance.now();
@@ -227,17 +239,21 @@ async function runBad(): Promise<void> {
       const serious = result.findings.filter((f) => f.severity !== 'info');
       if (result.needsReview || serious.length) {
         flagged++;
+        tally(doc.defectClass ?? '-', 'flagged');
         outcome = `flagged: ${[...new Set(serious.map((f) => f.code))].join(',') || 'needsReview'}`;
       } else {
         clean++;
+        tally(doc.defectClass ?? '-', 'clean');
         outcome = 'CLEAN (not flagged)';
       }
     } catch (error) {
       if (error instanceof ExtractionError) {
         rejected++;
+        tally(doc.defectClass ?? '-', 'rejected');
         outcome = `error ${error.code}`;
       } else {
         crashed++;
+        tally(doc.defectClass ?? '-', 'crashed');
         outcome = `CRASH ${String(error)}`;
       }
     }
@@ -250,6 +266,13 @@ async function runBad(): Promise<void> {
   console.log(
     `\nBad inputs (${manifest.documents.length}): ${rejected} rejected with a code, ${flagged} flagged, ${clean} returned clean, ${crashed} crashed; slowest ${slowest.toFixed(0)} ms`,
   );
+  console.log(
+    `\n${'defectClass'.padEnd(28)}${['rejected', 'flagged', 'clean', 'crashed'].map((h) => h.padStart(10)).join('')}`,
+  );
+  for (const [cls, row] of [...perClass.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const cells = [row.rejected, row.flagged, row.clean, row.crashed].map((n) => String(n).padStart(10));
+    console.log(`${cls.padEnd(28)}${cells.join('')}`);
+  }
   if (verbose || crashed || clean) console.log(lines.join('\n'));
 }
 

@@ -30,6 +30,18 @@ import {
   type RetentionPolicyService,
 } from './modules/documents/documents.retention-policy.js';
 import { createDocumentsService, type DocumentsService } from './modules/documents/documents.service.js';
+import {
+  createExtractionPipeline,
+  EXTRACTION_QUEUE,
+  type ExtractionJobData,
+  type ExtractionPipeline,
+} from './modules/extractions/extraction-pipeline.js';
+import {
+  createExtractionsService,
+  type ExtractionsService,
+} from './modules/extractions/extractions.service.js';
+import { createQueue } from './platform/queue.js';
+import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
 import { createLoginThrottle } from './modules/auth/login-throttle.js';
@@ -74,6 +86,8 @@ export interface Container {
   readonly documents: DocumentsService;
   readonly lifecycle: DocumentLifecycleService;
   readonly retentionPolicy: RetentionPolicyService;
+  readonly extractions: ExtractionsService;
+  readonly pipeline: ExtractionPipeline;
   /** Closes every connection the container opened. */
   close(): Promise<void>;
 }
@@ -209,6 +223,28 @@ export async function createContainer(
     trashRetentionDays: config.TRASH_RETENTION_DAYS,
   });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
+  const extractions = createExtractionsService({ db, documents });
+  // Created on first use: the CLI and most tests never enqueue anything.
+  let extractionQueue: Queue<ExtractionJobData> | undefined;
+  const queueSettings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
+  const pipeline = createExtractionPipeline({
+    db,
+    audit,
+    documents,
+    tenants,
+    redis,
+    clock,
+    queue: () =>
+      (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
+    settings: {
+      timeoutMs: config.EXTRACTION_TIMEOUT_MS,
+      attempts: config.EXTRACTION_ATTEMPTS,
+      backoffMs: config.EXTRACTION_BACKOFF_MS,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      storedGraceMs: 30_000,
+      runningGraceMs: config.EXTRACTION_TIMEOUT_MS * (config.EXTRACTION_ATTEMPTS + 1),
+    },
+  });
 
   return {
     version: packageVersion(),
@@ -236,8 +272,14 @@ export async function createContainer(
     documents,
     lifecycle,
     retentionPolicy,
+    extractions,
+    pipeline,
     async close() {
-      await Promise.allSettled([db.close(), redis.quit().catch(() => redis.disconnect())]);
+      await Promise.allSettled([
+        db.close(),
+        redis.quit().catch(() => redis.disconnect()),
+        extractionQueue?.close(),
+      ]);
     },
   };
 }

@@ -39,6 +39,12 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'tenant', description: 'Your firm' },
         { name: 'members', description: 'People of the firm, roles and invitations' },
         { name: 'tokens', description: 'Integration tokens for ERP agents' },
+        { name: 'companies', description: "The firm's client companies" },
+        {
+          name: 'documents',
+          description: 'Encrypted documents: upload, download, trash, retention, legal holds',
+        },
+        { name: 'extractions', description: 'Extraction results of documents' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -12,7 +12,9 @@ export interface QueueSettings {
 }
 
 function connection(settings: QueueSettings): Redis {
-  return new Redis(settings.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  redis.on('error', () => undefined); // reconnects by itself; callers see failed or delayed commands
+  return redis;
 }
 
 export function createQueue(settings: QueueSettings, name: string): Queue {

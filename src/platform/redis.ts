@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 export type { Redis };
 
 export function createRedis(url: string): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -15,6 +15,10 @@ export function createRedis(url: string): Redis {
     // Keep reconnecting in the background, at most every 2 s, so the process recovers by itself.
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
+  // Outages surface where commands fail (and in /readyz); without a listener ioredis would also
+  // print every reconnection error to the console.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Connects and checks with PING; true when Redis answered. */

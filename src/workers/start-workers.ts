@@ -8,6 +8,7 @@ import {
   maintenanceProcessor,
   scheduleMaintenance,
 } from '../modules/documents/documents.jobs.js';
+import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
 import { createQueue, createWorker } from '../platform/queue.js';
 
 export interface RunningWorkers {
@@ -17,21 +18,44 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(container: Container): Promise<RunningWorkers> {
-  const settings = { redisUrl: container.config.REDIS_URL, keyPrefix: container.config.REDIS_KEY_PREFIX };
+  const { config, logger } = container;
+  const settings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
   const maintenanceQueue = createQueue(settings, MAINTENANCE_QUEUE);
   await scheduleMaintenance(maintenanceQueue);
-  const maintenance = createWorker(settings, MAINTENANCE_QUEUE, maintenanceProcessor(container.lifecycle), {
-    concurrency: 1,
-  });
+
+  const maintenance = createWorker(
+    settings,
+    MAINTENANCE_QUEUE,
+    maintenanceProcessor(container.lifecycle, container.pipeline),
+    { concurrency: 1 },
+  );
   maintenance.on('failed', (job, error) =>
-    container.logger.error({ err: error, job: job?.name }, 'maintenance job failed'),
+    logger.error({ err: error, job: job?.name }, 'maintenance job failed'),
   );
   maintenance.on('completed', (job, result) =>
-    container.logger.info({ job: job.name, result }, 'maintenance job done'),
+    logger.info({ job: job.name, result }, 'maintenance job done'),
   );
-  const workers = [maintenance];
+
+  const extraction = createWorker(
+    settings,
+    EXTRACTION_QUEUE,
+    (job) => container.pipeline.process(job as never),
+    {
+      concurrency: config.EXTRACTION_CONCURRENCY,
+      // OCR can keep a job busy for long; the lock must outlive the slowest allowed job.
+      lockDuration: Math.max(30_000, config.EXTRACTION_TIMEOUT_MS),
+    },
+  );
+  extraction.on('failed', (job, error) =>
+    logger.warn(
+      { err: error, documentId: (job?.data as ExtractionJobData | undefined)?.documentId },
+      'extraction attempt failed',
+    ),
+  );
+
+  const workers = [maintenance, extraction];
   return {
-    queueNames: [MAINTENANCE_QUEUE],
+    queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE],
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await maintenanceQueue.close();

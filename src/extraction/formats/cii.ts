@@ -1,4 +1,4 @@
-import type { Finding, InvoiceLine, VatBreakdownRow } from '../types.js';
+import type { InvoiceLine, VatBreakdownRow } from '../types.js';
 import { toStructuredInvoice, type StructuredInvoice } from './structured.js';
 import { all, attr, first, text, textAt } from './xml-nav.js';
 import type { XmlNode } from './xml-parse.js';
@@ -78,22 +78,6 @@ function readLines(transaction: XmlNode | undefined, d: CiiDialect): InvoiceLine
   }));
 }
 
-/** Profile identifiers of the CII family; anything else is reported, not rejected. */
-const KNOWN_GUIDELINES =
-  /^(urn:cen\.eu:en16931:2017|urn:factur-x\.eu:1p0:|urn:ferd:CrossIndustryDocument:invoice:1p0:(basic|comfort|extended)$|urn:zugferd\.de:2p\d|urn:ferd:|urn:xoev-de:kosit:standard:xrechnung|urn:xeinkauf\.de:kosit:xrechnung|urn:peppol)/;
-
-function checkGuideline(root: XmlNode, d: CiiDialect): Finding[] {
-  const id = textAt(root, `${d.context}/GuidelineSpecifiedDocumentContextParameter/ID`);
-  if (id && KNOWN_GUIDELINES.test(id)) return [];
-  return [
-    {
-      code: 'unknown_profile',
-      severity: 'warning',
-      message: `unknown or missing CII guideline identifier "${id ?? ''}"`,
-    },
-  ];
-}
-
 /** Reads a CII D16B CrossIndustryInvoice, or a ZUGFeRD 1.0 CrossIndustryDocument when `legacy`. */
 export function readCii(root: XmlNode, legacy = false): StructuredInvoice {
   const d = legacy ? ZUGFERD1 : D16B;
@@ -105,7 +89,7 @@ export function readCii(root: XmlNode, legacy = false): StructuredInvoice {
   const seller = first(agreement, 'SellerTradeParty');
   const buyer = first(agreement, 'BuyerTradeParty');
   const currency = textAt(settlement, 'InvoiceCurrencyCode');
-  const result = toStructuredInvoice({
+  return toStructuredInvoice({
     typeCode: textAt(header, 'TypeCode'),
     values: {
       invoiceNumber: textAt(header, 'ID'),
@@ -130,6 +114,4 @@ export function readCii(root: XmlNode, legacy = false): StructuredInvoice {
     vatBreakdown: readVatBreakdown(settlement, d),
     lines: readLines(transaction, d),
   });
-  result.findings.push(...checkGuideline(root, d));
-  return result;
 }

@@ -47,7 +47,8 @@ const ID_FIELDS = new Set<FieldName>(['seller.vatId', 'buyer.vatId', 'payment.ib
 const XML_CONFIDENCE = 0.99;
 
 function normaliseValue(name: FieldName, raw: string): string | null {
-  if (DATE_FIELDS.has(name)) return parseDate(raw);
+  // xsd:date may carry a time zone (2016-04-04+01:00); the calendar date is what the invoice means.
+  if (DATE_FIELDS.has(name)) return parseDate(raw.replace(/^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})$/, '$1'));
   if (AMOUNT_FIELDS.has(name))
     return /^[-+]?\d+(\.\d+)?$/.test(raw) ? raw.replace(/^\+/, '') : parseAmount(raw);
   if (ID_FIELDS.has(name)) return normaliseId(raw);

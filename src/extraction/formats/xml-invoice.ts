@@ -6,6 +6,7 @@ import type { StructuredInvoice } from './structured.js';
 import { readUbl } from './ubl.js';
 import { children } from './xml-nav.js';
 import { parseXmlSecure, type XmlNode } from './xml-parse.js';
+import { validateEn16931 } from '../validate/en16931/index.js';
 
 export interface XmlInvoice extends StructuredInvoice {
   format: Extract<DocumentFormat, 'ubl' | 'cii' | 'zugferd1' | 'isdoc'>;
@@ -14,6 +15,18 @@ export interface XmlInvoice extends StructuredInvoice {
 /** ISDOC also uses an `Invoice` root; its namespace or its ISDOC-only elements tell it apart from UBL. */
 function isIsdoc(root: XmlNode, text: string): boolean {
   return /isdoc\.cz\/namespace/.test(text.slice(0, 4000)) || children(root, 'LocalCurrencyCode').length > 0;
+}
+
+/** ISDOC 6 documents live in the http://isdoc.cz/namespace/2013 namespace; without it no schema applies. */
+function checkIsdocNamespace(text: string): XmlInvoice['findings'] {
+  if (/xmlns\s*=\s*["']http:\/\/isdoc\.cz\/namespace\/2013["']/.test(text.slice(0, 4000))) return [];
+  return [
+    {
+      code: 'isdoc_namespace',
+      severity: 'error',
+      message: 'ISDOC root does not declare the http://isdoc.cz/namespace/2013 namespace',
+    },
+  ];
 }
 
 /** Parses untrusted XML bytes and reads the e-invoice they hold (UBL, CII, ZUGFeRD 1, ISDOC). */
@@ -31,5 +44,7 @@ export function readXmlInvoice(bytes: Uint8Array): XmlInvoice {
       `XML root element <${rootName}> is not a supported e-invoice`,
     );
   invoice.findings.unshift(...findings);
+  if (invoice.format !== 'isdoc') invoice.findings.push(...validateEn16931(root, rootName, text));
+  else invoice.findings.push(...checkIsdocNamespace(text));
   return invoice;
 }

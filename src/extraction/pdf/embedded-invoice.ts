@@ -11,7 +11,13 @@ export interface EmbeddedInvoice {
 }
 
 /** Standard attachment names, preferred in this order when a PDF carries several invoices. */
-const PREFERRED = [/^factur-x\.xml$/i, /^xrechnung\.xml$/i, /^zugferd-invoice\.xml$/i, /\.isdoc$/i];
+const PREFERRED = [
+  /^factur-x\.xml$/i,
+  /^xrechnung\.xml$/i,
+  /^zugferd-invoice\.xml$/i,
+  /\.isdoc$/i,
+  /^order-x\.xml$/i,
+];
 
 function rank(name: string): number {
   const i = PREFERRED.findIndex((p) => p.test(name));

@@ -1,21 +1,25 @@
 /**
- * Maintenance jobs of the document lifecycle, scheduled by the worker: the daily retention sweep
- * (expired documents to the trash) and the hourly trash purge. Both are idempotent: running one
- * twice finds nothing left to do the second time.
+ * Maintenance jobs, scheduled by the worker: the daily retention sweep (expired documents to the
+ * trash), the hourly trash purge, and the extraction reconciler every minute (documents never
+ * queued, or whose job vanished). All are idempotent: running one twice finds nothing left to do.
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { ExtractionPipeline } from '../extractions/extraction-pipeline.js';
 import type { DocumentLifecycleService, SweepReport } from './documents.lifecycle.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const RETENTION_SWEEP_JOB = 'retention-sweep';
 export const TRASH_PURGE_JOB = 'trash-purge';
+export const RECONCILE_JOB = 'reconcile-extractions';
 
 export function maintenanceProcessor(
   lifecycle: DocumentLifecycleService,
-): (job: Job) => Promise<SweepReport> {
+  pipeline: Pick<ExtractionPipeline, 'reconcile'>,
+): (job: Job) => Promise<SweepReport | { enqueued: number }> {
   return async (job) => {
     if (job.name === RETENTION_SWEEP_JOB) return lifecycle.sweepRetention();
     if (job.name === TRASH_PURGE_JOB) return lifecycle.purgeTrash();
+    if (job.name === RECONCILE_JOB) return pipeline.reconcile();
     throw new UnrecoverableError(`Unknown maintenance job "${job.name}"`);
   };
 }
@@ -28,4 +32,5 @@ export async function scheduleMaintenance(queue: Queue): Promise<void> {
     { name: RETENTION_SWEEP_JOB },
   );
   await queue.upsertJobScheduler(TRASH_PURGE_JOB, { every: 60 * 60 * 1000 }, { name: TRASH_PURGE_JOB });
+  await queue.upsertJobScheduler(RECONCILE_JOB, { every: 60 * 1000 }, { name: RECONCILE_JOB });
 }

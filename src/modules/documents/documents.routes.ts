@@ -13,6 +13,7 @@ import { contextOf } from '../http.js';
 import type { ByteRange } from './decrypted-content.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
 import * as s from './documents.schemas.js';
+import type { ExtractionPipeline } from '../extractions/extraction-pipeline.js';
 import type { DocumentsService, UploadMetadata } from './documents.service.js';
 import { contentDisposition } from './filename.js';
 
@@ -53,7 +54,27 @@ function parseRange(header: string | undefined): ByteRange | undefined {
   return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) };
 }
 
-function sendCreatedOrExisting(reply: FastifyReply, result: { document: { id: string }; created: boolean }) {
+/** Hands a new document to the extraction pipeline; if that fails the reconciler enqueues it later. */
+async function startProcessing(
+  request: FastifyRequest,
+  deps: DocumentsRoutesDeps,
+  result: UploadResult,
+): Promise<UploadResult> {
+  if (!result.created) return result;
+  const ctx = contextOf(request);
+  try {
+    await deps.pipeline.requestExtraction(ctx, result.document.id);
+    return { ...result, document: await deps.documents.getDocument(ctx, result.document.id) };
+  } catch (error) {
+    request.log.warn(
+      { err: error, documentId: result.document.id },
+      'could not enqueue the extraction; the reconciler will',
+    );
+    return result;
+  }
+}
+
+function sendCreatedOrExisting(reply: FastifyReply, result: UploadResult) {
   return reply
     .status(result.created ? 201 : 200)
     .header('location', `/v1/documents/${result.document.id}`)
@@ -98,11 +119,16 @@ async function uploadMultipart(
   });
 }
 
-export function documentsRoutes(deps: {
-  documents: DocumentsService;
-  lifecycle: DocumentLifecycleService;
-  maxBytes: number;
-}): FastifyPluginAsyncZod {
+type UploadResult = Awaited<ReturnType<DocumentsService['uploadDocument']>>;
+
+export interface DocumentsRoutesDeps {
+  readonly documents: DocumentsService;
+  readonly lifecycle: DocumentLifecycleService;
+  readonly pipeline: Pick<ExtractionPipeline, 'requestExtraction'>;
+  readonly maxBytes: number;
+}
+
+export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     // Raw bodies reach the handler as the request stream itself: nothing is buffered.
     app.addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
@@ -132,8 +158,10 @@ export function documentsRoutes(deps: {
           throw new PayloadTooLargeError(`The document is larger than the limit of ${deps.maxBytes} bytes.`);
         }
         const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
-        if (request.isMultipart())
-          return sendCreatedOrExisting(reply, await uploadMultipart(request, deps.documents, idempotencyKey));
+        if (request.isMultipart()) {
+          const uploaded = await uploadMultipart(request, deps.documents, idempotencyKey);
+          return sendCreatedOrExisting(reply, await startProcessing(request, deps, uploaded));
+        }
         const { filename, ...metadata } = request.query;
         const result = await deps.documents.uploadDocument(contextOf(request), {
           source: request.body as Readable,
@@ -141,7 +169,7 @@ export function documentsRoutes(deps: {
           idempotencyKey,
           metadata: async () => metadata,
         });
-        return sendCreatedOrExisting(reply, result);
+        return sendCreatedOrExisting(reply, await startProcessing(request, deps, result));
       },
     );
 

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { RequestContext } from '../../core/request-context.js';
-import type { Db } from '../../platform/db/db.js';
+import type { Db, Tx } from '../../platform/db/db.js';
 import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -69,6 +69,23 @@ export interface DocumentsService {
     id: string,
     range?: ByteRange,
   ): Promise<OpenedContent & { document: DocumentView }>;
+  /**
+   * Inside the extraction's transaction: the issue date moves `retainUntil` (the retention period
+   * counts from it), and the buyer's VAT ID assigns the document to the matching company if it
+   * has none. Returns what changed, for the audit event.
+   */
+  applyExtractedFacts(
+    tx: Tx,
+    ctx: RequestContext,
+    id: string,
+    facts: ExtractedFacts,
+  ): Promise<Record<string, unknown>>;
+}
+
+export interface ExtractedFacts {
+  readonly issueDate?: Date | undefined;
+  readonly buyerVatId?: string | undefined;
+  readonly documentType?: DocumentType | undefined;
 }
 
 export interface DocumentsDeps {
@@ -270,6 +287,35 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         });
         return toDocumentView(updated);
       });
+    },
+
+    async applyExtractedFacts(tx, ctx, id, facts) {
+      const row = await repo.findDocument(tx, ctx.tenantId, id);
+      if (!row) return {};
+      const changes: { issueDate?: Date; retainUntil?: Date; companyId?: string; type?: string } = {};
+      if (facts.issueDate && facts.issueDate.getTime() !== row.issueDate?.getTime())
+        changes.issueDate = facts.issueDate;
+      if (facts.documentType === 'credit_note' && row.type === 'invoice') changes.type = 'credit_note';
+      if (changes.issueDate || changes.type) {
+        const rules = await loadRetentionRules(tx, ctx.tenantId);
+        changes.retainUntil = retainUntil(
+          rules,
+          (changes.type ?? row.type) as DocumentType,
+          changes.issueDate ?? row.issueDate,
+          row.createdAt,
+        );
+      }
+      if (!row.companyId && facts.buyerVatId) {
+        const company = await deps.companies.findByVatId(tx, ctx.tenantId, facts.buyerVatId);
+        if (company) changes.companyId = company.id;
+      }
+      if (Object.keys(changes).length > 0) await repo.updateDocument(tx, ctx.tenantId, id, changes);
+      return {
+        ...(changes.issueDate ? { issueDate: changes.issueDate.toISOString().slice(0, 10) } : {}),
+        ...(changes.retainUntil ? { retainUntil: changes.retainUntil.toISOString().slice(0, 10) } : {}),
+        ...(changes.companyId ? { companyId: changes.companyId } : {}),
+        ...(changes.type ? { type: changes.type } : {}),
+      };
     },
 
     async openContent(ctx, id, range) {

@@ -203,6 +203,8 @@ const routes: RouteCase[] = [
     () => ({ reason: 'audit' }),
   ),
   documentRoute('DELETE', '/v1/documents/:id/legal-hold', () => w.aAccountant.token),
+  documentRoute('GET', '/v1/documents/:id/extraction', () => w.aMembersToken),
+  documentRoute('POST', '/v1/documents/:id/reprocess', () => w.aReadToken),
   { method: 'GET', url: '/v1/retention-policy', deniedAs: () => w.aMembersToken },
   {
     method: 'PUT',

@@ -18,7 +18,11 @@ describe('maintenance jobs', () => {
     const settings = { redisUrl: env.config.REDIS_URL, keyPrefix: env.config.REDIS_KEY_PREFIX };
     const queue = createQueue(settings, MAINTENANCE_QUEUE);
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => s.key).sort()).toEqual(['retention-sweep', 'trash-purge']);
+    expect(schedulers.map((s) => s.key).sort()).toEqual([
+      'reconcile-extractions',
+      'retention-sweep',
+      'trash-purge',
+    ]);
 
     const owner = await signup(env.app);
     const doc = (

@@ -43,7 +43,7 @@ describe('upload and download', () => {
         size,
         sha256: sha256(bytes),
         contentType: 'application/pdf',
-        status: 'stored',
+        status: 'queued',
       });
       const down = await download(owner.token, up.json().id);
       expect(down.statusCode).toBe(200);
@@ -65,7 +65,7 @@ describe('upload and download', () => {
     expect(res.headers.location).toBe(`/v1/documents/${doc.id}`);
     expect(doc).toEqual({
       id: expect.any(String),
-      status: 'stored',
+      status: 'queued',
       type: 'invoice',
       filename: '001.pdf',
       contentType: 'application/pdf',
@@ -280,9 +280,10 @@ describe('upload and download', () => {
     );
     expect(rows.map((r) => r.action)).toEqual([
       'document.uploaded',
+      'document.queued',
       'document.content_read',
       'document.content_read',
     ]);
-    expect(rows[2].payload.range).toBe('0-9');
+    expect(rows[3].payload.range).toBe('0-9');
   });
 });

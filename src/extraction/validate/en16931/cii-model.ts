@@ -1,0 +1,204 @@
+import { all, attr, first, text, textAt } from '../../formats/xml-nav.js';
+import type { XmlNode } from '../../formats/xml-parse.js';
+import {
+  profileOf,
+  type RuleAllowance,
+  type RuleDate,
+  type RuleInvoice,
+  type RuleLine,
+  type RuleParty,
+  type RuleTax,
+} from './model.js';
+
+/** Element names that differ between CII D16B and ZUGFeRD 1.0 (CrossIndustryDocument). */
+interface Names {
+  context: string;
+  header: string;
+  transaction: string;
+  agreement: string;
+  settlement: string;
+  summation: string;
+  rate: string;
+  lineAgreement: string;
+  lineDelivery: string;
+  lineSettlement: string;
+  lineSummation: string;
+}
+
+const D16B: Names = {
+  context: 'ExchangedDocumentContext',
+  header: 'ExchangedDocument',
+  transaction: 'SupplyChainTradeTransaction',
+  agreement: 'ApplicableHeaderTradeAgreement',
+  settlement: 'ApplicableHeaderTradeSettlement',
+  summation: 'SpecifiedTradeSettlementHeaderMonetarySummation',
+  rate: 'RateApplicablePercent',
+  lineAgreement: 'SpecifiedLineTradeAgreement',
+  lineDelivery: 'SpecifiedLineTradeDelivery',
+  lineSettlement: 'SpecifiedLineTradeSettlement',
+  lineSummation: 'SpecifiedTradeSettlementLineMonetarySummation',
+};
+
+const ZF1: Names = {
+  context: 'SpecifiedExchangedDocumentContext',
+  header: 'HeaderExchangedDocument',
+  transaction: 'SpecifiedSupplyChainTradeTransaction',
+  agreement: 'ApplicableSupplyChainTradeAgreement',
+  settlement: 'ApplicableSupplyChainTradeSettlement',
+  summation: 'SpecifiedTradeSettlementMonetarySummation',
+  rate: 'ApplicablePercent',
+  lineAgreement: 'SpecifiedSupplyChainTradeAgreement',
+  lineDelivery: 'SpecifiedSupplyChainTradeDelivery',
+  lineSettlement: 'SpecifiedSupplyChainTradeSettlement',
+  lineSummation: 'SpecifiedTradeSettlementMonetarySummation',
+};
+
+function party(node: XmlNode | undefined): RuleParty {
+  const regs = all(node, 'SpecifiedTaxRegistration/ID');
+  return {
+    name: textAt(node, 'Name'),
+    country: textAt(node, 'PostalTradeAddress/CountryID'),
+    vatIds: regs.filter((r) => attr(r, 'schemeID') === 'VA').flatMap((r) => text(r) ?? []),
+    taxIds: regs.filter((r) => /^(VA|FC)$/.test(attr(r, 'schemeID') ?? '')).flatMap((r) => text(r) ?? []),
+    taxSchemes: regs.map((r) => attr(r, 'schemeID') ?? ''),
+    legalId: textAt(node, 'SpecifiedLegalOrganization/ID') ?? textAt(node, 'ID'),
+    hasAddress: first(node, 'PostalTradeAddress') !== undefined,
+  };
+}
+
+function indicator(node: XmlNode | undefined): boolean {
+  return (textAt(node, 'ChargeIndicator/Indicator') ?? textAt(node, 'ChargeIndicator')) === 'true';
+}
+
+function line(node: XmlNode, n: Names): RuleLine {
+  const price = first(node, `${n.lineAgreement}/NetPriceProductTradePrice`);
+  const quantity = first(node, `${n.lineDelivery}/BilledQuantity`);
+  const settlement = first(node, n.lineSettlement);
+  return {
+    id: textAt(node, 'AssociatedDocumentLineDocument/LineID'),
+    parentId: textAt(node, 'AssociatedDocumentLineDocument/ParentLineID'),
+    status: textAt(node, 'AssociatedDocumentLineDocument/LineStatusReasonCode'),
+    quantity: text(quantity),
+    unitCode: attr(quantity, 'unitCode'),
+    net: textAt(settlement, `${n.lineSummation}/LineTotalAmount`),
+    name: textAt(node, 'SpecifiedTradeProduct/Name'),
+    price: textAt(price, 'ChargeAmount'),
+    baseQuantity: textAt(price, 'BasisQuantity'),
+    category: textAt(settlement, 'ApplicableTradeTax/CategoryCode'),
+    rate: textAt(settlement, `ApplicableTradeTax/${n.rate}`),
+    adjustments: all(settlement, 'SpecifiedTradeAllowanceCharge').flatMap((a) => {
+      const amount = textAt(a, 'ActualAmount');
+      if (!amount) return [];
+      return [indicator(a) ? amount : `-${amount.replace(/^-/, '')}`];
+    }),
+  };
+}
+
+function tax(node: XmlNode, n: Names): RuleTax {
+  return {
+    category: textAt(node, 'CategoryCode'),
+    rate: textAt(node, n.rate),
+    base: textAt(node, 'BasisAmount'),
+    amount: textAt(node, 'CalculatedAmount'),
+    exemptionReason: textAt(node, 'ExemptionReason') ?? textAt(node, 'ExemptionReasonCode'),
+  };
+}
+
+function allowance(node: XmlNode, n: Names): RuleAllowance {
+  return {
+    charge: indicator(node),
+    amount: textAt(node, 'ActualAmount'),
+    category: textAt(node, 'CategoryTradeTax/CategoryCode'),
+    rate: textAt(node, `CategoryTradeTax/${n.rate}`),
+  };
+}
+
+/** Every DateTimeString in the document, with its format qualifier, for the date checks. */
+function collectDates(node: XmlNode | undefined, path: string, out: RuleDate[]): RuleDate[] {
+  if (node === undefined || typeof node === 'string') return out;
+  for (const [key, value] of Object.entries(node)) {
+    if (!Array.isArray(value)) continue;
+    for (const child of value) {
+      if (key === 'DateTimeString')
+        out.push({ path, value: text(child) ?? '', format: attr(child, 'format') });
+      else collectDates(child, key, out);
+    }
+  }
+  return out;
+}
+
+function amountIn(nodes: XmlNode[], currency: string | undefined): string | undefined {
+  return text(
+    nodes.find((x) => attr(x, 'currencyID') === currency) ?? nodes.find((x) => !attr(x, 'currencyID')),
+  );
+}
+
+/** Reads the rule model of a CII D16B invoice, or of a ZUGFeRD 1.0 one when `legacy`. */
+export function ciiRuleModel(root: XmlNode, legacy: boolean): RuleInvoice {
+  const n = legacy ? ZF1 : D16B;
+  const header = first(root, n.header);
+  const transaction = first(root, n.transaction);
+  const agreement = first(transaction, n.agreement);
+  const settlement = first(transaction, n.settlement);
+  const sum = first(settlement, n.summation);
+  const currency = textAt(settlement, 'InvoiceCurrencyCode');
+  const specId = textAt(root, `${n.context}/GuidelineSpecifiedDocumentContextParameter/ID`);
+  const lines = all(transaction, 'IncludedSupplyChainTradeLineItem').map((l) => line(l, n));
+  const taxes = all(settlement, 'ApplicableTradeTax').map((t) => tax(t, n));
+  const allowances = [
+    ...all(settlement, 'SpecifiedTradeAllowanceCharge').map((a) => allowance(a, n)),
+    ...all(settlement, 'SpecifiedLogisticsServiceCharge').map((c) => ({
+      charge: true,
+      logistics: true,
+      amount: textAt(c, 'AppliedAmount'),
+      category: textAt(c, 'AppliedTradeTax/CategoryCode'),
+      rate: textAt(c, `AppliedTradeTax/${n.rate}`),
+    })),
+  ];
+  const totals = {
+    lineTotal: textAt(sum, 'LineTotalAmount'),
+    allowanceTotal: textAt(sum, 'AllowanceTotalAmount'),
+    chargeTotal: textAt(sum, 'ChargeTotalAmount'),
+    taxBasis: amountIn(all(sum, 'TaxBasisTotalAmount'), currency),
+    taxTotal: amountIn(all(sum, 'TaxTotalAmount'), currency),
+    grandTotal: amountIn(all(sum, 'GrandTotalAmount'), currency),
+    prepaid: textAt(sum, 'TotalPrepaidAmount'),
+    rounding: textAt(sum, 'RoundingAmount'),
+    due: textAt(sum, 'DuePayableAmount'),
+  };
+  const amounts = [
+    ...Object.entries(totals).flatMap(([k, v]) => (v ? [{ path: k, value: v }] : [])),
+    ...taxes.flatMap((t) =>
+      [t.base, t.amount].flatMap((v) => (v ? [{ path: 'VAT breakdown', value: v }] : [])),
+    ),
+    ...lines.flatMap((l) => (l.net ? [{ path: `line ${l.id ?? ''} net amount`, value: l.net }] : [])),
+    ...allowances.flatMap((a) => (a.amount ? [{ path: 'allowance/charge', value: a.amount }] : [])),
+  ];
+  return {
+    syntax: legacy ? 'zugferd1' : 'cii',
+    specId,
+    profile: profileOf(specId),
+    typeCode: textAt(header, 'TypeCode'),
+    number: textAt(header, 'ID'),
+    issueDate: textAt(header, 'IssueDateTime/DateTimeString'),
+    currency,
+    seller: party(first(agreement, 'SellerTradeParty')),
+    buyer: party(first(agreement, 'BuyerTradeParty')),
+    taxRepresentativeVatId: textAt(
+      agreement,
+      'SellerTaxRepresentativeTradeParty/SpecifiedTaxRegistration/ID',
+    ),
+    lines,
+    taxes,
+    allowances,
+    totals,
+    paymentMeans: all(settlement, 'SpecifiedTradeSettlementPaymentMeans/TypeCode').flatMap(
+      (c) => text(c) ?? [],
+    ),
+    hasPaymentTerms: first(settlement, 'SpecifiedTradePaymentTerms') !== undefined,
+    dueDate: textAt(settlement, 'SpecifiedTradePaymentTerms/DueDateDateTime/DateTimeString'),
+    amounts,
+    dates: collectDates(root, '', []),
+    hasPrecedingInvoice: first(settlement, 'InvoiceReferencedDocument') !== undefined,
+  };
+}

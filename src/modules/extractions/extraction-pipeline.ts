@@ -1,0 +1,295 @@
+/**
+ * The extraction pipeline: a stored document gets a processing run, a BullMQ job carries only
+ * { tenantId, documentId, runId }, and the worker decrypts the content, runs the engine, and
+ * stores the result as a new extraction version — once per run, however often the job runs.
+ *
+ * Nothing is lost when Redis is briefly down at upload: the document stays `stored` and the
+ * reconciler (a maintenance job) enqueues it later, as it re-enqueues runs whose job vanished.
+ * Tenants are served fairly: a job's BullMQ priority is its rank among its tenant's waiting
+ * jobs, so one firm's thousandth scan waits behind another firm's first invoice.
+ */
+import { randomUUID } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { Clock } from '../../core/clock.js';
+import { NotFoundError } from '../../core/errors.js';
+import { systemContext, type RequestContext } from '../../core/request-context.js';
+import { ExtractionError, extractInvoice, type ExtractionResult } from '../../extraction/index.js';
+import type { Db } from '../../platform/db/db.js';
+import type { Redis } from '../../platform/redis.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { DocumentsService } from '../documents/documents.service.js';
+import type { TenantsService } from '../tenants/tenants.service.js';
+import * as repo from './extractions.repo.js';
+
+export const EXTRACTION_QUEUE = 'extraction';
+export const EXTRACT_JOB = 'extract';
+
+export interface ExtractionJobData {
+  readonly tenantId: string;
+  readonly documentId: string;
+  readonly runId: string;
+}
+
+/** Engine refusals that no retry can change: the document is marked failed at once. */
+const PERMANENT_CODES = new Set([
+  'empty_file',
+  'file_too_large',
+  'unsupported_format',
+  'corrupt_pdf',
+  'encrypted_pdf',
+  'corrupt_archive',
+  'invalid_xml',
+  'xml_entities_forbidden',
+  'unknown_xml_document',
+  'image_too_large',
+  'corrupt_image',
+]);
+const MAX_PRIORITY = 2_097_151;
+const RECONCILE_BATCH = 500;
+
+export interface PipelineSettings {
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly keyPrefix: string;
+  /** A `stored` document not queued after this long is enqueued by the reconciler. */
+  readonly storedGraceMs: number;
+  /** A queued/extracting document whose job vanished is re-enqueued after this long. */
+  readonly runningGraceMs: number;
+}
+
+export interface ExtractionPipeline {
+  /** Starts a new processing run for a document and enqueues it (after the caller's commit). */
+  requestExtraction(ctx: RequestContext, documentId: string): Promise<void>;
+  /** The BullMQ processor. */
+  process(job: Job<ExtractionJobData>): Promise<{ status: string; version?: number }>;
+  /** Called by the worker when a job has failed for the last time. */
+  markFailed(data: ExtractionJobData, reason: string): Promise<void>;
+  /** Enqueues stored documents that were never queued and runs whose job disappeared. */
+  reconcile(): Promise<{ enqueued: number }>;
+}
+
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  promise.catch(() => undefined); // a late failure after the timeout must not go unhandled
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const workerCtx = (tenantId: string) => systemContext(tenantId, { kind: 'worker', id: 'worker:extraction' });
+
+function fairnessKey(prefix: string, tenantId: string): string {
+  return `${prefix}:fairness:waiting:${tenantId}`;
+}
+
+export function createExtractionPipeline(deps: {
+  db: Db;
+  audit: AuditService;
+  documents: DocumentsService;
+  tenants: TenantsService;
+  queue: () => Queue<ExtractionJobData>;
+  redis: Redis;
+  clock: Clock;
+  settings: PipelineSettings;
+}): ExtractionPipeline {
+  const { db, audit, clock, settings } = deps;
+
+  /**
+   * Puts a run on the queue and marks the document queued; false when Redis did not take it in
+   * time (the document then stays `stored` for the reconciler; a late add is harmless, the job id
+   * is the run's).
+   */
+  async function enqueue(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
+    try {
+      const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
+      const added = deps.queue().add(
+        EXTRACT_JOB,
+        { tenantId: ctx.tenantId, documentId, runId },
+        {
+          jobId: `extract-${documentId}-${runId}`,
+          priority: Math.min(waiting, MAX_PRIORITY),
+          attempts: settings.attempts,
+          backoff: { type: 'exponential', delay: settings.backoffMs },
+        },
+      );
+      await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+    } catch {
+      return false;
+    }
+    await db.withTenant(ctx, async (tx) => {
+      const moved = await repo.setDocumentState(tx, ctx.tenantId, documentId, {
+        status: 'queued',
+        queuedAt: clock(),
+        failureReason: null,
+      });
+      if (moved)
+        await audit.record(tx, ctx, {
+          action: 'document.queued',
+          target: { type: 'document', id: documentId },
+          payload: { runId },
+        });
+    });
+    return true;
+  }
+
+  async function startRun(ctx: RequestContext, documentId: string): Promise<string> {
+    const runId = randomUUID();
+    await db.withTenant(ctx, async (tx) => {
+      const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+      if (!doc || doc.purgedAt) throw new NotFoundError('The document does not exist.');
+      await repo.setDocumentState(tx, ctx.tenantId, documentId, { processingRunId: runId });
+    });
+    return runId;
+  }
+
+  async function finishWaiting(tenantId: string): Promise<void> {
+    const key = fairnessKey(settings.keyPrefix, tenantId);
+    if ((await deps.redis.decr(key).catch(() => 0)) < 0)
+      await deps.redis.set(key, '0').catch(() => undefined);
+  }
+
+  async function storeResult(
+    data: ExtractionJobData,
+    result: ExtractionResult,
+  ): Promise<{ status: string; version: number }> {
+    const ctx = workerCtx(data.tenantId);
+    return db.withTenant(ctx, async (tx) => {
+      await repo.lockDocument(tx, data.tenantId, data.documentId);
+      const existing = await repo.findByRun(tx, data.tenantId, data.documentId, data.runId);
+      const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
+      if (existing) return { status: doc?.status ?? 'extracted', version: existing.version };
+      const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
+      const version = (latest?.version ?? 0) + 1;
+      const status = result.needsReview ? 'needs_review' : 'extracted';
+      await repo.insertExtraction(tx, {
+        tenantId: data.tenantId,
+        documentId: data.documentId,
+        version,
+        origin: 'engine',
+        runId: data.runId,
+        result: JSON.parse(JSON.stringify(result)) as object,
+        needsReview: result.needsReview,
+        createdByKind: ctx.actor.kind,
+        createdById: ctx.actor.id,
+      });
+      await repo.setDocumentState(tx, data.tenantId, data.documentId, { status, failureReason: null });
+      const issueDate = result.fields.issueDate?.value;
+      const applied = await deps.documents.applyExtractedFacts(tx, ctx, data.documentId, {
+        issueDate: issueDate ? new Date(`${issueDate}T00:00:00Z`) : undefined,
+        buyerVatId: result.fields['buyer.vatId']?.value,
+        documentType: result.documentType === 'credit_note' ? 'credit_note' : undefined,
+      });
+      await audit.record(tx, ctx, {
+        action: status === 'extracted' ? 'document.extracted' : 'document.needs_review',
+        target: { type: 'document', id: data.documentId },
+        payload: {
+          version,
+          runId: data.runId,
+          format: result.format,
+          findings: result.findings.length,
+          ...applied,
+        },
+      });
+      return { status, version };
+    });
+  }
+
+  return {
+    async requestExtraction(ctx, documentId) {
+      // Visibility (tenant and company restriction) is the document's own: 404 exactly as there.
+      await deps.documents.getDocument(ctx, documentId);
+      const runId = await startRun(ctx, documentId);
+      await enqueue(ctx, documentId, runId);
+    },
+
+    async process(job) {
+      const data = job.data;
+      const ctx = workerCtx(data.tenantId);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      try {
+        const current = await db.withTenant(ctx, (tx) =>
+          repo.findDocumentState(tx, data.tenantId, data.documentId),
+        );
+        // A newer run superseded this job, or the document left: nothing to do.
+        if (!current || current.purgedAt || current.trashedAt || current.processingRunId !== data.runId)
+          return { status: 'skipped' };
+        await db.withTenant(ctx, async (tx) => {
+          await repo.setDocumentState(tx, data.tenantId, data.documentId, { status: 'extracting' });
+          await audit.record(tx, ctx, {
+            action: 'document.extracting',
+            target: { type: 'document', id: data.documentId },
+            payload: { runId: data.runId, attempt: job.attemptsMade + 1 },
+          });
+        });
+        const opened = await deps.documents.openContent(ctx, data.documentId);
+        const bytes = await buffer(opened.stream);
+        const result = await extractInvoice(
+          { bytes, filename: opened.document.filename, contentType: opened.document.contentType },
+          { timeoutMs: settings.timeoutMs },
+        );
+        const stored = await storeResult(data, result);
+        await finishWaiting(data.tenantId);
+        return stored;
+      } catch (error) {
+        const permanent = error instanceof ExtractionError && PERMANENT_CODES.has(error.code);
+        if (permanent || lastAttempt) {
+          await this.markFailed(data, error instanceof Error ? error.message : String(error));
+          await finishWaiting(data.tenantId);
+        }
+        if (permanent) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+
+    async markFailed(data, reason) {
+      const ctx = workerCtx(data.tenantId);
+      await db.withTenant(ctx, async (tx) => {
+        const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
+        if (!doc || doc.processingRunId !== data.runId) return;
+        await repo.setDocumentState(tx, data.tenantId, data.documentId, {
+          status: 'failed',
+          failureReason: reason.slice(0, 1000),
+        });
+        await audit.record(tx, ctx, {
+          action: 'document.failed',
+          target: { type: 'document', id: data.documentId },
+          payload: { runId: data.runId, reason: reason.slice(0, 500) },
+        });
+      });
+    },
+
+    async reconcile() {
+      let enqueued = 0;
+      for (const tenantId of await deps.tenants.listActiveTenantIds()) {
+        const ctx = workerCtx(tenantId);
+        const now = clock().getTime();
+        const stalled = await db.withTenant(ctx, (tx) =>
+          repo.listStalled(
+            tx,
+            tenantId,
+            new Date(now - settings.storedGraceMs),
+            new Date(now - settings.runningGraceMs),
+            RECONCILE_BATCH,
+          ),
+        );
+        for (const doc of stalled) {
+          if (doc.status !== 'stored' && doc.processingRunId) {
+            const job = await deps.queue().getJob(`extract-${doc.id}-${doc.processingRunId}`);
+            if (job && !(await job.isFailed())) continue; // still on its way
+          }
+          const runId =
+            doc.status === 'stored' && doc.processingRunId
+              ? doc.processingRunId
+              : await startRun(ctx, doc.id);
+          if (await enqueue(ctx, doc.id, runId)) enqueued += 1;
+        }
+      }
+      return { enqueued };
+    },
+  };
+}
