@@ -40,6 +40,8 @@ import {
   createExtractionsService,
   type ExtractionsService,
 } from './modules/extractions/extractions.service.js';
+import { createExtractionExportService, type ExtractionExportService } from './modules/extractions/extraction-export.js';
+import { createExtractionReviewService, type ExtractionReviewService } from './modules/extractions/extraction-review.js';
 import { createQueue } from './platform/queue.js';
 import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
@@ -87,6 +89,8 @@ export interface Container {
   readonly lifecycle: DocumentLifecycleService;
   readonly retentionPolicy: RetentionPolicyService;
   readonly extractions: ExtractionsService;
+  readonly review: ExtractionReviewService;
+  readonly erpExport: ExtractionExportService;
   readonly pipeline: ExtractionPipeline;
   /** Closes every connection the container opened. */
   close(): Promise<void>;
@@ -224,6 +228,8 @@ export async function createContainer(
   });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
   const extractions = createExtractionsService({ db, documents });
+  const review = createExtractionReviewService({ db, audit, documents, clock });
+  const erpExport = createExtractionExportService({ db, audit, documents, clock });
   // Created on first use: the CLI and most tests never enqueue anything.
   let extractionQueue: Queue<ExtractionJobData> | undefined;
   const queueSettings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
@@ -273,6 +279,8 @@ export async function createContainer(
     lifecycle,
     retentionPolicy,
     extractions,
+    review,
+    erpExport,
     pipeline,
     async close() {
       await Promise.allSettled([

@@ -9,13 +9,20 @@ export const REVIEW_THRESHOLD = 0.7;
 
 type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
 
+/**
+ * A result needs a person when a key field is missing or doubtful, when neither the seller's name
+ * nor VAT ID is sure, or when a finding is an error.
+ */
+export function reviewNeeded(fields: ExtractionResult['fields'], findings: readonly { severity: string }[]): boolean {
+  const weakKey = KEY_FIELDS.some((name) => (fields[name]?.confidence ?? 0) < REVIEW_THRESHOLD);
+  const seller = fields['seller.name'] ?? fields['seller.vatId'];
+  const weakSeller = (seller?.confidence ?? 0) < REVIEW_THRESHOLD;
+  return weakKey || weakSeller || findings.some((f) => f.severity === 'error');
+}
+
 /** Validates a draft result (findings lower confidences) and decides whether it needs review. */
 export function finalizeResult(draft: Draft, timings: ExtractionResult['timings']): ExtractionResult {
   const fields = draft.fields as Partial<Record<string, ExtractedField>>;
   const findings = [...draft.findings, ...validateExtraction(fields, draft.vatBreakdown, draft.lines)];
-  const weakKey = KEY_FIELDS.some((name) => (draft.fields[name]?.confidence ?? 0) < REVIEW_THRESHOLD);
-  const seller = draft.fields['seller.name'] ?? draft.fields['seller.vatId'];
-  const weakSeller = (seller?.confidence ?? 0) < REVIEW_THRESHOLD;
-  const hasError = findings.some((f) => f.severity === 'error');
-  return { ...draft, findings, needsReview: weakKey || weakSeller || hasError, timings };
+  return { ...draft, findings, needsReview: reviewNeeded(draft.fields, findings), timings };
 }

@@ -1,5 +1,5 @@
 /** Where a field value came from, most to least reliable. */
-export type FieldSource = 'xml' | 'qr' | 'text' | 'ocr';
+export type FieldSource = 'xml' | 'qr' | 'text' | 'ocr' | 'learned' | 'user';
 
 /** One extracted, normalised field value. */
 export interface ExtractedField {

@@ -17,7 +17,7 @@ import type { TenantsService } from '../tenants/tenants.service.js';
 import { openDecryptedContent, type ByteRange, type OpenedContent } from './decrypted-content.js';
 import * as repo from './documents.repo.js';
 import { loadRetentionRules } from './documents.retention-policy.js';
-import { decodeCursor, encodeCursor, toDocumentView, type DocumentView } from './documents.views.js';
+import { decodeDocumentCursor, encodeDocumentCursor, toDocumentView, type DocumentView } from './documents.views.js';
 import { asStorageError, storeEncrypted } from './encrypted-upload.js';
 import { sanitizeFilename } from './filename.js';
 import { retainUntil, type DocumentType } from './retention.js';
@@ -250,13 +250,13 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
           ctx.tenantId,
           { ...query, allowedCompanyIds: allowedCompanies(ctx) },
           query.limit + 1,
-          query.cursor ? decodeCursor(query.cursor) : undefined,
+          query.cursor ? decodeDocumentCursor(query.cursor) : undefined,
         ),
       );
       const page = rows.slice(0, query.limit);
       return {
         items: page.map(toDocumentView),
-        nextCursor: rows.length > query.limit ? encodeCursor(page.at(-1)!) : null,
+        nextCursor: rows.length > query.limit ? encodeDocumentCursor(page.at(-1)!) : null,
       };
     },
 

@@ -1,5 +1,5 @@
 /** The public shape of a document, and the cursor encoding of document lists. */
-import { ValidationFailedError } from '../../core/errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentCursor, DocumentRow } from './documents.repo.js';
 import type { DocumentType } from './retention.js';
 
@@ -56,19 +56,11 @@ export function toDocumentView(row: DocumentRow): DocumentView {
   };
 }
 
-export function encodeCursor(row: DocumentRow): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+export function encodeDocumentCursor(row: DocumentRow): string {
+  return encodeCursor({ at: row.createdAt, id: row.id });
 }
 
-export function decodeCursor(cursor: string): DocumentCursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') throw new Error('bad cursor');
-    return { createdAt: date, id };
-  } catch {
-    throw new ValidationFailedError('The cursor is not valid; use nextCursor from a previous page.', [
-      { field: 'query.cursor', message: 'is not valid' },
-    ]);
-  }
+export function decodeDocumentCursor(cursor: string): DocumentCursor {
+  const { at, id } = decodeCursor(cursor);
+  return { createdAt: at, id };
 }

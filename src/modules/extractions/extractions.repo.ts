@@ -79,6 +79,8 @@ export async function findDocumentState(tx: Tx, tenantId: string, documentId: st
       type: true,
       createdAt: true,
       updatedAt: true,
+      validatedAt: true,
+      exportedAt: true,
     },
   });
 }
@@ -104,5 +106,56 @@ export async function listStalled(
     select: { id: true, status: true, processingRunId: true },
     orderBy: { createdAt: 'asc' },
     take: limit,
+  });
+}
+
+export interface ReviewRow {
+  readonly id: string;
+  readonly filename: string;
+  readonly companyId: string | null;
+  readonly createdAt: Date;
+}
+
+/** Documents waiting for a person, oldest first (keyset on created_at, id). */
+export async function listNeedsReview(tx: Tx, tenantId: string, allowed: readonly string[] | undefined, limit: number, after?: { createdAt: Date; id: string }): Promise<ReviewRow[]> {
+  return tx.document.findMany({
+    where: {
+      tenantId,
+      status: 'needs_review',
+      purgedAt: null,
+      trashedAt: null,
+      ...(allowed ? { companyId: { in: [...allowed] } } : {}),
+      ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: limit,
+    select: { id: true, filename: true, companyId: true, createdAt: true },
+  });
+}
+
+export interface ExportFilter {
+  readonly status: 'validated' | 'exported';
+  readonly exported?: boolean | undefined;
+  readonly companyId?: string | undefined;
+  readonly updatedSince?: Date | undefined;
+  readonly allowedCompanyIds?: readonly string[] | undefined;
+}
+
+/** Documents for ERP agents, in update order (keyset on updated_at, id). */
+export async function listForExport(tx: Tx, tenantId: string, filter: ExportFilter, limit: number, after?: { updatedAt: Date; id: string }) {
+  return tx.document.findMany({
+    where: {
+      tenantId,
+      purgedAt: null,
+      trashedAt: null,
+      status: filter.exported === false ? 'validated' : filter.exported === true ? 'exported' : { in: ['validated', 'exported'] },
+      ...(filter.companyId ? { companyId: filter.companyId } : {}),
+      ...(filter.allowedCompanyIds ? { companyId: { in: [...filter.allowedCompanyIds] } } : {}),
+      ...(filter.updatedSince ? { updatedAt: { gte: filter.updatedSince } } : {}),
+      ...(after ? { OR: [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] } : {}),
+    },
+    orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
+    take: limit,
+    select: { id: true, filename: true, companyId: true, type: true, status: true, validatedAt: true, exportedAt: true, updatedAt: true },
   });
 }

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { contextOf } from '../http.js';
 import { IsoDateTime } from '../http-schemas.js';
 import type { ExtractionPipeline } from './extraction-pipeline.js';
+import type { ExtractionExportService } from './extraction-export.js';
+import { toCsv } from './extraction-export.js';
+import type { ExtractionReviewService } from './extraction-review.js';
 import type { ExtractionsService } from './extractions.service.js';
 
 const tags = ['extractions'];
@@ -45,10 +48,56 @@ const ExtractionView = z.object({
 });
 const IdParams = z.object({ id: z.uuid() });
 
-export function extractionsRoutes(deps: {
-  extractions: ExtractionsService;
-  pipeline: ExtractionPipeline;
-}): FastifyPluginAsyncZod {
+const Attention = z.object({ field: z.string(), reason: z.string() });
+const ReviewQueue = z.object({
+  items: z.array(
+    z.object({
+      documentId: z.uuid(),
+      filename: z.string(),
+      companyId: z.uuid().nullable(),
+      createdAt: IsoDateTime,
+      version: z.number().int(),
+      attention: z.array(Attention),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+const ExportItem = z.object({
+  documentId: z.uuid(),
+  companyId: z.uuid().nullable(),
+  documentType: z.string(),
+  status: z.enum(['validated', 'exported']),
+  version: z.number().int(),
+  validatedAt: IsoDateTime.nullable(),
+  exportedAt: IsoDateTime.nullable(),
+  fields: z.record(z.string(), z.string()).describe('EN 16931 field name -> normalised value'),
+  vatBreakdown: z.array(z.unknown()),
+  lines: z.array(z.unknown()),
+});
+const ExportQuery = z.object({
+  status: z.literal('validated').default('validated').describe('Only validated extractions are handed off'),
+  exported: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  companyId: z.uuid().optional(),
+  updatedSince: z.iso
+    .datetime({ offset: true })
+    .transform((v) => new Date(v))
+    .optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  format: z.enum(['json', 'csv']).optional().describe('Or send Accept: text/csv'),
+});
+
+export interface ExtractionsRoutesDeps {
+  readonly extractions: ExtractionsService;
+  readonly pipeline: ExtractionPipeline;
+  readonly review: ExtractionReviewService;
+  readonly erpExport: ExtractionExportService;
+}
+
+export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/v1/documents/:id/extraction',
@@ -83,6 +132,89 @@ export function extractionsRoutes(deps: {
         await deps.pipeline.requestExtraction(contextOf(request), request.params.id);
         return reply.status(202).send({ status: 'queued' as const });
       },
+    );
+
+    app.patch(
+      '/v1/documents/:id/extraction',
+      {
+        config: { permission: 'extractions:write' },
+        schema: {
+          tags,
+          operationId: 'correctExtraction',
+          summary: 'Correct fields (validated and normalised); stored as a new version with source "user"',
+          params: IdParams,
+          body: z.object({ fields: z.record(z.string(), z.string().max(500).nullable()).refine((f) => Object.keys(f).length > 0, 'give at least one field') }),
+          response: { 200: ExtractionView },
+        },
+      },
+      async (request) => deps.review.correct(contextOf(request), request.params.id, request.body.fields) as never,
+    );
+
+    app.post(
+      '/v1/documents/:id/extraction/validate',
+      {
+        config: { permission: 'extractions:write' },
+        schema: {
+          tags,
+          operationId: 'validateExtraction',
+          summary: 'Mark the extraction correct; refused (409) while error findings remain unless overridden with a reason',
+          params: IdParams,
+          body: z.object({ override: z.object({ reason: z.string().trim().min(3).max(500) }).optional() }).nullish(),
+          response: { 200: ExtractionView },
+        },
+      },
+      async (request) => deps.review.validate(contextOf(request), request.params.id, request.body?.override) as never,
+    );
+
+    app.get(
+      '/v1/review-queue',
+      {
+        config: { permission: 'extractions:read' },
+        schema: {
+          tags,
+          operationId: 'getReviewQueue',
+          summary: 'Documents that need a person, oldest first, with the fields to look at',
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }),
+          response: { 200: ReviewQueue },
+        },
+      },
+      async (request) => deps.review.reviewQueue(contextOf(request), request.query.limit, request.query.cursor),
+    );
+
+    app.get(
+      '/v1/extractions',
+      {
+        config: { permission: 'extractions:read' },
+        schema: {
+          tags,
+          operationId: 'listExtractionsForExport',
+          summary: 'Validated extractions for ERP agents (JSON, or CSV with ?format=csv / Accept: text/csv)',
+          querystring: ExportQuery,
+          response: { 200: z.object({ items: z.array(ExportItem), nextCursor: z.string().nullable() }) },
+        },
+      },
+      async (request, reply) => {
+        const page = await deps.erpExport.list(contextOf(request), request.query);
+        const wantsCsv = request.query.format === 'csv' || (!request.query.format && /text\/csv/.test(request.headers.accept ?? ''));
+        if (!wantsCsv) return page;
+        if (page.nextCursor) reply.header('x-next-cursor', page.nextCursor);
+        return reply.type('text/csv; charset=utf-8').serializer((payload: unknown) => payload as string).send(toCsv(page.items) as never);
+      },
+    );
+
+    app.post(
+      '/v1/extractions/:id/ack',
+      {
+        config: { permission: 'extractions:read' },
+        schema: {
+          tags,
+          operationId: 'acknowledgeExport',
+          summary: 'Mark a validated extraction (by document id) as taken over by the ERP; idempotent',
+          params: IdParams,
+          response: { 200: z.object({ documentId: z.uuid(), exportedAt: IsoDateTime }) },
+        },
+      },
+      async (request) => deps.erpExport.acknowledge(contextOf(request), request.params.id),
     );
   };
 }

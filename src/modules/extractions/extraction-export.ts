@@ -1,0 +1,114 @@
+/**
+ * Hand-off to ERP agents: validated extractions listed in update order with a cursor, acknowledged
+ * (marked exported) idempotently, in JSON or CSV. An agent restricted to some companies sees only
+ * theirs.
+ */
+import type { Clock } from '../../core/clock.js';
+import { ConflictError } from '../../core/errors.js';
+import type { RequestContext } from '../../core/request-context.js';
+import { FIELD_NAMES, type ExtractionResult } from '../../extraction/index.js';
+import type { Db } from '../../platform/db/db.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { DocumentsService } from '../documents/documents.service.js';
+import * as repo from './extractions.repo.js';
+
+export interface ExportItem {
+  readonly documentId: string;
+  readonly companyId: string | null;
+  readonly documentType: string;
+  readonly status: 'validated' | 'exported';
+  readonly version: number;
+  readonly validatedAt: Date | null;
+  readonly exportedAt: Date | null;
+  readonly fields: Record<string, string>;
+  readonly vatBreakdown: unknown[];
+  readonly lines: unknown[];
+}
+
+export interface ExportQuery {
+  readonly exported?: boolean | undefined;
+  readonly companyId?: string | undefined;
+  readonly updatedSince?: Date | undefined;
+  readonly cursor?: string | undefined;
+  readonly limit: number;
+}
+
+export interface ExtractionExportService {
+  list(ctx: RequestContext, query: ExportQuery): Promise<{ items: ExportItem[]; nextCursor: string | null }>;
+  acknowledge(ctx: RequestContext, documentId: string): Promise<{ documentId: string; exportedAt: Date }>;
+}
+
+export function createExtractionExportService(deps: { db: Db; audit: AuditService; documents: DocumentsService; clock: Clock }): ExtractionExportService {
+  return {
+    async list(ctx, query) {
+      const position = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const filter = { status: 'validated' as const, exported: query.exported, companyId: query.companyId, updatedSince: query.updatedSince, allowedCompanyIds: ctx.companyIds ? [...ctx.companyIds] : undefined };
+      return deps.db.withTenant(ctx, async (tx) => {
+        const rows = await repo.listForExport(tx, ctx.tenantId, filter, query.limit + 1, position ? { updatedAt: position.at, id: position.id } : undefined);
+        const page = rows.slice(0, query.limit);
+        const items: ExportItem[] = [];
+        for (const row of page) {
+          const latest = await repo.latestExtraction(tx, ctx.tenantId, row.id);
+          if (!latest) continue;
+          const result = latest.result as unknown as ExtractionResult;
+          items.push({
+            documentId: row.id,
+            companyId: row.companyId,
+            documentType: row.type,
+            status: row.status as ExportItem['status'],
+            version: latest.version,
+            validatedAt: row.validatedAt,
+            exportedAt: row.exportedAt,
+            fields: Object.fromEntries(Object.entries(result.fields).map(([name, field]) => [name, field!.value])),
+            vatBreakdown: result.vatBreakdown,
+            lines: result.lines,
+          });
+        }
+        const last = page.at(-1);
+        return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null };
+      });
+    },
+
+    async acknowledge(ctx, documentId) {
+      await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
+      return deps.db.withTenant(ctx, async (tx) => {
+        await repo.lockDocument(tx, ctx.tenantId, documentId);
+        const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+        if (doc?.status === 'exported' && doc.exportedAt) return { documentId, exportedAt: doc.exportedAt };
+        if (doc?.status !== 'validated') throw new ConflictError('Only validated extractions can be acknowledged.', 'not_validated');
+        const exportedAt = deps.clock();
+        await repo.setDocumentState(tx, ctx.tenantId, documentId, { status: 'exported', exportedAt });
+        await deps.audit.record(tx, ctx, { action: 'extraction.exported', target: { type: 'document', id: documentId } });
+        return { documentId, exportedAt };
+      });
+    },
+  };
+}
+
+/** Values that spreadsheets would run as formulas are prefixed with ' (CSV injection). */
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+export const CSV_COLUMNS = ['documentId', 'companyId', 'documentType', 'status', 'version', 'validatedAt', 'exportedAt', ...FIELD_NAMES] as const;
+
+/** One row per document, the EN 16931 fields as columns (RFC 4180). */
+export function toCsv(items: readonly ExportItem[]): string {
+  const rows = items.map((item) =>
+    CSV_COLUMNS.map((column) => {
+      const direct: Record<string, string> = {
+        documentId: item.documentId,
+        companyId: item.companyId ?? '',
+        documentType: item.documentType,
+        status: item.status,
+        version: String(item.version),
+        validatedAt: item.validatedAt?.toISOString() ?? '',
+        exportedAt: item.exportedAt?.toISOString() ?? '',
+      };
+      return csvCell(direct[column] ?? item.fields[column] ?? '');
+    }).join(','),
+  );
+  return `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
+}
