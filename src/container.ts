@@ -40,8 +40,14 @@ import {
   createExtractionsService,
   type ExtractionsService,
 } from './modules/extractions/extractions.service.js';
-import { createExtractionExportService, type ExtractionExportService } from './modules/extractions/extraction-export.js';
-import { createExtractionReviewService, type ExtractionReviewService } from './modules/extractions/extraction-review.js';
+import {
+  createExtractionExportService,
+  type ExtractionExportService,
+} from './modules/extractions/extraction-export.js';
+import {
+  createExtractionReviewService,
+  type ExtractionReviewService,
+} from './modules/extractions/extraction-review.js';
 import { createQueue } from './platform/queue.js';
 import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';

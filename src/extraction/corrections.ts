@@ -49,7 +49,9 @@ export function normaliseFieldValue(field: FieldName, raw: string): { value: str
   }
   if (VAT_FIELDS.has(field)) {
     const value = normaliseId(text);
-    return /^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(value) ? { value } : { problem: 'is not a VAT ID with its country prefix' };
+    return /^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(value)
+      ? { value }
+      : { problem: 'is not a VAT ID with its country prefix' };
   }
   return text.length <= 200 ? { value: text } : { problem: 'must be at most 200 characters' };
 }
@@ -91,9 +93,15 @@ export function applyCorrections(
   if (problems.length > 0) return { problems };
   // Findings the engine derived from the old values are recomputed from the new ones; findings
   // about the document itself (format, profile, embedded data) stay.
-  const derivedBefore = new Set(validateExtraction(result.fields, result.vatBreakdown, result.lines).map((f) => `${f.code}|${f.field ?? ''}`));
+  const derivedBefore = new Set(
+    validateExtraction(result.fields, result.vatBreakdown, result.lines).map(
+      (f) => `${f.code}|${f.field ?? ''}`,
+    ),
+  );
   const corrected = new Set(changes.map((c) => c.field as string));
-  const kept = result.findings.filter((f) => !derivedBefore.has(`${f.code}|${f.field ?? ''}`) && !(f.field && corrected.has(f.field)));
+  const kept = result.findings.filter(
+    (f) => !derivedBefore.has(`${f.code}|${f.field ?? ''}`) && !(f.field && corrected.has(f.field)),
+  );
   const findings = [...kept, ...validateExtraction(fields, result.vatBreakdown, result.lines)];
   return { result: { ...result, fields, findings, needsReview: reviewNeeded(fields, findings) }, changes };
 }

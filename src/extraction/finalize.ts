@@ -13,7 +13,10 @@ type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
  * A result needs a person when a key field is missing or doubtful, when neither the seller's name
  * nor VAT ID is sure, or when a finding is an error.
  */
-export function reviewNeeded(fields: ExtractionResult['fields'], findings: readonly { severity: string }[]): boolean {
+export function reviewNeeded(
+  fields: ExtractionResult['fields'],
+  findings: readonly { severity: string }[],
+): boolean {
   const weakKey = KEY_FIELDS.some((name) => (fields[name]?.confidence ?? 0) < REVIEW_THRESHOLD);
   const seller = fields['seller.name'] ?? fields['seller.vatId'];
   const weakSeller = (seller?.confidence ?? 0) < REVIEW_THRESHOLD;

@@ -24,7 +24,13 @@ export type {
   VatBreakdownRow,
 } from './types.js';
 export { FIELD_NAMES } from './types.js';
-export { applyCorrections, isFieldName, normaliseFieldValue, type CorrectionProblem, type FieldChange } from './corrections.js';
+export {
+  applyCorrections,
+  isFieldName,
+  normaliseFieldValue,
+  type CorrectionProblem,
+  type FieldChange,
+} from './corrections.js';
 
 export interface ExtractInput {
   bytes: Uint8Array;

@@ -74,6 +74,9 @@ const ConfigSchema = z
     EXTRACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
     EXTRACTION_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
     EXTRACTION_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
+    // How long a worker holds a job before others may take it over (it renews the lock while it
+    // works); a worker that died releases its jobs after this.
+    EXTRACTION_LOCK_MS: z.coerce.number().int().min(1000).default(60_000),
 
     TENANT_REGIONS: z
       .string()

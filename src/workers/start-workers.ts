@@ -42,8 +42,9 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
     (job) => container.pipeline.process(job as never),
     {
       concurrency: config.EXTRACTION_CONCURRENCY,
-      // OCR can keep a job busy for long; the lock must outlive the slowest allowed job.
-      lockDuration: Math.max(30_000, config.EXTRACTION_TIMEOUT_MS),
+      // The lock is renewed while a job runs; a killed worker's job is taken over after it lapses.
+      lockDuration: config.EXTRACTION_LOCK_MS,
+      stalledInterval: Math.max(1_000, Math.floor(config.EXTRACTION_LOCK_MS / 2)),
     },
   );
   extraction.on('failed', (job, error) =>

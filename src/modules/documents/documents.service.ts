@@ -17,7 +17,12 @@ import type { TenantsService } from '../tenants/tenants.service.js';
 import { openDecryptedContent, type ByteRange, type OpenedContent } from './decrypted-content.js';
 import * as repo from './documents.repo.js';
 import { loadRetentionRules } from './documents.retention-policy.js';
-import { decodeDocumentCursor, encodeDocumentCursor, toDocumentView, type DocumentView } from './documents.views.js';
+import {
+  decodeDocumentCursor,
+  encodeDocumentCursor,
+  toDocumentView,
+  type DocumentView,
+} from './documents.views.js';
 import { asStorageError, storeEncrypted } from './encrypted-upload.js';
 import { sanitizeFilename } from './filename.js';
 import { retainUntil, type DocumentType } from './retention.js';

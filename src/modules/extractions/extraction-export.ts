@@ -39,13 +39,30 @@ export interface ExtractionExportService {
   acknowledge(ctx: RequestContext, documentId: string): Promise<{ documentId: string; exportedAt: Date }>;
 }
 
-export function createExtractionExportService(deps: { db: Db; audit: AuditService; documents: DocumentsService; clock: Clock }): ExtractionExportService {
+export function createExtractionExportService(deps: {
+  db: Db;
+  audit: AuditService;
+  documents: DocumentsService;
+  clock: Clock;
+}): ExtractionExportService {
   return {
     async list(ctx, query) {
       const position = query.cursor ? decodeCursor(query.cursor) : undefined;
-      const filter = { status: 'validated' as const, exported: query.exported, companyId: query.companyId, updatedSince: query.updatedSince, allowedCompanyIds: ctx.companyIds ? [...ctx.companyIds] : undefined };
+      const filter = {
+        status: 'validated' as const,
+        exported: query.exported,
+        companyId: query.companyId,
+        updatedSince: query.updatedSince,
+        allowedCompanyIds: ctx.companyIds ? [...ctx.companyIds] : undefined,
+      };
       return deps.db.withTenant(ctx, async (tx) => {
-        const rows = await repo.listForExport(tx, ctx.tenantId, filter, query.limit + 1, position ? { updatedAt: position.at, id: position.id } : undefined);
+        const rows = await repo.listForExport(
+          tx,
+          ctx.tenantId,
+          filter,
+          query.limit + 1,
+          position ? { updatedAt: position.at, id: position.id } : undefined,
+        );
         const page = rows.slice(0, query.limit);
         const items: ExportItem[] = [];
         for (const row of page) {
@@ -60,13 +77,19 @@ export function createExtractionExportService(deps: { db: Db; audit: AuditServic
             version: latest.version,
             validatedAt: row.validatedAt,
             exportedAt: row.exportedAt,
-            fields: Object.fromEntries(Object.entries(result.fields).map(([name, field]) => [name, field!.value])),
+            fields: Object.fromEntries(
+              Object.entries(result.fields).map(([name, field]) => [name, field!.value]),
+            ),
             vatBreakdown: result.vatBreakdown,
             lines: result.lines,
           });
         }
         const last = page.at(-1);
-        return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null };
+        return {
+          items,
+          nextCursor:
+            rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
+        };
       });
     },
 
@@ -76,10 +99,14 @@ export function createExtractionExportService(deps: { db: Db; audit: AuditServic
         await repo.lockDocument(tx, ctx.tenantId, documentId);
         const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
         if (doc?.status === 'exported' && doc.exportedAt) return { documentId, exportedAt: doc.exportedAt };
-        if (doc?.status !== 'validated') throw new ConflictError('Only validated extractions can be acknowledged.', 'not_validated');
+        if (doc?.status !== 'validated')
+          throw new ConflictError('Only validated extractions can be acknowledged.', 'not_validated');
         const exportedAt = deps.clock();
         await repo.setDocumentState(tx, ctx.tenantId, documentId, { status: 'exported', exportedAt });
-        await deps.audit.record(tx, ctx, { action: 'extraction.exported', target: { type: 'document', id: documentId } });
+        await deps.audit.record(tx, ctx, {
+          action: 'extraction.exported',
+          target: { type: 'document', id: documentId },
+        });
         return { documentId, exportedAt };
       });
     },
@@ -92,7 +119,16 @@ function csvCell(value: string): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-export const CSV_COLUMNS = ['documentId', 'companyId', 'documentType', 'status', 'version', 'validatedAt', 'exportedAt', ...FIELD_NAMES] as const;
+export const CSV_COLUMNS = [
+  'documentId',
+  'companyId',
+  'documentType',
+  'status',
+  'version',
+  'validatedAt',
+  'exportedAt',
+  ...FIELD_NAMES,
+] as const;
 
 /** One row per document, the EN 16931 fields as columns (RFC 4180). */
 export function toCsv(items: readonly ExportItem[]): string {

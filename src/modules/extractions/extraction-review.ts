@@ -14,7 +14,14 @@ import type { DocumentsService } from '../documents/documents.service.js';
 import * as repo from './extractions.repo.js';
 import { toExtractionView, type ExtractionView } from './extractions.service.js';
 
-const KEY_FIELDS = ['invoiceNumber', 'issueDate', 'totals.gross', 'currency', 'seller.name', 'seller.vatId'] as const;
+const KEY_FIELDS = [
+  'invoiceNumber',
+  'issueDate',
+  'totals.gross',
+  'currency',
+  'seller.name',
+  'seller.vatId',
+] as const;
 const REVIEW_THRESHOLD = 0.7;
 
 export interface AttentionItem {
@@ -28,30 +35,62 @@ export function fieldsNeedingAttention(result: ExtractionResult): AttentionItem[
   for (const field of KEY_FIELDS) {
     const value = result.fields[field];
     if (!value) items.push({ field, reason: 'missing' });
-    else if (value.confidence < REVIEW_THRESHOLD) items.push({ field, reason: `low confidence (${value.confidence.toFixed(2)})` });
+    else if (value.confidence < REVIEW_THRESHOLD)
+      items.push({ field, reason: `low confidence (${value.confidence.toFixed(2)})` });
   }
   for (const finding of result.findings) {
-    if (finding.severity !== 'info') items.push({ field: finding.field ?? '(document)', reason: `${finding.severity}: ${finding.message}` });
+    if (finding.severity !== 'info')
+      items.push({ field: finding.field ?? '(document)', reason: `${finding.severity}: ${finding.message}` });
   }
   return items;
 }
 
 export interface ExtractionReviewService {
-  correct(ctx: RequestContext, documentId: string, corrections: Record<string, string | null>): Promise<ExtractionView>;
+  correct(
+    ctx: RequestContext,
+    documentId: string,
+    corrections: Record<string, string | null>,
+  ): Promise<ExtractionView>;
   validate(ctx: RequestContext, documentId: string, override?: { reason: string }): Promise<ExtractionView>;
-  reviewQueue(ctx: RequestContext, limit: number, cursor?: string): Promise<{ items: { documentId: string; filename: string; companyId: string | null; createdAt: Date; version: number; attention: AttentionItem[] }[]; nextCursor: string | null }>;
+  reviewQueue(
+    ctx: RequestContext,
+    limit: number,
+    cursor?: string,
+  ): Promise<{
+    items: {
+      documentId: string;
+      filename: string;
+      companyId: string | null;
+      createdAt: Date;
+      version: number;
+      attention: AttentionItem[];
+    }[];
+    nextCursor: string | null;
+  }>;
 }
 
 const CORRECTABLE = new Set(['extracted', 'needs_review', 'validated', 'exported']);
 
-export function createExtractionReviewService(deps: { db: Db; audit: AuditService; documents: DocumentsService; clock: Clock }): ExtractionReviewService {
+export function createExtractionReviewService(deps: {
+  db: Db;
+  audit: AuditService;
+  documents: DocumentsService;
+  clock: Clock;
+}): ExtractionReviewService {
   const { db, audit, clock } = deps;
 
-  async function latestOf(tx: Parameters<typeof repo.latestExtraction>[0], ctx: RequestContext, documentId: string) {
+  async function latestOf(
+    tx: Parameters<typeof repo.latestExtraction>[0],
+    ctx: RequestContext,
+    documentId: string,
+  ) {
     const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
     const latest = await repo.latestExtraction(tx, ctx.tenantId, documentId);
     if (!doc || !latest || !CORRECTABLE.has(doc.status)) {
-      throw new ConflictError('The document has no finished extraction to work on yet.', 'extraction_not_ready');
+      throw new ConflictError(
+        'The document has no finished extraction to work on yet.',
+        'extraction_not_ready',
+      );
     }
     return { doc, latest };
   }
@@ -81,12 +120,20 @@ export function createExtractionReviewService(deps: { db: Db; audit: AuditServic
           createdById: ctx.actor.id,
         });
         // A correction reopens a validated or exported document: it must be validated again.
-        await repo.setDocumentState(tx, ctx.tenantId, documentId, { status: applied.result.needsReview ? 'needs_review' : 'extracted', validatedAt: null });
+        await repo.setDocumentState(tx, ctx.tenantId, documentId, {
+          status: applied.result.needsReview ? 'needs_review' : 'extracted',
+          validatedAt: null,
+        });
         for (const change of applied.changes) {
           await audit.record(tx, ctx, {
             action: 'extraction.field_corrected',
             target: { type: 'document', id: documentId },
-            payload: { version: row.version, field: change.field, before: change.before, after: change.after },
+            payload: {
+              version: row.version,
+              field: change.field,
+              before: change.before,
+              after: change.after,
+            },
           });
         }
         return toExtractionView(row);
@@ -99,17 +146,32 @@ export function createExtractionReviewService(deps: { db: Db; audit: AuditServic
         await repo.lockDocument(tx, ctx.tenantId, documentId);
         const { doc, latest } = await latestOf(tx, ctx, documentId);
         if (doc.status === 'validated' || doc.status === 'exported') return toExtractionView(latest);
-        const errors = (latest.result as unknown as ExtractionResult).findings.filter((f) => f.severity === 'error');
+        const errors = (latest.result as unknown as ExtractionResult).findings.filter(
+          (f) => f.severity === 'error',
+        );
         if (errors.length > 0 && !override?.reason.trim()) {
-          throw new AppError(409, 'unresolved_errors', 'Conflict', `The extraction still has ${errors.length} error finding(s); correct them or validate with an override reason.`, {
-            findings: errors.map((f) => ({ code: f.code, field: f.field ?? null, message: f.message })),
-          });
+          throw new AppError(
+            409,
+            'unresolved_errors',
+            'Conflict',
+            `The extraction still has ${errors.length} error finding(s); correct them or validate with an override reason.`,
+            {
+              findings: errors.map((f) => ({ code: f.code, field: f.field ?? null, message: f.message })),
+            },
+          );
         }
-        await repo.setDocumentState(tx, ctx.tenantId, documentId, { status: 'validated', validatedAt: clock() });
+        await repo.setDocumentState(tx, ctx.tenantId, documentId, {
+          status: 'validated',
+          validatedAt: clock(),
+        });
         await audit.record(tx, ctx, {
           action: 'extraction.validated',
           target: { type: 'document', id: documentId },
-          payload: { version: latest.version, overriddenErrors: errors.length, reason: override?.reason ?? null },
+          payload: {
+            version: latest.version,
+            overriddenErrors: errors.length,
+            reason: override?.reason ?? null,
+          },
         });
         return toExtractionView(latest);
       });
@@ -126,10 +188,20 @@ export function createExtractionReviewService(deps: { db: Db; audit: AuditServic
         for (const row of page) {
           const latest = await repo.latestExtraction(tx, ctx.tenantId, row.id);
           if (!latest) throw new NotFoundError();
-          items.push({ documentId: row.id, filename: row.filename, companyId: row.companyId, createdAt: row.createdAt, version: latest.version, attention: fieldsNeedingAttention(latest.result as unknown as ExtractionResult) });
+          items.push({
+            documentId: row.id,
+            filename: row.filename,
+            companyId: row.companyId,
+            createdAt: row.createdAt,
+            version: latest.version,
+            attention: fieldsNeedingAttention(latest.result as unknown as ExtractionResult),
+          });
         }
         const last = page.at(-1);
-        return { items, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+        return {
+          items,
+          nextCursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+        };
       });
     },
   };

@@ -117,7 +117,13 @@ export interface ReviewRow {
 }
 
 /** Documents waiting for a person, oldest first (keyset on created_at, id). */
-export async function listNeedsReview(tx: Tx, tenantId: string, allowed: readonly string[] | undefined, limit: number, after?: { createdAt: Date; id: string }): Promise<ReviewRow[]> {
+export async function listNeedsReview(
+  tx: Tx,
+  tenantId: string,
+  allowed: readonly string[] | undefined,
+  limit: number,
+  after?: { createdAt: Date; id: string },
+): Promise<ReviewRow[]> {
   return tx.document.findMany({
     where: {
       tenantId,
@@ -125,7 +131,14 @@ export async function listNeedsReview(tx: Tx, tenantId: string, allowed: readonl
       purgedAt: null,
       trashedAt: null,
       ...(allowed ? { companyId: { in: [...allowed] } } : {}),
-      ...(after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {}),
+      ...(after
+        ? {
+            OR: [
+              { createdAt: { gt: after.createdAt } },
+              { createdAt: after.createdAt, id: { gt: after.id } },
+            ],
+          }
+        : {}),
     },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: limit,
@@ -142,20 +155,47 @@ export interface ExportFilter {
 }
 
 /** Documents for ERP agents, in update order (keyset on updated_at, id). */
-export async function listForExport(tx: Tx, tenantId: string, filter: ExportFilter, limit: number, after?: { updatedAt: Date; id: string }) {
+export async function listForExport(
+  tx: Tx,
+  tenantId: string,
+  filter: ExportFilter,
+  limit: number,
+  after?: { updatedAt: Date; id: string },
+) {
   return tx.document.findMany({
     where: {
       tenantId,
       purgedAt: null,
       trashedAt: null,
-      status: filter.exported === false ? 'validated' : filter.exported === true ? 'exported' : { in: ['validated', 'exported'] },
+      status:
+        filter.exported === false
+          ? 'validated'
+          : filter.exported === true
+            ? 'exported'
+            : { in: ['validated', 'exported'] },
       ...(filter.companyId ? { companyId: filter.companyId } : {}),
       ...(filter.allowedCompanyIds ? { companyId: { in: [...filter.allowedCompanyIds] } } : {}),
       ...(filter.updatedSince ? { updatedAt: { gte: filter.updatedSince } } : {}),
-      ...(after ? { OR: [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] } : {}),
+      ...(after
+        ? {
+            OR: [
+              { updatedAt: { gt: after.updatedAt } },
+              { updatedAt: after.updatedAt, id: { gt: after.id } },
+            ],
+          }
+        : {}),
     },
     orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
     take: limit,
-    select: { id: true, filename: true, companyId: true, type: true, status: true, validatedAt: true, exportedAt: true, updatedAt: true },
+    select: {
+      id: true,
+      filename: true,
+      companyId: true,
+      type: true,
+      status: true,
+      validatedAt: true,
+      exportedAt: true,
+      updatedAt: true,
+    },
   });
 }

@@ -143,11 +143,16 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           operationId: 'correctExtraction',
           summary: 'Correct fields (validated and normalised); stored as a new version with source "user"',
           params: IdParams,
-          body: z.object({ fields: z.record(z.string(), z.string().max(500).nullable()).refine((f) => Object.keys(f).length > 0, 'give at least one field') }),
+          body: z.object({
+            fields: z
+              .record(z.string(), z.string().max(500).nullable())
+              .refine((f) => Object.keys(f).length > 0, 'give at least one field'),
+          }),
           response: { 200: ExtractionView },
         },
       },
-      async (request) => deps.review.correct(contextOf(request), request.params.id, request.body.fields) as never,
+      async (request) =>
+        deps.review.correct(contextOf(request), request.params.id, request.body.fields) as never,
     );
 
     app.post(
@@ -157,13 +162,17 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
         schema: {
           tags,
           operationId: 'validateExtraction',
-          summary: 'Mark the extraction correct; refused (409) while error findings remain unless overridden with a reason',
+          summary:
+            'Mark the extraction correct; refused (409) while error findings remain unless overridden with a reason',
           params: IdParams,
-          body: z.object({ override: z.object({ reason: z.string().trim().min(3).max(500) }).optional() }).nullish(),
+          body: z
+            .object({ override: z.object({ reason: z.string().trim().min(3).max(500) }).optional() })
+            .nullish(),
           response: { 200: ExtractionView },
         },
       },
-      async (request) => deps.review.validate(contextOf(request), request.params.id, request.body?.override) as never,
+      async (request) =>
+        deps.review.validate(contextOf(request), request.params.id, request.body?.override) as never,
     );
 
     app.get(
@@ -174,11 +183,15 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           tags,
           operationId: 'getReviewQueue',
           summary: 'Documents that need a person, oldest first, with the fields to look at',
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }),
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(200).default(50),
+            cursor: z.string().max(200).optional(),
+          }),
           response: { 200: ReviewQueue },
         },
       },
-      async (request) => deps.review.reviewQueue(contextOf(request), request.query.limit, request.query.cursor),
+      async (request) =>
+        deps.review.reviewQueue(contextOf(request), request.query.limit, request.query.cursor),
     );
 
     app.get(
@@ -195,10 +208,15 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
       },
       async (request, reply) => {
         const page = await deps.erpExport.list(contextOf(request), request.query);
-        const wantsCsv = request.query.format === 'csv' || (!request.query.format && /text\/csv/.test(request.headers.accept ?? ''));
+        const wantsCsv =
+          request.query.format === 'csv' ||
+          (!request.query.format && /text\/csv/.test(request.headers.accept ?? ''));
         if (!wantsCsv) return page;
         if (page.nextCursor) reply.header('x-next-cursor', page.nextCursor);
-        return reply.type('text/csv; charset=utf-8').serializer((payload: unknown) => payload as string).send(toCsv(page.items) as never);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .serializer((payload: unknown) => payload as string)
+          .send(toCsv(page.items) as never);
       },
     );
 

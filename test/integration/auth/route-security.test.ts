@@ -205,7 +205,12 @@ const routes: RouteCase[] = [
   documentRoute('DELETE', '/v1/documents/:id/legal-hold', () => w.aAccountant.token),
   documentRoute('GET', '/v1/documents/:id/extraction', () => w.aMembersToken),
   documentRoute('POST', '/v1/documents/:id/reprocess', () => w.aReadToken),
-  documentRoute('PATCH', '/v1/documents/:id/extraction', () => w.aViewer.token, () => ({ fields: { currency: 'EUR' } })),
+  documentRoute(
+    'PATCH',
+    '/v1/documents/:id/extraction',
+    () => w.aViewer.token,
+    () => ({ fields: { currency: 'EUR' } }),
+  ),
   documentRoute('POST', '/v1/documents/:id/extraction/validate', () => w.aViewer.token),
   documentRoute('POST', '/v1/extractions/:id/ack', () => w.aMembersToken),
   { method: 'GET', url: '/v1/review-queue', deniedAs: () => w.aMembersToken },

@@ -21,13 +21,19 @@ beforeAll(async () => {
 });
 afterAll(async () => workers?.close());
 
-async function extractedDocument(number: string, content?: Buffer, contentType = 'application/xml'): Promise<string> {
+async function extractedDocument(
+  number: string,
+  content?: Buffer,
+  contentType = 'application/xml',
+): Promise<string> {
   const bytes = content ?? Buffer.from(ublXml({ ...SAMPLE, number }));
   const up = await uploadRaw(env.app, owner.token, bytes, { contentType });
   expect(up.statusCode, up.body).toBe(201);
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const doc = (await env.app.inject({ url: `/v1/documents/${up.json().id}`, headers: bearer(owner.token) })).json();
+    const doc = (
+      await env.app.inject({ url: `/v1/documents/${up.json().id}`, headers: bearer(owner.token) })
+    ).json();
     if (!['stored', 'queued', 'extracting'].includes(doc.status)) return doc.id;
     if (Date.now() > deadline) throw new Error('not extracted in time');
     await new Promise((r) => setTimeout(r, 150));
@@ -35,39 +41,90 @@ async function extractedDocument(number: string, content?: Buffer, contentType =
 }
 
 const patch = (id: string, fields: Record<string, string | null>) =>
-  env.app.inject({ method: 'PATCH', url: `/v1/documents/${id}/extraction`, headers: bearer(owner.token), payload: { fields } });
+  env.app.inject({
+    method: 'PATCH',
+    url: `/v1/documents/${id}/extraction`,
+    headers: bearer(owner.token),
+    payload: { fields },
+  });
 const validate = (id: string, body?: Record<string, unknown>) =>
-  env.app.inject({ method: 'POST', url: `/v1/documents/${id}/extraction/validate`, headers: bearer(owner.token), payload: body ?? {} });
+  env.app.inject({
+    method: 'POST',
+    url: `/v1/documents/${id}/extraction/validate`,
+    headers: bearer(owner.token),
+    payload: body ?? {},
+  });
 
 describe('corrections and validation', () => {
   it('stores corrections, normalised, as a new version with source user, auditing old and new values', async () => {
     const id = await extractedDocument('REV-1');
-    const res = await patch(id, { 'totals.gross': '1 250,00', issueDate: '15.03.2024', 'payment.reference': 'VS 42' });
+    const res = await patch(id, {
+      'totals.gross': '1 250,00',
+      issueDate: '15.03.2024',
+      'payment.reference': 'VS 42',
+    });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ version: 2, origin: 'user', createdBy: { kind: 'user', id: owner.userId } });
     // A corrected value is the person's, fully trusted unless a check contradicts it: the totals
     // no longer add up, so the engine lowers the gross amount's confidence and says why.
     expect(body.result.fields['totals.gross']).toMatchObject({ value: '1250.00', source: 'user' });
-    expect(body.result.fields.issueDate).toMatchObject({ value: '2024-03-15', confidence: 1, source: 'user' });
+    expect(body.result.fields.issueDate).toMatchObject({
+      value: '2024-03-15',
+      confidence: 1,
+      source: 'user',
+    });
     expect(body.result.fields.invoiceNumber.source).toBe('xml');
     // net + tax no longer equals the corrected gross: the finding says so.
-    expect(body.result.findings.some((f: { severity: string; field?: string }) => f.severity === 'error')).toBe(true);
-    const { rows } = await env.adminQuery(`SELECT payload FROM audit_events WHERE target_id = $1 AND action = 'extraction.field_corrected' ORDER BY seq`, [id]);
-    expect(rows.map((r) => r.payload)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ field: 'totals.gross', before: '1210.00', after: '1250.00', version: 2 })]),
+    expect(
+      body.result.findings.some((f: { severity: string; field?: string }) => f.severity === 'error'),
+    ).toBe(true);
+    const { rows } = await env.adminQuery(
+      `SELECT payload FROM audit_events WHERE target_id = $1 AND action = 'extraction.field_corrected' ORDER BY seq`,
+      [id],
     );
-    expect((await env.app.inject({ url: `/v1/documents/${id}/extraction?version=1`, headers: bearer(owner.token) })).json().result.fields['totals.gross'].value).toBe('1210.00');
+    expect(rows.map((r) => r.payload)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'totals.gross', before: '1210.00', after: '1250.00', version: 2 }),
+      ]),
+    );
+    expect(
+      (
+        await env.app.inject({
+          url: `/v1/documents/${id}/extraction?version=1`,
+          headers: bearer(owner.token),
+        })
+      ).json().result.fields['totals.gross'].value,
+    ).toBe('1210.00');
   });
 
   it('refuses invalid values with every problem named, and changes nothing', async () => {
     const id = await extractedDocument('REV-2');
-    const res = await patch(id, { issueDate: 'yesterday', 'payment.iban': 'DE00 1234', currency: 'EURO', 'totals.gross': 'lots', bogus: 'x' });
+    const res = await patch(id, {
+      issueDate: 'yesterday',
+      'payment.iban': 'DE00 1234',
+      currency: 'EURO',
+      'totals.gross': 'lots',
+      bogus: 'x',
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(
-      ['body.fields.bogus', 'body.fields.currency', 'body.fields.issueDate', 'body.fields.payment.iban', 'body.fields.totals.gross'].sort(),
+    expect(
+      res
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(
+      [
+        'body.fields.bogus',
+        'body.fields.currency',
+        'body.fields.issueDate',
+        'body.fields.payment.iban',
+        'body.fields.totals.gross',
+      ].sort(),
     );
-    const latest = (await env.app.inject({ url: `/v1/documents/${id}/extraction`, headers: bearer(owner.token) })).json();
+    const latest = (
+      await env.app.inject({ url: `/v1/documents/${id}/extraction`, headers: bearer(owner.token) })
+    ).json();
     expect(latest.version).toBe(1);
   });
 
@@ -77,12 +134,20 @@ describe('corrections and validation', () => {
     const refused = await validate(id);
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ code: 'unresolved_errors', findings: expect.any(Array) });
-    const overridden = await validate(id, { override: { reason: 'Supplier confirmed the rounding by phone' } });
+    const overridden = await validate(id, {
+      override: { reason: 'Supplier confirmed the rounding by phone' },
+    });
     expect(overridden.statusCode).toBe(200);
     const doc = (await env.app.inject({ url: `/v1/documents/${id}`, headers: bearer(owner.token) })).json();
     expect(doc.status).toBe('validated');
-    const { rows } = await env.adminQuery(`SELECT payload FROM audit_events WHERE target_id = $1 AND action = 'extraction.validated'`, [id]);
-    expect(rows[0].payload).toMatchObject({ overriddenErrors: expect.any(Number), reason: 'Supplier confirmed the rounding by phone' });
+    const { rows } = await env.adminQuery(
+      `SELECT payload FROM audit_events WHERE target_id = $1 AND action = 'extraction.validated'`,
+      [id],
+    );
+    expect(rows[0].payload).toMatchObject({
+      overriddenErrors: expect.any(Number),
+      reason: 'Supplier confirmed the rounding by phone',
+    });
   });
 });
 
@@ -90,14 +155,21 @@ describe('review queue', () => {
   it('lists documents that need review, oldest first, with the fields to look at', async () => {
     // A real PDF with text but no invoice in it: the engine finds nothing to be sure of.
     const notes = await PDFDocument.create();
-    notes.addPage([400, 300]).drawText('Minutes of the partners meeting, nothing to book here.', { x: 20, y: 250, size: 10 });
+    notes
+      .addPage([400, 300])
+      .drawText('Minutes of the partners meeting, nothing to book here.', { x: 20, y: 250, size: 10 });
     const pdf = Buffer.from(await notes.save());
     const id = await extractedDocument('', pdf, 'application/pdf');
     const doc = (await env.app.inject({ url: `/v1/documents/${id}`, headers: bearer(owner.token) })).json();
     expect(doc.status).toBe('needs_review');
     const queue = (await env.app.inject({ url: '/v1/review-queue', headers: bearer(owner.token) })).json();
     const item = queue.items.find((i: { documentId: string }) => i.documentId === id);
-    expect(item.attention).toEqual(expect.arrayContaining([{ field: 'invoiceNumber', reason: 'missing' }, { field: 'totals.gross', reason: 'missing' }]));
+    expect(item.attention).toEqual(
+      expect.arrayContaining([
+        { field: 'invoiceNumber', reason: 'missing' },
+        { field: 'totals.gross', reason: 'missing' },
+      ]),
+    );
     const created = queue.items.map((i: { createdAt: string }) => i.createdAt);
     expect([...created].sort()).toEqual(created);
   });
@@ -109,21 +181,47 @@ describe('ERP hand-off', () => {
     const valid = await validate(id);
     expect(valid.statusCode, valid.body).toBe(200);
     const token = (
-      await env.app.inject({ method: 'POST', url: '/v1/tokens', headers: bearer(owner.token), payload: { name: 'ERP agent', scopes: ['extractions:read'] } })
+      await env.app.inject({
+        method: 'POST',
+        url: '/v1/tokens',
+        headers: bearer(owner.token),
+        payload: { name: 'ERP agent', scopes: ['extractions:read'] },
+      })
     ).json().token;
-    const poll = async () => (await env.app.inject({ url: '/v1/extractions?status=validated&exported=false', headers: bearer(token) })).json();
+    const poll = async () =>
+      (
+        await env.app.inject({
+          url: '/v1/extractions?status=validated&exported=false',
+          headers: bearer(token),
+        })
+      ).json();
     const first = await poll();
     const mine = first.items.filter((i: { documentId: string }) => i.documentId === id);
     expect(mine).toHaveLength(1);
-    expect(mine[0].fields).toMatchObject({ invoiceNumber: 'ERP-1', 'totals.gross': '1210.00', currency: 'EUR' });
-    const csv = await env.app.inject({ url: '/v1/extractions?exported=false', headers: { ...bearer(token), accept: 'text/csv' } });
+    expect(mine[0].fields).toMatchObject({
+      invoiceNumber: 'ERP-1',
+      'totals.gross': '1210.00',
+      currency: 'EUR',
+    });
+    const csv = await env.app.inject({
+      url: '/v1/extractions?exported=false',
+      headers: { ...bearer(token), accept: 'text/csv' },
+    });
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.body.split('\r\n')[0]).toContain('documentId,companyId');
     expect(csv.body).toContain('ERP-1');
 
-    const ack = await env.app.inject({ method: 'POST', url: `/v1/extractions/${id}/ack`, headers: bearer(token) });
+    const ack = await env.app.inject({
+      method: 'POST',
+      url: `/v1/extractions/${id}/ack`,
+      headers: bearer(token),
+    });
     expect(ack.statusCode).toBe(200);
-    const again = await env.app.inject({ method: 'POST', url: `/v1/extractions/${id}/ack`, headers: bearer(token) });
+    const again = await env.app.inject({
+      method: 'POST',
+      url: `/v1/extractions/${id}/ack`,
+      headers: bearer(token),
+    });
     expect(again.json().exportedAt).toBe(ack.json().exportedAt);
     const after = await poll();
     expect(after.items.some((i: { documentId: string }) => i.documentId === id)).toBe(false);
@@ -131,7 +229,11 @@ describe('ERP hand-off', () => {
 
   it('refuses to acknowledge what is not validated', async () => {
     const id = await extractedDocument('ERP-2');
-    const res = await env.app.inject({ method: 'POST', url: `/v1/extractions/${id}/ack`, headers: bearer(owner.token) });
+    const res = await env.app.inject({
+      method: 'POST',
+      url: `/v1/extractions/${id}/ack`,
+      headers: bearer(owner.token),
+    });
     expect(res.statusCode).toBe(409);
   });
 });
