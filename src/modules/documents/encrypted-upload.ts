@@ -5,7 +5,7 @@
  * random 256-bit data key, which leaves this function only wrapped by the tenant's KEK.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   PayloadTooLargeError,
@@ -36,34 +36,47 @@ export interface EncryptedUploadTarget {
   readonly segmentSize: number;
 }
 
+function joined(chunks: Buffer[], length: number): Buffer {
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+}
+
 /** Reads from `source` until `SNIFF_BYTES` (or the end) and returns them with the rest still to come. */
 async function takeHead(source: AsyncIterator<Buffer>): Promise<{ head: Buffer; done: boolean }> {
   const chunks: Buffer[] = [];
   let length = 0;
   while (length < SNIFF_BYTES) {
     const next = await source.next();
-    if (next.done) return { head: Buffer.concat(chunks), done: true };
+    if (next.done) return { head: joined(chunks, length), done: true };
     chunks.push(next.value);
     length += next.value.length;
   }
-  return { head: Buffer.concat(chunks), done: false };
+  return { head: joined(chunks, length), done: false };
 }
 
-/** Counts and hashes the plaintext as it passes, failing as soon as it grows past `maxBytes`. */
-class MeasuringStream extends Transform {
+/**
+ * The whole plaintext (`head`, then the rest of `source`) as one async iterable, counted and hashed
+ * as it passes: it fails with 413 as soon as the total grows past `maxBytes`. Done here rather than
+ * in a Transform of its own, this costs no extra stream hop per chunk.
+ */
+class MeasuredPlaintext {
   readonly hash = createHash('sha256');
   sizeBytes = 0;
-  constructor(private readonly maxBytes: number) {
-    super();
+
+  constructor(private readonly maxBytes: number) {}
+
+  async *read(head: Buffer, done: boolean, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+    yield this.measure(head);
+    if (done) return;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield this.measure(next.value);
   }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+
+  private measure(chunk: Buffer): Buffer {
     this.sizeBytes += chunk.length;
     if (this.sizeBytes > this.maxBytes) {
-      callback(new PayloadTooLargeError(`The document is larger than the limit of ${this.maxBytes} bytes.`));
-      return;
+      throw new PayloadTooLargeError(`The document is larger than the limit of ${this.maxBytes} bytes.`);
     }
     this.hash.update(chunk);
-    callback(null, chunk);
+    return chunk;
   }
 }
 
@@ -99,17 +112,13 @@ export async function storeEncrypted(
   const dek = randomBytes(32);
   try {
     const wrappedKey = await target.keyProvider.wrapKey(target.kekRef, dek);
-    const measure = new MeasuringStream(target.maxBytes);
-    const rest = async function* () {
-      yield head;
-      if (done) return;
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-    };
-    await pipeline(
-      Readable.from(rest()),
-      measure,
-      createEncryptStream(dek, { segmentSize: target.segmentSize }),
-      (encrypted) => target.blobStore.upload(target.container, target.blobName, Readable.from(encrypted)),
+    const measure = new MeasuredPlaintext(target.maxBytes);
+    const encrypt = createEncryptStream(dek, { segmentSize: target.segmentSize });
+    // The iterable is written straight into the encrypt stream (pipeline honours its backpressure),
+    // and the blob store reads that stream itself: no extra Readable in between. The pipeline
+    // settles once the upload has, and an error on either side destroys the other.
+    await pipeline(measure.read(head, done, iterator), encrypt, () =>
+      target.blobStore.upload(target.container, target.blobName, encrypt),
     );
     return {
       sha256: measure.hash.digest('hex'),

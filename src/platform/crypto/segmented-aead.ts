@@ -30,145 +30,45 @@
  * and any flipped bit all fail with `DecryptionError`. A decrypt stream releases a segment only
  * after its tag verified, but truncation can only be seen at the end of the stream: a consumer
  * must treat everything it received as void when the stream errors.
+ *
+ * Code layout: segmented-aead-format.ts (header, sizes, range math), segmented-aead-cipher.ts (key
+ * derivation, sealing and opening one segment), and this file (the encrypt and decrypt streams).
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
+import { assertDek, SegmentCipher } from './segmented-aead-cipher.js';
+import {
+  assertSegmentSize,
+  buildHeader,
+  DecryptionError,
+  DEFAULT_SEGMENT_SIZE,
+  HEADER_LENGTH,
+  parseHeader,
+  TAG_LENGTH,
+  type SegmentRange,
+  type StreamHeader,
+} from './segmented-aead-format.js';
 
-export const HEADER_LENGTH = 32;
-export const TAG_LENGTH = 16;
-export const DEFAULT_SEGMENT_SIZE = 64 * 1024;
-export const MIN_SEGMENT_SIZE = 16;
-/** Bounds what a decrypt stream buffers, even for a header that claims huge segments. */
-export const MAX_SEGMENT_SIZE = 8 * 1024 * 1024;
-
-const MAGIC = Buffer.from('DKSA', 'ascii');
-const FORMAT_VERSION = 1;
-const SALT_LENGTH = 16;
-const NONCE_PREFIX_LENGTH = 7;
-const DEK_LENGTH = 32;
-const MAX_SEGMENTS = 2 ** 32;
-const HKDF_INFO = Buffer.from('doklad/segmented-aead/v1', 'ascii');
-
-/** The stream is not intact: wrong key, tampered, truncated, reordered or extended. */
-export class DecryptionError extends Error {
-  override name = 'DecryptionError';
-}
-
-export interface StreamHeader {
-  readonly segmentSize: number;
-  readonly salt: Buffer;
-  readonly noncePrefix: Buffer;
-  /** The 32 header bytes as stored (bound as AAD to every segment). */
-  readonly bytes: Buffer;
-}
-
-/** Which ciphertext bytes to fetch for a plaintext byte range, and how to cut the result. */
-export interface SegmentRange {
-  /** Offset of the first needed segment in the ciphertext (header included). */
-  readonly cipherOffset: number;
-  readonly cipherLength: number;
-  readonly firstSegmentIndex: number;
-  readonly lastSegmentIndex: number;
-  /** True when `lastSegmentIndex` is the final segment of the stream. */
-  readonly includesFinalSegment: boolean;
-  /** Plaintext bytes to drop from the start of the first segment. */
-  readonly skipBytes: number;
-  /** Plaintext bytes the range holds (`plainEndInclusive - plainStart + 1`). */
-  readonly lengthBytes: number;
-}
-
-function assertSegmentSize(segmentSize: number): void {
-  if (!Number.isInteger(segmentSize) || segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE) {
-    throw new RangeError(`Segment size must be an integer from ${MIN_SEGMENT_SIZE} to ${MAX_SEGMENT_SIZE}`);
-  }
-}
-
-function assertDek(dek: Buffer): void {
-  if (!Buffer.isBuffer(dek) || dek.length !== DEK_LENGTH) {
-    throw new TypeError(`A data key must be ${DEK_LENGTH} bytes`);
-  }
-}
-
-function buildHeader(segmentSize: number): StreamHeader {
-  const bytes = Buffer.alloc(HEADER_LENGTH);
-  MAGIC.copy(bytes, 0);
-  bytes.writeUInt8(FORMAT_VERSION, 4);
-  bytes.writeUInt32BE(segmentSize, 5);
-  randomBytes(SALT_LENGTH + NONCE_PREFIX_LENGTH).copy(bytes, 9);
-  return parseHeader(bytes);
-}
-
-/**
- * Reads and validates the 32-byte header of a stream (e.g. fetched with a ranged download before
- * a range decryption). Throws `DecryptionError` when it is not a version-1 Doklad stream.
- */
-export function parseHeader(header: Buffer): StreamHeader {
-  if (header.length !== HEADER_LENGTH || !header.subarray(0, 4).equals(MAGIC)) {
-    throw new DecryptionError('Not a Doklad encrypted stream (bad header)');
-  }
-  if (header.readUInt8(4) !== FORMAT_VERSION) {
-    throw new DecryptionError(`Unsupported encrypted stream version ${header.readUInt8(4)}`);
-  }
-  const segmentSize = header.readUInt32BE(5);
-  if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE) {
-    throw new DecryptionError('Encrypted stream header has an invalid segment size');
-  }
-  const bytes = Buffer.from(header);
-  return {
-    segmentSize,
-    salt: bytes.subarray(9, 9 + SALT_LENGTH),
-    noncePrefix: bytes.subarray(9 + SALT_LENGTH, HEADER_LENGTH),
-    bytes,
-  };
-}
-
-/** Seals and opens the segments of one stream. */
-class SegmentCipher {
-  private readonly key: Buffer;
-
-  constructor(
-    dek: Buffer,
-    private readonly header: StreamHeader,
-  ) {
-    this.key = Buffer.from(hkdfSync('sha256', dek, header.salt, HKDF_INFO, 32));
-  }
-
-  private nonce(index: number, isLast: boolean): Buffer {
-    if (index >= MAX_SEGMENTS) throw new RangeError('Encrypted stream exceeds the maximum segment count');
-    const nonce = Buffer.alloc(12);
-    this.header.noncePrefix.copy(nonce, 0);
-    nonce.writeUInt32BE(index, NONCE_PREFIX_LENGTH);
-    nonce.writeUInt8(isLast ? 1 : 0, 11);
-    return nonce;
-  }
-
-  seal(plaintext: Buffer, index: number, isLast: boolean): Buffer {
-    const cipher = createCipheriv('aes-256-gcm', this.key, this.nonce(index, isLast));
-    cipher.setAAD(this.header.bytes);
-    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  }
-
-  open(sealed: Buffer, index: number, isLast: boolean): Buffer {
-    if (sealed.length < TAG_LENGTH) throw new DecryptionError('Encrypted stream is truncated');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, this.nonce(index, isLast));
-    decipher.setAAD(this.header.bytes);
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
-    try {
-      return Buffer.concat([
-        decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH)),
-        decipher.final(),
-      ]);
-    } catch {
-      // One message for every cause: which check failed says nothing useful to the caller.
-      throw new DecryptionError(`Encrypted stream segment ${index} failed authentication`);
-    }
-  }
-}
+export {
+  ciphertextLength,
+  DecryptionError,
+  DEFAULT_SEGMENT_SIZE,
+  HEADER_LENGTH,
+  MAX_SEGMENT_SIZE,
+  MIN_SEGMENT_SIZE,
+  parseHeader,
+  plaintextLength,
+  segmentRangeFor,
+  TAG_LENGTH,
+  type SegmentRange,
+  type StreamHeader,
+} from './segmented-aead-format.js';
 
 /**
  * Returns a Transform that encrypts its input into the segmented format, header first. It holds
- * at most one plaintext segment: a full segment is sealed only once more input shows that it is
- * not the last one.
+ * at most one plaintext segment, in one buffer allocated up front: a full segment is sealed only
+ * once more input shows that it is not the last one. Input that already holds a whole segment
+ * followed by more bytes is sealed in place, without that copy. Each segment leaves as two
+ * chunks, ciphertext and tag.
  */
 export function createEncryptStream(dek: Buffer, opts: { segmentSize?: number } = {}): Transform {
   assertDek(dek);
@@ -176,18 +76,29 @@ export function createEncryptStream(dek: Buffer, opts: { segmentSize?: number } 
   assertSegmentSize(segmentSize);
   const header = buildHeader(segmentSize);
   const cipher = new SegmentCipher(dek, header);
-  const pending = Buffer.alloc(segmentSize);
+  const pending = Buffer.allocUnsafe(segmentSize);
   let filled = 0;
   let index = 0;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
-        for (let offset = 0; offset < chunk.length;) {
+        const seal = (plaintext: Buffer, isLast: boolean) => {
+          const [ciphertext, tag] = cipher.seal(plaintext, index++, isLast);
+          this.push(ciphertext);
+          this.push(tag);
+        };
+        let offset = 0;
+        while (offset < chunk.length) {
           if (filled === segmentSize) {
-            this.push(cipher.seal(pending, index++, false));
+            seal(pending, false); // more input follows, so the held segment is not the last
             filled = 0;
           }
-          const copied = chunk.copy(pending, filled, offset);
+          if (filled === 0 && chunk.length - offset > segmentSize) {
+            seal(chunk.subarray(offset, offset + segmentSize), false);
+            offset += segmentSize;
+            continue;
+          }
+          const copied = chunk.copy(pending, filled, offset, offset + segmentSize - filled);
           filled += copied;
           offset += copied;
         }
@@ -197,43 +108,18 @@ export function createEncryptStream(dek: Buffer, opts: { segmentSize?: number } 
       }
     },
     flush(callback) {
-      this.push(cipher.seal(pending.subarray(0, filled), index, true));
-      callback();
+      try {
+        const [ciphertext, tag] = cipher.seal(pending.subarray(0, filled), index, true);
+        this.push(ciphertext);
+        this.push(tag);
+        callback();
+      } catch (error) {
+        callback(error as Error);
+      }
     },
   });
   stream.push(header.bytes);
   return stream;
-}
-
-/** A FIFO of buffers that hands out exact-length slices, copying each byte at most once. */
-class ByteQueue {
-  private chunks: Buffer[] = [];
-  length = 0;
-
-  push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.length += chunk.length;
-  }
-
-  take(count: number): Buffer {
-    const parts: Buffer[] = [];
-    let needed = count;
-    while (needed > 0) {
-      const head = this.chunks[0] as Buffer;
-      if (head.length <= needed) {
-        parts.push(head);
-        this.chunks.shift();
-        needed -= head.length;
-      } else {
-        parts.push(head.subarray(0, needed));
-        this.chunks[0] = head.subarray(needed);
-        needed = 0;
-      }
-    }
-    this.length -= count;
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, count);
-  }
 }
 
 export interface DecryptRangeOptions {
@@ -247,7 +133,7 @@ export interface DecryptRangeOptions {
  * Returns a Transform that decrypts the segmented format. Without options its input is a whole
  * stream, header first. With `{ header, range }` its input is exactly the ciphertext bytes
  * `range.cipherOffset .. + range.cipherLength` and it emits exactly the requested plaintext bytes.
- * Any damage makes the stream fail with `DecryptionError`.
+ * Any damage makes the stream fail with `DecryptionError`. It holds at most one sealed segment.
  */
 export function createDecryptStream(dek: Buffer, opts?: DecryptRangeOptions): Transform {
   assertDek(dek);
@@ -272,11 +158,21 @@ export function createDecryptStream(dek: Buffer, opts?: DecryptRangeOptions): Tr
   });
 }
 
-/** The state machine behind `createDecryptStream`. */
+type Emit = (plain: Buffer) => void;
+
+/**
+ * The state machine behind `createDecryptStream`. A sealed segment that arrives split over several
+ * chunks is gathered in one buffer allocated once per stream; one that lies inside a single chunk
+ * is opened in place.
+ */
 class SegmentDecryptor {
-  private readonly queue = new ByteQueue();
   private cipher: SegmentCipher | undefined;
-  private segmentSize = 0;
+  private readonly headerBytes = Buffer.alloc(HEADER_LENGTH);
+  private headerFilled = 0;
+  private sealedSize = 0;
+  /** The segment being gathered: `filled` bytes of at most `sealedSize`. */
+  private pending = Buffer.alloc(0);
+  private filled = 0;
   private index: number;
   /** Last segment index the input may hold; undefined for a whole stream (not known up front). */
   private readonly endIndex: number | undefined;
@@ -298,36 +194,67 @@ class SegmentDecryptor {
 
   private start(header: StreamHeader): void {
     this.cipher = new SegmentCipher(this.dek, header);
-    this.segmentSize = header.segmentSize;
+    this.sealedSize = header.segmentSize + TAG_LENGTH;
+    this.pending = Buffer.allocUnsafe(this.sealedSize);
   }
 
-  write(chunk: Buffer, emit: (plain: Buffer) => void): void {
-    this.queue.push(chunk);
-    if (!this.cipher) {
-      if (this.queue.length < HEADER_LENGTH) return;
-      this.start(parseHeader(this.queue.take(HEADER_LENGTH)));
-    }
-    const sealedSize = this.segmentSize + TAG_LENGTH;
-    while (this.queue.length >= sealedSize && this.hasFullSegmentQueued(sealedSize)) {
-      this.openNext(this.queue.take(sealedSize), false, emit);
-    }
-    if (this.endIndex !== undefined && this.index > this.endIndex && this.queue.length > 0) {
-      throw new DecryptionError('Encrypted range holds more data than expected');
-    }
+  /** Takes header bytes from `chunk`; returns how many it used. */
+  private readHeader(chunk: Buffer): number {
+    const copied = chunk.copy(this.headerBytes, this.headerFilled, 0, HEADER_LENGTH - this.headerFilled);
+    this.headerFilled += copied;
+    if (this.headerFilled === HEADER_LENGTH) this.start(parseHeader(this.headerBytes));
+    return copied;
   }
 
-  /** Whether the queued full-size segment is known not to be the final one, so it can go now. */
-  private hasFullSegmentQueued(sealedSize: number): boolean {
-    if (this.endIndex === undefined) return this.queue.length > sealedSize;
+  /**
+   * Whether a full-size segment at the current index may be opened as not-last before any later
+   * byte arrived: only in a range that is known to go on past it.
+   */
+  private knownNotLast(): boolean {
+    if (this.endIndex === undefined) return false;
     return this.index < this.endIndex || (this.index === this.endIndex && !this.endIsFinal);
   }
 
-  end(emit: (plain: Buffer) => void): void {
+  write(chunk: Buffer, emit: Emit): void {
+    let offset = this.cipher ? 0 : this.readHeader(chunk);
+    const sealedSize = this.sealedSize;
+    while (offset < chunk.length) {
+      if (this.endIndex !== undefined && this.index > this.endIndex) {
+        throw new DecryptionError('Encrypted range holds more data than expected');
+      }
+      if (this.filled === sealedSize) {
+        // A full segment was held back to learn whether it is the last; more input says it is not.
+        if (this.endIndex !== undefined)
+          throw new DecryptionError('Encrypted range holds more data than expected');
+        this.openNext(this.pending, false, emit);
+        this.filled = 0;
+      }
+      const available = chunk.length - offset;
+      if (
+        this.filled === 0 &&
+        (available > sealedSize || (available === sealedSize && this.knownNotLast()))
+      ) {
+        this.openNext(chunk.subarray(offset, offset + sealedSize), false, emit);
+        offset += sealedSize;
+        continue;
+      }
+      const copied = chunk.copy(this.pending, this.filled, offset, offset + sealedSize - this.filled);
+      this.filled += copied;
+      offset += copied;
+      if (this.filled === sealedSize && this.knownNotLast()) {
+        this.openNext(this.pending, false, emit);
+        this.filled = 0;
+      }
+    }
+  }
+
+  end(emit: Emit): void {
     if (!this.cipher) throw new DecryptionError('Encrypted stream is truncated (incomplete header)');
     const expectsFinal = this.endIndex === undefined || (this.endIsFinal && this.index === this.endIndex);
     if (expectsFinal) {
-      if (this.queue.length < TAG_LENGTH) throw new DecryptionError('Encrypted stream is truncated');
-      this.openNext(this.queue.take(this.queue.length), true, emit);
+      if (this.filled < TAG_LENGTH) throw new DecryptionError('Encrypted stream is truncated');
+      this.openNext(this.pending.subarray(0, this.filled), true, emit);
+      this.filled = 0;
     } else if (this.endIndex !== undefined && this.index <= this.endIndex) {
       throw new DecryptionError('Encrypted range is truncated');
     }
@@ -336,7 +263,7 @@ class SegmentDecryptor {
     }
   }
 
-  private openNext(sealed: Buffer, isLast: boolean, emit: (plain: Buffer) => void): void {
+  private openNext(sealed: Buffer, isLast: boolean, emit: Emit): void {
     let plain = (this.cipher as SegmentCipher).open(sealed, this.index++, isLast);
     if (this.skip > 0) {
       const dropped = Math.min(this.skip, plain.length);
@@ -347,70 +274,4 @@ class SegmentDecryptor {
     this.remaining -= plain.length;
     if (plain.length > 0) emit(plain);
   }
-}
-
-function segmentCount(plaintextLength: number, segmentSize: number): number {
-  return Math.max(1, Math.ceil(plaintextLength / segmentSize));
-}
-
-/** Size of the encrypted form of `plaintextLength` bytes (header and one tag per segment). */
-export function ciphertextLength(plaintextLength: number, segmentSize = DEFAULT_SEGMENT_SIZE): number {
-  assertSegmentSize(segmentSize);
-  if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0) {
-    throw new RangeError('Plaintext length must be a non-negative integer');
-  }
-  return HEADER_LENGTH + plaintextLength + TAG_LENGTH * segmentCount(plaintextLength, segmentSize);
-}
-
-/**
- * Plaintext size of an encrypted blob of `cipherLength` bytes. Throws `DecryptionError` for a
- * length no stream can have (a truncated or padded blob).
- */
-export function plaintextLength(cipherLength: number, segmentSize = DEFAULT_SEGMENT_SIZE): number {
-  assertSegmentSize(segmentSize);
-  const body = cipherLength - HEADER_LENGTH;
-  const sealedSize = segmentSize + TAG_LENGTH;
-  const fullSegments = Math.floor(Math.max(0, body - 1) / sealedSize);
-  const lastSealed = body - fullSegments * sealedSize;
-  if (body < TAG_LENGTH || lastSealed < TAG_LENGTH) {
-    throw new DecryptionError('Encrypted blob has an impossible length');
-  }
-  return fullSegments * segmentSize + lastSealed - TAG_LENGTH;
-}
-
-/**
- * Maps the plaintext byte range `plainStart..plainEndInclusive` (as in an HTTP Range header) to
- * the ciphertext segments that hold it. Fetch `cipherLength` bytes at `cipherOffset`, then pipe
- * them through `createDecryptStream(dek, { header, range })`.
- */
-export function segmentRangeFor(
-  plainStart: number,
-  plainEndInclusive: number,
-  stream: { segmentSize: number; plaintextLength: number },
-): SegmentRange {
-  const { segmentSize, plaintextLength: total } = stream;
-  assertSegmentSize(segmentSize);
-  if (
-    !Number.isSafeInteger(plainStart) ||
-    !Number.isSafeInteger(plainEndInclusive) ||
-    plainStart < 0 ||
-    plainEndInclusive < plainStart ||
-    plainEndInclusive >= total
-  ) {
-    throw new RangeError(`Byte range ${plainStart}-${plainEndInclusive} is outside 0-${total - 1}`);
-  }
-  const sealedSize = segmentSize + TAG_LENGTH;
-  const finalIndex = segmentCount(total, segmentSize) - 1;
-  const first = Math.floor(plainStart / segmentSize);
-  const last = Math.floor(plainEndInclusive / segmentSize);
-  const lastSealed = last === finalIndex ? total - last * segmentSize + TAG_LENGTH : sealedSize;
-  return {
-    cipherOffset: HEADER_LENGTH + first * sealedSize,
-    cipherLength: (last - first) * sealedSize + lastSealed,
-    firstSegmentIndex: first,
-    lastSegmentIndex: last,
-    includesFinalSegment: last === finalIndex,
-    skipBytes: plainStart - first * segmentSize,
-    lengthBytes: plainEndInclusive - plainStart + 1,
-  };
 }

@@ -38,7 +38,7 @@ describe('tenant fairness', () => {
 
     workers = await startWorkers(env.container);
     const deadline = Date.now() + 120_000;
-    let aDoneWhenBDone = -1;
+    let aDoneWhenBDone: number;
     for (;;) {
       const { rows } = await env.adminQuery(
         `SELECT count(*) FILTER (WHERE tenant_id = $1)::int AS a_done,
