@@ -49,6 +49,12 @@ import {
   type ExtractionReviewService,
 } from './modules/extractions/extraction-review.js';
 import { createQueue } from './platform/queue.js';
+import {
+  createWebhooksService,
+  WEBHOOK_QUEUE,
+  type DeliveryJobData,
+  type WebhooksService,
+} from './modules/webhooks/webhooks.service.js';
 import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
@@ -98,6 +104,7 @@ export interface Container {
   readonly review: ExtractionReviewService;
   readonly erpExport: ExtractionExportService;
   readonly pipeline: ExtractionPipeline;
+  readonly webhooks: WebhooksService;
   /** Closes every connection the container opened. */
   close(): Promise<void>;
 }
@@ -234,7 +241,27 @@ export async function createContainer(
   });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
   const extractions = createExtractionsService({ db, documents });
-  const review = createExtractionReviewService({ db, audit, documents, clock });
+  let webhookQueue: Queue<DeliveryJobData> | undefined;
+  const webhooks = createWebhooksService({
+    db,
+    audit,
+    tenants,
+    secretBox,
+    clock,
+    queue: () =>
+      (webhookQueue ??= createQueue(
+        { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX },
+        WEBHOOK_QUEUE,
+      ) as Queue<DeliveryJobData>),
+    settings: {
+      allowPrivateTargets: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      attempts: config.WEBHOOK_ATTEMPTS,
+      backoffMs: config.WEBHOOK_BACKOFF_MS,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
+    },
+  });
+  const review = createExtractionReviewService({ db, audit, documents, webhooks, clock });
   const erpExport = createExtractionExportService({ db, audit, documents, clock });
   // Created on first use: the CLI and most tests never enqueue anything.
   let extractionQueue: Queue<ExtractionJobData> | undefined;
@@ -248,6 +275,7 @@ export async function createContainer(
     clock,
     queue: () =>
       (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
+    webhooks,
     settings: {
       timeoutMs: config.EXTRACTION_TIMEOUT_MS,
       attempts: config.EXTRACTION_ATTEMPTS,
@@ -288,6 +316,7 @@ export async function createContainer(
     review,
     erpExport,
     pipeline,
+    webhooks,
     async close() {
       await Promise.allSettled([
         db.close(),

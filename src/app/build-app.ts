@@ -11,6 +11,7 @@ import { authRoutes } from '../modules/auth/auth.routes.js';
 import { companiesRoutes } from '../modules/companies/companies.routes.js';
 import { documentsRoutes } from '../modules/documents/documents.routes.js';
 import { extractionsRoutes } from '../modules/extractions/extractions.routes.js';
+import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.js';
 import { retentionRoutes } from '../modules/documents/retention.routes.js';
 import { meRoutes } from '../modules/auth/me.routes.js';
 import { membersRoutes } from '../modules/members/members.routes.js';
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(retentionRoutes(deps));
   await app.register(documentsRoutes({ ...deps, maxBytes: config.DOCUMENT_MAX_BYTES }));
   await app.register(extractionsRoutes(deps));
+  await app.register(webhooksRoutes(deps));
 
   return app;
 }

@@ -44,7 +44,11 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           name: 'documents',
           description: 'Encrypted documents: upload, download, trash, retention, legal holds',
         },
-        { name: 'extractions', description: 'Extraction results of documents' },
+        {
+          name: 'extractions',
+          description: 'Extraction results, corrections, validation, review queue, ERP hand-off',
+        },
+        { name: 'webhooks', description: 'Signed event deliveries to ERP agents' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -13,6 +13,7 @@ export const PERMISSIONS = [
   'members:read',
   'members:manage',
   'tokens:manage',
+  'webhooks:manage',
   'audit:read',
   'tenant:manage',
 ] as const;
@@ -39,6 +40,7 @@ const ADMIN: readonly Permission[] = [
   'documents:delete-early',
   'members:manage',
   'tokens:manage',
+  'webhooks:manage',
   'audit:read',
 ];
 

@@ -76,6 +76,12 @@ const ConfigSchema = z
     EXTRACTION_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
     // How long a worker holds a job before others may take it over (it renews the lock while it
     // works); a worker that died releases its jobs after this.
+    // Webhooks: private/loopback targets only for development (SSRF protection otherwise).
+    WEBHOOKS_ALLOW_PRIVATE_TARGETS: booleanFromEnv.default(false),
+    WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+    WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).default(10_000),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(5),
     EXTRACTION_LOCK_MS: z.coerce.number().int().min(1000).default(60_000),
 
     TENANT_REGIONS: z

@@ -2,6 +2,7 @@
  * Starts one BullMQ Worker per queue for the worker process, and closes them gracefully: on
  * shutdown a worker stops taking jobs and waits for the running ones.
  */
+import { UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Container } from '../container.js';
 import {
   MAINTENANCE_QUEUE,
@@ -9,12 +10,18 @@ import {
   scheduleMaintenance,
 } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
+import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
 import { createQueue, createWorker } from '../platform/queue.js';
 
 export interface RunningWorkers {
   readonly queueNames: readonly string[];
   /** Stops taking jobs and waits for running ones. */
   close(): Promise<void>;
+}
+
+/** True when BullMQ will not try this job again after the current failure. */
+export function isFinalAttempt(job: Job, error: unknown): boolean {
+  return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 export async function startWorkers(container: Container): Promise<RunningWorkers> {
@@ -26,20 +33,17 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const maintenance = createWorker(
     settings,
     MAINTENANCE_QUEUE,
-    maintenanceProcessor(container.lifecycle, container.pipeline),
+    maintenanceProcessor(container.lifecycle, container.pipeline, container.webhooks),
     { concurrency: 1 },
   );
   maintenance.on('failed', (job, error) =>
     logger.error({ err: error, job: job?.name }, 'maintenance job failed'),
   );
-  maintenance.on('completed', (job, result) =>
-    logger.info({ job: job.name, result }, 'maintenance job done'),
-  );
 
   const extraction = createWorker(
     settings,
     EXTRACTION_QUEUE,
-    (job) => container.pipeline.process(job as never),
+    ((job: Job<ExtractionJobData>) => container.pipeline.process(job)) as Processor,
     {
       concurrency: config.EXTRACTION_CONCURRENCY,
       // The lock is renewed while a job runs; a killed worker's job is taken over after it lapses.
@@ -54,9 +58,23 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
     ),
   );
 
-  const workers = [maintenance, extraction];
+  const deliver = async (job: Job<DeliveryJobData>) => {
+    try {
+      return await container.webhooks.deliver(job);
+    } catch (error) {
+      if (isFinalAttempt(job, error))
+        await container.webhooks.markDeliveryFailed(
+          job.data,
+          error instanceof Error ? error.message : String(error),
+        );
+      throw error;
+    }
+  };
+  const webhooks = createWorker(settings, WEBHOOK_QUEUE, deliver as Processor, { concurrency: 4 });
+
+  const workers = [maintenance, extraction, webhooks];
   return {
-    queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE],
+    queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE],
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await maintenanceQueue.close();

@@ -20,6 +20,7 @@ import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
+import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import * as repo from './extractions.repo.js';
 
 export const EXTRACTION_QUEUE = 'extraction';
@@ -93,6 +94,7 @@ export function createExtractionPipeline(deps: {
   documents: DocumentsService;
   tenants: TenantsService;
   queue: () => Queue<ExtractionJobData>;
+  webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
   redis: Redis;
   clock: Clock;
   settings: PipelineSettings;
@@ -158,7 +160,8 @@ export function createExtractionPipeline(deps: {
     result: ExtractionResult,
   ): Promise<{ status: string; version: number }> {
     const ctx = workerCtx(data.tenantId);
-    return db.withTenant(ctx, async (tx) => {
+    let deliveries: string[] = [];
+    const stored = await db.withTenant(ctx, async (tx) => {
       await repo.lockDocument(tx, data.tenantId, data.documentId);
       const existing = await repo.findByRun(tx, data.tenantId, data.documentId, data.runId);
       const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
@@ -195,8 +198,20 @@ export function createExtractionPipeline(deps: {
           ...applied,
         },
       });
+      deliveries = await deps.webhooks.recordEvent(
+        tx,
+        ctx,
+        status === 'extracted' ? 'document.extracted' : 'document.needs_review',
+        {
+          documentId: data.documentId,
+          status,
+          version,
+        },
+      );
       return { status, version };
     });
+    await deps.webhooks.dispatch(data.tenantId, deliveries);
+    return stored;
   }
 
   return {
@@ -248,9 +263,15 @@ export function createExtractionPipeline(deps: {
 
     async markFailed(data, reason) {
       const ctx = workerCtx(data.tenantId);
+      let deliveries: string[] = [];
       await db.withTenant(ctx, async (tx) => {
         const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
         if (!doc || doc.processingRunId !== data.runId) return;
+        deliveries = await deps.webhooks.recordEvent(tx, ctx, 'document.failed', {
+          documentId: data.documentId,
+          status: 'failed',
+          reason: reason.slice(0, 500),
+        });
         await repo.setDocumentState(tx, data.tenantId, data.documentId, {
           status: 'failed',
           failureReason: reason.slice(0, 1000),
@@ -261,6 +282,7 @@ export function createExtractionPipeline(deps: {
           payload: { runId: data.runId, reason: reason.slice(0, 500) },
         });
       });
+      await deps.webhooks.dispatch(data.tenantId, deliveries);
     },
 
     async reconcile() {

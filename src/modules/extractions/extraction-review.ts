@@ -11,6 +11,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import * as repo from './extractions.repo.js';
 import { toExtractionView, type ExtractionView } from './extractions.service.js';
 
@@ -75,6 +76,7 @@ export function createExtractionReviewService(deps: {
   db: Db;
   audit: AuditService;
   documents: DocumentsService;
+  webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
   clock: Clock;
 }): ExtractionReviewService {
   const { db, audit, clock } = deps;
@@ -142,7 +144,8 @@ export function createExtractionReviewService(deps: {
 
     async validate(ctx, documentId, override) {
       await deps.documents.getDocument(ctx, documentId);
-      return db.withTenant(ctx, async (tx) => {
+      let deliveries: string[] = [];
+      const validated = await db.withTenant(ctx, async (tx) => {
         await repo.lockDocument(tx, ctx.tenantId, documentId);
         const { doc, latest } = await latestOf(tx, ctx, documentId);
         if (doc.status === 'validated' || doc.status === 'exported') return toExtractionView(latest);
@@ -173,8 +176,14 @@ export function createExtractionReviewService(deps: {
             reason: override?.reason ?? null,
           },
         });
+        deliveries = await deps.webhooks.recordEvent(tx, ctx, 'extraction.validated', {
+          documentId,
+          version: latest.version,
+        });
         return toExtractionView(latest);
       });
+      await deps.webhooks.dispatch(ctx.tenantId, deliveries);
+      return validated;
     },
 
     async reviewQueue(ctx, limit, cursor) {

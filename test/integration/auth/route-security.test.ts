@@ -25,6 +25,7 @@ interface World {
   aMembersToken: string;
   bDocumentId: string;
   bCompanyId: string;
+  bWebhookId: string;
 }
 let w: World;
 
@@ -63,6 +64,12 @@ beforeAll(async () => {
     headers: bearer(b.token),
     payload: { name: 'B client', country: 'CZ' },
   });
+  const bWebhook = await env.app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    headers: bearer(b.token),
+    payload: { url: 'https://93.184.215.14/hook', events: ['document.failed'] },
+  });
   w = {
     a,
     b,
@@ -76,6 +83,7 @@ beforeAll(async () => {
     aMembersToken: aMembers.json().token,
     bDocumentId: bDocument.json().id,
     bCompanyId: bCompany.json().id,
+    bWebhookId: bWebhook.json().id,
   };
 });
 
@@ -215,6 +223,22 @@ const routes: RouteCase[] = [
   documentRoute('POST', '/v1/extractions/:id/ack', () => w.aMembersToken),
   { method: 'GET', url: '/v1/review-queue', deniedAs: () => w.aMembersToken },
   { method: 'GET', url: '/v1/extractions', deniedAs: () => w.aMembersToken },
+  {
+    method: 'POST',
+    url: '/v1/webhooks',
+    payload: () => ({ url: 'https://example.com/h', events: ['document.failed'] }),
+    deniedAs: () => w.aAccountant.token,
+  },
+  { method: 'GET', url: '/v1/webhooks', deniedAs: () => w.aAccountant.token },
+  webhookRoute('GET', '/v1/webhooks/:id', () => w.aAccountant.token),
+  webhookRoute(
+    'PATCH',
+    '/v1/webhooks/:id',
+    () => w.aAccountant.token,
+    () => ({ active: true }),
+  ),
+  webhookRoute('DELETE', '/v1/webhooks/:id', () => w.aAccountant.token),
+  webhookRoute('GET', '/v1/webhooks/:id/deliveries', () => w.aAccountant.token),
   { method: 'GET', url: '/v1/retention-policy', deniedAs: () => w.aMembersToken },
   {
     method: 'PUT',
@@ -252,6 +276,22 @@ function documentRoute(
     deniedAs,
     payload,
     foreignUrl: () => url.replace(':id', w.bDocumentId),
+    missingUrl: () => url.replace(':id', randomUUID()),
+  };
+}
+
+function webhookRoute(
+  method: RouteCase['method'],
+  url: string,
+  deniedAs: () => string,
+  payload?: () => Record<string, unknown>,
+): RouteCase {
+  return {
+    method,
+    url,
+    deniedAs,
+    payload,
+    foreignUrl: () => url.replace(':id', w.bWebhookId),
     missingUrl: () => url.replace(':id', randomUUID()),
   };
 }

@@ -154,6 +154,7 @@ describe('processing pipeline', () => {
       redis: deadRedis,
       clock: c.clock,
       queue: () => deadQueue as never,
+      webhooks: c.webhooks,
       settings: {
         timeoutMs: 10_000,
         attempts: 2,
