@@ -33,6 +33,7 @@ import { createDocumentsService, type DocumentsService } from './modules/documen
 import {
   createExtractionPipeline,
   EXTRACTION_QUEUE,
+  type ExtractFunction,
   type ExtractionJobData,
   type ExtractionPipeline,
 } from './modules/extractions/extraction-pipeline.js';
@@ -113,6 +114,8 @@ export interface Container {
 export interface ContainerOverrides {
   readonly clock?: Clock;
   readonly mailer?: Mailer;
+  /** How the worker runs the extraction engine (a thread pool in the worker process). */
+  readonly extract?: ExtractFunction;
 }
 
 const MINUTE_MS = 60_000;
@@ -276,6 +279,7 @@ export async function createContainer(
     queue: () =>
       (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
     webhooks,
+    extract: overrides.extract,
     settings: {
       timeoutMs: config.EXTRACTION_TIMEOUT_MS,
       attempts: config.EXTRACTION_ATTEMPTS,

@@ -2,11 +2,14 @@ import { createContainer } from './container.js';
 import { createLogger } from './platform/logger.js';
 import { loadConfigOrExit, onShutdownSignal } from './platform/process.js';
 import { pingRedis } from './platform/redis.js';
+import { createExtractionPool } from './workers/extraction-pool.js';
 import { startWorkers } from './workers/start-workers.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL).child({ process: 'worker' });
-const container = await createContainer(config, logger);
+// Extraction runs in worker threads, one per concurrent job, off this process's event loop.
+const pool = config.EXTRACTION_IN_THREADS ? createExtractionPool(config.EXTRACTION_CONCURRENCY) : undefined;
+const container = await createContainer(config, logger, pool ? { extract: (task) => pool.run(task) } : {});
 
 // Fail fast: a worker that cannot reach Redis can take no jobs, so it should not look healthy.
 if (!(await pingRedis(container.redis))) {
@@ -18,6 +21,7 @@ if (!(await pingRedis(container.redis))) {
 const workers = await startWorkers(container);
 onShutdownSignal(logger, config.SHUTDOWN_GRACE_MS, async () => {
   await workers.close();
+  await pool?.close();
   await container.close();
 });
 logger.info({ queues: workers.queueNames }, 'Doklad worker started');

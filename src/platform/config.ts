@@ -70,6 +70,7 @@ const ConfigSchema = z
       .max(8 * 1024 * 1024)
       .default(64 * 1024),
     TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    EXTRACTION_IN_THREADS: booleanFromEnv.default(true),
     EXTRACTION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     EXTRACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
     EXTRACTION_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),

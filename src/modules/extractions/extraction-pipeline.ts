@@ -15,6 +15,20 @@ import type { Clock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import { systemContext, type RequestContext } from '../../core/request-context.js';
 import { ExtractionError, extractInvoice, type ExtractionResult } from '../../extraction/index.js';
+
+/** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
+export type ExtractFunction = (task: {
+  bytes: Uint8Array;
+  filename?: string;
+  contentType?: string;
+  timeoutMs: number;
+}) => Promise<ExtractionResult>;
+
+export const extractInProcess: ExtractFunction = (task) =>
+  extractInvoice(
+    { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
+    { timeoutMs: task.timeoutMs },
+  );
 import type { Db } from '../../platform/db/db.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -95,6 +109,7 @@ export function createExtractionPipeline(deps: {
   tenants: TenantsService;
   queue: () => Queue<ExtractionJobData>;
   webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
+  extract?: ExtractFunction;
   redis: Redis;
   clock: Clock;
   settings: PipelineSettings;
@@ -243,10 +258,12 @@ export function createExtractionPipeline(deps: {
         });
         const opened = await deps.documents.openContent(ctx, data.documentId);
         const bytes = await buffer(opened.stream);
-        const result = await extractInvoice(
-          { bytes, filename: opened.document.filename, contentType: opened.document.contentType },
-          { timeoutMs: settings.timeoutMs },
-        );
+        const result = await (deps.extract ?? extractInProcess)({
+          bytes: new Uint8Array(bytes),
+          filename: opened.document.filename,
+          contentType: opened.document.contentType,
+          timeoutMs: settings.timeoutMs,
+        });
         const stored = await storeResult(data, result);
         await finishWaiting(data.tenantId);
         return stored;

@@ -127,17 +127,15 @@ export function createWebhooksService(deps: {
 
   async function enqueue(tenantId: string, ids: readonly string[]) {
     for (const deliveryId of ids) {
-      await deps
-        .queue()
-        .add(
-          'deliver',
-          { tenantId, deliveryId },
-          {
-            jobId: `webhook-${deliveryId}`,
-            attempts: settings.attempts,
-            backoff: { type: 'exponential', delay: settings.backoffMs },
-          },
-        );
+      await deps.queue().add(
+        'deliver',
+        { tenantId, deliveryId },
+        {
+          jobId: `webhook-${deliveryId}`,
+          attempts: settings.attempts,
+          backoff: { type: 'exponential', delay: settings.backoffMs },
+        },
+      );
     }
   }
 

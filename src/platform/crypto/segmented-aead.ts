@@ -79,14 +79,15 @@ export function createEncryptStream(dek: Buffer, opts: { segmentSize?: number } 
   const pending = Buffer.allocUnsafe(segmentSize);
   let filled = 0;
   let index = 0;
+  // Created once per stream, not per chunk.
+  const seal = (plaintext: Buffer, isLast: boolean): void => {
+    const [ciphertext, tag] = cipher.seal(plaintext, index++, isLast);
+    stream.push(ciphertext);
+    stream.push(tag);
+  };
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
-        const seal = (plaintext: Buffer, isLast: boolean) => {
-          const [ciphertext, tag] = cipher.seal(plaintext, index++, isLast);
-          this.push(ciphertext);
-          this.push(tag);
-        };
         let offset = 0;
         while (offset < chunk.length) {
           if (filled === segmentSize) {
@@ -109,9 +110,7 @@ export function createEncryptStream(dek: Buffer, opts: { segmentSize?: number } 
     },
     flush(callback) {
       try {
-        const [ciphertext, tag] = cipher.seal(pending.subarray(0, filled), index, true);
-        this.push(ciphertext);
-        this.push(tag);
+        seal(pending.subarray(0, filled), true);
         callback();
       } catch (error) {
         callback(error as Error);
@@ -138,10 +137,11 @@ export interface DecryptRangeOptions {
 export function createDecryptStream(dek: Buffer, opts?: DecryptRangeOptions): Transform {
   assertDek(dek);
   const decryptor = new SegmentDecryptor(dek, opts);
-  return new Transform({
+  const emit: Emit = (plain) => stream.push(plain); // created once per stream, not per chunk
+  const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
-        decryptor.write(chunk, (plain) => this.push(plain));
+        decryptor.write(chunk, emit);
         callback();
       } catch (error) {
         callback(error as Error);
@@ -149,13 +149,14 @@ export function createDecryptStream(dek: Buffer, opts?: DecryptRangeOptions): Tr
     },
     flush(callback) {
       try {
-        decryptor.end((plain) => this.push(plain));
+        decryptor.end(emit);
         callback();
       } catch (error) {
         callback(error as Error);
       }
     },
   });
+  return stream;
 }
 
 type Emit = (plain: Buffer) => void;

@@ -1,0 +1,32 @@
+/**
+ * Entry of an extraction worker thread: runs the (CPU-heavy) engine off the worker process's main
+ * event loop, so BullMQ can keep renewing job locks while a scan is OCR'd.
+ */
+import { parentPort } from 'node:worker_threads';
+import { ExtractionError, extractInvoice } from '../extraction/index.js';
+
+export interface ThreadTask {
+  readonly bytes: Uint8Array;
+  readonly filename?: string | undefined;
+  readonly contentType?: string | undefined;
+  readonly timeoutMs: number;
+}
+
+export type ThreadReply =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly code?: string | undefined; readonly message: string };
+
+parentPort?.on('message', (task: ThreadTask) => {
+  extractInvoice(
+    { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
+    { timeoutMs: task.timeoutMs },
+  ).then(
+    (result) => parentPort!.postMessage({ ok: true, result } satisfies ThreadReply),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        ok: false,
+        code: error instanceof ExtractionError ? error.code : undefined,
+        message: error instanceof Error ? error.message : String(error),
+      } satisfies ThreadReply),
+  );
+});

@@ -1,0 +1,32 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ExtractionError } from '../../../src/extraction/index.js';
+import { createExtractionPool } from '../../../src/workers/extraction-pool.js';
+import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
+import { ublXml } from '../../unit/extraction/fixtures/xml-fixtures.js';
+
+const pool = createExtractionPool(2);
+afterAll(() => pool.close());
+
+describe('extraction thread pool', () => {
+  it('runs the engine in worker threads, several documents at once', async () => {
+    const results = await Promise.all(
+      [1, 2, 3].map((n) =>
+        pool.run({
+          bytes: new TextEncoder().encode(ublXml({ ...SAMPLE, number: `POOL-${n}` })),
+          filename: 'x.xml',
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
+    expect(results.map((r) => r.fields.invoiceNumber?.value)).toEqual(['POOL-1', 'POOL-2', 'POOL-3']);
+  });
+
+  it('passes the engine’s refusals back with their codes', async () => {
+    const attempt = pool.run({
+      bytes: new TextEncoder().encode('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'),
+      timeoutMs: 30_000,
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ExtractionError);
+    await expect(attempt).rejects.toMatchObject({ code: 'xml_entities_forbidden' });
+  });
+});
