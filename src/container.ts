@@ -50,6 +50,7 @@ import {
   type ExtractionReviewService,
 } from './modules/extractions/extraction-review.js';
 import { createQueue } from './platform/queue.js';
+import { MAINTENANCE_QUEUE } from './modules/documents/documents.jobs.js';
 import {
   createWebhooksService,
   WEBHOOK_QUEUE,
@@ -106,6 +107,8 @@ export interface Container {
   readonly erpExport: ExtractionExportService;
   readonly pipeline: ExtractionPipeline;
   readonly webhooks: WebhooksService;
+  /** The queues (created on first use), for the queue console. */
+  queues(): readonly Queue[];
   /** Closes every connection the container opened. */
   close(): Promise<void>;
 }
@@ -200,6 +203,7 @@ export async function createContainer(
     throttle,
     clock,
     signupEnabled: config.SIGNUP_ENABLED,
+    platformAdminEmails: config.PLATFORM_ADMIN_EMAILS,
   });
   const login = createLoginService({
     db,
@@ -245,6 +249,7 @@ export async function createContainer(
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
   const extractions = createExtractionsService({ db, documents });
   let webhookQueue: Queue<DeliveryJobData> | undefined;
+  let maintenanceQueue: Queue | undefined;
   const webhooks = createWebhooksService({
     db,
     audit,
@@ -321,6 +326,14 @@ export async function createContainer(
     erpExport,
     pipeline,
     webhooks,
+    queues() {
+      maintenanceQueue ??= createQueue(queueSettings, MAINTENANCE_QUEUE);
+      return [
+        maintenanceQueue,
+        (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
+        (webhookQueue ??= createQueue(queueSettings, WEBHOOK_QUEUE) as Queue<DeliveryJobData>),
+      ];
+    },
     async close() {
       await Promise.allSettled([
         db.close(),

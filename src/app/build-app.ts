@@ -17,6 +17,7 @@ import { meRoutes } from '../modules/auth/me.routes.js';
 import { membersRoutes } from '../modules/members/members.routes.js';
 import { tenantsRoutes } from '../modules/tenants/tenants.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
+import { registerAdminQueues } from './admin-queues.js';
 import { registerAuthentication } from './authenticate.js';
 import { registerErrorHandling } from './error-handler.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
@@ -89,6 +90,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(documentsRoutes({ ...deps, maxBytes: config.DOCUMENT_MAX_BYTES }));
   await app.register(extractionsRoutes(deps));
   await app.register(webhooksRoutes(deps));
+  if (config.PLATFORM_ADMIN_EMAILS.length > 0) {
+    await registerAdminQueues(app, {
+      queues: () => deps.queues(),
+      verifyAdmin: (email, password, ip) => deps.accounts.verifyPlatformAdmin(email, password, ip),
+    });
+  }
 
   return app;
 }

@@ -35,6 +35,8 @@ declare module 'fastify' {
 
 /** Routes registered by the OpenAPI UI plugin, which cannot carry our config; they are public. */
 const DOCS_PREFIX = '/docs';
+/** Routes of the queue console: its own scope authenticates platform administrators (admin-queues.ts). */
+const ADMIN_QUEUES_PREFIX = '/admin/queues';
 
 export class UndeclaredRouteAccessError extends Error {
   override name = 'UndeclaredRouteAccessError';
@@ -63,7 +65,7 @@ export function registerRouteGuard(
 ): void {
   app.decorate('declaredRoutes', [] as DeclaredRoute[]);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith(DOCS_PREFIX)) return;
+    if (route.url.startsWith(DOCS_PREFIX) || route.url.startsWith(ADMIN_QUEUES_PREFIX)) return;
     const config = route.config as
       { permission?: Permission; public?: boolean; userOnly?: boolean } | undefined;
     const isPublic = config?.public === true;

@@ -99,6 +99,8 @@ export interface AccountService {
     sessionId: string,
     proof: { password?: string | undefined; code?: string | undefined },
   ): Promise<void>;
+  /** Checks a platform administrator's credentials (queue console), throttled like sign-in. */
+  verifyPlatformAdmin(email: string, password: string, ip: string): Promise<boolean>;
   acceptInvitation(
     client: ClientInfo,
     input: { token: string; password: string; name?: string | undefined },
@@ -122,6 +124,7 @@ export function createAccountService(deps: {
   throttle: LoginThrottle;
   clock: Clock;
   signupEnabled: boolean;
+  platformAdminEmails: readonly string[];
 }): AccountService {
   const { db, audit, clock } = deps;
   const own = (ctx: RequestContext) => ({ userId: ctx.actor.id });
@@ -377,6 +380,20 @@ export function createAccountService(deps: {
           throw new ConflictError('You are already a member of this firm.', 'already_member');
         throw error;
       }
+    },
+
+    async verifyPlatformAdmin(rawEmail, password, ip) {
+      const email = normalizeEmail(rawEmail);
+      await deps.throttle.assertAllowed(email, ip);
+      const user = deps.platformAdminEmails.includes(email)
+        ? await db.withScope({ loginEmail: email }, (tx) => repo.findUserByEmail(tx, email))
+        : null;
+      const ok = user
+        ? await deps.hasher.verify(user.passwordHash, normalizePassword(password))
+        : await deps.hasher.verifyAgainstDummy(password);
+      if (ok) await deps.throttle.recordSuccess(email);
+      else await deps.throttle.recordFailure(email, ip);
+      return ok;
     },
   };
 }
