@@ -36,6 +36,11 @@ export interface ExportQuery {
 
 export interface ExtractionExportService {
   list(ctx: RequestContext, query: ExportQuery): Promise<{ items: ExportItem[]; nextCursor: string | null }>;
+  /** One validated extraction, with its full result (for the UBL rendering). */
+  getForExport(
+    ctx: RequestContext,
+    documentId: string,
+  ): Promise<{ item: ExportItem; result: ExtractionResult }>;
   acknowledge(ctx: RequestContext, documentId: string): Promise<{ documentId: string; exportedAt: Date }>;
 }
 
@@ -90,6 +95,33 @@ export function createExtractionExportService(deps: {
           nextCursor:
             rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
         };
+      });
+    },
+
+    async getForExport(ctx, documentId) {
+      await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
+      return deps.db.withTenant(ctx, async (tx) => {
+        const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+        const latest = await repo.latestExtraction(tx, ctx.tenantId, documentId);
+        if (!doc || !latest || (doc.status !== 'validated' && doc.status !== 'exported')) {
+          throw new ConflictError('Only validated extractions can be exported.', 'not_validated');
+        }
+        const result = latest.result as unknown as ExtractionResult;
+        const item: ExportItem = {
+          documentId,
+          companyId: doc.companyId,
+          documentType: doc.type,
+          status: doc.status as ExportItem['status'],
+          version: latest.version,
+          validatedAt: doc.validatedAt,
+          exportedAt: doc.exportedAt,
+          fields: Object.fromEntries(
+            Object.entries(result.fields).map(([name, field]) => [name, field!.value]),
+          ),
+          vatBreakdown: result.vatBreakdown,
+          lines: result.lines,
+        };
+        return { item, result };
       });
     },
 

@@ -6,6 +6,7 @@ import { IsoDateTime } from '../http-schemas.js';
 import type { ExtractionPipeline } from './extraction-pipeline.js';
 import type { ExtractionExportService } from './extraction-export.js';
 import { toCsv } from './extraction-export.js';
+import { toUbl } from './ubl-export.js';
 import type { ExtractionReviewService } from './extraction-review.js';
 import type { ExtractionsService } from './extractions.service.js';
 
@@ -217,6 +218,33 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           .type('text/csv; charset=utf-8')
           .serializer((payload: unknown) => payload as string)
           .send(toCsv(page.items) as never);
+      },
+    );
+
+    app.get(
+      '/v1/extractions/:id',
+      {
+        config: { permission: 'extractions:read' },
+        schema: {
+          tags,
+          operationId: 'getExtractionForExport',
+          summary:
+            'One validated extraction (by document id): JSON, or UBL 2.1 XML with ?format=ubl / Accept: application/xml',
+          params: IdParams,
+          querystring: z.object({ format: z.enum(['json', 'ubl']).optional() }),
+          response: { 200: ExportItem },
+        },
+      },
+      async (request, reply) => {
+        const { item, result } = await deps.erpExport.getForExport(contextOf(request), request.params.id);
+        const wantsUbl =
+          request.query.format === 'ubl' ||
+          (!request.query.format && /application\/xml/.test(request.headers.accept ?? ''));
+        if (!wantsUbl) return item;
+        return reply
+          .type('application/xml; charset=utf-8')
+          .serializer((payload: unknown) => payload as string)
+          .send(toUbl(result) as never);
       },
     );
 

@@ -221,6 +221,7 @@ const routes: RouteCase[] = [
   ),
   documentRoute('POST', '/v1/documents/:id/extraction/validate', () => w.aViewer.token),
   documentRoute('POST', '/v1/extractions/:id/ack', () => w.aMembersToken),
+  documentRoute('GET', '/v1/extractions/:id', () => w.aMembersToken),
   { method: 'GET', url: '/v1/review-queue', deniedAs: () => w.aMembersToken },
   { method: 'GET', url: '/v1/extractions', deniedAs: () => w.aMembersToken },
   {

@@ -4,6 +4,7 @@
  */
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractInvoice } from '../../../src/extraction/index.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../../unit/extraction/fixtures/xml-fixtures.js';
@@ -225,6 +226,44 @@ describe('ERP hand-off', () => {
     expect(again.json().exportedAt).toBe(ack.json().exportedAt);
     const after = await poll();
     expect(after.items.some((i: { documentId: string }) => i.documentId === id)).toBe(false);
+  });
+
+  it('renders a validated extraction as UBL 2.1 that reads back to the same data', async () => {
+    const id = await extractedDocument('ERP-UBL');
+    expect((await validate(id)).statusCode).toBe(200);
+    const res = await env.app.inject({
+      url: `/v1/extractions/${id}?format=ubl`,
+      headers: bearer(owner.token),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('application/xml');
+    expect(res.body).toContain('urn:cen.eu:en16931:2017');
+    const reread = await extractInvoice({
+      bytes: new TextEncoder().encode(res.body),
+      filename: 'export.xml',
+    });
+    expect(reread.format).toBe('ubl');
+    for (const field of [
+      'invoiceNumber',
+      'issueDate',
+      'currency',
+      'totals.gross',
+      'totals.net',
+      'seller.vatId',
+      'buyer.vatId',
+      'payment.iban',
+    ] as const) {
+      expect(reread.fields[field]?.value, field).toBe(
+        (await env.app.inject({ url: `/v1/extractions/${id}`, headers: bearer(owner.token) })).json().fields[
+          field
+        ],
+      );
+    }
+    expect(
+      reread.findings
+        .filter((f) => f.severity === 'error' && f.code.startsWith('en16931'))
+        .map((f) => f.message),
+    ).toEqual([]);
   });
 
   it('refuses to acknowledge what is not validated', async () => {
