@@ -10,22 +10,35 @@
  * Exits 0 when every measurement completed (the goals print PASS or FAIL; a FAIL is a result, not
  * an error), non-zero with a message when something broke or the run took longer than 5 minutes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { applyMigrations, ensureDatabaseExists } from '../src/platform/db/migrations.js';
-import { migrationsDir, packageRoot } from '../src/platform/package-root.js';
 import { startAzurite } from '../src/platform/storage/azurite-process.js';
 import { createBlobStore, type BlobStore } from '../src/platform/storage/blob-store.js';
+import {
+  BenchError,
+  benchEnvironment,
+  benchLog,
+  call,
+  chooseEntry,
+  Cleanups,
+  cpuSeconds,
+  createDatabase,
+  deleteRedisKeys,
+  expectStatus,
+  median,
+  readText,
+  runBenchmark,
+  signUp,
+  startApi,
+  streamOf,
+  type ProcessEntry,
+} from './support.js';
 
 /** Sizes and throughput use binary megabytes (MiB), as DOCUMENT_MAX_BYTES does. */
 const MB = 1024 * 1024;
@@ -39,209 +52,11 @@ const GOAL_RATIO = 0.7;
 const GOAL_RSS_GROWTH_MB = 64;
 const DEADLINE_MS = 5 * 60_000;
 const RSS_SAMPLE_MS = 50;
-/** Slices handed to the sockets: views into one buffer, so the payload exists once in memory. */
-const SLICE_BYTES = 64 * 1024;
 const PDF_PREFIX = Buffer.from('%PDF-1.7\n', 'ascii');
-const PASSWORD = 'violet-harbour-gravel-43-tundra';
-const OWNER_SERVER_URL = 'postgresql://postgres@127.0.0.1:5432';
 const API_CONTAINER_PREFIX = 'benchapi';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
-class BenchError extends Error {
-  override name = 'BenchError';
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench:storage] ${message}\n`);
-}
-
-/** Cleanup steps run last-registered-first, each at most once, even after a failure or timeout. */
-const cleanups: Array<{ label: string; run: () => Promise<unknown> }> = [];
-
-async function runCleanups(): Promise<void> {
-  for (let step = cleanups.pop(); step; step = cleanups.pop()) {
-    try {
-      await step.run();
-    } catch (error) {
-      log(`cleanup "${step.label}" failed: ${(error as Error).message}`);
-    }
-  }
-}
-
-// --- the environment: database, Azurite, the API process ----------------------------------------
-
-interface ApiEntry {
-  readonly args: string[];
-  readonly description: string;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts')) {
-      newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/**
- * Production runs `node dist/src/main-api.js`, so that is measured when the build is current. A
- * stale build would measure old code, so then the sources run through tsx's loader inside the same
- * `node` process (not the tsx CLI, which would put a wrapper process between us and the RSS we
- * sample). The loader only transpiles at import time; the streaming hot path is the same JS.
- */
-function chooseApiEntry(root: string): ApiEntry {
-  const compiled = path.join(root, 'dist', 'src', 'main-api.js');
-  if (existsSync(compiled) && statSync(compiled).mtimeMs >= newestMtime(path.join(root, 'src'))) {
-    return { args: [compiled], description: 'compiled build: node dist/src/main-api.js' };
-  }
-  return {
-    args: ['--import', 'tsx', path.join(root, 'src', 'main-api.ts')],
-    description:
-      'sources via tsx loader: node --import tsx src/main-api.ts (dist/ is missing or older than src/)',
-  };
-}
-
-async function createDatabase(name: string): Promise<string> {
-  const ownerUrl = `${OWNER_SERVER_URL}/${name}`;
-  await ensureDatabaseExists(ownerUrl);
-  cleanups.push({ label: 'drop database', run: () => dropDatabase(name) });
-  await applyMigrations(ownerUrl, migrationsDir());
-  return ownerUrl;
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: `${OWNER_SERVER_URL}/postgres` });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Rate-limit and session keys live under the run's own prefix; nothing else is touched. */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<
-      string[]
-    >) {
-      if (keys.length > 0) await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
-interface ApiProcess {
-  readonly baseUrl: string;
-  readonly pid: number;
-}
-
-interface ApiSettings {
-  readonly entry: ApiEntry;
-  readonly database: string;
-  readonly ownerUrl: string;
-  readonly azurite: string;
-  readonly keysDir: string;
-  readonly redisPrefix: string;
-}
-
-/** A closed environment: only what this run sets, so a developer's shell variables cannot leak in. */
-function apiEnvironment(s: ApiSettings): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    // info, because the "listening" line carries the port chosen for PORT=0.
-    LOG_LEVEL: 'info',
-    DATABASE_URL: `postgresql://doklad_app@127.0.0.1:5432/${s.database}`,
-    MIGRATION_DATABASE_URL: s.ownerUrl,
-    AZURE_STORAGE_CONNECTION_STRING: s.azurite,
-    BLOB_CONTAINER_PREFIX: API_CONTAINER_PREFIX,
-    DOCUMENT_MAX_BYTES: String(110 * MB),
-    RATE_LIMIT_MAX: '1000000',
-    REDIS_URL,
-    REDIS_KEY_PREFIX: s.redisPrefix,
-    MAIL_TRANSPORT: 'memory',
-    DOCS_ENABLED: 'false',
-    SHUTDOWN_GRACE_MS: '5000',
-    AUDIT_SIGNING_KEY_FILE: path.join(s.keysDir, 'audit-signing-key.pem'),
-    AUDIT_SIGNING_KEY_CREATE: 'true',
-    LOCAL_KMS_MASTER_KEY_FILE: path.join(s.keysDir, 'local-kms-master.key'),
-    LOCAL_KMS_MASTER_KEY_CREATE: 'true',
-    LOCAL_KMS_KEY_DIR: path.join(s.keysDir, 'kek'),
-  };
-}
-
-/** Starts the API and resolves with its address once it logs that it listens. */
-async function startApi(settings: ApiSettings): Promise<ApiProcess> {
-  const child = spawn(process.execPath, settings.entry.args, {
-    cwd: packageRoot(),
-    env: apiEnvironment(settings),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push({ label: 'stop the API', run: () => stopChild(child) });
-  const tail: string[] = [];
-  const remember = (line: string) => {
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-  };
-  child.stderr.setEncoding('utf8').on('data', (text: string) => text.split('\n').forEach(remember));
-
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    let pending = '';
-    const onExit = (code: number | null) =>
-      reject(new BenchError(`the API exited (code ${code}) before listening:\n${tail.join('\n')}`));
-    child.once('exit', onExit);
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        remember(line);
-        const address = listeningAddress(line);
-        if (address) {
-          child.off('exit', onExit);
-          resolve(address);
-        }
-      }
-    });
-  });
-  // Keep draining both pipes so request logging can never block the server on a full pipe.
-  child.stdout.resume();
-  child.once('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM')
-      log(`the API exited (code ${code}, ${signal}):\n${tail.join('\n')}`);
-  });
-  return { baseUrl, pid: child.pid as number };
-}
-
-function listeningAddress(line: string): string | undefined {
-  if (!line.includes('"address"')) return undefined;
-  try {
-    const parsed = JSON.parse(line) as { address?: unknown };
-    return typeof parsed.address === 'string' ? parsed.address : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const result = await Promise.race([exited, sleep(10_000, 'timeout')]);
-  if (result === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
+const log = benchLog('bench:storage');
+const cleanups = new Cleanups(log);
 
 // --- HTTP against the API -----------------------------------------------------------------------
 
@@ -258,22 +73,6 @@ function makePayload(sizeBytes: number): Payload {
   return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-function* slices(bytes: Buffer): Generator<Buffer> {
-  for (let offset = 0; offset < bytes.length; offset += SLICE_BYTES) {
-    yield bytes.subarray(offset, offset + SLICE_BYTES);
-  }
-}
-
-function streamOf(bytes: Buffer): Readable {
-  return Readable.from(slices(bytes), { objectMode: false });
-}
-
-async function readText(stream: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Hashes a stream as it arrives, keeping nothing. */
 async function digestOf(stream: AsyncIterable<Buffer>): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
@@ -286,54 +85,6 @@ async function digestOf(stream: AsyncIterable<Buffer>): Promise<{ sha256: string
 }
 
 /** Sends `body` (streamed when a Buffer of document bytes) and resolves with status and JSON. */
-async function call(
-  url: URL,
-  options: { method: string; headers: http.OutgoingHttpHeaders; body?: Buffer },
-): Promise<{ status: number; json: unknown }> {
-  const { body } = options;
-  const headers = { ...options.headers, ...(body ? { 'content-length': String(body.length) } : {}) };
-  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const request = http.request(url, { method: options.method, headers }, resolve);
-    request.once('error', reject);
-    if (body) streamOf(body).pipe(request);
-    else request.end();
-  });
-  const text = await readText(response);
-  const status = response.statusCode ?? 0;
-  try {
-    return { status, json: text ? (JSON.parse(text) as unknown) : undefined };
-  } catch {
-    throw new BenchError(
-      `${options.method} ${url.pathname} answered ${status} with non-JSON: ${text.slice(0, 200)}`,
-    );
-  }
-}
-
-function expectStatus(result: { status: number; json: unknown }, expected: number, what: string): void {
-  if (result.status !== expected) {
-    throw new BenchError(
-      `${what}: expected HTTP ${expected}, got ${result.status}: ${JSON.stringify(result.json)}`,
-    );
-  }
-}
-
-async function signUp(baseUrl: string): Promise<{ token: string; tenantId: string }> {
-  const result = await call(new URL('/v1/auth/signup', baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: Buffer.from(
-      JSON.stringify({
-        tenantName: 'Benchmark Firm',
-        email: `bench.${Date.now().toString(36)}@example.test`,
-        password: PASSWORD,
-        name: 'Bench Owner',
-      }),
-    ),
-  });
-  expectStatus(result, 201, 'sign-up');
-  const json = result.json as { token: string; tenant: { id: string } };
-  return { token: json.token, tenantId: json.tenant.id };
-}
 
 interface Session {
   readonly baseUrl: string;
@@ -406,18 +157,6 @@ class RssSampler {
   stop(): void {
     clearInterval(this.timer);
   }
-}
-
-/** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ) on every mainstream build. */
-const TICKS_PER_SECOND = 100;
-
-/**
- * CPU seconds (user + system) a process has used. On a small, shared machine throughput follows
- * CPU cost, so this shows what the API itself spends per transfer, independent of contention.
- */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -530,14 +269,6 @@ async function measure(t: Targets): Promise<{ sizes: SizeResult[]; baseline: num
 
 // --- report -------------------------------------------------------------------------------------
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 const fmt = (n: number) => n.toFixed(1);
 const mib = (bytes: number) => bytes / MB;
 const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -626,7 +357,12 @@ function goalLines(sizes: readonly SizeResult[], growth: { up: number; down: num
   ];
 }
 
-function report(entry: ApiEntry, sizes: readonly SizeResult[], baseline: number, loadBefore: number): string {
+function report(
+  entry: ProcessEntry,
+  sizes: readonly SizeResult[],
+  baseline: number,
+  loadBefore: number,
+): string {
   const growth = rssGrowth(sizes, baseline);
   return [
     `## Storage benchmark (${new Date().toISOString()})`,
@@ -651,35 +387,38 @@ function report(entry: ApiEntry, sizes: readonly SizeResult[], baseline: number,
 
 // --- main ---------------------------------------------------------------------------------------
 
-async function run(): Promise<string> {
-  const root = packageRoot();
+async function run(): Promise<{ output: string }> {
   const suffix = randomBytes(4).toString('hex');
   const loadBefore = loadavg()[0] ?? 0;
-  const entry = chooseApiEntry(root);
+  const entry = chooseEntry('main-api');
   log(`API entry: ${entry.description}`);
 
   const keysDir = await mkdtemp(path.join(tmpdir(), 'doklad-bench-keys-'));
-  cleanups.push({ label: 'remove key directory', run: () => rm(keysDir, { recursive: true, force: true }) });
+  cleanups.push('remove key directory', () => rm(keysDir, { recursive: true, force: true }));
   const azurite = await startAzurite();
-  cleanups.push({ label: 'stop Azurite', run: () => azurite.stop() });
+  cleanups.push('stop Azurite', () => azurite.stop());
   const database = `doklad_bench_${suffix}`;
-  const ownerUrl = await createDatabase(database);
+  const ownerUrl = await createDatabase(database, cleanups);
   const redisPrefix = `bench_${suffix}`;
-  cleanups.push({ label: 'delete Redis keys', run: () => deleteRedisKeys(redisPrefix) });
+  cleanups.push('delete Redis keys', () => deleteRedisKeys(redisPrefix));
   log(`Azurite on port ${azurite.port}, database ${database}`);
 
-  const api = await startApi({
-    entry,
-    database,
-    ownerUrl,
-    azurite: azurite.connectionString,
-    keysDir,
-    redisPrefix,
-  });
+  const env = benchEnvironment(
+    {
+      database,
+      ownerUrl,
+      azurite: azurite.connectionString,
+      keysDir,
+      redisPrefix,
+      blobContainerPrefix: API_CONTAINER_PREFIX,
+    },
+    { LOG_LEVEL: 'info', DOCUMENT_MAX_BYTES: String(110 * MB) },
+  );
+  const api = await startApi({ entry, env, cleanups, log });
   log(`API at ${api.baseUrl} (pid ${api.pid})`);
   const { token, tenantId } = await signUp(api.baseUrl);
   const rss = new RssSampler(api.pid);
-  cleanups.push({ label: 'stop RSS sampling', run: async () => rss.stop() });
+  cleanups.push('stop RSS sampling', async () => rss.stop());
 
   const targets: Targets = {
     session: { baseUrl: api.baseUrl, token },
@@ -691,36 +430,8 @@ async function run(): Promise<string> {
   };
   await warmUp(targets);
   const { sizes, baseline } = await measure(targets);
-  return report(entry, sizes, baseline, loadBefore);
-}
-
-async function main(): Promise<void> {
-  let deadline: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    deadline = setTimeout(
-      () => reject(new BenchError(`aborted: the run took longer than ${DEADLINE_MS / 60_000} minutes`)),
-      DEADLINE_MS,
-    );
-  });
-  try {
-    const output = await Promise.race([run(), timeout]);
-    process.stdout.write(output);
-  } finally {
-    clearTimeout(deadline);
-    await runCleanups();
-  }
+  return { output: report(entry, sizes, baseline, loadBefore) };
 }
 
 // Ctrl-C must not leave a database, Azurite and an API process behind.
-process.once('SIGINT', () => {
-  log('interrupted; cleaning up');
-  void runCleanups().finally(() => process.exit(130));
-});
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    log(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runBenchmark({ log, cleanups, deadlineMs: DEADLINE_MS, run });

@@ -117,11 +117,27 @@ export function createExtractionPipeline(deps: {
   const { db, audit, clock, settings } = deps;
 
   /**
-   * Puts a run on the queue and marks the document queued; false when Redis did not take it in
-   * time (the document then stays `stored` for the reconciler; a late add is harmless, the job id
-   * is the run's).
+   * Marks a run queued (audited) and puts its job on the queue. The status is written before the
+   * job exists, so a fast worker can never be overtaken by it. When Redis does not take the job in
+   * time the document goes back to `stored` for the reconciler (only if no worker started it: a
+   * late add is harmless, the job id is the run's).
    */
   async function enqueue(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
+    const queued = await db.withTenant(ctx, async (tx) => {
+      const moved = await repo.setRunState(tx, ctx.tenantId, documentId, runId, ['stored', 'queued'], {
+        status: 'queued',
+        queuedAt: clock(),
+        failureReason: null,
+      });
+      if (moved)
+        await audit.record(tx, ctx, {
+          action: 'document.queued',
+          target: { type: 'document', id: documentId },
+          payload: { runId },
+        });
+      return moved > 0;
+    });
+    if (!queued) return false;
     try {
       const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
       const added = deps.queue().add(
@@ -135,31 +151,22 @@ export function createExtractionPipeline(deps: {
         },
       );
       await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+      return true;
     } catch {
+      await db.withTenant(ctx, (tx) =>
+        repo.setRunState(tx, ctx.tenantId, documentId, runId, ['queued'], { status: 'stored' }),
+      );
       return false;
     }
-    await db.withTenant(ctx, async (tx) => {
-      const moved = await repo.setDocumentState(tx, ctx.tenantId, documentId, {
-        status: 'queued',
-        queuedAt: clock(),
-        failureReason: null,
-      });
-      if (moved)
-        await audit.record(tx, ctx, {
-          action: 'document.queued',
-          target: { type: 'document', id: documentId },
-          payload: { runId },
-        });
-    });
-    return true;
   }
 
+  /** A new processing run; the document is `stored` until its job is on the queue. */
   async function startRun(ctx: RequestContext, documentId: string): Promise<string> {
     const runId = randomUUID();
     await db.withTenant(ctx, async (tx) => {
       const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
       if (!doc || doc.purgedAt) throw new NotFoundError('The document does not exist.');
-      await repo.setDocumentState(tx, ctx.tenantId, documentId, { processingRunId: runId });
+      await repo.setDocumentState(tx, ctx.tenantId, documentId, { processingRunId: runId, status: 'stored' });
     });
     return runId;
   }

@@ -199,3 +199,19 @@ export async function listForExport(
     },
   });
 }
+
+/** Updates a document only while it is in the given run and in one of the given statuses. */
+export async function setRunState(
+  tx: Tx,
+  tenantId: string,
+  documentId: string,
+  runId: string,
+  fromStatuses: readonly string[],
+  data: Prisma.DocumentUncheckedUpdateManyInput,
+): Promise<number> {
+  const { count } = await tx.document.updateMany({
+    where: { tenantId, id: documentId, processingRunId: runId, status: { in: [...fromStatuses] } },
+    data,
+  });
+  return count;
+}

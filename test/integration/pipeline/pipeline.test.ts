@@ -9,7 +9,11 @@ import { startWorkers, type RunningWorkers } from '../../../src/workers/start-wo
 import { createQueue } from '../../../src/platform/queue.js';
 import { createRedis } from '../../../src/platform/redis.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
-import { englishLayout, textInvoicePdfBytes } from '../../unit/extraction/fixtures/pdf-fixtures.js';
+import {
+  englishLayout,
+  scannedPdfBytes,
+  textInvoicePdfBytes,
+} from '../../unit/extraction/fixtures/pdf-fixtures.js';
 import { ublXml } from '../../unit/extraction/fixtures/xml-fixtures.js';
 import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
 import { uploadRaw } from '../../helpers/documents.js';
@@ -94,6 +98,20 @@ describe('processing pipeline', () => {
     expect(result.result.fields['totals.gross'].value).toBe('1210.00');
     expect(result.result.fields.issueDate.value).toBe('2024-03-14');
   });
+
+  it('extracts a photographed/scanned invoice image through OCR', async () => {
+    const text = await textInvoicePdfBytes(englishLayout({ ...SAMPLE, number: 'IMG-PIPE-3' }));
+    const { png } = await scannedPdfBytes(text, 200);
+    const up = await uploadRaw(env.app, owner.token, Buffer.from(png), { contentType: 'image/png' });
+    expect(up.json().contentType).toBe('image/png');
+    const doc = await settled(up.json().id, 60_000);
+    expect(['extracted', 'needs_review']).toContain(doc.status);
+    const result = await extraction(up.json().id);
+    expect(result.result.format).toBe('image');
+    expect(result.result.fields.invoiceNumber).toMatchObject({ value: 'IMG-PIPE-3', source: 'ocr' });
+    expect(result.result.fields['totals.gross'].value).toBe('1210.00');
+    expect(result.result.fields.issueDate.value).toBe('2024-03-14');
+  }, 90_000);
 
   it('marks an unreadable document failed with the reason, without retrying in vain', async () => {
     const broken = Buffer.from(
