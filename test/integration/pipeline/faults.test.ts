@@ -49,7 +49,9 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 /** A worker process with this test file's configuration. */
 function workerProcess(extra: Record<string, string> = {}): ChildProcess {
   const c = env.config;
-  const child = spawn('tsx', ['src/main-worker.ts'], {
+  // node itself (not the tsx CLI, which would wrap it in a second process): SIGKILL must hit the
+  // process that holds the job.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main-worker.ts'], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
