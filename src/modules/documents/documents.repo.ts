@@ -19,6 +19,7 @@ export interface DocumentRow {
   readonly retainUntil: Date;
   readonly legalHold: boolean;
   readonly legalHoldReason: string | null;
+  readonly failureReason: string | null;
   readonly trashedAt: Date | null;
   readonly trashReason: string | null;
   readonly purgeAfter: Date | null;
@@ -102,6 +103,7 @@ export async function insertDocument(
   tx: Tx,
   document: Omit<
     DocumentRow,
+    | 'failureReason'
     | 'legalHold'
     | 'legalHoldReason'
     | 'trashedAt'

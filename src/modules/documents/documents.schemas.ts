@@ -28,6 +28,7 @@ export const DocumentView = z.object({
   issueDate: z.string().nullable().describe('YYYY-MM-DD, once known'),
   retainUntil: z.string().describe('YYYY-MM-DD: the last day the document must be kept'),
   legalHold: z.boolean(),
+  failureReason: z.string().nullable().describe('Why processing failed (status failed)'),
   trashedAt: IsoDateTime.nullable(),
   purgeAfter: IsoDateTime.nullable().describe('When a trashed document is purged for good'),
   createdAt: IsoDateTime,

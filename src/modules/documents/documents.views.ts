@@ -27,6 +27,8 @@ export interface DocumentView {
   readonly issueDate: string | null;
   readonly retainUntil: string;
   readonly legalHold: boolean;
+  /** Why processing failed, when the status is `failed`. */
+  readonly failureReason: string | null;
   readonly trashedAt: Date | null;
   readonly purgeAfter: Date | null;
   readonly createdAt: Date;
@@ -49,6 +51,7 @@ export function toDocumentView(row: DocumentRow): DocumentView {
     issueDate: row.issueDate ? day(row.issueDate) : null,
     retainUntil: day(row.retainUntil),
     legalHold: row.legalHold,
+    failureReason: row.status === 'failed' ? row.failureReason : null,
     trashedAt: row.trashedAt,
     purgeAfter: row.purgeAfter,
     createdAt: row.createdAt,

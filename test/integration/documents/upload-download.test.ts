@@ -76,6 +76,7 @@ describe('upload and download', () => {
       issueDate: null,
       retainUntil: `${new Date().getUTCFullYear() + 10}-12-31`,
       legalHold: false,
+      failureReason: null,
       trashedAt: null,
       purgeAfter: null,
       createdAt: expect.any(String),

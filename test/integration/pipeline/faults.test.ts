@@ -89,7 +89,7 @@ describe('worker killed mid-extraction', () => {
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     expect(await statusOf(id)).toBe('extracting');
-    workerProcess();
+    const second = workerProcess();
     await waitFor(
       async () => ['extracted', 'needs_review'].includes(await statusOf(id)),
       90_000,
@@ -100,7 +100,11 @@ describe('worker killed mid-extraction', () => {
       [id],
     );
     expect(rows[0].n).toBe(1);
-    for (const child of children.splice(0)) child.kill('SIGTERM');
+    // SIGTERM: the worker stops taking jobs, finishes the running ones and exits 0.
+    const exited = new Promise<number | null>((resolve) => second.once('exit', resolve));
+    second.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    children.splice(0);
   }, 180_000);
 });
 
@@ -130,7 +134,7 @@ describe('a job that keeps failing', () => {
     expect(await job?.isFailed()).toBe(true);
     await queue.close();
     const doc = (await env.app.inject({ url: `/v1/documents/${id}`, headers: bearer(owner.token) })).json();
-    expect(doc.status).toBe('failed');
+    expect(doc).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/does not exist/) });
   }, 60_000);
 });
 
