@@ -12,6 +12,7 @@ import {
   extractInvoice,
   ExtractionError,
   type ExtractionResult,
+  FIELD_NAMES,
 } from '../src/extraction/index.js';
 
 interface Entry {
@@ -32,24 +33,8 @@ const badDir = arg('bad', join(corpusDir, '..', 'bad'));
 const onlyKind = arg('kind', '');
 const verbose = args.includes('--verbose');
 
-const SCALAR_FIELDS = [
-  'documentType',
-  'invoiceNumber',
-  'issueDate',
-  'dueDate',
-  'currency',
-  'seller.name',
-  'seller.vatId',
-  'seller.companyId',
-  'buyer.name',
-  'buyer.vatId',
-  'totals.net',
-  'totals.tax',
-  'totals.gross',
-  'totals.due',
-  'payment.iban',
-  'payment.reference',
-];
+/** documentType plus every field of the extraction contract. */
+const SCALAR_FIELDS = ['documentType', ...FIELD_NAMES];
 const AMOUNT = new Set(['totals.net', 'totals.tax', 'totals.gross', 'totals.due']);
 const IDS = new Set(['seller.vatId', 'seller.companyId', 'buyer.vatId', 'payment.iban']);
 const NAMES = new Set(['seller.name', 'buyer.name']);

@@ -265,7 +265,9 @@ const routes: RouteCase[] = [
 ];
 
 /** A route on one document: the foreign case uses tenant B's document. */
-function documentRoute(
+/** A route on one object: the foreign case uses tenant B's object of that kind. */
+function idRoute(
+  foreignId: () => string,
   method: RouteCase['method'],
   url: string,
   deniedAs: () => string,
@@ -276,42 +278,26 @@ function documentRoute(
     url,
     deniedAs,
     payload,
-    foreignUrl: () => url.replace(':id', w.bDocumentId),
+    foreignUrl: () => url.replace(':id', foreignId()),
     missingUrl: () => url.replace(':id', randomUUID()),
   };
 }
 
-function webhookRoute(
+function documentRoute(...args: RouteArgs): RouteCase {
+  return idRoute(() => w.bDocumentId, ...args);
+}
+function companyRoute(...args: RouteArgs): RouteCase {
+  return idRoute(() => w.bCompanyId, ...args);
+}
+function webhookRoute(...args: RouteArgs): RouteCase {
+  return idRoute(() => w.bWebhookId, ...args);
+}
+type RouteArgs = [
   method: RouteCase['method'],
   url: string,
   deniedAs: () => string,
   payload?: () => Record<string, unknown>,
-): RouteCase {
-  return {
-    method,
-    url,
-    deniedAs,
-    payload,
-    foreignUrl: () => url.replace(':id', w.bWebhookId),
-    missingUrl: () => url.replace(':id', randomUUID()),
-  };
-}
-
-function companyRoute(
-  method: RouteCase['method'],
-  url: string,
-  deniedAs: () => string,
-  payload?: () => Record<string, unknown>,
-): RouteCase {
-  return {
-    method,
-    url,
-    deniedAs,
-    payload,
-    foreignUrl: () => url.replace(':id', w.bCompanyId),
-    missingUrl: () => url.replace(':id', randomUUID()),
-  };
-}
+];
 
 describe.each(routes)('$method $url', (route) => {
   const url = () => route.url.replace(/:(\w+)/g, () => randomUUID());
