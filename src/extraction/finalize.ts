@@ -23,9 +23,15 @@ export function reviewNeeded(
   return weakKey || weakSeller || findings.some((f) => f.severity === 'error');
 }
 
+/** Formats whose XML went through the EN 16931 rules (`validate/en16931`). */
+const EN16931_FORMATS = new Set(['ubl', 'cii', 'zugferd1', 'facturx-pdf']);
+
 /** Validates a draft result (findings lower confidences) and decides whether it needs review. */
 export function finalizeResult(draft: Draft, timings: ExtractionResult['timings']): ExtractionResult {
   const fields = draft.fields as Partial<Record<string, ExtractedField>>;
-  const findings = [...draft.findings, ...validateExtraction(fields, draft.vatBreakdown, draft.lines)];
+  const findings = [
+    ...draft.findings,
+    ...validateExtraction(fields, draft.vatBreakdown, draft.lines, EN16931_FORMATS.has(draft.format)),
+  ];
   return { ...draft, findings, needsReview: reviewNeeded(draft.fields, findings), timings };
 }

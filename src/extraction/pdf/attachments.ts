@@ -3,6 +3,23 @@ import type * as mupdf from 'mupdf';
 export interface PdfAttachment {
   name: string;
   bytes: Uint8Array;
+  /** PDF/A-3 /AFRelationship of the file specification (Data, Alternative, Source, ...), without the slash. */
+  afRelationship?: string;
+  /** MIME type from the embedded file stream's /Subtype (text/xml), decoded. */
+  mimeType?: string;
+}
+
+/** A PDF name object as text without the leading slash (#2F escapes decoded), or undefined. */
+function nameValue(obj: mupdf.PDFObject): string | undefined {
+  if (!obj.isName()) return undefined;
+  return obj
+    .asName()
+    .replace(/#([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+function embeddedStream(spec: mupdf.PDFObject): mupdf.PDFObject {
+  const ef = spec.resolve().get('EF');
+  return ef.get('F').isNull() ? ef.get('UF') : ef.get('F');
 }
 
 /** Hybrid invoices keep at most a few attachments; more is unusual and bounded for safety. */
@@ -21,8 +38,7 @@ function collectFileSpecs(doc: mupdf.PDFDocument): mupdf.PDFObject[] {
 
 /** Identity of the embedded stream, so one file reached twice is read once. */
 function specKey(spec: mupdf.PDFObject): string {
-  const ef = spec.resolve().get('EF');
-  const stream = ef.get('F').isNull() ? ef.get('UF') : ef.get('F');
+  const stream = embeddedStream(spec);
   return stream.isIndirect()
     ? `ref:${stream.asIndirect()}`
     : `obj:${spec.resolve().toString(true).slice(0, 200)}`;
@@ -46,7 +62,12 @@ export function readXmlAttachments(doc: mupdf.PDFDocument): PdfAttachment[] {
       if (!isXml) continue;
       const contents = doc.getEmbeddedFileContents(spec);
       if (!contents || contents.getLength() > MAX_ATTACHMENT_BYTES) continue;
-      out.push({ name, bytes: contents.asUint8Array().slice() });
+      out.push({
+        name,
+        bytes: contents.asUint8Array().slice(),
+        afRelationship: nameValue(spec.resolve().get('AFRelationship')),
+        mimeType: nameValue(embeddedStream(spec).resolve().get('Subtype')),
+      });
     } catch {
       // A broken file specification is skipped; the page content is still read.
     }

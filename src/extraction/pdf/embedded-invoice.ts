@@ -2,11 +2,13 @@ import type * as mupdf from 'mupdf';
 import { ExtractionError } from '../errors.js';
 import { readXmlInvoice, type XmlInvoice } from '../formats/xml-invoice.js';
 import type { Finding } from '../types.js';
-import { readXmlAttachments } from './attachments.js';
+import { readXmlAttachments, type PdfAttachment } from './attachments.js';
 
 export interface EmbeddedInvoice {
   invoice: XmlInvoice | null;
   attachmentName?: string;
+  /** The attachment the invoice was read from, for the container (XMP, PDF/A-3) checks. */
+  attachment?: PdfAttachment;
   findings: Finding[];
 }
 
@@ -30,10 +32,10 @@ function rank(name: string): number {
  */
 export function readEmbeddedInvoice(doc: mupdf.PDFDocument): EmbeddedInvoice {
   const findings: Finding[] = [];
-  const invoices: Array<{ name: string; invoice: XmlInvoice }> = [];
+  const invoices: Array<{ name: string; invoice: XmlInvoice; attachment: PdfAttachment }> = [];
   for (const attachment of readXmlAttachments(doc)) {
     try {
-      invoices.push({ name: attachment.name, invoice: readXmlInvoice(attachment.bytes) });
+      invoices.push({ name: attachment.name, invoice: readXmlInvoice(attachment.bytes), attachment });
     } catch (error) {
       if (!(error instanceof ExtractionError) || error.code === 'unknown_xml_document') {
         if (rank(attachment.name) < PREFERRED.length) findings.push(notInvoice(attachment.name, error));
@@ -56,7 +58,7 @@ export function readEmbeddedInvoice(doc: mupdf.PDFDocument): EmbeddedInvoice {
       message: `the PDF carries ${invoices.length} invoice XMLs (${invoices.map((i) => i.name).join(', ')}); read ${chosen.name}`,
     });
   }
-  return { invoice: chosen.invoice, attachmentName: chosen.name, findings };
+  return { invoice: chosen.invoice, attachmentName: chosen.name, attachment: chosen.attachment, findings };
 }
 
 function notInvoice(name: string, error: unknown): Finding {

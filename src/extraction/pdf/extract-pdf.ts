@@ -6,6 +6,7 @@ import type { Word } from '../text/words.js';
 import type { DocumentFormat, ExtractionResult, Finding } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
 import type { PaymentCode } from '../qr/payment-codes.js';
+import { checkPdfContainer } from './container.js';
 import { readEmbeddedInvoice } from './embedded-invoice.js';
 import { openPdf } from './open.js';
 import { readPageWords } from './page-words.js';
@@ -42,6 +43,9 @@ export async function extractFromPdf(
     if (embedded.invoice) {
       const { format, ...invoice } = embedded.invoice;
       const pdfFormat: DocumentFormat = format === 'isdoc' ? 'isdoc-pdf' : 'facturx-pdf';
+      // ISDOC PDFs are not PDF/A-3 hybrids by specification; Factur-X / ZUGFeRD ones are.
+      if (pdfFormat === 'facturx-pdf' && embedded.attachment)
+        findings.push(...checkPdfContainer(doc, bytes, embedded.attachment));
       return { ...invoice, format: pdfFormat, findings: [...findings, ...invoice.findings] };
     }
     return await readPages(doc, Math.min(opened.pageCount, maxPages), deadline, hooks, findings);

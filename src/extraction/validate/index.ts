@@ -54,15 +54,18 @@ function checkIdentifiers(fields: Fields): Finding[] {
 /**
  * Cross-checks an extraction: identifiers, totals, VAT breakdown, lines and dates. Returns the
  * findings and lowers the confidence of the fields they concern; values are never changed.
+ * `rulesChecked` says the EN 16931 rules already ran on the XML: their BR-CO-15 is the same
+ * net + tax = gross check, so it is not reported twice.
  */
 export function validateExtraction(
   fields: Fields,
   vatBreakdown: VatBreakdownRow[],
   lines: InvoiceLine[],
+  rulesChecked = false,
 ): Finding[] {
   const findings = [
     ...checkIdentifiers(fields),
-    ...checkTotals(fields),
+    ...(rulesChecked ? [] : checkTotals(fields)),
     ...checkVatBreakdown(fields, vatBreakdown),
     ...checkLineSum(vatBreakdown, lines),
     ...checkDates(fields),

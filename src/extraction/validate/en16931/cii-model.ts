@@ -8,6 +8,7 @@ import {
   type RuleLine,
   type RuleParty,
   type RuleTax,
+  type RuleTotals,
 } from './model.js';
 
 /** Element names that differ between CII D16B and ZUGFeRD 1.0 (CrossIndustryDocument). */
@@ -133,19 +134,31 @@ function amountIn(nodes: XmlNode[], currency: string | undefined): string | unde
   );
 }
 
-/** Reads the rule model of a CII D16B invoice, or of a ZUGFeRD 1.0 one when `legacy`. */
-export function ciiRuleModel(root: XmlNode, legacy: boolean): RuleInvoice {
-  const n = legacy ? ZF1 : D16B;
-  const header = first(root, n.header);
-  const transaction = first(root, n.transaction);
-  const agreement = first(transaction, n.agreement);
-  const settlement = first(transaction, n.settlement);
-  const sum = first(settlement, n.summation);
-  const currency = textAt(settlement, 'InvoiceCurrencyCode');
-  const specId = textAt(root, `${n.context}/GuidelineSpecifiedDocumentContextParameter/ID`);
-  const lines = all(transaction, 'IncludedSupplyChainTradeLineItem').map((l) => line(l, n));
-  const taxes = all(settlement, 'ApplicableTradeTax').map((t) => tax(t, n));
-  const allowances = [
+/** CII-DT-031: in CII only the VAT total (BT-110 / BT-111) names its currency on the amount. */
+function collectCurrencyAmounts(node: XmlNode | undefined, out: string[]): string[] {
+  if (node === undefined || typeof node === 'string') return out;
+  for (const [key, value] of Object.entries(node)) {
+    if (!Array.isArray(value)) continue;
+    for (const child of value) {
+      if (key.endsWith('Amount') && key !== 'TaxTotalAmount' && attr(child, 'currencyID') !== undefined)
+        out.push(key);
+      collectCurrencyAmounts(child, out);
+    }
+  }
+  return out;
+}
+
+/** CII-SR-122 / 123: a gross-price discount (BT-147) is an amount only, without percent or base. */
+function grossPriceExtras(lines: XmlNode[], n: Names): string[] {
+  return lines.flatMap((l) =>
+    all(l, `${n.lineAgreement}/GrossPriceProductTradePrice/AppliedTradeAllowanceCharge`).flatMap((a) =>
+      ['CalculationPercent', 'BasisAmount'].filter((name) => first(a, name) !== undefined),
+    ),
+  );
+}
+
+function allowances(settlement: XmlNode | undefined, n: Names): RuleAllowance[] {
+  return [
     ...all(settlement, 'SpecifiedTradeAllowanceCharge').map((a) => allowance(a, n)),
     ...all(settlement, 'SpecifiedLogisticsServiceCharge').map((c) => ({
       charge: true,
@@ -155,7 +168,11 @@ export function ciiRuleModel(root: XmlNode, legacy: boolean): RuleInvoice {
       rate: textAt(c, `AppliedTradeTax/${n.rate}`),
     })),
   ];
-  const totals = {
+}
+
+function totals(settlement: XmlNode | undefined, n: Names, currency: string | undefined): RuleTotals {
+  const sum = first(settlement, n.summation);
+  return {
     lineTotal: textAt(sum, 'LineTotalAmount'),
     allowanceTotal: textAt(sum, 'AllowanceTotalAmount'),
     chargeTotal: textAt(sum, 'ChargeTotalAmount'),
@@ -166,39 +183,70 @@ export function ciiRuleModel(root: XmlNode, legacy: boolean): RuleInvoice {
     rounding: textAt(sum, 'RoundingAmount'),
     due: textAt(sum, 'DuePayableAmount'),
   };
-  const amounts = [
-    ...Object.entries(totals).flatMap(([k, v]) => (v ? [{ path: k, value: v }] : [])),
-    ...taxes.flatMap((t) =>
+}
+
+/** Amounts that BR-DEC limits to two decimals, named by where they sit. */
+function decimalAmounts(
+  inv: Pick<RuleInvoice, 'totals' | 'taxes' | 'lines' | 'allowances'>,
+): RuleInvoice['amounts'] {
+  return [
+    ...Object.entries(inv.totals).flatMap(([k, v]) => (v ? [{ path: k, value: v }] : [])),
+    ...inv.taxes.flatMap((t) =>
       [t.base, t.amount].flatMap((v) => (v ? [{ path: 'VAT breakdown', value: v }] : [])),
     ),
-    ...lines.flatMap((l) => (l.net ? [{ path: `line ${l.id ?? ''} net amount`, value: l.net }] : [])),
-    ...allowances.flatMap((a) => (a.amount ? [{ path: 'allowance/charge', value: a.amount }] : [])),
+    ...inv.lines.flatMap((l) => (l.net ? [{ path: `line ${l.id ?? ''} net amount`, value: l.net }] : [])),
+    ...inv.allowances.flatMap((a) => (a.amount ? [{ path: 'allowance/charge', value: a.amount }] : [])),
   ];
+}
+
+/** Header-level terms: document, parties, payment. */
+function header(root: XmlNode, n: Names, settlement: XmlNode | undefined) {
+  const doc = first(root, n.header);
+  const agreement = first(root, `${n.transaction}/${n.agreement}`);
+  const specId = textAt(root, `${n.context}/GuidelineSpecifiedDocumentContextParameter/ID`);
   return {
-    syntax: legacy ? 'zugferd1' : 'cii',
     specId,
     profile: profileOf(specId),
-    typeCode: textAt(header, 'TypeCode'),
-    number: textAt(header, 'ID'),
-    issueDate: textAt(header, 'IssueDateTime/DateTimeString'),
-    currency,
+    typeCode: textAt(doc, 'TypeCode'),
+    number: textAt(doc, 'ID'),
+    issueDate: textAt(doc, 'IssueDateTime/DateTimeString'),
     seller: party(first(agreement, 'SellerTradeParty')),
     buyer: party(first(agreement, 'BuyerTradeParty')),
     taxRepresentativeVatId: textAt(
       agreement,
       'SellerTaxRepresentativeTradeParty/SpecifiedTaxRegistration/ID',
     ),
-    lines,
-    taxes,
-    allowances,
-    totals,
     paymentMeans: all(settlement, 'SpecifiedTradeSettlementPaymentMeans/TypeCode').flatMap(
       (c) => text(c) ?? [],
     ),
     hasPaymentTerms: first(settlement, 'SpecifiedTradePaymentTerms') !== undefined,
     dueDate: textAt(settlement, 'SpecifiedTradePaymentTerms/DueDateDateTime/DateTimeString'),
-    amounts,
-    dates: collectDates(root, '', []),
     hasPrecedingInvoice: first(settlement, 'InvoiceReferencedDocument') !== undefined,
+  };
+}
+
+/** Reads the rule model of a CII D16B invoice, or of a ZUGFeRD 1.0 one when `legacy`. */
+export function ciiRuleModel(root: XmlNode, legacy: boolean): RuleInvoice {
+  const n = legacy ? ZF1 : D16B;
+  const transaction = first(root, n.transaction);
+  const settlement = first(transaction, n.settlement);
+  const currency = textAt(settlement, 'InvoiceCurrencyCode');
+  const lineNodes = all(transaction, 'IncludedSupplyChainTradeLineItem');
+  const parts = {
+    lines: lineNodes.map((l) => line(l, n)),
+    taxes: all(settlement, 'ApplicableTradeTax').map((t) => tax(t, n)),
+    allowances: allowances(settlement, n),
+    totals: totals(settlement, n, currency),
+  };
+  return {
+    syntax: legacy ? 'zugferd1' : 'cii',
+    ...header(root, n, settlement),
+    currency,
+    ...parts,
+    amounts: decimalAmounts(parts),
+    dates: collectDates(root, '', []),
+    // ZUGFeRD 1.0 had its own schema, where currencyID was allowed on every amount.
+    amountsWithCurrency: legacy ? [] : collectCurrencyAmounts(transaction, []),
+    grossPriceExtras: legacy ? [] : grossPriceExtras(lineNodes, n),
   };
 }

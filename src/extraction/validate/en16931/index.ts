@@ -5,6 +5,7 @@ import type { RuleInvoice } from './model.js';
 import { checkNamespaces, checkProfileSubset, checkSpecification } from './profile.js';
 import { checkCodeLists, checkLines, checkMandatory } from './rules-core.js';
 import { checkDates, checkDecimals } from './rules-format.js';
+import { checkCurrencyAttributes, checkGrossPriceDiscounts } from './rules-syntax.js';
 import { checkLineArithmetic, checkLineGroups, checkTotalsArithmetic } from './rules-totals.js';
 import { checkVat } from './rules-vat.js';
 import { ublRuleModel } from './ubl-model.js';
@@ -23,6 +24,8 @@ function runRules(inv: RuleInvoice): Finding[] {
     checkVat,
     checkDates,
     checkDecimals,
+    checkCurrencyAttributes,
+    checkGrossPriceDiscounts,
   ];
   return rules.flatMap((rule) => {
     try {

@@ -103,6 +103,10 @@ export interface RuleInvoice {
   dates: RuleDate[];
   /** Elements present in the XML that matter for profile subsets. */
   hasPrecedingInvoice: boolean;
+  /** CII only: amount elements other than TaxTotalAmount that carry a currencyID (CII-DT-031). */
+  amountsWithCurrency: string[];
+  /** CII only: gross-price allowances with a CalculationPercent or BasisAmount (CII-SR-122 / 123). */
+  grossPriceExtras: string[];
 }
 
 /** Maps a specification identifier (BT-24) to the profile whose rules apply. */

@@ -118,5 +118,7 @@ export function ublRuleModel(root: XmlNode, rootName: string): RuleInvoice {
     amounts,
     dates: collectDates(root, []),
     hasPrecedingInvoice: first(root, 'BillingReference') !== undefined,
+    amountsWithCurrency: [],
+    grossPriceExtras: [],
   };
 }
