@@ -11,9 +11,10 @@ import {
   ReauthenticationFailedError,
   ValidationFailedError,
 } from '../../core/errors.js';
+import type { Role } from '../../core/permissions.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
-import type { Db } from '../../platform/db/db.js';
+import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { InvitationsService } from '../members/invitations.service.js';
 import type { MembersService } from '../members/members.service.js';
@@ -129,6 +130,36 @@ export function createAccountService(deps: {
   const { db, audit, clock } = deps;
   const own = (ctx: RequestContext) => ({ userId: ctx.actor.id });
 
+  /**
+   * The last steps of sign-up and of accepting an invitation, in the caller's transaction: the
+   * person becomes a member, gets a session in the firm, and the event is audited.
+   */
+  async function joinTenant(
+    tx: Tx,
+    ctx: RequestContext,
+    join: {
+      tenant: { id: string; name: string };
+      user: { id: string; email: string };
+      role: Role;
+      client: ClientInfo;
+    },
+    event: { action: string; payload: Record<string, unknown> },
+  ) {
+    await deps.members.addMember(tx, { tenantId: join.tenant.id, userId: join.user.id, role: join.role });
+    const session = await deps.sessions.issue(tx, {
+      tenantId: join.tenant.id,
+      userId: join.user.id,
+      ip: join.client.ip,
+      userAgent: join.client.userAgent,
+    });
+    await audit.record(tx, ctx, {
+      action: event.action,
+      target: { type: 'user', id: join.user.id },
+      payload: event.payload,
+    });
+    return { tenant: join.tenant, user: join.user, token: session.token, expiresAt: session.expiresAt };
+  }
+
   return {
     async signup(client, input) {
       if (!deps.signupEnabled)
@@ -143,25 +174,18 @@ export function createAccountService(deps: {
           { actor: { kind: 'user', id: userId }, ...client },
           { name: input.tenantName },
           async (tx, ctx, tenant) => {
-            const user = await repo.insertUser(tx, { id: userId, email, name, passwordHash });
-            await repo.insertMembership(tx, { tenantId: tenant.id, userId, role: 'owner' });
-            const session = await deps.sessions.issue(tx, {
-              tenantId: tenant.id,
-              userId,
-              ip: client.ip,
-              userAgent: client.userAgent,
-            });
-            await audit.record(tx, ctx, {
-              action: 'user.signed_up',
-              target: { type: 'user', id: userId },
-              payload: { role: 'owner' },
-            });
-            return {
-              tenant: { id: tenant.id, name: tenant.name },
-              user: { id: user.id, email },
-              token: session.token,
-              expiresAt: session.expiresAt,
-            };
+            await repo.insertUser(tx, { id: userId, email, name, passwordHash });
+            return joinTenant(
+              tx,
+              ctx,
+              {
+                tenant: { id: tenant.id, name: tenant.name },
+                user: { id: userId, email },
+                role: 'owner',
+                client,
+              },
+              { action: 'user.signed_up', payload: { role: 'owner' } },
+            );
           },
         );
       } catch (error) {
@@ -356,24 +380,17 @@ export function createAccountService(deps: {
               passwordHash,
             });
           await deps.invitations.markAccepted(tx, invitation.id);
-          await deps.members.addMember(tx, { tenantId: invitation.tenantId, userId, role: invitation.role });
-          const session = await deps.sessions.issue(tx, {
-            tenantId: invitation.tenantId,
-            userId,
-            ip: client.ip,
-            userAgent: client.userAgent,
-          });
-          await audit.record(tx, ctx, {
-            action: 'member.joined',
-            target: { type: 'user', id: userId },
-            payload: { role: invitation.role, invitationId: invitation.id },
-          });
-          return {
-            tenant: { id: invitation.tenantId, name: invitation.tenantName },
-            user: { id: userId, email: invitation.email },
-            token: session.token,
-            expiresAt: session.expiresAt,
-          };
+          return joinTenant(
+            tx,
+            ctx,
+            {
+              tenant: { id: invitation.tenantId, name: invitation.tenantName },
+              user: { id: userId, email: invitation.email },
+              role: invitation.role,
+              client,
+            },
+            { action: 'member.joined', payload: { role: invitation.role, invitationId: invitation.id } },
+          );
         });
       } catch (error) {
         if (isUniqueViolation(error))

@@ -78,13 +78,6 @@ export async function listMembershipsOfUser(tx: Tx, userId: string): Promise<Mem
   }));
 }
 
-export async function insertMembership(
-  tx: Tx,
-  membership: { tenantId: string; userId: string; role: Role },
-): Promise<void> {
-  await tx.membership.create({ data: membership });
-}
-
 export async function insertSession(
   tx: Tx,
   session: Omit<SessionRow, 'id' | 'createdAt' | 'lastSeenAt' | 'revokedAt'> & {
