@@ -39,6 +39,7 @@ import {
   createDatabase,
   createKeyFiles,
   deleteRedisKeys,
+  OWNER_SERVER_URL,
   quantile,
   REDIS_URL,
   runBenchmark,
@@ -63,7 +64,6 @@ const FINAL_ACTIONS: Record<string, string> = {
   'document.needs_review': 'needs_review',
   'document.failed': 'failed',
 };
-const OWNER_URL_BASE = 'postgresql://postgres@127.0.0.1:5432';
 
 const log = benchLog('bench:pipeline');
 const cleanups = new Cleanups(log);
@@ -707,7 +707,7 @@ async function run(): Promise<{ output: string; exitCode: number }> {
   log(`API: ${apiEntry.description}; workers: ${started.entry}`);
   const { token } = await signUp(api.baseUrl);
 
-  const db = new pg.Client({ connectionString: `${OWNER_URL_BASE}/${database}` });
+  const db = new pg.Client({ connectionString: `${OWNER_SERVER_URL}/${database}` });
   await db.connect();
   cleanups.push('close the database connection', () => db.end());
 

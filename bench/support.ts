@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +14,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/platform/config.js';
 import { loadSigner } from '../src/platform/crypto/signing-key.js';
 import { applyMigrations, ensureDatabaseExists } from '../src/platform/db/migrations.js';
+import { freePort } from '../src/platform/free-port.js';
 import { createKeyProvider } from '../src/platform/kms/key-provider-from-config.js';
 import { migrationsDir, packageRoot } from '../src/platform/package-root.js';
 
@@ -262,18 +262,6 @@ export async function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL');
     await exited;
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once `ready()` is true; rejects when the process exits first or after `timeoutMs`. */

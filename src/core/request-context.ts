@@ -27,6 +27,11 @@ export interface RequestContext {
   readonly userAgent?: string | undefined;
 }
 
+/** The companies the caller is limited to, as the repositories' filters take them; undefined for no limit. */
+export function allowedCompanyIds(ctx: RequestContext): string[] | undefined {
+  return ctx.companyIds ? [...ctx.companyIds] : undefined;
+}
+
 /**
  * A context for work the platform does on a tenant's behalf (CLI commands, workers). It holds
  * every permission because the code path, not a principal, decides what happens.

@@ -15,6 +15,7 @@ import type { Role } from '../../core/permissions.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { InvitationsService } from '../members/invitations.service.js';
 import type { MembersService } from '../members/members.service.js';
@@ -57,10 +58,6 @@ export function assertAcceptablePassword(
       problems.map((message) => ({ field, message })),
     );
   }
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === 'P2002';
 }
 
 export interface AccountService {

@@ -3,8 +3,9 @@
  * may be limited to some, and then see only those companies and their documents.
  */
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
-import type { RequestContext } from '../../core/request-context.js';
+import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './companies.repo.js';
 
@@ -21,15 +22,6 @@ export interface CompanyInput {
 export function normalizeVatId(vatId: string | null | undefined): string | null {
   if (!vatId) return null;
   return vatId.toUpperCase().replace(/[\s.-]/g, '');
-}
-
-const allowedOf = (ctx: RequestContext) => (ctx.companyIds ? [...ctx.companyIds] : undefined);
-
-function isForeignKeyViolation(error: unknown): boolean {
-  return (
-    (error as { code?: string } | null)?.code === 'P2003' ||
-    /foreign key/i.test(String((error as Error)?.message))
-  );
 }
 
 export interface CompaniesService {
@@ -66,11 +58,12 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
       });
     },
 
-    listCompanies: (ctx) => db.withTenant(ctx, (tx) => repo.listCompanies(tx, ctx.tenantId, allowedOf(ctx))),
+    listCompanies: (ctx) =>
+      db.withTenant(ctx, (tx) => repo.listCompanies(tx, ctx.tenantId, allowedCompanyIds(ctx))),
 
     async getCompany(ctx, id) {
       const company = await db.withTenant(ctx, (tx) =>
-        repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx)),
+        repo.findCompany(tx, ctx.tenantId, id, allowedCompanyIds(ctx)),
       );
       if (!company) throw new NotFoundError('The company does not exist.');
       return company;
@@ -78,7 +71,7 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
 
     async updateCompany(ctx, id, changes) {
       return db.withTenant(ctx, async (tx) => {
-        if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx))))
+        if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedCompanyIds(ctx))))
           throw new NotFoundError('The company does not exist.');
         const updated = await repo.updateCompany(tx, ctx.tenantId, id, clean(changes));
         await audit.record(tx, ctx, {
@@ -93,7 +86,7 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
     async deleteCompany(ctx, id) {
       try {
         await db.withTenant(ctx, async (tx) => {
-          if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx))))
+          if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedCompanyIds(ctx))))
             throw new NotFoundError('The company does not exist.');
           await repo.deleteCompany(tx, ctx.tenantId, id);
           await audit.record(tx, ctx, { action: 'company.deleted', target: { type: 'company', id } });
@@ -106,7 +99,7 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
     },
 
     async assertUsable(tx, ctx, id) {
-      if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedOf(ctx))))
+      if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedCompanyIds(ctx))))
         throw new NotFoundError('The company does not exist.');
     },
 

@@ -8,12 +8,11 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
-import { systemContext, type RequestContext } from '../../core/request-context.js';
+import { allowedCompanyIds, systemContext, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
-import { allowedCompanies } from './documents.service.js';
 import * as repo from './documents.repo.js';
 import { toDocumentView, type DocumentView } from './documents.views.js';
 import { retentionExpired } from './retention.js';
@@ -56,7 +55,7 @@ export function createDocumentLifecycleService(deps: {
     fn: (tx: Tx, row: repo.DocumentRow) => Promise<repo.DocumentRow>,
   ) {
     return db.withTenant(ctx, async (tx) => {
-      const row = await repo.findDocument(tx, ctx.tenantId, id, allowedCompanies(ctx));
+      const row = await repo.findDocument(tx, ctx.tenantId, id, allowedCompanyIds(ctx));
       if (!row) throw new NotFoundError('The document does not exist.');
       return toDocumentView(await fn(tx, row));
     });

@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import type { RequestContext } from '../../core/request-context.js';
+import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -105,14 +106,12 @@ export interface DocumentsDeps {
   readonly segmentSize: number;
 }
 
-export const allowedCompanies = (ctx: RequestContext) => (ctx.companyIds ? [...ctx.companyIds] : undefined);
-
 /**
  * The same content is stored once per firm. A caller limited to some companies who uploads content
  * already stored under another company learns only that it exists, not where.
  */
 function visibleDuplicate(ctx: RequestContext, existing: repo.DocumentRow): repo.DocumentRow {
-  const allowed = allowedCompanies(ctx);
+  const allowed = allowedCompanyIds(ctx);
   if (allowed && !allowed.includes(existing.companyId ?? '')) {
     throw new ConflictError(
       'This content is already stored in this firm, outside the companies you can access.',
@@ -141,7 +140,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
 
   async function findVisible(ctx: RequestContext, id: string) {
     const row = await db.withTenant(ctx, (tx) =>
-      repo.findDocument(tx, ctx.tenantId, id, allowedCompanies(ctx)),
+      repo.findDocument(tx, ctx.tenantId, id, allowedCompanyIds(ctx)),
     );
     if (!row) throw new NotFoundError('The document does not exist.');
     return row;
@@ -237,7 +236,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
       } catch (error) {
         await discard();
         // A concurrent upload of the same content won the unique index: answer with its document.
-        if ((error as { code?: string }).code !== 'P2002') throw error;
+        if (!isUniqueViolation(error)) throw error;
         const winner = await db.withTenant(ctx, (tx) => repo.findBySha256(tx, ctx.tenantId, stored.sha256));
         if (!winner) throw error;
         return { document: toDocumentView(visibleDuplicate(ctx, winner)), created: false };
@@ -253,7 +252,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         repo.listDocuments(
           tx,
           ctx.tenantId,
-          { ...query, allowedCompanyIds: allowedCompanies(ctx) },
+          { ...query, allowedCompanyIds: allowedCompanyIds(ctx) },
           query.limit + 1,
           query.cursor ? decodeDocumentCursor(query.cursor) : undefined,
         ),
@@ -267,7 +266,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
 
     async updateDocument(ctx, id, changes) {
       return db.withTenant(ctx, async (tx) => {
-        const row = await repo.findDocument(tx, ctx.tenantId, id, allowedCompanies(ctx));
+        const row = await repo.findDocument(tx, ctx.tenantId, id, allowedCompanyIds(ctx));
         if (!row) throw new NotFoundError('The document does not exist.');
         if (changes.companyId) await deps.companies.assertUsable(tx, ctx, changes.companyId);
         const data = {

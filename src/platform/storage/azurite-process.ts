@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../free-port.js';
 
 export interface AzuriteProcess {
   readonly connectionString: string;
@@ -26,18 +26,6 @@ export function azuriteConnectionString(port: number, host = '127.0.0.1'): strin
     `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};` +
     `BlobEndpoint=http://${host}:${port}/${ACCOUNT};`
   );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function azuriteBlobMain(): string {

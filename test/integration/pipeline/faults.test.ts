@@ -3,12 +3,12 @@
  * failing. Nothing may be lost and nothing extracted twice.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app/build-app.js';
 import { createContainer } from '../../../src/container.js';
 import { createLogger } from '../../../src/platform/logger.js';
+import { freePort } from '../../../src/platform/free-port.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import { EXTRACTION_QUEUE } from '../../../src/modules/extractions/extraction-pipeline.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
@@ -142,12 +142,7 @@ const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 
 describe.skipIf(!hasRedisServer)('Redis down during an upload (needs the redis-server binary)', () => {
   it('keeps the document and processes it once Redis is back', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port: p } = server.address() as { port: number };
-        server.close(() => resolve(p));
-      });
-    });
+    const port = await freePort();
     const startRedis = () => {
       const child = spawn(
         'redis-server',

@@ -1,0 +1,15 @@
+/**
+ * What a database error means, for services that turn constraint violations into answers
+ * (409 for a duplicate or for a row still referenced). Prisma reports them by code.
+ */
+const codeOf = (error: unknown) => (error as { code?: string } | null)?.code;
+
+/** A unique constraint refused the write (Prisma P2002). */
+export function isUniqueViolation(error: unknown): boolean {
+  return codeOf(error) === 'P2002';
+}
+
+/** A foreign key refused the write or delete (Prisma P2003; driver-adapter errors name it in the message). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return codeOf(error) === 'P2003' || /foreign key/i.test(String((error as Error | null)?.message));
+}
