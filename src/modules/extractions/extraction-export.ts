@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { ConflictError } from '../../core/errors.js';
-import type { RequestContext } from '../../core/request-context.js';
+import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import { FIELD_NAMES, type ExtractionResult } from '../../extraction/index.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -44,6 +44,33 @@ export interface ExtractionExportService {
   acknowledge(ctx: RequestContext, documentId: string): Promise<{ documentId: string; exportedAt: Date }>;
 }
 
+/** The document's export state joined with the field values of its latest extraction. */
+function toExportItem(
+  doc: {
+    id: string;
+    companyId: string | null;
+    type: string;
+    status: string;
+    validatedAt: Date | null;
+    exportedAt: Date | null;
+  },
+  latest: repo.ExtractionRow,
+): ExportItem {
+  const result = latest.result as unknown as ExtractionResult;
+  return {
+    documentId: doc.id,
+    companyId: doc.companyId,
+    documentType: doc.type,
+    status: doc.status as ExportItem['status'],
+    version: latest.version,
+    validatedAt: doc.validatedAt,
+    exportedAt: doc.exportedAt,
+    fields: Object.fromEntries(Object.entries(result.fields).map(([name, field]) => [name, field!.value])),
+    vatBreakdown: result.vatBreakdown,
+    lines: result.lines,
+  };
+}
+
 export function createExtractionExportService(deps: {
   db: Db;
   audit: AuditService;
@@ -58,7 +85,7 @@ export function createExtractionExportService(deps: {
         exported: query.exported,
         companyId: query.companyId,
         updatedSince: query.updatedSince,
-        allowedCompanyIds: ctx.companyIds ? [...ctx.companyIds] : undefined,
+        allowedCompanyIds: allowedCompanyIds(ctx),
       };
       return deps.db.withTenant(ctx, async (tx) => {
         const rows = await repo.listForExport(
@@ -69,26 +96,15 @@ export function createExtractionExportService(deps: {
           position ? { updatedAt: position.at, id: position.id } : undefined,
         );
         const page = rows.slice(0, query.limit);
-        const items: ExportItem[] = [];
-        for (const row of page) {
-          const latest = await repo.latestExtraction(tx, ctx.tenantId, row.id);
-          if (!latest) continue;
-          const result = latest.result as unknown as ExtractionResult;
-          items.push({
-            documentId: row.id,
-            companyId: row.companyId,
-            documentType: row.type,
-            status: row.status as ExportItem['status'],
-            version: latest.version,
-            validatedAt: row.validatedAt,
-            exportedAt: row.exportedAt,
-            fields: Object.fromEntries(
-              Object.entries(result.fields).map(([name, field]) => [name, field!.value]),
-            ),
-            vatBreakdown: result.vatBreakdown,
-            lines: result.lines,
-          });
-        }
+        const latest = await repo.latestExtractions(
+          tx,
+          ctx.tenantId,
+          page.map((row) => row.id),
+        );
+        const items = page.flatMap((row) => {
+          const extraction = latest.get(row.id);
+          return extraction ? [toExportItem(row, extraction)] : [];
+        });
         const last = page.at(-1);
         return {
           items,
@@ -106,22 +122,10 @@ export function createExtractionExportService(deps: {
         if (!doc || !latest || (doc.status !== 'validated' && doc.status !== 'exported')) {
           throw new ConflictError('Only validated extractions can be exported.', 'not_validated');
         }
-        const result = latest.result as unknown as ExtractionResult;
-        const item: ExportItem = {
-          documentId,
-          companyId: doc.companyId,
-          documentType: doc.type,
-          status: doc.status as ExportItem['status'],
-          version: latest.version,
-          validatedAt: doc.validatedAt,
-          exportedAt: doc.exportedAt,
-          fields: Object.fromEntries(
-            Object.entries(result.fields).map(([name, field]) => [name, field!.value]),
-          ),
-          vatBreakdown: result.vatBreakdown,
-          lines: result.lines,
+        return {
+          item: toExportItem(doc, latest),
+          result: latest.result as unknown as ExtractionResult,
         };
-        return { item, result };
       });
     },
 

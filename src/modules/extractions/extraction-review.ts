@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
-import type { RequestContext } from '../../core/request-context.js';
+import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import { applyCorrections, type ExtractionResult } from '../../extraction/index.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -189,23 +189,27 @@ export function createExtractionReviewService(deps: {
     async reviewQueue(ctx, limit, cursor) {
       const position = cursor ? decodeCursor(cursor) : undefined;
       const after = position ? { createdAt: position.at, id: position.id } : undefined;
-      const allowed = ctx.companyIds ? [...ctx.companyIds] : undefined;
+      const allowed = allowedCompanyIds(ctx);
       return db.withTenant(ctx, async (tx) => {
         const rows = await repo.listNeedsReview(tx, ctx.tenantId, allowed, limit + 1, after);
         const page = rows.slice(0, limit);
-        const items = [];
-        for (const row of page) {
-          const latest = await repo.latestExtraction(tx, ctx.tenantId, row.id);
-          if (!latest) throw new NotFoundError();
-          items.push({
+        const latest = await repo.latestExtractions(
+          tx,
+          ctx.tenantId,
+          page.map((row) => row.id),
+        );
+        const items = page.map((row) => {
+          const extraction = latest.get(row.id);
+          if (!extraction) throw new NotFoundError();
+          return {
             documentId: row.id,
             filename: row.filename,
             companyId: row.companyId,
             createdAt: row.createdAt,
-            version: latest.version,
-            attention: fieldsNeedingAttention(latest.result as unknown as ExtractionResult),
-          });
-        }
+            version: extraction.version,
+            attention: fieldsNeedingAttention(extraction.result as unknown as ExtractionResult),
+          };
+        });
         const last = page.at(-1);
         return {
           items,

@@ -28,6 +28,20 @@ export async function latestExtraction(
   return tx.extraction.findFirst({ where: { tenantId, documentId }, orderBy: { version: 'desc' } });
 }
 
+/** The latest version of each of the given documents' extractions, by document id (one query for a page). */
+export async function latestExtractions(
+  tx: Tx,
+  tenantId: string,
+  documentIds: readonly string[],
+): Promise<Map<string, ExtractionRow>> {
+  const rows = await tx.extraction.findMany({
+    where: { tenantId, documentId: { in: [...documentIds] } },
+    orderBy: [{ documentId: 'asc' }, { version: 'desc' }],
+    distinct: ['documentId'],
+  });
+  return new Map(rows.map((row) => [row.documentId, row]));
+}
+
 export async function extractionVersion(
   tx: Tx,
   tenantId: string,

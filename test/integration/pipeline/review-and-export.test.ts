@@ -228,6 +228,18 @@ describe('ERP hand-off', () => {
     expect(after.items.some((i: { documentId: string }) => i.documentId === id)).toBe(false);
   });
 
+  it('hands over the latest (corrected) version of each extraction', async () => {
+    const id = await extractedDocument('ERP-V2');
+    expect((await patch(id, { 'payment.reference': 'VS 77' })).statusCode).toBe(200);
+    expect((await validate(id)).statusCode).toBe(200);
+    const list = (
+      await env.app.inject({ url: '/v1/extractions?exported=false&limit=100', headers: bearer(owner.token) })
+    ).json();
+    const mine = list.items.filter((i: { documentId: string }) => i.documentId === id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ version: 2, fields: { 'payment.reference': 'VS 77' } });
+  });
+
   it('renders a validated extraction as UBL 2.1 that reads back to the same data', async () => {
     const id = await extractedDocument('ERP-UBL');
     expect((await validate(id)).statusCode).toBe(200);
