@@ -51,24 +51,28 @@ function decrypting(cipher: Readable, decrypt: ReturnType<typeof createDecryptSt
   return pipeline(cipher, decrypt, () => undefined);
 }
 
-export async function openDecryptedContent(blob: StoredBlob, requested?: ByteRange): Promise<OpenedContent> {
+/** Opens the whole content, or the inclusive plaintext range `range` (from `resolveRange`). */
+export async function openDecryptedContent(
+  blob: StoredBlob,
+  range?: { readonly start: number; readonly end: number },
+): Promise<OpenedContent> {
   const { blobStore, container, blobName, dek } = blob;
-  if (!requested) {
+  if (!range) {
     const cipher = await blobStore.download(container, blobName);
     return { stream: decrypting(cipher, createDecryptStream(dek)), contentLength: blob.sizeBytes };
   }
-  const { start, end } = resolveRange(requested, blob.sizeBytes);
+  const { start, end } = range;
   const header = await buffer(
     await blobStore.download(container, blobName, { offset: 0, count: HEADER_LENGTH }),
   );
-  const range = segmentRangeFor(start, end, {
+  const segments = segmentRangeFor(start, end, {
     segmentSize: blob.segmentSize,
     plaintextLength: blob.sizeBytes,
   });
   const cipher = await blobStore.download(container, blobName, {
-    offset: range.cipherOffset,
-    count: range.cipherLength,
+    offset: segments.cipherOffset,
+    count: segments.cipherLength,
   });
-  const stream = decrypting(cipher, createDecryptStream(dek, { header, range }));
+  const stream = decrypting(cipher, createDecryptStream(dek, { header, range: segments }));
   return { stream, contentLength: end - start + 1, range: { start, end, total: blob.sizeBytes } };
 }

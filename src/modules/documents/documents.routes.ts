@@ -14,7 +14,7 @@ import type { ByteRange } from './decrypted-content.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
 import * as s from './documents.schemas.js';
 import type { ExtractionPipeline } from '../extractions/extraction-pipeline.js';
-import type { DocumentsService, UploadMetadata } from './documents.service.js';
+import type { DocumentsService, UploadInput, UploadMetadata } from './documents.service.js';
 import { contentDisposition } from './filename.js';
 
 const tags = ['documents'];
@@ -54,24 +54,31 @@ function parseRange(header: string | undefined): ByteRange | undefined {
   return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) };
 }
 
-/** Hands a new document to the extraction pipeline; if that fails the reconciler enqueues it later. */
-async function startProcessing(
+/**
+ * Uploads and starts processing: the run is queued in the document's own transaction, and its job
+ * goes on the queue after the commit. When Redis does not take the job the document is `stored`
+ * again and the reconciler enqueues it later; the upload itself has succeeded either way.
+ */
+async function uploadAndQueue(
   request: FastifyRequest,
   deps: DocumentsRoutesDeps,
-  result: UploadResult,
+  upload: (withinCreation: UploadInput['withinCreation']) => Promise<UploadResult>,
 ): Promise<UploadResult> {
-  if (!result.created) return result;
   const ctx = contextOf(request);
-  try {
-    await deps.pipeline.requestExtraction(ctx, result.document.id);
-    return { ...result, document: await deps.documents.getDocument(ctx, result.document.id) };
-  } catch (error) {
-    request.log.warn(
-      { err: error, documentId: result.document.id },
-      'could not enqueue the extraction; the reconciler will',
-    );
-    return result;
-  }
+  const run: { id?: string } = {};
+  const result = await upload(async (tx, documentId) => {
+    run.id = await deps.pipeline.startRun(tx, ctx, documentId);
+  });
+  if (!run.id) return result; // a duplicate or a replay: its run was started when it was created
+  const documentId = result.document.id;
+  const queued = await deps.pipeline.submitRun(ctx, documentId, run.id).catch((error: unknown) => {
+    request.log.warn({ err: error, documentId }, 'could not put the extraction back to stored');
+    return false;
+  });
+  if (queued) return result;
+  request.log.warn({ documentId }, 'could not enqueue the extraction; the reconciler will');
+  const current = await deps.documents.getDocument(ctx, documentId).catch(() => undefined);
+  return current ? { ...result, document: current } : result;
 }
 
 function sendCreatedOrExisting(reply: FastifyReply, result: UploadResult) {
@@ -84,7 +91,7 @@ function sendCreatedOrExisting(reply: FastifyReply, result: UploadResult) {
 async function uploadMultipart(
   request: FastifyRequest,
   documents: DocumentsService,
-  idempotencyKey?: string,
+  options: Pick<UploadInput, 'idempotencyKey' | 'withinCreation'>,
 ) {
   const fields: Record<string, string> = {};
   const parts = request.parts()[Symbol.asyncIterator]();
@@ -102,9 +109,9 @@ async function uploadMultipart(
     ]);
   }
   return documents.uploadDocument(contextOf(request), {
+    ...options,
     source: file.file,
     filename: file.filename,
-    idempotencyKey,
     metadata: async () => {
       // Fields may also follow the file; a second file is refused.
       for (let next = await parts.next(); !next.done; next = await parts.next()) {
@@ -124,7 +131,7 @@ type UploadResult = Awaited<ReturnType<DocumentsService['uploadDocument']>>;
 export interface DocumentsRoutesDeps {
   readonly documents: DocumentsService;
   readonly lifecycle: DocumentLifecycleService;
-  readonly pipeline: Pick<ExtractionPipeline, 'requestExtraction'>;
+  readonly pipeline: Pick<ExtractionPipeline, 'startRun' | 'submitRun'>;
   readonly maxBytes: number;
 }
 
@@ -159,17 +166,22 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         }
         const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
         if (request.isMultipart()) {
-          const uploaded = await uploadMultipart(request, deps.documents, idempotencyKey);
-          return sendCreatedOrExisting(reply, await startProcessing(request, deps, uploaded));
+          const uploaded = await uploadAndQueue(request, deps, (withinCreation) =>
+            uploadMultipart(request, deps.documents, { idempotencyKey, withinCreation }),
+          );
+          return sendCreatedOrExisting(reply, uploaded);
         }
         const { filename, ...metadata } = request.query;
-        const result = await deps.documents.uploadDocument(contextOf(request), {
-          source: request.body as Readable,
-          filename,
-          idempotencyKey,
-          metadata: async () => metadata,
-        });
-        return sendCreatedOrExisting(reply, await startProcessing(request, deps, result));
+        const uploaded = await uploadAndQueue(request, deps, (withinCreation) =>
+          deps.documents.uploadDocument(contextOf(request), {
+            source: request.body as Readable,
+            filename,
+            idempotencyKey,
+            metadata: async () => metadata,
+            withinCreation,
+          }),
+        );
+        return sendCreatedOrExisting(reply, uploaded);
       },
     );
 
@@ -226,9 +238,12 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
       async (request, reply) => {
         const ctx = contextOf(request);
         const etagOf = (sha256: string) => `"${sha256}"`;
-        const meta = await deps.documents.getDocument(ctx, request.params.id);
-        if (request.headers['if-none-match'] === etagOf(meta.sha256))
-          return reply.status(304).header('etag', etagOf(meta.sha256)).send();
+        const ifNoneMatch = request.headers['if-none-match'];
+        if (ifNoneMatch) {
+          const meta = await deps.documents.getDocument(ctx, request.params.id);
+          if (ifNoneMatch === etagOf(meta.sha256))
+            return reply.status(304).header('etag', etagOf(meta.sha256)).send();
+        }
         const opened = await deps.documents.openContent(
           ctx,
           request.params.id,

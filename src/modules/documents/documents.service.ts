@@ -15,7 +15,12 @@ import type { RegionalBlobStores } from '../../platform/storage/regional-blob-st
 import type { AuditService } from '../audit/audit.service.js';
 import type { CompaniesService } from '../companies/companies.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
-import { openDecryptedContent, type ByteRange, type OpenedContent } from './decrypted-content.js';
+import {
+  openDecryptedContent,
+  resolveRange,
+  type ByteRange,
+  type OpenedContent,
+} from './decrypted-content.js';
 import * as repo from './documents.repo.js';
 import { loadRetentionRules } from './documents.retention-policy.js';
 import {
@@ -46,6 +51,12 @@ export interface UploadInput {
   /** Resolved after the content is stored: multipart fields may follow the file part. */
   readonly metadata: () => Promise<UploadMetadata>;
   readonly idempotencyKey?: string | undefined;
+  /**
+   * Runs inside the transaction that creates the document (not for a duplicate or a replay), so
+   * that what it writes commits or fails with the document; the upload route starts the
+   * document's processing run here. The document is returned as it stands afterwards.
+   */
+  readonly withinCreation?: ((tx: Tx, documentId: string) => Promise<void>) | undefined;
 }
 
 export interface ListQuery {
@@ -181,7 +192,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
           if (metadata.companyId) await deps.companies.assertUsable(tx, ctx, metadata.companyId);
           const now = clock();
           const type = metadata.type ?? 'invoice';
-          const row = await repo.insertDocument(tx, {
+          const inserted = await repo.insertDocument(tx, {
             id: documentId,
             tenantId: ctx.tenantId,
             companyId: metadata.companyId ?? null,
@@ -226,7 +237,10 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
               companyId: metadata.companyId ?? null,
             },
           });
-          return { row, created: true };
+          if (!input.withinCreation) return { row: inserted, created: true };
+          await input.withinCreation(tx, documentId);
+          const row = await repo.findDocument(tx, ctx.tenantId, documentId);
+          return { row: row ?? inserted, created: true };
         });
         if (!outcome.created) await discard();
         return {
@@ -322,12 +336,24 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
       };
     },
 
-    async openContent(ctx, id, range) {
-      const row = await findVisible(ctx, id);
+    async openContent(ctx, id, requested) {
+      // One transaction reads the document and its key and records the read: access is decided
+      // and audited together, before a byte leaves storage (a bad range ends it with 416 and
+      // nothing recorded). Three transactions here cost ~10 ms per download.
+      const { row, keyRef, wrappedDek, range } = await db.withTenant(ctx, async (tx) => {
+        const row = await repo.findDocument(tx, ctx.tenantId, id, allowedCompanyIds(ctx));
+        const key = row && (await repo.findDocumentKey(tx, ctx.tenantId, id));
+        if (!row || !key?.wrappedDek) throw new NotFoundError('The document does not exist.');
+        const range = requested ? resolveRange(requested, Number(row.sizeBytes)) : undefined;
+        await audit.record(tx, ctx, {
+          action: 'document.content_read',
+          target: { type: 'document', id },
+          payload: { sha256: row.sha256, range: range ? `${range.start}-${range.end}` : null },
+        });
+        return { row, keyRef: key.keyRef, wrappedDek: key.wrappedDek, range };
+      });
       const { blobStore, container } = await storageFor(ctx);
-      const key = await db.withTenant(ctx, (tx) => repo.findDocumentKey(tx, ctx.tenantId, id));
-      if (!key?.wrappedDek) throw new NotFoundError('The document does not exist.');
-      const dek = await deps.keyProvider.unwrapKey(key.keyRef, Buffer.from(key.wrappedDek));
+      const dek = await deps.keyProvider.unwrapKey(keyRef, Buffer.from(wrappedDek));
       const opened = await openDecryptedContent(
         {
           blobStore,
@@ -339,16 +365,6 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         },
         range,
       ).catch((error: unknown) => Promise.reject(asStorageError(error)));
-      await db.withTenant(ctx, (tx) =>
-        audit.record(tx, ctx, {
-          action: 'document.content_read',
-          target: { type: 'document', id },
-          payload: {
-            sha256: row.sha256,
-            range: opened.range ? `${opened.range.start}-${opened.range.end}` : null,
-          },
-        }),
-      );
       return { ...opened, document: toDocumentView(row) };
     },
   };

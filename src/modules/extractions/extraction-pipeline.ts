@@ -1,6 +1,7 @@
 /**
- * The extraction pipeline: a stored document gets a processing run, a BullMQ job carries only
- * { tenantId, documentId, runId }, and the worker decrypts the content, runs the engine, and
+ * The extraction pipeline: a stored document gets a processing run (an upload gets it in the
+ * transaction that stores the document, so the answer already says `queued`), a BullMQ job carries
+ * only { tenantId, documentId, runId }, and the worker decrypts the content, runs the engine, and
  * stores the result as a new extraction version — once per run, however often the job runs.
  *
  * Nothing is lost when Redis is briefly down at upload: the document stays `stored` and the
@@ -29,7 +30,7 @@ export const extractInProcess: ExtractFunction = (task) =>
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
     { timeoutMs: task.timeoutMs },
   );
-import type { Db } from '../../platform/db/db.js';
+import type { Db, Tx } from '../../platform/db/db.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
@@ -75,7 +76,17 @@ export interface PipelineSettings {
 }
 
 export interface ExtractionPipeline {
-  /** Starts a new processing run for a document and enqueues it (after the caller's commit). */
+  /**
+   * Starts a new processing run inside the caller's transaction: the document is `queued` (and
+   * audited so) when that commits. Hand the run id to `submitRun` after the commit.
+   */
+  startRun(tx: Tx, ctx: RequestContext, documentId: string): Promise<string>;
+  /**
+   * Puts a started run's job on the queue. False when Redis did not take it: the document is then
+   * `stored` again and the reconciler enqueues it later.
+   */
+  submitRun(ctx: RequestContext, documentId: string, runId: string): Promise<boolean>;
+  /** Starts a new processing run for a document and enqueues it (reprocessing). */
   requestExtraction(ctx: RequestContext, documentId: string): Promise<void>;
   /** The BullMQ processor. */
   process(job: Job<ExtractionJobData>): Promise<{ status: string; version?: number }>;
@@ -116,28 +127,47 @@ export function createExtractionPipeline(deps: {
 }): ExtractionPipeline {
   const { db, audit, clock, settings } = deps;
 
-  /**
-   * Marks a run queued (audited) and puts its job on the queue. The status is written before the
-   * job exists, so a fast worker can never be overtaken by it. When Redis does not take the job in
-   * time the document goes back to `stored` for the reconciler (only if no worker started it: a
-   * late add is harmless, the job id is the run's).
-   */
-  async function enqueue(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
-    const queued = await db.withTenant(ctx, async (tx) => {
-      const moved = await repo.setRunState(tx, ctx.tenantId, documentId, runId, ['stored', 'queued'], {
-        status: 'queued',
-        queuedAt: clock(),
-        failureReason: null,
-      });
-      if (moved)
-        await audit.record(tx, ctx, {
-          action: 'document.queued',
-          target: { type: 'document', id: documentId },
-          payload: { runId },
-        });
-      return moved > 0;
+  /** Marks `runId` queued (audited) in `tx`; false when the document has moved on since. */
+  async function markQueued(
+    tx: Tx,
+    ctx: RequestContext,
+    documentId: string,
+    runId: string,
+  ): Promise<boolean> {
+    const moved = await repo.setRunState(tx, ctx.tenantId, documentId, runId, ['stored', 'queued'], {
+      status: 'queued',
+      queuedAt: clock(),
+      failureReason: null,
     });
-    if (!queued) return false;
+    if (moved) await recordQueued(tx, ctx, documentId, runId);
+    return moved > 0;
+  }
+
+  /** A new processing run, queued (audited) in `tx`; it supersedes any earlier run, whose job then skips. */
+  async function startQueuedRun(tx: Tx, ctx: RequestContext, documentId: string): Promise<string> {
+    const runId = randomUUID();
+    if (!(await repo.startRun(tx, ctx.tenantId, documentId, runId, clock()))) {
+      throw new NotFoundError('The document does not exist.');
+    }
+    await recordQueued(tx, ctx, documentId, runId);
+    return runId;
+  }
+
+  function recordQueued(tx: Tx, ctx: RequestContext, documentId: string, runId: string): Promise<void> {
+    return audit.record(tx, ctx, {
+      action: 'document.queued',
+      target: { type: 'document', id: documentId },
+      payload: { runId },
+    });
+  }
+
+  /**
+   * Puts a queued run's job on the queue, after the commit that queued it: the status is written
+   * before the job exists, so a fast worker can never be overtaken by it. When Redis does not take
+   * the job in time the document goes back to `stored` for the reconciler (only if no worker
+   * started it: a late add is harmless, the job id is the run's).
+   */
+  async function submit(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
     try {
       const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
       const added = deps.queue().add(
@@ -158,17 +188,6 @@ export function createExtractionPipeline(deps: {
       );
       return false;
     }
-  }
-
-  /** A new processing run; the document is `stored` until its job is on the queue. */
-  async function startRun(ctx: RequestContext, documentId: string): Promise<string> {
-    const runId = randomUUID();
-    await db.withTenant(ctx, async (tx) => {
-      const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
-      if (!doc || doc.purgedAt) throw new NotFoundError('The document does not exist.');
-      await repo.setDocumentState(tx, ctx.tenantId, documentId, { processingRunId: runId, status: 'stored' });
-    });
-    return runId;
   }
 
   async function finishWaiting(tenantId: string): Promise<void> {
@@ -237,11 +256,14 @@ export function createExtractionPipeline(deps: {
   }
 
   return {
+    startRun: startQueuedRun,
+    submitRun: submit,
+
     async requestExtraction(ctx, documentId) {
       // Visibility (tenant and company restriction) is the document's own: 404 exactly as there.
       await deps.documents.getDocument(ctx, documentId);
-      const runId = await startRun(ctx, documentId);
-      await enqueue(ctx, documentId, runId);
+      const runId = await db.withTenant(ctx, (tx) => startQueuedRun(tx, ctx, documentId));
+      await submit(ctx, documentId, runId);
     },
 
     async process(job) {
@@ -328,11 +350,13 @@ export function createExtractionPipeline(deps: {
             const job = await deps.queue().getJob(`extract-${doc.id}-${doc.processingRunId}`);
             if (job && !(await job.isFailed())) continue; // still on its way
           }
-          const runId =
-            doc.status === 'stored' && doc.processingRunId
-              ? doc.processingRunId
-              : await startRun(ctx, doc.id);
-          if (await enqueue(ctx, doc.id, runId)) enqueued += 1;
+          // A stored run never reached the queue: queue that run; anything else gets a new run.
+          const storedRunId = doc.status === 'stored' ? doc.processingRunId : null;
+          const runId = await db.withTenant(ctx, async (tx) => {
+            if (!storedRunId) return startQueuedRun(tx, ctx, doc.id);
+            return (await markQueued(tx, ctx, doc.id, storedRunId)) ? storedRunId : null;
+          });
+          if (runId && (await submit(ctx, doc.id, runId))) enqueued += 1;
         }
       }
       return { enqueued };

@@ -215,6 +215,21 @@ export async function listForExport(
 }
 
 /** Updates a document only while it is in the given run and in one of the given statuses. */
+/** Makes `runId` the document's processing run, queued at `queuedAt`; 0 when absent or purged. */
+export async function startRun(
+  tx: Tx,
+  tenantId: string,
+  documentId: string,
+  runId: string,
+  queuedAt: Date,
+): Promise<number> {
+  const { count } = await tx.document.updateMany({
+    where: { tenantId, id: documentId, purgedAt: null },
+    data: { processingRunId: runId, status: 'queued', queuedAt, failureReason: null },
+  });
+  return count;
+}
+
 export async function setRunState(
   tx: Tx,
   tenantId: string,

@@ -39,7 +39,11 @@ export interface TenantsService {
     ctx: RequestContext,
     changes: { name?: string | undefined; requireMfa?: boolean | undefined },
   ): Promise<TenantRow>;
-  /** The tenant's KEK reference and region, creating the KEK for tenants made before keys existed. */
+  /**
+   * The tenant's KEK reference and region, creating the KEK for tenants made before keys existed.
+   * Both are fixed once set (nothing changes a tenant's region or KEK reference), so the answer is
+   * remembered per process: every upload and download asks, and a transaction each time cost ~2 ms.
+   */
   tenantKey(ctx: RequestContext): Promise<{ kekRef: string; region: string }>;
   /** Ids of all active tenants, for background sweeps that then work tenant by tenant. */
   listActiveTenantIds(): Promise<string[]>;
@@ -52,6 +56,7 @@ export function createTenantsService(deps: {
   regions: readonly string[];
   defaultRegion: string;
 }): TenantsService {
+  const tenantKeys = new Map<string, { readonly kekRef: string; readonly region: string }>();
   return {
     async createTenant<T>(
       creator: TenantCreator,
@@ -88,14 +93,20 @@ export function createTenantsService(deps: {
     findTenant: (tx, tenantId) => repo.findTenant(tx, tenantId),
 
     async tenantKey(ctx) {
+      const known = tenantKeys.get(ctx.tenantId);
+      if (known) return known;
       const tenant = await deps.db.withTenant(ctx, (tx) => repo.findTenant(tx, ctx.tenantId));
       if (!tenant) throw new NotFoundError('The tenant does not exist.');
-      if (tenant.kekRef) return { kekRef: tenant.kekRef, region: tenant.region };
-      const { keyRef } = await deps.keyProvider.createTenantKey(ctx.tenantId);
-      const kekRef = await deps.db.withTenant(ctx, (tx) => repo.setKekRefIfMissing(tx, ctx.tenantId, keyRef));
-      // Another request created one first: ours was never used.
-      if (kekRef !== keyRef) await deps.keyProvider.destroyTenantKey(keyRef);
-      return { kekRef, region: tenant.region };
+      let kekRef = tenant.kekRef;
+      if (!kekRef) {
+        const { keyRef } = await deps.keyProvider.createTenantKey(ctx.tenantId);
+        kekRef = await deps.db.withTenant(ctx, (tx) => repo.setKekRefIfMissing(tx, ctx.tenantId, keyRef));
+        // Another request created one first: ours was never used.
+        if (kekRef !== keyRef) await deps.keyProvider.destroyTenantKey(keyRef);
+      }
+      const key = { kekRef, region: tenant.region };
+      tenantKeys.set(ctx.tenantId, key);
+      return key;
     },
 
     listActiveTenantIds: () => deps.db.withScope({ systemScan: true }, (tx) => repo.listActiveTenantIds(tx)),

@@ -269,12 +269,15 @@ describe('upload and download', () => {
     expect(cached.statusCode).toBe(304);
   });
 
-  it('audits every upload and every read of content', async () => {
+  it('audits every upload and every read of content, and nothing for a refused range', async () => {
     const owner = await signup(env.app);
-    const id = (await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' })).json()
-      .id;
+    const uploaded = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' });
+    // Stored and queued for extraction in one transaction: the answer already says so.
+    expect(uploaded.json().status).toBe('queued');
+    const id = uploaded.json().id;
     await download(owner.token, id);
     await download(owner.token, id, { range: 'bytes=0-9' });
+    expect((await download(owner.token, id, { range: 'bytes=999999-' })).statusCode).toBe(416);
     const { rows } = await env.adminQuery(
       `SELECT action, payload FROM audit_events WHERE tenant_id = $1 AND target_id = $2 ORDER BY seq`,
       [owner.tenantId, id],
