@@ -14,9 +14,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAzurite } from '../src/platform/storage/azurite-process.js';
 import { createBlobStore, type BlobStore } from '../src/platform/storage/blob-store.js';
@@ -159,25 +160,30 @@ class RssSampler {
   }
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return (performance.now() - start) / 1000;
+const TRANSFERS = ['apiUp', 'rawUp', 'apiDown', 'rawDown'] as const;
+type Transfer = (typeof TRANSFERS)[number];
+
+/** CPU seconds (user + system) each process spent on one transfer. */
+interface CpuSample {
+  readonly client: number;
+  readonly api: number;
+  readonly azurite: number;
+}
+
+interface Sample {
+  readonly mbPerSecond: number;
+  readonly cpu: CpuSample;
 }
 
 interface SizeResult {
   readonly mb: number;
-  readonly apiUp: number[];
-  readonly rawUp: number[];
-  readonly apiDown: number[];
-  readonly rawDown: number[];
-  /** CPU seconds the API process used per upload / download. */
-  readonly apiUpCpu: number[];
-  readonly apiDownCpu: number[];
+  readonly samples: Record<Transfer, Sample[]>;
   /** API peak RSS (bytes) while uploading / downloading, for the RSS size only. */
   readonly upPeaks: number[];
   readonly downPeaks: number[];
 }
+
+const throughputs = (s: SizeResult, transfer: Transfer) => s.samples[transfer].map((x) => x.mbPerSecond);
 
 interface Targets {
   readonly session: Session;
@@ -186,6 +192,30 @@ interface Targets {
   readonly apiContainer: string;
   readonly rss: RssSampler;
   readonly apiPid: number;
+  readonly azuritePid: number;
+}
+
+/**
+ * Runs one transfer of `mb` MB and records its throughput and the CPU time of all three processes
+ * (this benchmark client, the API, Azurite): on a machine with few cores they compete, and the CPU
+ * account shows how much work each path needs, whatever the scheduler made of it.
+ */
+async function transfer(t: Targets, mb: number, into: Sample[], work: () => Promise<unknown>): Promise<void> {
+  const client = process.cpuUsage();
+  const api = cpuSeconds(t.apiPid);
+  const azurite = cpuSeconds(t.azuritePid);
+  const start = performance.now();
+  await work();
+  const seconds = (performance.now() - start) / 1000;
+  const clientUsage = process.cpuUsage(client);
+  into.push({
+    mbPerSecond: mb / seconds,
+    cpu: {
+      client: (clientUsage.user + clientUsage.system) / 1e6,
+      api: cpuSeconds(t.apiPid) - api,
+      azurite: cpuSeconds(t.azuritePid) - azurite,
+    },
+  });
 }
 
 /**
@@ -198,26 +228,21 @@ async function repetition(t: Targets, mb: number, rep: number, into: SizeResult)
   const payload = makePayload(mb * MB);
   const label = `bench-${mb}mb-${rep}`;
   let id = '';
-  const cpuBeforeUp = cpuSeconds(t.apiPid);
   const up = await t.rss.peakDuring(() =>
-    timed(async () => {
+    transfer(t, mb, into.samples.apiUp, async () => {
       id = await apiUpload(t.session, payload, label);
     }),
   );
-  into.apiUp.push(mb / up.result);
-  into.apiUpCpu.push(cpuSeconds(t.apiPid) - cpuBeforeUp);
-  into.rawUp.push(mb / (await timed(() => t.raw.upload(t.rawContainer, label, streamOf(payload.bytes)))));
-  const cpuBeforeDown = cpuSeconds(t.apiPid);
-  const down = await t.rss.peakDuring(() => timed(() => apiDownload(t.session, id, payload)));
-  into.apiDown.push(mb / down.result);
-  into.apiDownCpu.push(cpuSeconds(t.apiPid) - cpuBeforeDown);
-  into.rawDown.push(
-    mb /
-      (await timed(async () => {
-        const stream = await t.raw.download(t.rawContainer, label);
-        expectSame(await digestOf(stream), payload, `raw download of ${label}`);
-      })),
+  await transfer(t, mb, into.samples.rawUp, () =>
+    t.raw.upload(t.rawContainer, label, streamOf(payload.bytes)),
   );
+  const down = await t.rss.peakDuring(() =>
+    transfer(t, mb, into.samples.apiDown, () => apiDownload(t.session, id, payload)),
+  );
+  await transfer(t, mb, into.samples.rawDown, async () => {
+    const stream = await t.raw.download(t.rawContainer, label);
+    expectSame(await digestOf(stream), payload, `raw download of ${label}`);
+  });
   if (mb === RSS_SIZE_MB) {
     into.upPeaks.push(up.peak);
     into.downPeaks.push(down.peak);
@@ -249,12 +274,7 @@ async function measure(t: Targets): Promise<{ sizes: SizeResult[]; baseline: num
     if (mb === RSS_SIZE_MB) baseline = await baselineRss(t.rss);
     const result: SizeResult = {
       mb,
-      apiUp: [],
-      rawUp: [],
-      apiDown: [],
-      rawDown: [],
-      apiUpCpu: [],
-      apiDownCpu: [],
+      samples: { apiUp: [], rawUp: [], apiDown: [], rawDown: [] },
       upPeaks: [],
       downPeaks: [],
     };
@@ -288,15 +308,17 @@ function throughputTable(sizes: readonly SizeResult[]): string[] {
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of sizes) {
-    const [au, ru, ad, rd] = [s.apiUp, s.rawUp, s.apiDown, s.rawDown].map(median) as [
+    const [au, ru, ad, rd] = TRANSFERS.map((x) => median(throughputs(s, x))) as [
       number,
       number,
       number,
       number,
     ];
+    const upRatio = pairedRatio(throughputs(s, 'apiUp'), throughputs(s, 'rawUp'));
+    const downRatio = pairedRatio(throughputs(s, 'apiDown'), throughputs(s, 'rawDown'));
     lines.push(
-      `| ${s.mb} MB | ${fmt(au)} | ${fmt(ru)} | ${pairedRatio(s.apiUp, s.rawUp).toFixed(2)} ` +
-        `| ${fmt(ad)} | ${fmt(rd)} | ${pairedRatio(s.apiDown, s.rawDown).toFixed(2)} |`,
+      `| ${s.mb} MB | ${fmt(au)} | ${fmt(ru)} | ${upRatio.toFixed(2)} ` +
+        `| ${fmt(ad)} | ${fmt(rd)} | ${downRatio.toFixed(2)} |`,
     );
   }
   return lines;
@@ -304,17 +326,50 @@ function throughputTable(sizes: readonly SizeResult[]): string[] {
 
 function samplesLines(sizes: readonly SizeResult[]): string[] {
   const list = (values: readonly number[]) => values.map(fmt).join(', ');
-  const cpu = sizes
-    .map((s) => `${s.mb} MB up ${median(s.apiUpCpu).toFixed(2)} / down ${median(s.apiDownCpu).toFixed(2)}`)
-    .join('; ');
-  return [
-    ...sizes.map(
-      (s) =>
-        `- ${s.mb} MB samples (MB/s): API up [${list(s.apiUp)}], raw up [${list(s.rawUp)}], ` +
-        `API down [${list(s.apiDown)}], raw down [${list(s.rawDown)}]`,
-    ),
-    `- API process CPU seconds per transfer (median): ${cpu}`,
+  return sizes.map(
+    (s) =>
+      `- ${s.mb} MB samples (MB/s): API up [${list(throughputs(s, 'apiUp'))}], ` +
+      `raw up [${list(throughputs(s, 'rawUp'))}], API down [${list(throughputs(s, 'apiDown'))}], ` +
+      `raw down [${list(throughputs(s, 'rawDown'))}]`,
+  );
+}
+
+const TRANSFER_NAMES: Record<Transfer, string> = {
+  apiUp: 'API upload',
+  rawUp: 'raw upload',
+  apiDown: 'API download',
+  rawDown: 'raw download',
+};
+
+/**
+ * Where the CPU goes, per transfer (medians): all processes share this machine's cores, so a path
+ * cannot finish faster than its total CPU time divided by the number of cores. That floor, set
+ * against the raw path's measured time, is the best ratio this machine allows the API path.
+ */
+function cpuLines(sizes: readonly SizeResult[]): string[] {
+  const cores = availableParallelism();
+  const lines = [
+    `CPU seconds per transfer (medians; ${cores} cores shared by all processes):`,
+    '',
+    '| size | transfer | client | API | Azurite | total | wall |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const ceilings: string[] = [];
+  for (const s of sizes) {
+    const total = (x: Transfer) => median(s.samples[x].map((c) => c.cpu.client + c.cpu.api + c.cpu.azurite));
+    const wall = (x: Transfer) => s.mb / median(throughputs(s, x));
+    for (const x of TRANSFERS) {
+      const part = (key: keyof CpuSample) => median(s.samples[x].map((c) => c.cpu[key])).toFixed(2);
+      lines.push(
+        `| ${s.mb} MB | ${TRANSFER_NAMES[x]} | ${part('client')} | ${part('api')} | ${part('azurite')} ` +
+          `| ${total(x).toFixed(2)} | ${wall(x).toFixed(2)} |`,
+      );
+    }
+    const ceiling = (api: Transfer, raw: Transfer) => (wall(raw) / (total(api) / cores)).toFixed(2);
+    ceilings.push(`${s.mb} MB up ${ceiling('apiUp', 'rawUp')} / down ${ceiling('apiDown', 'rawDown')}`);
+  }
+  lines.push('', `- Best ratio the CPU work allows on ${cores} cores: ${ceilings.join('; ')}`);
+  return lines;
 }
 
 /** Growth is measured from one baseline taken before any 100 MB transfer: the conservative reading. */
@@ -340,8 +395,11 @@ function rssGrowth(
 }
 
 function goalLines(sizes: readonly SizeResult[], growth: { up: number; down: number }): string[] {
-  const ratioGoal = (name: string, api: (s: SizeResult) => number[], raw: (s: SizeResult) => number[]) => {
-    const ratios = sizes.map((s) => ({ mb: s.mb, ratio: pairedRatio(api(s), raw(s)) }));
+  const ratioGoal = (name: string, api: Transfer, raw: Transfer) => {
+    const ratios = sizes.map((s) => ({
+      mb: s.mb,
+      ratio: pairedRatio(throughputs(s, api), throughputs(s, raw)),
+    }));
     const detail = ratios
       .map((r) => `${r.mb} MB ${r.ratio.toFixed(2)} ${verdict(r.ratio >= GOAL_RATIO)}`)
       .join(', ');
@@ -352,16 +410,8 @@ function goalLines(sizes: readonly SizeResult[], growth: { up: number; down: num
     `- ${verdict(value < GOAL_RSS_GROWTH_MB)}: peak RSS growth for a ${RSS_SIZE_MB} MB ${name} ` +
     `< ${GOAL_RSS_GROWTH_MB} MB (${fmt(value)} MB)`;
   return [
-    ratioGoal(
-      'upload',
-      (s) => s.apiUp,
-      (s) => s.rawUp,
-    ),
-    ratioGoal(
-      'download',
-      (s) => s.apiDown,
-      (s) => s.rawDown,
-    ),
+    ratioGoal('upload', 'apiUp', 'rawUp'),
+    ratioGoal('download', 'apiDown', 'rawDown'),
     rssGoal('upload', growth.up),
     rssGoal('download', growth.down),
   ];
@@ -387,6 +437,8 @@ function report(
     '',
     ...samplesLines(sizes),
     '',
+    ...cpuLines(sizes),
+    '',
     ...growth.lines,
     '',
     'Goals:',
@@ -397,10 +449,27 @@ function report(
 
 // --- main ---------------------------------------------------------------------------------------
 
+/**
+ * `npm run bench:storage -- --api-node-flags "<flags>"` starts the API with extra Node/V8 options,
+ * to measure garbage-collector settings against the defaults (see docs/operations.md).
+ */
+function apiEntry(): ProcessEntry {
+  const entry = chooseEntry('main-api');
+  let values: { 'api-node-flags'?: string | undefined };
+  try {
+    ({ values } = parseArgs({ options: { 'api-node-flags': { type: 'string' } } }));
+  } catch (error) {
+    throw new BenchError(`${(error as Error).message}; the only option is --api-node-flags "<flags>"`);
+  }
+  const flags = values['api-node-flags']?.split(/\s+/).filter(Boolean) ?? [];
+  if (flags.length === 0) return entry;
+  return { args: [...flags, ...entry.args], description: `${entry.description}, with ${flags.join(' ')}` };
+}
+
 async function run(): Promise<{ output: string }> {
   const suffix = randomBytes(4).toString('hex');
   const loadBefore = loadavg()[0] ?? 0;
-  const entry = chooseEntry('main-api');
+  const entry = apiEntry();
   log(`API entry: ${entry.description}`);
 
   const keysDir = await mkdtemp(path.join(tmpdir(), 'doklad-bench-keys-'));
@@ -437,6 +506,7 @@ async function run(): Promise<{ output: string }> {
     apiContainer: `${API_CONTAINER_PREFIX}-${tenantId.toLowerCase()}`,
     rss,
     apiPid: api.pid,
+    azuritePid: azurite.pid,
   };
   await warmUp(targets);
   const { sizes, baseline } = await measure(targets);

@@ -12,6 +12,8 @@ import { freePort } from '../free-port.js';
 export interface AzuriteProcess {
   readonly connectionString: string;
   readonly port: number;
+  /** The Azurite process, for benchmarks that account for its CPU time. */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startAzurite(options: { port?: number } = {}): Promise<Azu
   return {
     connectionString: azuriteConnectionString(port),
     port,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
