@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, inject, it } from 'vitest';
 import { BlobNotFoundError, createBlobStore } from '../../src/platform/storage/blob-store.js';
 import { azuriteConnectionString } from '../../src/platform/storage/azurite-process.js';
@@ -25,6 +26,40 @@ describe('blob store adapter (Azurite)', () => {
       await store.download(container, 'a/blob.bin', { offset: 5_000_000, count: 1000 }),
     );
     expect(range.equals(bytes.subarray(5_000_000, 5_001_000))).toBe(true);
+  });
+
+  it('stores a small body with one Put Blob and a large one in staged blocks', async () => {
+    await store.ensureContainer(container);
+    const service = BlobServiceClient.fromConnectionString(services.blobConnectionString);
+    const committedBlocks = async (name: string) =>
+      (await service.getContainerClient(container).getBlockBlobClient(name).getBlockList('committed'))
+        .committedBlocks ?? [];
+    // Many small chunks adding up to just under the single-put limit, as a stream delivers them.
+    const small = randomBytes(4 * 1024 * 1024 - 10);
+    const chunks = Array.from({ length: 64 }, (_, i) => small.subarray(i * 65_536, (i + 1) * 65_536));
+    await store.upload(container, 'small.bin', Readable.from(chunks));
+    expect((await buffer(await store.download(container, 'small.bin'))).equals(small)).toBe(true);
+    expect(await committedBlocks('small.bin')).toEqual([]); // Put Blob: no block list
+    const large = randomBytes(4 * 1024 * 1024 + 70_000);
+    await store.upload(
+      container,
+      'large.bin',
+      Readable.from([large.subarray(0, 65_536), large.subarray(65_536)]),
+    );
+    expect((await buffer(await store.download(container, 'large.bin'))).equals(large)).toBe(true);
+    expect((await committedBlocks('large.bin')).length).toBe(2);
+  });
+
+  it('stores nothing when the body fails before its end', async () => {
+    await store.ensureContainer(container);
+    const failing = Readable.from(
+      (async function* () {
+        yield randomBytes(1000);
+        throw new Error('client went away');
+      })(),
+    );
+    await expect(store.upload(container, 'broken.bin', failing)).rejects.toThrow('client went away');
+    expect(await store.exists(container, 'broken.bin')).toBe(false);
   });
 
   it('deletes blobs and reports missing ones clearly', async () => {

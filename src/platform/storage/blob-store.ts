@@ -3,7 +3,7 @@
  * ciphertext only, and it knows nothing of documents or keys. Each tenant gets its own container,
  * named from the tenant id so that no user input ever becomes part of a storage path.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { BlobServiceClient, RestError } from '@azure/storage-blob';
 
 export interface BlobStore {
@@ -30,7 +30,19 @@ export class BlobNotFoundError extends Error {
 
 const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 4;
+/**
+ * Bodies up to this size (most invoices) are stored with one Put Blob request: half the round
+ * trips of staging a block and committing the list, and the blob appears atomically. Larger ones
+ * stream in blocks, holding at most this much before the first block goes out.
+ */
+const SINGLE_PUT_MAX_BYTES = UPLOAD_BLOCK_BYTES;
 const PING_TIMEOUT_MS = 2_000;
+
+/** The chunks already read, then the rest of the source. */
+async function* concat(head: readonly Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
 
 export function createBlobStore(connectionString: string, containerPrefix: string): BlobStore {
   const service = BlobServiceClient.fromConnectionString(connectionString, {
@@ -47,7 +59,21 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
       await service.getContainerClient(container).createIfNotExists();
     },
     async upload(container, blobName, body) {
-      await blob(container, blobName).uploadStream(body, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY);
+      const client = blob(container, blobName);
+      const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      const head: Buffer[] = [];
+      let headBytes = 0;
+      while (headBytes <= SINGLE_PUT_MAX_BYTES) {
+        const next = await source.next();
+        if (next.done) {
+          // A factory, not a stream: the SDK calls it again when it retries the request.
+          await client.upload(() => Readable.from(head), headBytes);
+          return;
+        }
+        head.push(next.value);
+        headBytes += next.value.length;
+      }
+      await client.uploadStream(Readable.from(concat(head, source)), UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY);
     },
     async download(container, blobName, range) {
       try {
