@@ -3,8 +3,9 @@
  * time is stopped by terminating its thread, which is then replaced; memory and CPU of a runaway
  * document end with it.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ExtractionError, type ExtractionErrorCode, type ExtractionResult } from '../extraction/index.js';
+import { spawnSiblingThread } from '../platform/threads.js';
 import type { ThreadReply, ThreadTask } from './extraction-thread.js';
 
 export interface ExtractionPool {
@@ -12,12 +13,8 @@ export interface ExtractionPool {
   close(): Promise<void>;
 }
 
-/** The thread entry next to this file: `.ts` under tsx/vitest (loaded through tsx), `.js` when built. */
 function spawnThread(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts'))
-    return new Worker(new URL('./extraction-thread.ts', here), { execArgv: ['--import', 'tsx'] });
-  return new Worker(new URL('./extraction-thread.js', here));
+  return spawnSiblingThread(import.meta.url, 'extraction-thread');
 }
 
 export function createExtractionPool(size: number): ExtractionPool {

@@ -46,12 +46,12 @@ export interface SessionView {
 }
 
 /** Refuses a password that breaks the policy, naming every reason. */
-export function assertAcceptablePassword(
+export async function assertAcceptablePassword(
   password: string,
   context: PasswordContext,
   field = 'body.password',
-): void {
-  const problems = checkPassword(password, context);
+): Promise<void> {
+  const problems = await checkPassword(password, context);
   if (problems.length > 0) {
     throw new ValidationFailedError(
       `The password ${problems.join('; ')}.`,
@@ -163,7 +163,7 @@ export function createAccountService(deps: {
         throw new ForbiddenError('Sign-up is disabled on this server; ask your firm for an invitation.');
       const email = normalizeEmail(input.email);
       const name = input.name.normalize('NFC').trim();
-      assertAcceptablePassword(input.password, { email, name, tenantName: input.tenantName });
+      await assertAcceptablePassword(input.password, { email, name, tenantName: input.tenantName });
       const passwordHash = await deps.hasher.hash(normalizePassword(input.password));
       const userId = randomUUID();
       try {
@@ -218,7 +218,7 @@ export function createAccountService(deps: {
         ) {
           throw new ReauthenticationFailedError('The current password is not correct.');
         }
-        assertAcceptablePassword(
+        await assertAcceptablePassword(
           input.newPassword,
           { email: user.email, name: user.name },
           'body.newPassword',
@@ -353,7 +353,7 @@ export function createAccountService(deps: {
           throw new ValidationFailedError('Your name is required.', [
             { field: 'body.name', message: 'is required' },
           ]);
-        assertAcceptablePassword(input.password, {
+        await assertAcceptablePassword(input.password, {
           email: invitation.email,
           name: input.name,
           tenantName: invitation.tenantName,

@@ -3,19 +3,11 @@
  * characters, no composition rules; refused when easily guessed (zxcvbn with its common-password
  * and English dictionaries, score below 3) or when it contains the person's email, name or firm.
  */
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import { passwordStrength } from './password-strength.js';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
 const MIN_SCORE = 3;
-
-const zxcvbn = new ZxcvbnFactory({
-  dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
-  graphs: zxcvbnCommon.adjacencyGraphs,
-  translations: zxcvbnEn.translations,
-});
 
 export interface PasswordContext {
   readonly email: string;
@@ -39,7 +31,7 @@ function personalWords(context: PasswordContext): string[] {
 }
 
 /** Every reason the password is refused; empty when it is acceptable. */
-export function checkPassword(password: string, context: PasswordContext): string[] {
+export async function checkPassword(password: string, context: PasswordContext): Promise<string[]> {
   const normalized = normalizePassword(password);
   const length = [...normalized].length;
   if (length < PASSWORD_MIN_LENGTH) return [`must be at least ${PASSWORD_MIN_LENGTH} characters long`];
@@ -49,9 +41,9 @@ export function checkPassword(password: string, context: PasswordContext): strin
   if (personalWords(context).some((word) => lower.includes(word))) {
     problems.push('must not contain your email address, your name or your firm name');
   }
-  const { score, feedback } = zxcvbn.check(normalized, personalWords(context));
+  const { score, warning } = await passwordStrength(normalized, personalWords(context));
   if (score < MIN_SCORE) {
-    const hint = feedback.warning ? ` (${feedback.warning})` : '';
+    const hint = warning ? ` (${warning})` : '';
     problems.push(`is too easy to guess${hint}; a few unrelated words make a strong password`);
   }
   return problems;

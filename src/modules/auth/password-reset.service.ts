@@ -91,7 +91,7 @@ export function createPasswordResetService(deps: {
       await db.withScope({ userId: reset.userId }, async (tx) => {
         const user = await repo.findUserById(tx, reset.userId);
         if (!user) throw new ValidationFailedError(INVALID_TOKEN);
-        assertAcceptablePassword(
+        await assertAcceptablePassword(
           input.newPassword,
           { email: user.email, name: user.name },
           'body.newPassword',
