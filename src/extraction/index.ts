@@ -11,26 +11,7 @@ import { extractFromPdf, type PdfHooks } from './pdf/extract-pdf.js';
 import { scanPdfPageForPaymentCode } from './qr/scan.js';
 import type { ExtractionResult, ExtractOptions } from './types.js';
 
-export { ExtractionError, type ExtractionErrorCode } from './errors.js';
-export type {
-  DocumentFormat,
-  ExtractedField,
-  ExtractionResult,
-  ExtractOptions,
-  FieldName,
-  FieldSource,
-  Finding,
-  InvoiceLine,
-  VatBreakdownRow,
-} from './types.js';
-export { FIELD_NAMES } from './types.js';
-export {
-  applyCorrections,
-  isFieldName,
-  normaliseFieldValue,
-  type CorrectionProblem,
-  type FieldChange,
-} from './corrections.js';
+export * from './model.js';
 
 export interface ExtractInput {
   bytes: Uint8Array;

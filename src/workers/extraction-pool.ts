@@ -4,7 +4,7 @@
  * document end with it.
  */
 import type { Worker } from 'node:worker_threads';
-import { ExtractionError, type ExtractionErrorCode, type ExtractionResult } from '../extraction/index.js';
+import { ExtractionError, type ExtractionErrorCode, type ExtractionResult } from '../extraction/model.js';
 import { spawnSiblingThread } from '../platform/threads.js';
 import type { ThreadReply, ThreadTask } from './extraction-thread.js';
 

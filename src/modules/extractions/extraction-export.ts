@@ -6,7 +6,7 @@
 import type { Clock } from '../../core/clock.js';
 import { ConflictError } from '../../core/errors.js';
 import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
-import { FIELD_NAMES, type ExtractionResult } from '../../extraction/index.js';
+import { FIELD_NAMES, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';

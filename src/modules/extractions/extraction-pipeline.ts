@@ -15,7 +15,7 @@ import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import { systemContext, type RequestContext } from '../../core/request-context.js';
-import { ExtractionError, extractInvoice, type ExtractionResult } from '../../extraction/index.js';
+import { ExtractionError, type ExtractionResult } from '../../extraction/model.js';
 
 /** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
 export type ExtractFunction = (task: {
@@ -25,11 +25,14 @@ export type ExtractFunction = (task: {
   timeoutMs: number;
 }) => Promise<ExtractionResult>;
 
-export const extractInProcess: ExtractFunction = (task) =>
-  extractInvoice(
+/** Loads the engine on first use: the API process, which only enqueues, never pays for it. */
+export const extractInProcess: ExtractFunction = async (task) => {
+  const { extractInvoice } = await import('../../extraction/index.js');
+  return extractInvoice(
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
     { timeoutMs: task.timeoutMs },
   );
+};
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';

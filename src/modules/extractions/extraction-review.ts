@@ -6,7 +6,7 @@
 import type { Clock } from '../../core/clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
-import { applyCorrections, type ExtractionResult } from '../../extraction/index.js';
+import { applyCorrections, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';

@@ -4,7 +4,7 @@
  * items gets one summary line carrying the net total, so the result stays a valid EN 16931
  * structure (BR-16: at least one line).
  */
-import type { ExtractionResult, InvoiceLine, VatBreakdownRow } from '../../extraction/index.js';
+import type { ExtractionResult, InvoiceLine, VatBreakdownRow } from '../../extraction/model.js';
 
 const CUSTOMIZATION = 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0';
 

@@ -1,0 +1,26 @@
+/**
+ * The result model without the engine: types, field names, errors and corrections. Code that
+ * handles extraction results but never runs the engine (the API process) imports this module:
+ * `index.ts` also loads mupdf, tesseract.js and zxing-wasm (~35 MB of WASM memory and 5 MB of
+ * heap that every garbage collection would trace).
+ */
+export { ExtractionError, type ExtractionErrorCode } from './errors.js';
+export type {
+  DocumentFormat,
+  ExtractedField,
+  ExtractionResult,
+  ExtractOptions,
+  FieldName,
+  FieldSource,
+  Finding,
+  InvoiceLine,
+  VatBreakdownRow,
+} from './types.js';
+export { FIELD_NAMES } from './types.js';
+export {
+  applyCorrections,
+  isFieldName,
+  normaliseFieldValue,
+  type CorrectionProblem,
+  type FieldChange,
+} from './corrections.js';
