@@ -65,13 +65,16 @@ async function uploadAndQueue(
   upload: (withinCreation: UploadInput['withinCreation']) => Promise<UploadResult>,
 ): Promise<UploadResult> {
   const ctx = contextOf(request);
-  const run: { id?: string } = {};
+  const started: { documentId?: string; runId?: string } = {};
   const result = await upload(async (tx, documentId) => {
-    run.id = await deps.pipeline.startRun(tx, ctx, documentId);
+    started.runId = await deps.pipeline.startRun(tx, ctx, documentId);
+    started.documentId = documentId;
   });
-  if (!run.id) return result; // a duplicate or a replay: its run was started when it was created
+  // Only the run of the document this request created: a duplicate or a replay had its run when
+  // it was created, and a run whose transaction did not commit does not exist.
   const documentId = result.document.id;
-  const queued = await deps.pipeline.submitRun(ctx, documentId, run.id).catch((error: unknown) => {
+  if (!result.created || !started.runId || started.documentId !== documentId) return result;
+  const queued = await deps.pipeline.submitRun(ctx, documentId, started.runId).catch((error: unknown) => {
     request.log.warn({ err: error, documentId }, 'could not put the extraction back to stored');
     return false;
   });
