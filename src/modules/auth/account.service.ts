@@ -60,16 +60,16 @@ export async function assertAcceptablePassword(
   }
 }
 
+/** A person now in a firm, signed in: sign-up and accepting an invitation both end here. */
+export interface JoinedFirm {
+  readonly tenant: { id: string; name: string };
+  readonly user: { id: string; email: string };
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
 export interface AccountService {
-  signup(
-    client: ClientInfo,
-    input: SignupInput,
-  ): Promise<{
-    tenant: { id: string; name: string };
-    user: { id: string; email: string };
-    token: string;
-    expiresAt: Date;
-  }>;
+  signup(client: ClientInfo, input: SignupInput): Promise<JoinedFirm>;
   me(
     ctx: RequestContext,
     sessionId: string,
@@ -102,12 +102,7 @@ export interface AccountService {
   acceptInvitation(
     client: ClientInfo,
     input: { token: string; password: string; name?: string | undefined },
-  ): Promise<{
-    tenant: { id: string; name: string };
-    user: { id: string; email: string };
-    token: string;
-    expiresAt: Date;
-  }>;
+  ): Promise<JoinedFirm>;
 }
 
 export function createAccountService(deps: {

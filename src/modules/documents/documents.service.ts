@@ -59,15 +59,10 @@ export interface UploadInput {
   readonly withinCreation?: ((tx: Tx, documentId: string) => Promise<void>) | undefined;
 }
 
-export interface ListQuery {
+/** The repo's filter minus the company restriction, which comes from the caller's context. */
+export interface ListQuery extends Omit<repo.DocumentFilter, 'allowedCompanyIds'> {
   readonly limit: number;
   readonly cursor?: string | undefined;
-  readonly status?: string | undefined;
-  readonly type?: string | undefined;
-  readonly companyId?: string | undefined;
-  readonly createdAfter?: Date | undefined;
-  readonly createdBefore?: Date | undefined;
-  readonly trashed: boolean;
 }
 
 export interface DocumentsService {

@@ -16,6 +16,7 @@ import {
 import { createEncryptStream } from '../../platform/crypto/segmented-aead.js';
 import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
+import { readHead, withHead } from '../../platform/streams.js';
 import { SNIFF_BYTES, sniffContentType, type SniffedType } from './content-sniffer.js';
 
 export interface StoredContent {
@@ -36,27 +37,10 @@ export interface EncryptedUploadTarget {
   readonly segmentSize: number;
 }
 
-function joined(chunks: Buffer[], length: number): Buffer {
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-}
-
-/** Reads from `source` until `SNIFF_BYTES` (or the end) and returns them with the rest still to come. */
-async function takeHead(source: AsyncIterator<Buffer>): Promise<{ head: Buffer; done: boolean }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  while (length < SNIFF_BYTES) {
-    const next = await source.next();
-    if (next.done) return { head: joined(chunks, length), done: true };
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  return { head: joined(chunks, length), done: false };
-}
-
 /**
- * The whole plaintext (`head`, then the rest of `source`) as one async iterable, counted and hashed
- * as it passes: it fails with 413 as soon as the total grows past `maxBytes`. Done here rather than
- * in a Transform of its own, this costs no extra stream hop per chunk.
+ * The whole plaintext, counted and hashed as it passes: it fails with 413 as soon as the total
+ * grows past `maxBytes`. Done here rather than in a Transform of its own, this costs no extra
+ * stream hop per chunk.
  */
 class MeasuredPlaintext {
   readonly hash = createHash('sha256');
@@ -64,10 +48,8 @@ class MeasuredPlaintext {
 
   constructor(private readonly maxBytes: number) {}
 
-  async *read(head: Buffer, done: boolean, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-    yield this.measure(head);
-    if (done) return;
-    for (let next = await rest.next(); !next.done; next = await rest.next()) yield this.measure(next.value);
+  async *read(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) yield this.measure(chunk);
   }
 
   private measure(chunk: Buffer): Buffer {
@@ -99,10 +81,10 @@ export async function storeEncrypted(
   target: EncryptedUploadTarget,
 ): Promise<StoredContent> {
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const { head, done } = await takeHead(iterator);
+  const head = await readHead(iterator, SNIFF_BYTES);
   if (head.length === 0)
     throw new ValidationFailedError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
-  const type = sniffContentType(head);
+  const type = sniffContentType(Buffer.concat(head.chunks, head.length));
   if (!type) {
     source.resume(); // let the rest of the body flow past so the connection can answer
     throw new UnsupportedMediaTypeError(
@@ -117,7 +99,7 @@ export async function storeEncrypted(
     // The iterable is written straight into the encrypt stream (pipeline honours its backpressure),
     // and the blob store reads that stream itself: no extra Readable in between. The pipeline
     // settles once the upload has, and an error on either side destroys the other.
-    await pipeline(measure.read(head, done, iterator), encrypt, () =>
+    await pipeline(measure.read(withHead(head, iterator)), encrypt, () =>
       target.blobStore.upload(target.container, target.blobName, encrypt),
     );
     return {

@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { BlobServiceClient, RestError } from '@azure/storage-blob';
+import { readHead, withHead } from '../streams.js';
 
 export interface BlobStore {
   /** Container name for a tenant: `<prefix>-<tenant uuid>` (valid: 3-63 lower-case characters). */
@@ -38,12 +39,6 @@ const UPLOAD_CONCURRENCY = 4;
 const SINGLE_PUT_MAX_BYTES = UPLOAD_BLOCK_BYTES;
 const PING_TIMEOUT_MS = 2_000;
 
-/** The chunks already read, then the rest of the source. */
-async function* concat(head: readonly Buffer[], rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  yield* head;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-}
-
 export function createBlobStore(connectionString: string, containerPrefix: string): BlobStore {
   const service = BlobServiceClient.fromConnectionString(connectionString, {
     retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
@@ -61,19 +56,17 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
     async upload(container, blobName, body) {
       const client = blob(container, blobName);
       const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      const head: Buffer[] = [];
-      let headBytes = 0;
-      while (headBytes <= SINGLE_PUT_MAX_BYTES) {
-        const next = await source.next();
-        if (next.done) {
-          // A factory, not a stream: the SDK calls it again when it retries the request.
-          await client.upload(() => Readable.from(head), headBytes);
-          return;
-        }
-        head.push(next.value);
-        headBytes += next.value.length;
+      const head = await readHead(source, SINGLE_PUT_MAX_BYTES + 1);
+      if (head.done) {
+        // A factory, not a stream: the SDK calls it again when it retries the request.
+        await client.upload(() => Readable.from(head.chunks), head.length);
+        return;
       }
-      await client.uploadStream(Readable.from(concat(head, source)), UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY);
+      await client.uploadStream(
+        Readable.from(withHead(head, source)),
+        UPLOAD_BLOCK_BYTES,
+        UPLOAD_CONCURRENCY,
+      );
     },
     async download(container, blobName, range) {
       try {
