@@ -8,7 +8,7 @@ import { createPasswordHasher } from './platform/crypto/password-hasher.js';
 import { createPlatformSecretBox } from './platform/crypto/platform-secret-box.js';
 import { loadSigner, type Signer } from './platform/crypto/signing-key.js';
 import { createDb, type Db } from './platform/db/db.js';
-import { createPrismaClient } from './platform/db/prisma.js';
+import { createDatabaseClient } from './platform/db/prisma.js';
 import { createKeyProvider } from './platform/kms/key-provider-from-config.js';
 import type { KeyProvider } from './platform/kms/key-provider.js';
 import type { Logger } from './platform/logger.js';
@@ -74,6 +74,7 @@ import { createInvitationsService, type InvitationsService } from './modules/mem
 import { createMembersService, type MembersService } from './modules/members/members.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
+import { createTokenUseRecorder } from './modules/tokens/tokens.use-recorder.js';
 
 export interface Container {
   readonly version: string;
@@ -143,7 +144,17 @@ export async function createContainer(
   const mailer =
     overrides.mailer ??
     (config.MAIL_TRANSPORT === 'memory' ? createMemoryMailer() : createConsoleMailer(config.MAIL_FROM));
-  const db = createDb(createPrismaClient(config.DATABASE_URL, config.DATABASE_POOL_MAX));
+  const db = createDb(
+    createDatabaseClient(config.DATABASE_URL, {
+      max: config.DATABASE_POOL_MAX,
+      waitMs: config.DATABASE_POOL_WAIT_MS,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    }),
+    {
+      poolWaitMs: config.DATABASE_POOL_WAIT_MS,
+      transactionTimeoutMs: config.DATABASE_TRANSACTION_TIMEOUT_MS,
+    },
+  );
   const redis = createRedis(config.REDIS_URL);
   // Connect now so the first requests find Redis ready; if it is down, start anyway (ioredis keeps
   // retrying in the background) and let /readyz report it.
@@ -225,8 +236,23 @@ export async function createContainer(
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
   const companies = createCompaniesService({ db, audit });
-  const tokens = createTokensService({ db, audit, members, companies, clock });
-  const principals = createPrincipalService({ db, sessions, members, tenants, mfa });
+  const tokenUses = createTokenUseRecorder({ db, audit, clock, logger, flushMs: config.TOKEN_USE_FLUSH_MS });
+  const tokens = createTokensService({ db, audit, members, companies, tenants, uses: tokenUses, clock });
+  const principals = createPrincipalService({
+    db,
+    sessions,
+    members,
+    tenants,
+    mfa,
+    tokens,
+    clock,
+    logger,
+    cache: {
+      ttlMs: config.PRINCIPAL_CACHE_TTL_MS,
+      maxEntries: config.PRINCIPAL_CACHE_MAX_ENTRIES,
+      listenUrl: config.DATABASE_URL,
+    },
+  });
   const documents = createDocumentsService({
     db,
     audit,
@@ -335,7 +361,12 @@ export async function createContainer(
       ];
     },
     async close() {
+      // Token uses still buffered are written before the database connections close.
+      await tokenUses
+        .close()
+        .catch((error: unknown) => logger.error({ err: error }, 'token uses not written'));
       await Promise.allSettled([
+        principals.close(),
         db.close(),
         redis.quit().catch(() => redis.disconnect()),
         extractionQueue?.close(),

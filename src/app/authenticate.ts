@@ -2,7 +2,8 @@
  * Resolves `Authorization: Bearer <token>` into the request's context, once per request, before
  * anything else: an integration token (`dk_...`) or a session token. A refused credential is
  * remembered, not thrown here, so the rate limit still counts the request; the route guard then
- * answers 401. Requests made with integration tokens are audited when they finish.
+ * answers 401. Requests made with integration tokens are recorded when they finish (in batches:
+ * tokens.use-recorder.ts), so recording never makes a request wait.
  */
 import type { FastifyInstance } from 'fastify';
 import type { PrincipalService } from '../modules/auth/principal.service.js';
@@ -24,7 +25,7 @@ export function registerAuthentication(
     }
     const client = { requestId: request.id, ip: request.ip, userAgent: request.headers['user-agent'] };
     if (token.startsWith(TOKEN_PREFIX)) {
-      const principal = await deps.tokens.resolveToken(token, request.ip);
+      const principal = await deps.principals.resolveIntegrationToken(token, request.ip);
       if (!principal) {
         request.authFailure =
           'The integration token is invalid, expired, revoked or not allowed from this address.';
@@ -55,14 +56,10 @@ export function registerAuthentication(
 
   app.addHook('onResponse', async (request, reply) => {
     if (request.ctx?.actor.kind !== 'token') return;
-    await deps.tokens
-      .recordUse(request.ctx, {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unknown',
-        statusCode: reply.statusCode,
-      })
-      .catch((error: unknown) =>
-        request.log.error({ err: error }, 'could not record the use of an integration token'),
-      );
+    deps.tokens.uses.record(request.ctx, {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unknown',
+      statusCode: reply.statusCode,
+    });
   });
 }

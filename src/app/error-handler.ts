@@ -65,7 +65,11 @@ function validationProblems(error: FastifyError): FieldProblem[] {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'service error');
+      if (error.status >= 500 && error.status !== 503) request.log.error({ err: error }, 'service error');
+      // A refusal that names when to come back says so in the standard header too (RFC 9110).
+      const retryAfter = error.extensions?.retryAfterSeconds;
+      if (typeof retryAfter === 'number')
+        reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
       return sendProblem(request, reply, {
         status: error.status,
         code: error.code,

@@ -72,8 +72,8 @@ export class TooManyRequestsError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(detail: string) {
-    super(503, 'service_unavailable', 'Service Unavailable', detail);
+  constructor(detail: string, retryAfterSeconds?: number) {
+    super(503, 'service_unavailable', 'Service Unavailable', detail, { retryAfterSeconds });
   }
 }
 

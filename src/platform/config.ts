@@ -45,6 +45,16 @@ const ConfigSchema = z
     DATABASE_URL: postgresUrl.default('postgresql://doklad_app@127.0.0.1:5432/doklad'),
     MIGRATION_DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/doklad'),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    // Past this wait for a free pooled connection a request answers 503 with Retry-After.
+    DATABASE_POOL_WAIT_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    DATABASE_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    // Resolved sessions and integration tokens are kept this long in each API process (0: off);
+    // changes reach every process at once through PostgreSQL notifications (principal-cache.ts).
+    PRINCIPAL_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+    PRINCIPAL_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    // Integration-token uses are written in batches this often (and at shutdown).
+    TOKEN_USE_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
 
     REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
     REDIS_KEY_PREFIX: z

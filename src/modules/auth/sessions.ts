@@ -1,7 +1,7 @@
 /**
  * Session tokens (ASVS V3): 256 random bits, stored only as SHA-256, bound to one tenant, with an
- * idle timeout and an absolute lifetime. Resolving a token checks revocation and both expiries on
- * every request; the idle clock is refreshed at most once a minute to spare the database.
+ * idle timeout and an absolute lifetime. Revocation and both expiries are checked on every request
+ * (principal.service.ts); the idle clock is refreshed at most once a minute to spare the database.
  */
 import type { Clock } from '../../core/clock.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
@@ -33,8 +33,15 @@ export interface SessionManager {
       reauthenticatedAt?: Date;
     },
   ): Promise<IssuedSession>;
-  /** The live session for a presented token, or null (unknown, revoked, idle or expired). */
-  resolve(token: string): Promise<repo.SessionRow | null>;
+  /** The stored session for a token's hash, live or not (null when unknown). */
+  findByTokenHash(tokenHash: string): Promise<repo.SessionRow | null>;
+  /** False when the session was revoked, has expired, or has been idle too long. */
+  isLive(session: repo.SessionRow): boolean;
+  /**
+   * Refreshes the idle clock when it is at least a minute old; returns the session as it now
+   * stands (the same object when nothing was due).
+   */
+  touchIfDue(session: repo.SessionRow): Promise<repo.SessionRow>;
   /** Revokes a person's live sessions in one tenant (e.g. when they are removed from it). */
   revokeAllInTenant(tx: Tx, tenantId: string, userId: string, reason: string): Promise<number>;
   /** When the session ends by idleness if nothing happens: what clients should show. */
@@ -64,24 +71,26 @@ export function createSessionManager(deps: {
       return { id: row.id, token, expiresAt: row.expiresAt };
     },
 
-    async resolve(token) {
-      if (token.length < 32 || token.length > 128) return null;
-      const tokenHash = hashToken(token);
-      const session = await deps.db.withScope({ sessionTokenHash: tokenHash }, (tx) =>
+    findByTokenHash(tokenHash) {
+      return deps.db.withScope({ sessionTokenHash: tokenHash }, (tx) =>
         repo.findSessionByTokenHash(tx, tokenHash),
       );
+    },
+
+    isLive(session) {
+      const now = clock().getTime();
+      return (
+        !session.revokedAt &&
+        session.expiresAt.getTime() > now &&
+        session.lastSeenAt.getTime() + settings.idleTimeoutMs > now
+      );
+    },
+
+    async touchIfDue(session) {
       const now = clock();
-      if (!session || session.revokedAt) return null;
-      if (
-        session.expiresAt <= now ||
-        session.lastSeenAt.getTime() + settings.idleTimeoutMs <= now.getTime()
-      ) {
-        return null;
-      }
-      if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
-        await deps.db.withScope({ userId: session.userId }, (tx) => repo.touchSession(tx, session.id, now));
-      }
-      return session;
+      if (now.getTime() - session.lastSeenAt.getTime() < TOUCH_INTERVAL_MS) return session;
+      await deps.db.withScope({ userId: session.userId }, (tx) => repo.touchSession(tx, session.id, now));
+      return { ...session, lastSeenAt: now };
     },
 
     revokeAllInTenant(tx, tenantId, userId, reason) {

@@ -1,6 +1,6 @@
 /** Queries of documents, their wrapped keys and idempotency keys, inside a tenant transaction. */
 import type { Prisma } from '../../platform/db/prisma.js';
-import type { Tx } from '../../platform/db/db.js';
+import type { SqlReader, Tx } from '../../platform/db/db.js';
 
 export interface DocumentRow {
   readonly id: string;
@@ -49,6 +49,136 @@ function companyScope(allowed: readonly string[] | undefined): Prisma.DocumentWh
   return allowed ? { companyId: { in: [...allowed] } } : {};
 }
 
+// --- hot reads in plain SQL (db.read): the list and the detail of the API ----------------------
+
+/** Columns as `DocumentRow` names them; dates as text so no time zone can shift them. */
+const DOCUMENT_COLUMNS = `id, tenant_id, company_id, status, type, filename, content_type,
+  size_bytes::text, sha256, external_ref, blob_name, segment_size, issue_date::text,
+  retain_until::text, legal_hold, legal_hold_reason, failure_reason, trashed_at, trash_reason,
+  purge_after, purged_at, created_at, updated_at`;
+
+interface DocumentSqlRow {
+  id: string;
+  tenant_id: string;
+  company_id: string | null;
+  status: string;
+  type: string;
+  filename: string;
+  content_type: string;
+  size_bytes: string;
+  sha256: string;
+  external_ref: string | null;
+  blob_name: string;
+  segment_size: number;
+  issue_date: string | null;
+  retain_until: string;
+  legal_hold: boolean;
+  legal_hold_reason: string | null;
+  failure_reason: string | null;
+  trashed_at: Date | null;
+  trash_reason: string | null;
+  purge_after: Date | null;
+  purged_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const utcDay = (day: string) => new Date(`${day}T00:00:00.000Z`);
+
+function fromSql(r: DocumentSqlRow): DocumentRow {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    companyId: r.company_id,
+    status: r.status,
+    type: r.type,
+    filename: r.filename,
+    contentType: r.content_type,
+    sizeBytes: BigInt(r.size_bytes),
+    sha256: r.sha256,
+    externalRef: r.external_ref,
+    blobName: r.blob_name,
+    segmentSize: r.segment_size,
+    issueDate: r.issue_date ? utcDay(r.issue_date) : null,
+    retainUntil: utcDay(r.retain_until),
+    legalHold: r.legal_hold,
+    legalHoldReason: r.legal_hold_reason,
+    failureReason: r.failure_reason,
+    trashedAt: r.trashed_at,
+    trashReason: r.trash_reason,
+    purgeAfter: r.purge_after,
+    purgedAt: r.purged_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Collects `AND ...` conditions with their parameters, numbered in order. */
+function conditions(tenantId: string) {
+  const params: unknown[] = [tenantId];
+  const where = ['tenant_id = $1', 'purged_at IS NULL'];
+  return {
+    params,
+    where,
+    add(sql: (placeholder: string) => string, value: unknown) {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    },
+  };
+}
+
+/** A visible, unpurged document of the tenant (within the caller's companies), or null. */
+export async function readDocument(
+  sql: SqlReader,
+  tenantId: string,
+  id: string,
+  allowedCompanyIds?: readonly string[],
+): Promise<DocumentRow | null> {
+  const q = conditions(tenantId);
+  q.add((p) => `id = ${p}`, id);
+  if (allowedCompanyIds) q.add((p) => `company_id = ANY(${p}::uuid[])`, [...allowedCompanyIds]);
+  const rows = await sql.query<DocumentSqlRow>(
+    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${q.where.join(' AND ')}`,
+    q.params,
+  );
+  return rows[0] ? fromSql(rows[0]) : null;
+}
+
+/**
+ * A page of documents, newest first. A company filter and the caller's company restriction both
+ * apply (their intersection): a token limited to companies A and B asking for B sees only B.
+ */
+export async function readDocumentPage(
+  sql: SqlReader,
+  tenantId: string,
+  filter: DocumentFilter,
+  limit: number,
+  after?: DocumentCursor,
+): Promise<DocumentRow[]> {
+  const q = conditions(tenantId);
+  q.where.push(filter.trashed ? 'trashed_at IS NOT NULL' : 'trashed_at IS NULL');
+  if (filter.status) q.add((p) => `status = ${p}`, filter.status);
+  if (filter.type) q.add((p) => `type = ${p}`, filter.type);
+  if (filter.companyId) q.add((p) => `company_id = ${p}::uuid`, filter.companyId);
+  if (filter.allowedCompanyIds) q.add((p) => `company_id = ANY(${p}::uuid[])`, [...filter.allowedCompanyIds]);
+  if (filter.createdAfter) q.add((p) => `created_at >= ${p}`, filter.createdAfter);
+  if (filter.createdBefore) q.add((p) => `created_at < ${p}`, filter.createdBefore);
+  if (after) {
+    q.params.push(after.createdAt, after.id);
+    const [at, id] = [`$${q.params.length - 1}`, `$${q.params.length}`];
+    q.where.push(`(created_at, id) < (${at}, ${id}::uuid)`);
+  }
+  q.params.push(limit);
+  const rows = await sql.query<DocumentSqlRow>(
+    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${q.where.join(' AND ')}
+      ORDER BY created_at DESC, id DESC LIMIT $${q.params.length}`,
+    q.params,
+  );
+  return rows.map(fromSql);
+}
+
+// --- reads and writes inside Prisma transactions ------------------------------------------------
+
 export async function findDocument(
   tx: Tx,
   tenantId: string,
@@ -62,41 +192,6 @@ export async function findDocument(
 
 export async function findBySha256(tx: Tx, tenantId: string, sha256: string): Promise<DocumentRow | null> {
   return tx.document.findFirst({ where: { tenantId, sha256, purgedAt: null } });
-}
-
-export async function listDocuments(
-  tx: Tx,
-  tenantId: string,
-  filter: DocumentFilter,
-  limit: number,
-  after?: DocumentCursor,
-): Promise<DocumentRow[]> {
-  const createdAt = {
-    ...(filter.createdAfter ? { gte: filter.createdAfter } : {}),
-    ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
-  };
-  return tx.document.findMany({
-    where: {
-      tenantId,
-      purgedAt: null,
-      trashedAt: filter.trashed ? { not: null } : null,
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.type ? { type: filter.type } : {}),
-      ...(filter.companyId ? { companyId: filter.companyId } : {}),
-      ...(Object.keys(createdAt).length ? { createdAt } : {}),
-      ...companyScope(filter.allowedCompanyIds),
-      ...(after
-        ? {
-            OR: [
-              { createdAt: { lt: after.createdAt } },
-              { createdAt: after.createdAt, id: { lt: after.id } },
-            ],
-          }
-        : {}),
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: limit,
-  });
 }
 
 export async function insertDocument(

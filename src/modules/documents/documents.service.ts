@@ -145,9 +145,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
   }
 
   async function findVisible(ctx: RequestContext, id: string) {
-    const row = await db.withTenant(ctx, (tx) =>
-      repo.findDocument(tx, ctx.tenantId, id, allowedCompanyIds(ctx)),
-    );
+    const row = await db.read(ctx, (sql) => repo.readDocument(sql, ctx.tenantId, id, allowedCompanyIds(ctx)));
     if (!row) throw new NotFoundError('The document does not exist.');
     return row;
   }
@@ -257,9 +255,9 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
     },
 
     async listDocuments(ctx, query) {
-      const rows = await db.withTenant(ctx, (tx) =>
-        repo.listDocuments(
-          tx,
+      const rows = await db.read(ctx, (sql) =>
+        repo.readDocumentPage(
+          sql,
           ctx.tenantId,
           { ...query, allowedCompanyIds: allowedCompanyIds(ctx) },
           query.limit + 1,

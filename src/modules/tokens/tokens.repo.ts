@@ -72,3 +72,19 @@ export async function recordTokenUse(
 ): Promise<void> {
   await tx.apiToken.updateMany({ where: { tenantId, id }, data: { lastUsedAt: now, lastUsedIp: ip } });
 }
+
+/** One request made with a token, as `api_token_uses` stores it. */
+export interface TokenUse {
+  readonly tenantId: string;
+  readonly tokenId: string;
+  readonly usedAt: Date;
+  readonly ip: string | null;
+  readonly method: string;
+  readonly route: string;
+  readonly statusCode: number;
+  readonly requestId: string | null;
+}
+
+export async function insertTokenUses(tx: Tx, uses: readonly TokenUse[]): Promise<void> {
+  await tx.apiTokenUse.createMany({ data: [...uses] });
+}

@@ -1,8 +1,9 @@
 /**
  * Integration tokens for ERP agents (ASVS V4, V3.5): shown once, stored as SHA-256, prefixed `dk_`
  * for secret scanners, with explicit scopes (a subset of the creator's permissions), an optional
- * expiry and IP allowlist. Every use is checked against the database, so revocation is immediate,
- * and a token never has more power than its creator has now.
+ * expiry and IP allowlist. A token never has more power than its creator has now: the principal
+ * cache (auth/principal-cache.ts) forgets a token's facts the moment the token, its creator's
+ * membership or the tenant changes, so revocation is immediate.
  */
 import { BlockList, isIP } from 'node:net';
 import type { Clock } from '../../core/clock.js';
@@ -14,7 +15,9 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CompaniesService } from '../companies/companies.service.js';
 import type { MembersService } from '../members/members.service.js';
+import type { TenantsService } from '../tenants/tenants.service.js';
 import * as repo from './tokens.repo.js';
+import type { TokenUseRecorder } from './tokens.use-recorder.js';
 
 export type { TokenRow } from './tokens.repo.js';
 
@@ -37,6 +40,14 @@ export interface TokenPrincipal {
   readonly companyIds?: ReadonlySet<string> | undefined;
 }
 
+/** What a stored token stands for, before the per-request checks (expiry, source address). */
+export interface TokenFacts extends TokenPrincipal {
+  readonly creatorId: string;
+  readonly expiresAt: Date | null;
+  /** Undefined: any address. */
+  readonly allowedIps?: BlockList | undefined;
+}
+
 /** Parses allowlist entries (addresses or CIDR ranges); undefined when one is malformed. */
 function toBlockList(entries: readonly string[]): BlockList | undefined {
   const list = new BlockList();
@@ -53,23 +64,26 @@ function toBlockList(entries: readonly string[]): BlockList | undefined {
   return list;
 }
 
-function ipAllowed(allowedIps: readonly string[], ip: string): boolean {
-  if (allowedIps.length === 0) return true;
+/** True when a request from `ip` may use a token with these facts now. */
+export function tokenAdmits(facts: TokenFacts, ip: string, now: Date): boolean {
+  if (facts.expiresAt && facts.expiresAt <= now) return false;
+  if (!facts.allowedIps) return true;
   const family = isIP(ip);
-  return family !== 0 && Boolean(toBlockList(allowedIps)?.check(ip, family === 4 ? 'ipv4' : 'ipv6'));
+  return family !== 0 && facts.allowedIps.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 export interface TokensService {
   createToken(ctx: RequestContext, input: CreateTokenInput): Promise<repo.TokenRow & { token: string }>;
   listTokens(ctx: RequestContext): Promise<repo.TokenRow[]>;
   revokeToken(ctx: RequestContext, id: string): Promise<void>;
-  /** The principal a presented token stands for, or null (unknown, revoked, expired, wrong IP). */
-  resolveToken(token: string, ip: string): Promise<TokenPrincipal | null>;
-  /** Records a request made with a token: last use, and an audit event. */
-  recordUse(
-    ctx: RequestContext,
-    details: { method: string; route: string; statusCode: number },
-  ): Promise<void>;
+  /**
+   * The facts of a live token by its hash: null when it is unknown or revoked, its creator is no
+   * longer a member, or its firm is not active. Expiry and the IP allowlist are checked per
+   * request (`tokenAdmits`), so the facts can be cached.
+   */
+  lookupToken(tokenHash: string): Promise<TokenFacts | null>;
+  /** Records requests made with tokens (batched: tokens.use-recorder.ts). */
+  readonly uses: TokenUseRecorder;
 }
 
 export function createTokensService(deps: {
@@ -77,6 +91,8 @@ export function createTokensService(deps: {
   audit: AuditService;
   members: MembersService;
   companies: CompaniesService;
+  tenants: TenantsService;
+  uses: TokenUseRecorder;
   clock: Clock;
 }): TokensService {
   const { db, audit, clock } = deps;
@@ -138,41 +154,35 @@ export function createTokensService(deps: {
       });
     },
 
-    async resolveToken(token, ip) {
-      if (!token.startsWith(TOKEN_PREFIX) || token.length > 128) return null;
-      const tokenHash = hashToken(token);
+    async lookupToken(tokenHash) {
       const row = await db.withScope({ apiTokenHash: tokenHash }, (tx) =>
         repo.findTokenByHash(tx, tokenHash),
       );
-      if (
-        !row ||
-        row.revokedAt ||
-        (row.expiresAt && row.expiresAt <= clock()) ||
-        !ipAllowed(row.allowedIps, ip)
-      )
-        return null;
+      if (!row || row.revokedAt) return null;
       const ctx = { tenantId: row.tenantId, actor: { kind: 'token' as const, id: row.id } };
-      const creatorRole = await db.withTenant(ctx, (tx) =>
-        deps.members.roleOf(tx, row.tenantId, row.createdBy),
-      );
-      if (!creatorRole) return null;
+      const { creatorRole, tenant } = await db.withTenant(ctx, async (tx) => ({
+        creatorRole: await deps.members.roleOf(tx, row.tenantId, row.createdBy),
+        tenant: await deps.tenants.findTenant(tx, row.tenantId),
+      }));
+      if (!creatorRole || tenant?.status !== 'active') return null;
+      const allowedIps = row.allowedIps.length > 0 ? toBlockList(row.allowedIps) : undefined;
+      // An allowlist that cannot be read admits nobody (creation refuses such entries anyway).
+      if (row.allowedIps.length > 0 && !allowedIps) return null;
       const creatorPermissions = ROLE_PERMISSIONS[creatorRole];
       const permissions = new Set(
         row.scopes.filter((s): s is Permission => creatorPermissions.has(s as Permission)),
       );
-      const companyIds = row.companyIds.length > 0 ? new Set(row.companyIds) : undefined;
-      return { tokenId: row.id, tenantId: row.tenantId, permissions, companyIds };
+      return {
+        tokenId: row.id,
+        tenantId: row.tenantId,
+        creatorId: row.createdBy,
+        permissions,
+        companyIds: row.companyIds.length > 0 ? new Set(row.companyIds) : undefined,
+        expiresAt: row.expiresAt,
+        allowedIps,
+      };
     },
 
-    async recordUse(ctx, details) {
-      await db.withTenant(ctx, async (tx) => {
-        await repo.recordTokenUse(tx, ctx.tenantId, ctx.actor.id, clock(), ctx.ip ?? '');
-        await audit.record(tx, ctx, {
-          action: 'token.used',
-          target: { type: 'token', id: ctx.actor.id },
-          payload: details,
-        });
-      });
-    },
+    uses: deps.uses,
   };
 }

@@ -7,9 +7,11 @@
  * - `withScope(scope, fn)`: for the few lookups made before a tenant is known (sign-in by email,
  *   resolving a bearer token); each setting admits only rows matching that exact value.
  */
+import { ServiceUnavailableError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import type { RequestContext } from '../../core/request-context.js';
-import type { Prisma, PrismaClient } from './prisma.js';
+import { isPoolSaturation } from './errors.js';
+import type { DatabaseClient, Prisma, PrismaClient } from './prisma.js';
 
 /** The transaction handle repos receive. Repos never open transactions of their own. */
 export type Tx = Prisma.TransactionClient;
@@ -40,8 +42,22 @@ const SETTINGS: Readonly<Record<keyof DbScope, string>> = {
   systemScan: 'app.system_scan',
 };
 
+/** Plain SQL inside a `read` transaction: parameters as `$1, $2, ...`, rows as PostgreSQL returns them. */
+export interface SqlReader {
+  query<R extends object>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
 export interface Db {
   readonly prisma: PrismaClient;
+  /**
+   * A READ ONLY tenant transaction in plain SQL, for the hot read endpoints (document list and
+   * detail, ERP export list). Same RLS settings as `withTenant`, at about a third of the CPU of a
+   * Prisma interactive transaction (docs/architecture.md has the measurements). Writes and
+   * everything else use `withTenant`.
+   */
+  read<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (sql: SqlReader) => Promise<T>): Promise<T>;
+  /** Calls `handler` with every NOTICE raised on a pooled connection (principal-cache.ts). */
+  onNotice(handler: (message: string) => void): void;
   withTenant<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (tx: Tx) => Promise<T>): Promise<T>;
   withScope<T>(scope: DbScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** True when a trivial query succeeds within the pool's connect timeout. */
@@ -49,13 +65,15 @@ export interface Db {
   close(): Promise<void>;
 }
 
-const TRANSACTION_OPTIONS = {
-  maxWait: 5_000,
-  timeout: 30_000,
-  // READ COMMITTED on purpose: the audit chain relies on each statement seeing rows committed
-  // by transactions that held the chain lock before it (see audit.repo.ts).
-  isolationLevel: 'ReadCommitted',
-} as const;
+export interface TransactionSettings {
+  /** How long to wait for a pooled connection; past it the caller gets 503 with Retry-After. */
+  readonly poolWaitMs: number;
+  /** Upper bound for one interactive transaction. */
+  readonly transactionTimeoutMs: number;
+}
+
+/** Seconds a refused caller is told to wait: long enough for a burst to drain. */
+const SATURATION_RETRY_AFTER_SECONDS = 1;
 
 function assertScope(scope: DbScope): void {
   // A malformed id would only fail later inside a policy's uuid cast; fail clearly here.
@@ -63,25 +81,80 @@ function assertScope(scope: DbScope): void {
   if (scope.userId !== undefined && !isUuid(scope.userId)) throw new TypeError('userId must be a UUID');
 }
 
-export function createDb(prisma: PrismaClient): Db {
-  const withScope: Db['withScope'] = (scope, fn) => {
+/**
+ * Transactions run at PostgreSQL's default isolation, READ COMMITTED, without saying so: naming it
+ * costs a `SET TRANSACTION` round trip per transaction. Nothing here needs more (the audit chainer
+ * takes its own lock; see audit.repo.ts).
+ */
+function saturated(): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    'The service is busy right now; retry shortly.',
+    SATURATION_RETRY_AFTER_SECONDS,
+  );
+}
+
+export function createDb(client: DatabaseClient, settings: TransactionSettings): Db {
+  const { prisma, pool } = client;
+  const options = { maxWait: settings.poolWaitMs, timeout: settings.transactionTimeoutMs };
+  const withScope: Db['withScope'] = async (scope, fn) => {
     assertScope(scope);
     const entries = (Object.keys(SETTINGS) as (keyof DbScope)[])
       .filter((key) => scope[key] !== undefined)
       .map((key) => [SETTINGS[key], scope[key] === true ? 'on' : (scope[key] as string)] as const);
-    return prisma.$transaction(async (tx) => {
-      if (entries.length > 0) {
-        // set_config(..., true) is transaction-local: the pooled connection forgets it at commit.
-        const calls = entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
-        await tx.$executeRawUnsafe(`SELECT ${calls}`, ...entries.flat());
-      }
-      return fn(tx);
-    }, TRANSACTION_OPTIONS);
+    try {
+      return await prisma.$transaction(async (tx) => {
+        if (entries.length > 0) {
+          // set_config(..., true) is transaction-local: the pooled connection forgets it at commit.
+          const calls = entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
+          await tx.$executeRawUnsafe(`SELECT ${calls}`, ...entries.flat());
+        }
+        return fn(tx);
+      }, options);
+    } catch (error) {
+      // Saturation is back-pressure, not a failure: the caller may retry shortly.
+      if (isPoolSaturation(error)) throw saturated();
+      throw error;
+    }
+  };
+
+  const read: Db['read'] = async (ctx, fn) => {
+    const userId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
+    assertScope({ tenantId: ctx.tenantId, userId });
+    let connection;
+    try {
+      connection = await pool.connect();
+    } catch (error) {
+      if (isPoolSaturation(error)) throw saturated();
+      throw error;
+    }
+    let broken: Error | undefined;
+    try {
+      // One round trip opens the transaction and sets the RLS scope. The values are inlined
+      // because a multi-statement query takes no parameters; both were just checked to be UUIDs,
+      // so they cannot carry SQL.
+      const scope = [`set_config('app.tenant_id', '${ctx.tenantId}', true)`];
+      if (userId) scope.push(`set_config('app.user_id', '${userId}', true)`);
+      await connection.query(`BEGIN READ ONLY; SELECT ${scope.join(', ')}`);
+      const reader: SqlReader = {
+        query: async <R extends object>(text: string, params: readonly unknown[] = []) =>
+          (await connection.query<R>(text, [...params])).rows,
+      };
+      const result = await fn(reader);
+      await connection.query('COMMIT');
+      return result;
+    } catch (error) {
+      await connection.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      connection.release(broken);
+    }
   };
 
   return {
     prisma,
+    onNotice: client.onNotice,
     withScope,
+    read,
     withTenant(ctx, fn) {
       if (!isUuid(ctx.tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
       return withScope(
@@ -99,6 +172,7 @@ export function createDb(prisma: PrismaClient): Db {
     },
     async close() {
       await prisma.$disconnect();
+      await client.pool.end().catch(() => undefined);
     },
   };
 }

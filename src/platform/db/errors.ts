@@ -13,3 +13,15 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   return codeOf(error) === 'P2003' || /foreign key/i.test(String((error as Error | null)?.message));
 }
+
+/**
+ * No pooled connection became free in time: Prisma's "Unable to start a transaction in the given
+ * time" (P2028) or the pool's own checkout timeout. The database is busy, not broken.
+ */
+export function isPoolSaturation(error: unknown): boolean {
+  const message = String((error as Error | null)?.message);
+  return (
+    (codeOf(error) === 'P2028' && /unable to start a transaction/i.test(message)) ||
+    /timeout exceeded when trying to connect/i.test(message)
+  );
+}

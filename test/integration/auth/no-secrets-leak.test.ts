@@ -76,11 +76,20 @@ describe('secrets never leak', () => {
       laterResponses.push(res.body);
     }
 
+    await env.container.tokens.uses.flush();
     const { rows } = await env.adminQuery(
       'SELECT payload::text AS p, user_agent, request_id FROM audit_events WHERE tenant_id = $1',
       [owner.tenantId],
     );
-    const auditText = rows.map((r) => `${r.p} ${r.user_agent} ${r.request_id}`).join('\n');
+    const uses = await env.adminQuery(
+      'SELECT row_to_json(u)::text AS u FROM api_token_uses u WHERE tenant_id = $1',
+      [owner.tenantId],
+    );
+    expect(uses.rows).toHaveLength(1);
+    const auditText = [
+      ...rows.map((r) => `${r.p} ${r.user_agent} ${r.request_id}`),
+      ...uses.rows.map((r) => r.u),
+    ].join('\n');
     const logText = env.logs.join('\n');
     expect(env.logs.length).toBeGreaterThan(20);
     expect(rows.length).toBeGreaterThan(10);

@@ -124,10 +124,10 @@ describe('integration tokens', () => {
     expect(bad.statusCode).toBe(400);
   });
 
-  it('records every request made with it in the audit log, and its last use', async () => {
+  it('records every request made with it (who, when, IP, route, status), its last use, and a chained summary', async () => {
     const owner = await signup(env.app);
     const created = (await createToken(owner.token, { name: 'audited', scopes: ['members:read'] })).json();
-    await env.app.inject({
+    const first = await env.app.inject({
       url: '/v1/members',
       headers: bearer(created.token),
       remoteAddress: '203.0.113.5',
@@ -138,17 +138,50 @@ describe('integration tokens', () => {
       headers: bearer(created.token),
       remoteAddress: '203.0.113.5',
     });
-    await new Promise((r) => setTimeout(r, 100));
-    const { rows } = await env.adminQuery(
-      `SELECT actor_kind, actor_id, payload FROM audit_events WHERE tenant_id = $1 AND action = 'token.used' ORDER BY seq`,
+    await new Promise((r) => setImmediate(r)); // onResponse hooks run after inject resolves
+    await env.container.tokens.uses.flush();
+    const uses = await env.adminQuery(
+      `SELECT token_id, ip, method, route, status_code, request_id, used_at
+         FROM api_token_uses WHERE tenant_id = $1 ORDER BY id`,
       [owner.tenantId],
     );
-    expect(rows.map((r) => [r.actor_kind, r.actor_id, r.payload.statusCode])).toEqual([
-      ['token', created.id, 200],
-      ['token', created.id, 403],
+    expect(uses.rows.map((r) => [r.token_id, r.ip, r.method, r.route, r.status_code])).toEqual([
+      [created.id, '203.0.113.5', 'GET', '/v1/members', 200],
+      [created.id, '203.0.113.5', 'DELETE', '/v1/members/:userId', 403],
     ]);
+    expect(first.statusCode).toBe(200);
+    expect(uses.rows.every((r) => typeof r.request_id === 'string' && r.used_at instanceof Date)).toBe(true);
+    const { rows } = await env.adminQuery(
+      `SELECT actor_kind, actor_id, payload FROM audit_events WHERE tenant_id = $1 AND action = 'token.used'`,
+      [owner.tenantId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ actor_kind: 'token', actor_id: created.id });
+    expect(rows[0].payload).toMatchObject({
+      uses: 2,
+      statusCodes: { '200': 1, '403': 1 },
+      routes: { 'GET /v1/members': 1, 'DELETE /v1/members/:userId': 1 },
+      usesDigest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const list = (await env.app.inject({ url: '/v1/tokens', headers: bearer(owner.token) })).json();
     expect(list.items[0]).toMatchObject({ lastUsedIp: '203.0.113.5', lastUsedAt: expect.any(String) });
+  });
+
+  it('keeps token-use rows append-only, for the runtime role and the owner alike', async () => {
+    const owner = await signup(env.app);
+    const created = (await createToken(owner.token, { name: 'kept', scopes: ['members:read'] })).json();
+    await env.app.inject({ url: '/v1/members', headers: bearer(created.token) });
+    await new Promise((r) => setImmediate(r));
+    await env.container.tokens.uses.flush();
+    await expect(env.adminQuery('UPDATE api_token_uses SET status_code = 200')).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(env.adminQuery('DELETE FROM api_token_uses')).rejects.toThrow(/append-only/);
+    const runtime = await env.runtimeClient();
+    await runtime.query('BEGIN');
+    await runtime.query("SELECT set_config('app.tenant_id', $1, true)", [owner.tenantId]);
+    await expect(runtime.query('DELETE FROM api_token_uses')).rejects.toThrow(/permission denied/);
+    await runtime.query('ROLLBACK');
   });
 
   it('never has more power than its creator has now', async () => {
