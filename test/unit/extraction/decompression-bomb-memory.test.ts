@@ -1,13 +1,15 @@
 /**
  * Security finding "High 2 — ISDOCX zip bomb" (issue 13): an 820 kB upload grew the worker by
- * 1.3 GB, a 2 MB one (100 entries) by 2.5 GB. Each bomb here is extracted in a child process and
- * its peak RSS growth must stay under 200 MB for any upload within the 50 MiB size limit.
+ * 1.3 GB, a 2 MB one (100 entries) by 2.5 GB; the same limits hold for PDF attachments. Each bomb
+ * here is extracted in a child process and its peak RSS growth must stay under 200 MB for any
+ * upload within the 50 MiB size limit.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import * as mupdf from 'mupdf';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deflatedZeros, writeZip, type ZipEntryInput } from '../../helpers/zip-writer.js';
 import { isdocXml } from './fixtures/xml-fixtures.js';
@@ -40,9 +42,26 @@ function lyingEntryBomb(): Uint8Array {
   ]);
 }
 
+/** A one-page PDF whose factur-x.xml attachment is a zlib stream of `mib` MiB of zeros (about 1 kB per MiB). */
+function attachmentBombPdf(mib: number): Uint8Array {
+  const doc = new mupdf.PDFDocument();
+  doc.insertPage(-1, doc.addPage([0, 0, 595, 842], 0, {}, ''));
+  const zlibHeader = Uint8Array.of(0x78, 0x9c); // the Adler-32 trailer is left out, as truncated writers do
+  const data = doc.addRawStream(Buffer.concat([zlibHeader, deflatedZeros(mib)]), {
+    Type: 'EmbeddedFile',
+    Subtype: 'text/xml',
+    Filter: 'FlateDecode',
+  });
+  const spec = doc.addObject({ Type: 'Filespec', F: 'factur-x.xml', UF: 'factur-x.xml', EF: { F: data } });
+  const af = doc.newArray();
+  af.push(spec);
+  doc.getTrailer().get('Root').put('AF', af);
+  return doc.saveToBuffer('').asUint8Array().slice();
+}
+
 function measure(name: string, bytes: Uint8Array) {
   expect(bytes.length).toBeLessThanOrEqual(UPLOAD_LIMIT_BYTES);
-  const file = join(dir, `${name}.isdocx`);
+  const file = join(dir, name);
   writeFileSync(file, bytes);
   const child = spawnSync(
     process.execPath,
@@ -89,6 +108,12 @@ describe('ISDOCX zip bombs: worker memory', () => {
   it('stops an upload-sized (50 MB) entry that lies about inflating to 19 MB, with peak RSS growth under 200 MB', () => {
     const r = measure('50MB-lying-entry', lyingEntryBomb());
     expect(r.outcome).toBe('corrupt_archive');
+    expect(r.growthMb).toBeLessThan(MAX_GROWTH_MB);
+  });
+
+  it('does not inflate a PDF whose 0.5 MB XML attachment inflates to 500 MB, with peak RSS growth under 200 MB', () => {
+    const r = measure('500kB-pdf-attachment', attachmentBombPdf(500));
+    expect(r.outcome).toBe('extracted:pdf-text');
     expect(r.growthMb).toBeLessThan(MAX_GROWTH_MB);
   });
 });
