@@ -6,6 +6,10 @@ export type ExtractionErrorCode =
   | 'corrupt_pdf'
   | 'encrypted_pdf'
   | 'corrupt_archive'
+  /** ZIP64, multi-disk, encrypted entries, compression other than stored / deflate. */
+  | 'unsupported_archive'
+  /** Too many entries, declared sizes or a compression ratio beyond `archive/limits.ts` (zip bombs). */
+  | 'archive_limit_exceeded'
   | 'invalid_xml'
   | 'xml_entities_forbidden'
   | 'unknown_xml_document'

@@ -1,4 +1,5 @@
 import type * as mupdf from 'mupdf';
+import { readStreamBounded } from './bounded-stream.js';
 
 export interface PdfAttachment {
   name: string;
@@ -44,10 +45,17 @@ function specKey(spec: mupdf.PDFObject): string {
     : `obj:${spec.resolve().toString(true).slice(0, 200)}`;
 }
 
+export interface XmlAttachments {
+  readonly attachments: PdfAttachment[];
+  /** Names of XML attachments not read: over the archive limits, or in an encoding we do not decode. */
+  readonly unread: string[];
+}
+
 /** XML files embedded in the PDF (EmbeddedFiles name tree and catalog /AF), deduplicated. */
-export function readXmlAttachments(doc: mupdf.PDFDocument): PdfAttachment[] {
+export function readXmlAttachments(doc: mupdf.PDFDocument): XmlAttachments {
   const seen = new Set<string>();
   const out: PdfAttachment[] = [];
+  const unread: string[] = [];
   for (const spec of collectFileSpecs(doc)) {
     if (out.length >= MAX_ATTACHMENTS) break;
     try {
@@ -60,11 +68,15 @@ export function readXmlAttachments(doc: mupdf.PDFDocument): PdfAttachment[] {
       seen.add(key);
       const isXml = /\.(xml|isdoc)$/i.test(name) || /xml/i.test(params.mimetype ?? '');
       if (!isXml) continue;
-      const contents = doc.getEmbeddedFileContents(spec);
-      if (!contents || contents.getLength() > MAX_ATTACHMENT_BYTES) continue;
+      // Decoded within the archive limits (size and ratio), never whole into mupdf's memory first.
+      const bytes = readStreamBounded(embeddedStream(spec), MAX_ATTACHMENT_BYTES);
+      if (!bytes) {
+        unread.push(name);
+        continue;
+      }
       out.push({
         name,
-        bytes: contents.asUint8Array().slice(),
+        bytes,
         afRelationship: nameValue(spec.resolve().get('AFRelationship')),
         mimeType: nameValue(embeddedStream(spec).resolve().get('Subtype')),
       });
@@ -72,5 +84,5 @@ export function readXmlAttachments(doc: mupdf.PDFDocument): PdfAttachment[] {
       // A broken file specification is skipped; the page content is still read.
     }
   }
-  return out;
+  return { attachments: out, unread };
 }

@@ -2,6 +2,7 @@ import type * as mupdf from 'mupdf';
 import type { Finding } from '../types.js';
 import { checkHybridContainer } from '../validate/facturx-container.js';
 import type { PdfAttachment } from './attachments.js';
+import { readStreamBounded } from './bounded-stream.js';
 
 /** XMP packets are a few kB; a bound keeps a hostile metadata stream from costing time. */
 const MAX_XMP_BYTES = 1024 * 1024;
@@ -11,9 +12,8 @@ function readXmp(doc: mupdf.PDFDocument): string | undefined {
   try {
     const metadata = doc.getTrailer().get('Root').get('Metadata');
     if (!metadata.isStream()) return undefined;
-    const buffer = metadata.readStream();
-    if (buffer.getLength() > MAX_XMP_BYTES) return undefined;
-    return new TextDecoder('utf-8').decode(buffer.asUint8Array());
+    const bytes = readStreamBounded(metadata, MAX_XMP_BYTES);
+    return bytes && new TextDecoder('utf-8').decode(bytes);
   } catch {
     return undefined;
   }

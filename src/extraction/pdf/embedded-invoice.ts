@@ -33,7 +33,15 @@ function rank(name: string): number {
 export function readEmbeddedInvoice(doc: mupdf.PDFDocument): EmbeddedInvoice {
   const findings: Finding[] = [];
   const invoices: Array<{ name: string; invoice: XmlInvoice; attachment: PdfAttachment }> = [];
-  for (const attachment of readXmlAttachments(doc)) {
+  const { attachments, unread } = readXmlAttachments(doc);
+  for (const name of unread) {
+    findings.push({
+      code: 'embedded_xml_unread',
+      severity: 'error',
+      message: `attachment ${name} was not read: it is larger or more compressed than accepted, or damaged`,
+    });
+  }
+  for (const attachment of attachments) {
     try {
       invoices.push({ name: attachment.name, invoice: readXmlInvoice(attachment.bytes), attachment });
     } catch (error) {

@@ -15,7 +15,7 @@ import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import { systemContext, type RequestContext } from '../../core/request-context.js';
-import { ExtractionError, type ExtractionResult } from '../../extraction/model.js';
+import { ExtractionError, type ExtractionErrorCode, type ExtractionResult } from '../../extraction/model.js';
 
 /** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
 export type ExtractFunction = (task: {
@@ -50,20 +50,42 @@ export interface ExtractionJobData {
   readonly runId: string;
 }
 
-/** Engine refusals that no retry can change: the document is marked failed at once. */
-const PERMANENT_CODES = new Set([
-  'empty_file',
-  'file_too_large',
-  'unsupported_format',
-  'corrupt_pdf',
-  'encrypted_pdf',
-  'corrupt_archive',
-  'invalid_xml',
-  'xml_entities_forbidden',
-  'unknown_xml_document',
-  'image_too_large',
-  'corrupt_image',
-]);
+/**
+ * Whether a retry could change the engine's answer, for every refusal code: a `Record` over the
+ * code type, so a new code cannot be added without deciding (a zip bomb retried three times would
+ * cost three times). Permanent refusals mark the document failed at once.
+ */
+const IS_RETRYABLE: Record<ExtractionErrorCode, boolean> = {
+  empty_file: false,
+  file_too_large: false,
+  unsupported_format: false,
+  corrupt_pdf: false,
+  encrypted_pdf: false,
+  corrupt_archive: false,
+  unsupported_archive: false,
+  archive_limit_exceeded: false,
+  invalid_xml: false,
+  xml_entities_forbidden: false,
+  unknown_xml_document: false,
+  image_too_large: false,
+  corrupt_image: false,
+  timeout: true,
+};
+
+/** An engine refusal that no retry can change. */
+export function isPermanentRefusal(error: unknown): error is ExtractionError {
+  return error instanceof ExtractionError && IS_RETRYABLE[error.code] === false;
+}
+
+/**
+ * The failure reason stored on the document: an engine refusal as `code: message` (its stable
+ * code and its own short message, which never holds paths or stack traces).
+ */
+export function failureReasonOf(error: unknown): string {
+  if (error instanceof ExtractionError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
 const MAX_PRIORITY = 2_097_151;
 const RECONCILE_BATCH = 500;
 
@@ -300,9 +322,9 @@ export function createExtractionPipeline(deps: {
         await finishWaiting(data.tenantId);
         return stored;
       } catch (error) {
-        const permanent = error instanceof ExtractionError && PERMANENT_CODES.has(error.code);
+        const permanent = isPermanentRefusal(error);
         if (permanent || lastAttempt) {
-          await this.markFailed(data, error instanceof Error ? error.message : String(error));
+          await this.markFailed(data, failureReasonOf(error));
           await finishWaiting(data.tenantId);
         }
         if (permanent) throw new UnrecoverableError(error.message);
