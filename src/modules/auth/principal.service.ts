@@ -45,6 +45,10 @@ export interface UserPrincipal {
 export interface PrincipalService {
   resolveSessionToken(token: string): Promise<UserPrincipal | null>;
   resolveIntegrationToken(token: string, ip: string): Promise<TokenPrincipal | null>;
+  /** How many principals this process holds in its cache now (tests, metrics). */
+  cachedEntries(): number;
+  /** True when the principal of this bearer token would be served from the cache now. */
+  isCached(token: string): boolean;
   /** Stops listening for changes. */
   close(): Promise<void>;
 }
@@ -149,6 +153,9 @@ export function createPrincipalService(deps: {
         companyIds: facts.companyIds,
       };
     },
+
+    cachedEntries: () => cache.size,
+    isCached: (token) => cache.get(hashToken(token)) !== undefined,
 
     async close() {
       await listener?.close();
