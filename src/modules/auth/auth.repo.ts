@@ -7,6 +7,8 @@ export interface UserRow {
   readonly email: string;
   readonly name: string;
   readonly passwordHash: string;
+  /** When the person proved they read mail at `email`; null: never (the address is only claimed). */
+  readonly emailVerifiedAt: Date | null;
 }
 
 export interface MembershipOfUser {
@@ -31,7 +33,7 @@ export interface SessionRow {
   readonly revokedAt: Date | null;
 }
 
-const USER = { id: true, email: true, name: true, passwordHash: true } as const;
+const USER = { id: true, email: true, name: true, passwordHash: true, emailVerifiedAt: true } as const;
 
 export async function findUserByEmail(tx: Tx, email: string): Promise<UserRow | null> {
   return tx.user.findUnique({ where: { email }, select: USER });
@@ -41,8 +43,21 @@ export async function findUserById(tx: Tx, id: string): Promise<UserRow | null> 
   return tx.user.findUnique({ where: { id }, select: USER });
 }
 
-export async function insertUser(tx: Tx, user: UserRow): Promise<UserRow> {
+export async function insertUser(
+  tx: Tx,
+  user: Omit<UserRow, 'emailVerifiedAt'> & { emailVerifiedAt?: Date },
+): Promise<UserRow> {
   return tx.user.create({ data: user, select: USER });
+}
+
+/** Records that the person proved their current address; keeps the first proof's time. */
+export async function markEmailVerified(tx: Tx, userId: string, now: Date): Promise<void> {
+  await tx.user.updateMany({ where: { id: userId, emailVerifiedAt: null }, data: { emailVerifiedAt: now } });
+}
+
+/** Moves the account to a proved address (unique: a taken address fails with a unique violation). */
+export async function changeEmail(tx: Tx, userId: string, email: string, now: Date): Promise<void> {
+  await tx.user.update({ where: { id: userId }, data: { email, emailVerifiedAt: now } });
 }
 
 export async function updatePassword(
@@ -160,4 +175,114 @@ export async function findPasswordResetByHash(tx: Tx, tokenHash: string): Promis
 export async function consumePasswordReset(tx: Tx, id: string, now: Date): Promise<boolean> {
   const { count } = await tx.passwordReset.updateMany({ where: { id, usedAt: null }, data: { usedAt: now } });
   return count === 1;
+}
+
+export type EmailVerificationPurpose = 'signup' | 'email_change';
+
+export interface EmailVerificationRow {
+  readonly id: string;
+  readonly userId: string;
+  readonly email: string;
+  readonly purpose: EmailVerificationPurpose;
+  readonly expiresAt: Date;
+  readonly usedAt: Date | null;
+  readonly createdAt: Date;
+}
+
+const VERIFICATION = {
+  id: true,
+  userId: true,
+  email: true,
+  purpose: true,
+  expiresAt: true,
+  usedAt: true,
+  createdAt: true,
+} as const;
+
+export async function insertEmailVerification(
+  tx: Tx,
+  row: {
+    userId: string;
+    email: string;
+    tokenHash: string;
+    purpose: EmailVerificationPurpose;
+    expiresAt: Date;
+    now: Date;
+  },
+): Promise<void> {
+  const { now, ...data } = row;
+  await tx.emailVerification.create({ data: { ...data, createdAt: now } });
+}
+
+/** Uses up a person's unused links of one purpose (or of every purpose): a newer link replaces them. */
+export async function revokeEmailVerifications(
+  tx: Tx,
+  userId: string,
+  purpose: EmailVerificationPurpose | undefined,
+  now: Date,
+): Promise<void> {
+  await tx.emailVerification.updateMany({
+    where: { userId, usedAt: null, ...(purpose ? { purpose } : {}) },
+    data: { usedAt: now },
+  });
+}
+
+export async function findEmailVerificationByHash(
+  tx: Tx,
+  tokenHash: string,
+): Promise<EmailVerificationRow | null> {
+  const row = await tx.emailVerification.findUnique({ where: { tokenHash }, select: VERIFICATION });
+  return row && { ...row, purpose: row.purpose as EmailVerificationPurpose };
+}
+
+/** The newest link of a purpose, used or not: the resend throttle counts from it. */
+export async function latestEmailVerification(
+  tx: Tx,
+  userId: string,
+  purpose: EmailVerificationPurpose,
+): Promise<EmailVerificationRow | null> {
+  const row = await tx.emailVerification.findFirst({
+    where: { userId, purpose },
+    orderBy: { createdAt: 'desc' },
+    select: VERIFICATION,
+  });
+  return row && { ...row, purpose: row.purpose as EmailVerificationPurpose };
+}
+
+/** Marks a link used; false when it already was (single use under concurrency). */
+export async function consumeEmailVerification(tx: Tx, id: string, now: Date): Promise<boolean> {
+  const { count } = await tx.emailVerification.updateMany({
+    where: { id, usedAt: null },
+    data: { usedAt: now },
+  });
+  return count === 1;
+}
+
+/** Unused password resets die when the address changes: they were mailed to the old mailbox. */
+export async function revokePasswordResets(tx: Tx, userId: string, now: Date): Promise<void> {
+  await tx.passwordReset.updateMany({ where: { userId, usedAt: null }, data: { usedAt: now } });
+}
+
+export async function isPlatformAdmin(tx: Tx, userId: string): Promise<boolean> {
+  return (await tx.platformAdmin.count({ where: { userId } })) === 1;
+}
+
+export interface PlatformAdminRow {
+  readonly userId: string;
+  readonly grantedAt: Date;
+  readonly grantedBy: string;
+}
+
+export async function insertPlatformAdmin(tx: Tx, row: PlatformAdminRow): Promise<boolean> {
+  const { count } = await tx.platformAdmin.createMany({ data: [row], skipDuplicates: true });
+  return count === 1;
+}
+
+export async function deletePlatformAdmin(tx: Tx, userId: string): Promise<boolean> {
+  const { count } = await tx.platformAdmin.deleteMany({ where: { userId } });
+  return count === 1;
+}
+
+export async function listPlatformAdmins(tx: Tx): Promise<PlatformAdminRow[]> {
+  return tx.platformAdmin.findMany({ orderBy: { grantedAt: 'asc' } });
 }
