@@ -26,6 +26,7 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Mailer } from '../../platform/mailer.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './auth.repo.js';
+import * as links from './email-verification.repo.js';
 import { normalizeEmail, type ClientInfo } from './client-info.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { normalizePassword } from './password-policy.js';
@@ -75,12 +76,12 @@ export function createEmailVerificationService(deps: {
   /** A new link in the caller's transaction; older unused links of the purpose stop working. */
   async function issueLink(
     tx: Tx,
-    link: { userId: string; email: string; purpose: repo.EmailVerificationPurpose },
+    link: { userId: string; email: string; purpose: links.EmailVerificationPurpose },
   ): Promise<string> {
     const now = clock();
     const token = generateToken(VERIFICATION_TOKEN_PREFIX);
-    await repo.revokeEmailVerifications(tx, link.userId, link.purpose, now);
-    await repo.insertEmailVerification(tx, {
+    await links.revokeEmailVerifications(tx, link.userId, link.purpose, now);
+    await links.insertEmailVerification(tx, {
       ...link,
       tokenHash: hashToken(token),
       expiresAt: new Date(now.getTime() + deps.ttlMs),
@@ -105,7 +106,7 @@ export function createEmailVerificationService(deps: {
   }
 
   /** The address change itself, in the person's scope; returns the audit event to record. */
-  async function moveToAddress(tx: Tx, link: repo.EmailVerificationRow, now: Date) {
+  async function moveToAddress(tx: Tx, link: links.EmailVerificationRow, now: Date) {
     try {
       await repo.changeEmail(tx, link.userId, link.email, now);
     } catch (error) {
@@ -116,7 +117,7 @@ export function createEmailVerificationService(deps: {
     // Whoever holds a session or a link sent to the old mailbox loses it with the address.
     const sessionsRevoked = await repo.revokeUserSessions(tx, { userId: link.userId }, now, 'email_changed');
     await repo.revokePasswordResets(tx, link.userId, now);
-    await repo.revokeEmailVerifications(tx, link.userId, undefined, now);
+    await links.revokeEmailVerifications(tx, link.userId, undefined, now);
     return { action: 'user.email_changed', payload: { sessionsRevoked } };
   }
 
@@ -135,7 +136,7 @@ export function createEmailVerificationService(deps: {
         if (!user) throw new NotFoundError();
         if (user.emailVerifiedAt)
           throw new ConflictError('Your email address is already verified.', 'email_already_verified');
-        const latest = await repo.latestEmailVerification(tx, userId, 'signup');
+        const latest = await links.latestEmailVerification(tx, userId, 'signup');
         const waitMs = latest ? latest.createdAt.getTime() + RESEND_INTERVAL_MS - clock().getTime() : 0;
         if (waitMs > 0)
           throw new TooManyRequestsError(
@@ -195,7 +196,7 @@ export function createEmailVerificationService(deps: {
     async confirm(client, token) {
       const tokenHash = hashToken(token);
       const link = await db.withScope({ verifyTokenHash: tokenHash }, (tx) =>
-        repo.findEmailVerificationByHash(tx, tokenHash),
+        links.findEmailVerificationByHash(tx, tokenHash),
       );
       const now = clock();
       if (!link || link.usedAt || link.expiresAt <= now) throw new InvalidVerificationLinkError();
@@ -207,7 +208,7 @@ export function createEmailVerificationService(deps: {
         if (!user || (link.purpose === 'signup' && user.email !== link.email))
           throw new InvalidVerificationLinkError();
         // Single use, even under concurrent confirmations: only one update can flip used_at.
-        if (!(await repo.consumeEmailVerification(tx, link.id, now)))
+        if (!(await links.consumeEmailVerification(tx, link.id, now)))
           throw new InvalidVerificationLinkError();
         if (link.purpose === 'email_change') return moveToAddress(tx, link, now);
         await repo.markEmailVerified(tx, user.id, now);

@@ -12,6 +12,7 @@
 import { AppError } from '../../core/errors.js';
 import type { Db } from '../../platform/db/db.js';
 import * as repo from './auth.repo.js';
+import * as roles from './platform-admins.repo.js';
 import { normalizeEmail } from './client-info.js';
 
 /** The signed-in person, as far as the console check needs them (see UserPrincipal). */
@@ -41,7 +42,7 @@ export function createPlatformAdminsService(deps: { db: Db }): PlatformAdminsSer
   return {
     async assertConsoleAccess(candidate) {
       const facts = await deps.db.withScope({ userId: candidate.userId }, async (tx) => ({
-        role: await repo.isPlatformAdmin(tx, candidate.userId),
+        role: await roles.isPlatformAdmin(tx, candidate.userId),
         user: await repo.findUserById(tx, candidate.userId),
       }));
       const missing = [
@@ -93,19 +94,19 @@ export function createPlatformAdminMaintenance(ownerDb: Db): PlatformAdminMainte
         );
       }
       const granted = await ownerDb.withScope({}, (tx) =>
-        repo.insertPlatformAdmin(tx, { userId: user.id, grantedAt: new Date(), grantedBy }),
+        roles.insertPlatformAdmin(tx, { userId: user.id, grantedAt: new Date(), grantedBy }),
       );
       return { userId: user.id, granted };
     },
 
     async revoke(email) {
       const user = await accountOf(email);
-      const revoked = await ownerDb.withScope({}, (tx) => repo.deletePlatformAdmin(tx, user.id));
+      const revoked = await ownerDb.withScope({}, (tx) => roles.deletePlatformAdmin(tx, user.id));
       return { userId: user.id, revoked };
     },
 
     async list() {
-      const rows = await ownerDb.withScope({}, (tx) => repo.listPlatformAdmins(tx));
+      const rows = await ownerDb.withScope({}, (tx) => roles.listPlatformAdmins(tx));
       return Promise.all(
         rows.map(async (row) => ({
           ...row,
