@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runExtractCommand } from './cli/extract-command.js';
+import { runPlatformAdminCommand } from './cli/platform-admin-command.js';
 import { systemContext } from './core/request-context.js';
 import { isUuid } from './core/ids.js';
 import { createContainer, type Container } from './container.js';
@@ -28,6 +29,13 @@ Commands:
   audit verify --tenant <id> [--json]  Recompute a tenant's audit hash chain and check its signed
                                        checkpoints; exit 1 naming the first broken event
   audit checkpoint --tenant <id>       Sign the tenant's current audit chain head
+  platform-admin grant --email <email>
+                                       Make the account a platform administrator (queue console at
+                                       /admin/queues); its email must be verified. Uses
+                                       MIGRATION_DATABASE_URL (the owner's connection)
+  platform-admin revoke --email <email>
+                                       Take the role away; applies to the next console request
+  platform-admin list                  List platform administrators as JSON
   maintenance retention-sweep          Move documents whose retention ended to the trash (all tenants)
   maintenance purge-trash              Purge documents whose time in the trash is over (all tenants)
   extract <file...>                    Extract invoice data from files offline; one JSON line per
@@ -48,6 +56,7 @@ function parse(argv: string[]) {
       name: { type: 'string' },
       region: { type: 'string' },
       tenant: { type: 'string' },
+      email: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -148,6 +157,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'tenant' && sub === 'create') return createTenant(config, args);
   if (command === 'audit' && sub === 'verify') return verifyAudit(config, args);
   if (command === 'audit' && sub === 'checkpoint') return checkpointAudit(config, args);
+  if (command === 'platform-admin' && (sub === 'grant' || sub === 'revoke' || sub === 'list')) {
+    return runPlatformAdminCommand(
+      { action: sub, email: args.values.email },
+      config.MIGRATION_DATABASE_URL,
+      process.stdout,
+      process.stderr,
+    );
+  }
   if (command === 'maintenance' && (sub === 'retention-sweep' || sub === 'purge-trash')) {
     return withContainer(config, async (c) => {
       const report =

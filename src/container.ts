@@ -60,6 +60,10 @@ import {
 import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
+import {
+  createEmailVerificationService,
+  type EmailVerificationService,
+} from './modules/auth/email-verification.service.js';
 import { createLoginThrottle } from './modules/auth/login-throttle.js';
 import { createLoginService, type LoginService } from './modules/auth/login.service.js';
 import { createMfaChallenges } from './modules/auth/mfa-challenges.js';
@@ -68,6 +72,10 @@ import {
   createPasswordResetService,
   type PasswordResetService,
 } from './modules/auth/password-reset.service.js';
+import {
+  createPlatformAdminsService,
+  type PlatformAdminsService,
+} from './modules/auth/platform-admins.service.js';
 import { createPrincipalService, type PrincipalService } from './modules/auth/principal.service.js';
 import { createSessionManager } from './modules/auth/sessions.js';
 import { createInvitationsService, type InvitationsService } from './modules/members/invitations.service.js';
@@ -94,6 +102,8 @@ export interface Container {
   readonly accounts: AccountService;
   readonly login: LoginService;
   readonly passwordResets: PasswordResetService;
+  readonly emailVerification: EmailVerificationService;
+  readonly platformAdmins: PlatformAdminsService;
   readonly mfa: MfaService;
   readonly members: MembersService;
   readonly invitations: InvitationsService;
@@ -202,6 +212,16 @@ export async function createContainer(
     clock,
     ttlMs: config.INVITATION_TTL_HOURS * 60 * MINUTE_MS,
   });
+  const emailVerification = createEmailVerificationService({
+    db,
+    audit,
+    hasher,
+    throttle,
+    mailer,
+    clock,
+    ttlMs: config.EMAIL_VERIFICATION_TTL_HOURS * 60 * MINUTE_MS,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
   const accounts = createAccountService({
     db,
     audit,
@@ -214,7 +234,7 @@ export async function createContainer(
     throttle,
     clock,
     signupEnabled: config.SIGNUP_ENABLED,
-    platformAdminEmails: config.PLATFORM_ADMIN_EMAILS,
+    emailVerification,
   });
   const login = createLoginService({
     db,
@@ -253,6 +273,7 @@ export async function createContainer(
       listenUrl: config.DATABASE_URL,
     },
   });
+  const platformAdmins = createPlatformAdminsService({ db });
   const documents = createDocumentsService({
     db,
     audit,
@@ -338,6 +359,8 @@ export async function createContainer(
     accounts,
     login,
     passwordResets,
+    emailVerification,
+    platformAdmins,
     mfa,
     members,
     invitations,

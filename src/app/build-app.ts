@@ -13,6 +13,7 @@ import { documentsRoutes } from '../modules/documents/documents.routes.js';
 import { extractionsRoutes } from '../modules/extractions/extractions.routes.js';
 import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.js';
 import { retentionRoutes } from '../modules/documents/retention.routes.js';
+import { consoleSessionRoutes } from '../modules/auth/console-session.routes.js';
 import { meRoutes } from '../modules/auth/me.routes.js';
 import { membersRoutes } from '../modules/members/members.routes.js';
 import { tenantsRoutes } from '../modules/tenants/tenants.routes.js';
@@ -90,12 +91,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(documentsRoutes({ ...deps, maxBytes: config.DOCUMENT_MAX_BYTES }));
   await app.register(extractionsRoutes(deps));
   await app.register(webhooksRoutes(deps));
-  if (config.PLATFORM_ADMIN_EMAILS.length > 0) {
-    await registerAdminQueues(app, {
-      queues: () => deps.queues(),
-      verifyAdmin: (email, password, ip) => deps.accounts.verifyPlatformAdmin(email, password, ip),
-    });
-  }
+  await app.register(
+    consoleSessionRoutes({
+      platformAdmins: deps.platformAdmins,
+      clock: deps.clock,
+      sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
+    }),
+  );
+  // Always registered: who may use it is decided per request (platform role, verified email, TOTP).
+  await registerAdminQueues(app, {
+    queues: () => deps.queues(),
+    principals: deps.principals,
+    platformAdmins: deps.platformAdmins,
+    clock: deps.clock,
+    stepUpWindowMs: config.STEP_UP_WINDOW_MINUTES * 60_000,
+    publicOrigin: new URL(config.PUBLIC_BASE_URL).origin,
+  });
 
   return app;
 }

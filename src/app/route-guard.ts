@@ -35,7 +35,10 @@ declare module 'fastify' {
 
 /** Routes registered by the OpenAPI UI plugin, which cannot carry our config; they are public. */
 const DOCS_PREFIX = '/docs';
-/** Routes of the queue console: its own scope authenticates platform administrators (admin-queues.ts). */
+/**
+ * Routes of the queue console (Bull Board, which cannot carry our config): its own scope checks the
+ * session, the platform role, a verified email and TOTP on every request (admin-queues.ts).
+ */
 const ADMIN_QUEUES_PREFIX = '/admin/queues';
 
 export class UndeclaredRouteAccessError extends Error {

@@ -103,16 +103,6 @@ const ConfigSchema = z
     DEFAULT_TENANT_REGION: regionName.default('eu-west'),
 
     SIGNUP_ENABLED: booleanFromEnv.default(true),
-    // Platform administrators (queue console at /admin/queues), by account email; empty: no console.
-    PLATFORM_ADMIN_EMAILS: z
-      .string()
-      .default('')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((e) => e.trim().toLowerCase())
-          .filter(Boolean),
-      ),
     PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
     MAIL_TRANSPORT: z.enum(['console', 'memory']).default('console'),
     MAIL_FROM: z.string().min(3).default('Doklad <no-reply@doklad.invalid>'),
@@ -139,6 +129,13 @@ const ConfigSchema = z
       .min(5)
       .max(24 * 60)
       .default(30),
+    // How long an email verification link (sign-up, email change) stays valid.
+    EMAIL_VERIFICATION_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 7)
+      .default(24),
     INVITATION_TTL_HOURS: z.coerce
       .number()
       .int()

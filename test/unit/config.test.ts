@@ -49,4 +49,10 @@ describe('configuration', () => {
     expect(config.TENANT_REGIONS).toEqual(['eu-west', 'eu-north']);
     expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
   });
+
+  it('no longer names platform administrators by email: PLATFORM_ADMIN_EMAILS configures nothing', () => {
+    const config = loadConfig({ PLATFORM_ADMIN_EMAILS: 'admin@example.test' });
+    expect(config).not.toHaveProperty('PLATFORM_ADMIN_EMAILS');
+    expect(config.EMAIL_VERIFICATION_TTL_HOURS).toBe(24);
+  });
 });

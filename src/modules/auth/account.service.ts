@@ -17,6 +17,7 @@ import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { EmailVerificationService } from './email-verification.service.js';
 import type { InvitationsService } from '../members/invitations.service.js';
 import type { MembersService } from '../members/members.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
@@ -97,8 +98,6 @@ export interface AccountService {
     sessionId: string,
     proof: { password?: string | undefined; code?: string | undefined },
   ): Promise<void>;
-  /** Checks a platform administrator's credentials (queue console), throttled like sign-in. */
-  verifyPlatformAdmin(email: string, password: string, ip: string): Promise<boolean>;
   acceptInvitation(
     client: ClientInfo,
     input: { token: string; password: string; name?: string | undefined },
@@ -117,7 +116,8 @@ export function createAccountService(deps: {
   throttle: LoginThrottle;
   clock: Clock;
   signupEnabled: boolean;
-  platformAdminEmails: readonly string[];
+  /** Mails the link that proves a new account's address (email-verification.service.ts). */
+  emailVerification: Pick<EmailVerificationService, 'sendSignupLink'>;
 }): AccountService {
   const { db, audit, clock } = deps;
   const own = (ctx: RequestContext) => ({ userId: ctx.actor.id });
@@ -161,8 +161,11 @@ export function createAccountService(deps: {
       await assertAcceptablePassword(input.password, { email, name, tenantName: input.tenantName });
       const passwordHash = await deps.hasher.hash(normalizePassword(input.password));
       const userId = randomUUID();
+      let joined: JoinedFirm;
       try {
-        return await deps.tenants.createTenant(
+        // The account only claims its address until the link mailed there is followed; until then
+        // it counts as nobody's address (no platform role can be granted to it, for one).
+        joined = await deps.tenants.createTenant(
           { actor: { kind: 'user', id: userId }, ...client },
           { name: input.tenantName },
           async (tx, ctx, tenant) => {
@@ -188,6 +191,8 @@ export function createAccountService(deps: {
           );
         throw error;
       }
+      await deps.emailVerification.sendSignupLink({ id: userId, email });
+      return joined;
     },
 
     async me(ctx, sessionId) {
@@ -364,13 +369,17 @@ export function createAccountService(deps: {
       };
       try {
         return await db.withTenant(ctx, async (tx) => {
+          // The invitation token was mailed to this address: accepting it proves the mailbox, for a
+          // new account and for an existing one alike.
           if (passwordHash)
             await repo.insertUser(tx, {
               id: userId,
               email: invitation.email,
               name: input.name!.normalize('NFC').trim(),
               passwordHash,
+              emailVerifiedAt: clock(),
             });
+          else await repo.markEmailVerified(tx, userId, clock());
           await deps.invitations.markAccepted(tx, invitation.id);
           return joinTenant(
             tx,
@@ -389,20 +398,6 @@ export function createAccountService(deps: {
           throw new ConflictError('You are already a member of this firm.', 'already_member');
         throw error;
       }
-    },
-
-    async verifyPlatformAdmin(rawEmail, password, ip) {
-      const email = normalizeEmail(rawEmail);
-      await deps.throttle.assertAllowed(email, ip);
-      const user = deps.platformAdminEmails.includes(email)
-        ? await db.withScope({ loginEmail: email }, (tx) => repo.findUserByEmail(tx, email))
-        : null;
-      const ok = user
-        ? await deps.hasher.verify(user.passwordHash, normalizePassword(password))
-        : await deps.hasher.verifyAgainstDummy(password);
-      if (ok) await deps.throttle.recordSuccess(email);
-      else await deps.throttle.recordFailure(email, ip);
-      return ok;
     },
   };
 }

@@ -7,6 +7,8 @@ export interface UserRow {
   readonly email: string;
   readonly name: string;
   readonly passwordHash: string;
+  /** When the person proved they read mail at `email`; null: never (the address is only claimed). */
+  readonly emailVerifiedAt: Date | null;
 }
 
 export interface MembershipOfUser {
@@ -31,7 +33,7 @@ export interface SessionRow {
   readonly revokedAt: Date | null;
 }
 
-const USER = { id: true, email: true, name: true, passwordHash: true } as const;
+const USER = { id: true, email: true, name: true, passwordHash: true, emailVerifiedAt: true } as const;
 
 export async function findUserByEmail(tx: Tx, email: string): Promise<UserRow | null> {
   return tx.user.findUnique({ where: { email }, select: USER });
@@ -41,8 +43,21 @@ export async function findUserById(tx: Tx, id: string): Promise<UserRow | null> 
   return tx.user.findUnique({ where: { id }, select: USER });
 }
 
-export async function insertUser(tx: Tx, user: UserRow): Promise<UserRow> {
+export async function insertUser(
+  tx: Tx,
+  user: Omit<UserRow, 'emailVerifiedAt'> & { emailVerifiedAt?: Date },
+): Promise<UserRow> {
   return tx.user.create({ data: user, select: USER });
+}
+
+/** Records that the person proved their current address; keeps the first proof's time. */
+export async function markEmailVerified(tx: Tx, userId: string, now: Date): Promise<void> {
+  await tx.user.updateMany({ where: { id: userId, emailVerifiedAt: null }, data: { emailVerifiedAt: now } });
+}
+
+/** Moves the account to a proved address (unique: a taken address fails with a unique violation). */
+export async function changeEmail(tx: Tx, userId: string, email: string, now: Date): Promise<void> {
+  await tx.user.update({ where: { id: userId }, data: { email, emailVerifiedAt: now } });
 }
 
 export async function updatePassword(
@@ -160,4 +175,9 @@ export async function findPasswordResetByHash(tx: Tx, tokenHash: string): Promis
 export async function consumePasswordReset(tx: Tx, id: string, now: Date): Promise<boolean> {
   const { count } = await tx.passwordReset.updateMany({ where: { id, usedAt: null }, data: { usedAt: now } });
   return count === 1;
+}
+
+/** Unused password resets die when the address changes: they were mailed to the old mailbox. */
+export async function revokePasswordResets(tx: Tx, userId: string, now: Date): Promise<void> {
+  await tx.passwordReset.updateMany({ where: { userId, usedAt: null }, data: { usedAt: now } });
 }

@@ -1,9 +1,13 @@
-/** Sign-up, sign-in, second factor, step-up, tenant switch, password reset, invitation acceptance. */
+/**
+ * Sign-up, sign-in, second factor, step-up, tenant switch, password reset, email verification,
+ * invitation acceptance.
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clientInfo, userOf } from '../http.js';
 import type { AccountService } from './account.service.js';
 import * as s from './auth.schemas.js';
+import type { EmailVerificationService } from './email-verification.service.js';
 import type { LoginService } from './login.service.js';
 import type { PasswordResetService } from './password-reset.service.js';
 
@@ -11,6 +15,7 @@ export interface AuthRoutesDeps {
   readonly accounts: AccountService;
   readonly login: LoginService;
   readonly passwordResets: PasswordResetService;
+  readonly emailVerification: EmailVerificationService;
 }
 
 const tags = ['auth'];
@@ -159,6 +164,25 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         await deps.passwordResets.confirmReset(clientInfo(request), request.body);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/auth/email/verify',
+      {
+        config: { public: true },
+        schema: {
+          tags,
+          operationId: 'verifyEmail',
+          summary:
+            'Follow an email verification link: proves the address, or completes an email change (which ends every session)',
+          body: s.VerifyEmailBody,
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await deps.emailVerification.confirm(clientInfo(request), request.body.token);
         return reply.status(204).send(null);
       },
     );

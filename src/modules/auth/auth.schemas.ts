@@ -68,6 +68,15 @@ export const AcceptInvitationBody = z.object({
   name: z.string().trim().min(1).max(200).optional().describe('Required when you have no Doklad account yet'),
 });
 
+export const VerifyEmailBody = z.object({
+  token: z.string().min(1).max(128).describe('The token from the verification link'),
+});
+export const ChangeEmailBody = z.object({
+  newEmail: Email,
+  password: Password.describe('Your current password'),
+});
+export const EmailChangeAccepted = z.object({ status: z.literal('accepted'), detail: z.string() });
+
 export const ChangePasswordBody = z.object({ currentPassword: Password, newPassword: Password });
 export const TotpEnrolment = z.object({
   secret: z.string().describe('Base32 secret; shown only now'),
@@ -82,7 +91,12 @@ export const TotpDisableBody = z.object({ password: Password, code: z.string().r
 
 export const Role = z.enum(['owner', 'admin', 'accountant', 'viewer']);
 export const MeResponse = z.object({
-  user: z.object({ id: z.uuid(), email: z.string(), name: z.string() }),
+  user: z.object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    emailVerified: z.boolean().describe('True once a link mailed to this address was followed'),
+  }),
   tenant: z.object({ id: z.uuid(), name: z.string(), role: Role, requireMfa: z.boolean() }),
   tenants: z.array(z.object({ id: z.uuid(), name: z.string(), role: Role })),
   permissions: z.array(z.string()),

@@ -1,15 +1,20 @@
-/** The signed-in person's own account: profile, password, sessions, two-factor authentication. */
+/** The signed-in person's own account: profile, email, password, sessions, two-factor authentication. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../http.js';
 import { listOf } from '../http-schemas.js';
 import type { AccountService } from './account.service.js';
 import * as s from './auth.schemas.js';
+import type { EmailVerificationService } from './email-verification.service.js';
 import type { MfaService } from './mfa.service.js';
 
 const tags = ['me'];
 
-export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): FastifyPluginAsyncZod {
+export function meRoutes(deps: {
+  accounts: AccountService;
+  mfa: MfaService;
+  emailVerification: EmailVerificationService;
+}): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/v1/me',
@@ -27,7 +32,12 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
         const me = await deps.accounts.me(ctx, user.session.id);
         const current = me.memberships.find((m) => m.tenantId === ctx.tenantId);
         return {
-          user: { id: me.user.id, email: me.user.email, name: me.user.name },
+          user: {
+            id: me.user.id,
+            email: me.user.email,
+            name: me.user.name,
+            emailVerified: me.user.emailVerifiedAt !== null,
+          },
           tenant: {
             id: ctx.tenantId,
             name: current?.tenantName ?? '',
@@ -40,6 +50,45 @@ export function meRoutes(deps: { accounts: AccountService; mfa: MfaService }): F
           mfaEnrolmentRequired: user.mfaEnrolmentRequired,
           session: { id: user.session.id, expiresAt: user.session.expiresAt },
         };
+      },
+    );
+
+    app.post(
+      '/v1/me/email/verification',
+      {
+        config: { userOnly: true },
+        schema: {
+          tags,
+          operationId: 'resendEmailVerification',
+          summary: 'Mail a new verification link to your address (at most one a minute)',
+          response: { 204: z.null() },
+        },
+      },
+      async (request, reply) => {
+        await deps.emailVerification.resendSignupLink(userOf(request).ctx);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
+      '/v1/me/email',
+      {
+        config: { userOnly: true, stepUp: true },
+        schema: {
+          tags,
+          operationId: 'changeEmail',
+          summary:
+            'Move your account to another email address: it changes once the link mailed there is followed',
+          body: s.ChangeEmailBody,
+          response: { 202: s.EmailChangeAccepted },
+        },
+      },
+      async (request, reply) => {
+        await deps.emailVerification.requestEmailChange(userOf(request).ctx, request.body);
+        return reply.status(202).send({
+          status: 'accepted' as const,
+          detail: 'A confirmation link was sent to the new address; your address changes when it is opened.',
+        });
       },
     );
 

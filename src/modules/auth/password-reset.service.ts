@@ -1,11 +1,11 @@
 /**
  * Password reset (ASVS V2.5): a single-use token, valid 30 minutes, mailed to the account. The
  * request's answer is the same whether or not the email is registered. A reset revokes every
- * session but never removes the second factor: the next sign-in still asks for it.
+ * session but never removes the second factor: the next sign-in still asks for it. Using a reset
+ * link proves the mailbox, so it also marks the account's address verified.
  */
 import type { Clock } from '../../core/clock.js';
 import { ValidationFailedError } from '../../core/errors.js';
-import type { RequestContext } from '../../core/request-context.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
 import type { Db } from '../../platform/db/db.js';
@@ -15,6 +15,7 @@ import { assertAcceptablePassword } from './account.service.js';
 import * as repo from './auth.repo.js';
 import { normalizeEmail, type ClientInfo } from './client-info.js';
 import { normalizePassword } from './password-policy.js';
+import { recordInEveryTenant } from './user-audit.js';
 
 export interface PasswordResetService {
   requestReset(client: ClientInfo, email: string): Promise<void>;
@@ -34,21 +35,8 @@ export function createPasswordResetService(deps: {
 }): PasswordResetService {
   const { db, clock } = deps;
 
-  /** Records an event in every firm the person belongs to: each firm's audit log is its own chain. */
-  async function auditInEveryTenant(client: ClientInfo, userId: string, action: string, payload = {}) {
-    const memberships = await db.withScope({ userId }, (tx) => repo.listMembershipsOfUser(tx, userId));
-    for (const m of memberships) {
-      const ctx: RequestContext = {
-        tenantId: m.tenantId,
-        actor: { kind: 'user', id: userId },
-        permissions: new Set(),
-        ...client,
-      };
-      await db.withTenant(ctx, (tx) =>
-        deps.audit.record(tx, ctx, { action, target: { type: 'user', id: userId }, payload }),
-      );
-    }
-  }
+  const auditInEveryTenant = (client: ClientInfo, userId: string, action: string) =>
+    recordInEveryTenant(deps, client, userId, { action });
 
   return {
     async requestReset(client, rawEmail) {
@@ -106,6 +94,8 @@ export function createPasswordResetService(deps: {
           now,
         );
         await repo.revokeUserSessions(tx, { userId: user.id }, now, 'password_reset');
+        // The reset link was mailed to the account's address: using it proves the mailbox.
+        await repo.markEmailVerified(tx, user.id, now);
       });
       await auditInEveryTenant(client, reset.userId, 'user.password_reset');
     },

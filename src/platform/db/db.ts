@@ -26,6 +26,7 @@ export interface DbScope {
   readonly apiTokenHash?: string;
   readonly inviteTokenHash?: string;
   readonly resetTokenHash?: string;
+  readonly verifyTokenHash?: string;
   /** Background sweeps only: lets the transaction list tenants (ids, names) to work through. */
   readonly systemScan?: true;
 }
@@ -39,6 +40,7 @@ const SETTINGS: Readonly<Record<keyof DbScope, string>> = {
   apiTokenHash: 'app.api_token_hash',
   inviteTokenHash: 'app.invite_token_hash',
   resetTokenHash: 'app.reset_token_hash',
+  verifyTokenHash: 'app.verify_token_hash',
   systemScan: 'app.system_scan',
 };
 

@@ -178,6 +178,15 @@ const routes: RouteCase[] = [
     payload: () => ({ password: 'x', code: '123456' }),
     deniedAs: () => w.aReadToken,
   },
+  {
+    method: 'POST',
+    url: '/v1/me/email',
+    payload: () => ({ newEmail: uniqueEmail(), password: 'x' }),
+    deniedAs: () => w.aReadToken,
+  },
+  { method: 'POST', url: '/v1/me/email/verification', deniedAs: () => w.aReadToken },
+  // Also refused to people without the platform role (admin-queues.test.ts).
+  { method: 'POST', url: '/v1/admin/console-session', deniedAs: () => w.aReadToken },
   { method: 'POST', url: '/v1/auth/logout', deniedAs: () => w.aReadToken },
   {
     method: 'POST',
