@@ -101,4 +101,27 @@ describe('tenant isolation by row-level security', () => {
     const leaked = await env.container.db.prisma.tenant.findMany();
     expect(leaked).toEqual([]);
   });
+
+  it('scopes plain-SQL reads (db.read) to the tenant like every other transaction, read-only', async () => {
+    const a = await createTestTenant(env);
+    const b = await createTestTenant(env);
+    // No tenant condition in the query: row-level security alone decides what is visible.
+    const seen = await env.container.db.read(a.ctx, (sql) =>
+      sql.query<{ id: string }>('SELECT id FROM tenants'),
+    );
+    expect(seen.map((r) => r.id)).toEqual([a.tenant.id]);
+    await expect(
+      env.container.db.read(a.ctx, (sql) =>
+        sql.query('UPDATE tenants SET name = $1 WHERE id = $2', ['taken over', b.tenant.id]),
+      ),
+    ).rejects.toThrow(/read-only transaction/);
+    await expect(
+      env.container.db.read(
+        { tenantId: "x'; SELECT 1; --", actor: { kind: 'system', id: 'test' } },
+        async () => 1,
+      ),
+    ).rejects.toThrow(/UUID/);
+    // The pooled connection forgot the scope when the read ended.
+    expect(await env.container.db.prisma.tenant.findMany()).toEqual([]);
+  });
 });
