@@ -187,8 +187,16 @@ export async function listForExport(
           : filter.exported === true
             ? 'exported'
             : { in: ['validated', 'exported'] },
-      ...(filter.companyId ? { companyId: filter.companyId } : {}),
-      ...(filter.allowedCompanyIds ? { companyId: { in: [...filter.allowedCompanyIds] } } : {}),
+      // Both apply: a token limited to companies A and B that asks for B gets only B (and one
+      // that asks for C, outside its companies, gets nothing).
+      ...(filter.companyId || filter.allowedCompanyIds
+        ? {
+            companyId: {
+              ...(filter.companyId ? { equals: filter.companyId } : {}),
+              ...(filter.allowedCompanyIds ? { in: [...filter.allowedCompanyIds] } : {}),
+            },
+          }
+        : {}),
       ...(filter.updatedSince ? { updatedAt: { gte: filter.updatedSince } } : {}),
       ...(after
         ? {

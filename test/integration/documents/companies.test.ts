@@ -137,6 +137,51 @@ describe('companies', () => {
     expect(moveToB.statusCode).toBe(404);
   });
 
+  it('intersects a company filter with a token’s company restriction, never replaces it (documents and ERP export)', async () => {
+    const owner = await signup(env.app);
+    const [c1, c2, c3] = [
+      await company(owner.token, 'One'),
+      await company(owner.token, 'Two'),
+      await company(owner.token, 'Three'),
+    ];
+    const upload = async (companyId: string) =>
+      (
+        await uploadRaw(env.app, owner.token, samplePdf(), {
+          contentType: 'application/pdf',
+          query: { companyId },
+        })
+      ).json().id as string;
+    const [d1, d2] = [await upload(c1.id), await upload(c2.id)];
+    await upload(c3.id);
+    const agent = (
+      await env.app.inject({
+        method: 'POST',
+        url: '/v1/tokens',
+        headers: bearer(owner.token),
+        payload: {
+          name: 'ERP of 1 and 2',
+          scopes: ['documents:read', 'extractions:read'],
+          companyIds: [c1.id, c2.id],
+        },
+      })
+    ).json().token as string;
+    const ids = async (url: string) =>
+      ((await env.app.inject({ url, headers: bearer(agent) })).json().items as { id: string }[]).map(
+        (d) => d.id,
+      );
+    expect(await ids(`/v1/documents?companyId=${c2.id}`)).toEqual([d2]);
+    expect(await ids(`/v1/documents?companyId=${c1.id}`)).toEqual([d1]);
+    // A company outside the token's restriction is empty, not everything the token may see.
+    expect(await ids(`/v1/documents?companyId=${c3.id}`)).toEqual([]);
+    expect((await ids('/v1/documents')).sort()).toEqual([d1, d2].sort());
+    const exportList = await env.app.inject({
+      url: `/v1/extractions?companyId=${c3.id}`,
+      headers: bearer(agent),
+    });
+    expect(exportList.statusCode).toBe(200);
+    expect(exportList.json().items).toEqual([]);
+  });
+
   it('refuses token restrictions naming companies of another firm', async () => {
     const owner = await signup(env.app);
     const other = await signup(env.app);
