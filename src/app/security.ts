@@ -20,10 +20,17 @@ export async function registerSecurity(app: FastifyInstance, options: SecurityOp
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
+  // API answers carry tenant data or secrets (session tokens from sign-in and sign-up): no cache
+  // may keep them. A route that wants other caching sets its own header.
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
   await app.register(rateLimit, {
     global: true,
-    // After authentication (preHandler), so the key can be the principal rather than the IP.
-    hook: 'preHandler',
+    // After the authentication hook (also onRequest, registered first) so the key can be the
+    // principal, and before the route guard (preHandler), so refused credentials count too: a
+    // client guessing tokens is throttled like any other.
+    hook: 'onRequest',
     max: options.rateLimitMax,
     timeWindow: options.rateLimitWindowMs,
     redis: options.redis,

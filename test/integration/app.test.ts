@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app/build-app.js';
 import { ConflictError } from '../../src/core/errors.js';
 import { createRegionalBlobStores } from '../../src/platform/storage/regional-blob-stores.js';
 import { azuriteConnectionString } from '../../src/platform/storage/azurite-process.js';
+import { bearer, signup, STRONG_PASSWORD, uniqueEmail } from '../helpers/auth.js';
 import { useTestEnv } from '../helpers/test-env.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -167,6 +168,31 @@ describe('HTTP application', () => {
   });
 });
 
+describe('caching', () => {
+  it('marks every API answer no-store, above all the ones carrying session tokens', async () => {
+    const owner = await signup(env.app);
+    const signedIn = await env.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: owner.email, password: owner.password },
+    });
+    expect(signedIn.statusCode).toBe(200);
+    const signedUp = await env.app.inject({
+      method: 'POST',
+      url: '/v1/auth/signup',
+      payload: {
+        tenantName: 'Cache Firm',
+        email: uniqueEmail('cache'),
+        password: STRONG_PASSWORD,
+        name: 'C',
+      },
+    });
+    expect(signedUp.statusCode).toBe(201);
+    const me = await env.app.inject({ url: '/v1/me', headers: bearer(owner.token) });
+    for (const res of [signedIn, signedUp, me]) expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
 describe('rate limiting', () => {
   const limited = useTestEnv({ env: { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' } });
 
@@ -182,5 +208,19 @@ describe('rate limiting', () => {
     expect(last!.json()).toMatchObject({ status: 429, code: 'too_many_requests' });
     const otherClient = await limited.app.inject({ url: '/v1/anything', remoteAddress: '203.0.113.8' });
     expect(otherClient.statusCode).toBe(404);
+  });
+
+  it('throttles failed authentication too: invalid bearer tokens from one address end in 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await limited.app.inject({
+        url: '/v1/documents',
+        remoteAddress: '203.0.113.9',
+        headers: { authorization: `Bearer dk_${'x'.repeat(40)}${i}` },
+      });
+      statuses.push(res.statusCode);
+      if (res.statusCode === 429) expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
   });
 });
