@@ -140,7 +140,7 @@ describe('integration tokens', () => {
     });
     await new Promise((r) => setTimeout(r, 100));
     const { rows } = await env.adminQuery(
-      `SELECT actor_kind, actor_id, payload FROM audit_events WHERE tenant_id = $1 AND action = 'token.used' ORDER BY seq`,
+      `SELECT actor_kind, actor_id, payload FROM audit_events WHERE tenant_id = $1 AND action = 'token.used' ORDER BY ingest_id`,
       [owner.tenantId],
     );
     expect(rows.map((r) => [r.actor_kind, r.actor_id, r.payload.statusCode])).toEqual([
