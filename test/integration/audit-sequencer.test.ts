@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { RequestContext } from '../../src/core/request-context.js';
-import { createAuditChainer } from '../../src/modules/audit/audit-chainer.js';
+import { createAuditChainer, startAuditChainLoop } from '../../src/modules/audit/audit-chainer.js';
 import { createDb, type Db } from '../../src/platform/db/db.js';
 import { createPrismaClient } from '../../src/platform/db/prisma.js';
 import { createTestTenant } from '../helpers/tenants.js';
@@ -272,5 +272,24 @@ describe('audit sequencer', () => {
     expect(pass.tenants).toBeGreaterThanOrEqual(2);
     for (const { tenant } of [a, b]) expectCompleteChain(await chainShape(tenant.id), 2);
     expect((await env.container.auditChainer.chainAllPending()).chained).toBe(0);
+  });
+
+  it('the worker loop chains events shortly after commit and stops when asked', async () => {
+    const { tenant, ctx } = await createTestTenant(env);
+    const loop = startAuditChainLoop(env.container.auditChainer, {
+      intervalMs: 20,
+      logger: env.container.logger,
+    });
+    try {
+      await record(ctx, 1);
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await chainShape(tenant.id)).chained < 2) await sleep(20);
+      expectCompleteChain(await chainShape(tenant.id), 2);
+    } finally {
+      await loop.stop();
+    }
+    await record(ctx, 2);
+    await sleep(200);
+    expect(await chainShape(tenant.id)).toMatchObject({ events: 3, chained: 2 });
   });
 });
