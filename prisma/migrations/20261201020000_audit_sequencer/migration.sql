@@ -73,9 +73,10 @@ GRANT USAGE ON SEQUENCE audit_events_ingest_id_seq TO doklad_app;
 -- The chainer must find the tenants that have a backlog before it can enter any tenant's
 -- context. This function returns only those tenant ids (nothing about the events). It runs as
 -- its owner, the migration role; when that role is not a superuser, FORCE ROW LEVEL SECURITY
--- applies to it too, so a policy for the owner admits the scan, and only while the function's own
--- SET clause turns app.audit_backlog_scan on (the runtime role is not the owner, so setting that
--- variable itself gives it nothing).
+-- applies to it too, so a policy for the owner admits the scan while app.audit_backlog_scan is on.
+-- Only the function turns it on, and the setting means nothing to any other role: the runtime role
+-- is not the owner, so setting the variable itself gives it nothing. (set_config rather than a SET
+-- clause on the function: PostgreSQL lets only superusers attach an unknown parameter to one.)
 DO $$
 BEGIN
   EXECUTE format(
@@ -86,11 +87,14 @@ END
 $$;
 
 CREATE FUNCTION audit_tenants_with_unchained(max_tenants int) RETURNS SETOF uuid
-  LANGUAGE sql STABLE SECURITY DEFINER
+  LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
-  SET app.audit_backlog_scan = 'on'
   AS $$
-    SELECT DISTINCT tenant_id FROM public.audit_events WHERE seq IS NULL LIMIT max_tenants
-  $$;
+BEGIN
+  PERFORM set_config('app.audit_backlog_scan', 'on', true);
+  RETURN QUERY SELECT DISTINCT e.tenant_id FROM public.audit_events e WHERE e.seq IS NULL LIMIT max_tenants;
+  PERFORM set_config('app.audit_backlog_scan', 'off', true);
+END
+$$;
 REVOKE ALL ON FUNCTION audit_tenants_with_unchained(int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_tenants_with_unchained(int) TO doklad_app;

@@ -97,9 +97,13 @@ export function createAuditChainer(deps: { db: Db; logger: Logger; batchSize: nu
     },
 
     async chainAllPending(signal) {
-      const tenantIds = await deps.db.withScope({}, (tx) =>
-        repo.listTenantsWithBacklog(tx, TENANTS_PER_PASS),
-      );
+      const listed = await deps.db.withScope({}, (tx) => repo.listTenantsWithBacklog(tx, TENANTS_PER_PASS));
+      // In random order, so that replicas passing at the same time spread over the tenants instead
+      // of queueing behind each other in the same order.
+      const tenantIds = listed
+        .map((id) => ({ id, key: Math.random() }))
+        .sort((a, b) => a.key - b.key)
+        .map((t) => t.id);
       let chained = 0;
       let maxLagMs = 0;
       for (const tenantId of tenantIds) {
