@@ -49,6 +49,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           description: 'Extraction results, corrections, validation, review queue, ERP hand-off',
         },
         { name: 'webhooks', description: 'Signed event deliveries to ERP agents' },
+        { name: 'audit', description: "The firm's tamper-evident audit trail" },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -55,13 +55,14 @@ export async function tryLockChain(tx: Tx, tenantId: string): Promise<boolean> {
 export async function findChainedHead(
   tx: Tx,
   tenantId: string,
-): Promise<{ seq: bigint; hash: string } | null> {
+): Promise<{ seq: bigint; hash: string; chainedAt: Date } | null> {
   const row = await tx.auditEvent.findFirst({
     where: { tenantId, seq: { not: null } },
     orderBy: { seq: 'desc' },
-    select: { seq: true, hash: true },
+    select: { seq: true, hash: true, chainedAt: true },
   });
-  return row ? { seq: row.seq!, hash: row.hash! } : null;
+  // The CHECK constraint sets all chain columns together.
+  return row ? { seq: row.seq!, hash: row.hash!, chainedAt: row.chainedAt! } : null;
 }
 
 /** Inserts an unchained event; the database assigns its ingest id. */
