@@ -287,7 +287,8 @@ interface EventRow {
   readonly target_id: string;
   readonly action: string;
   readonly occurred_at: Date;
-  readonly seq: string;
+  /** Insert order: audit events are chained (get their seq) only shortly after commit. */
+  readonly ingest_id: string;
 }
 
 /** BullMQ's own timestamps of a finished job (the queue keeps the last 200 completed ones). */
@@ -333,12 +334,12 @@ async function collectFacts(db: pg.Client, redisPrefix: string): Promise<Facts> 
       GROUP BY d.id`,
   );
   const events = await db.query<EventRow>(
-    `SELECT target_id, action, occurred_at, seq::text AS seq
+    `SELECT target_id, action, occurred_at, ingest_id::text AS ingest_id
        FROM audit_events
       WHERE target_type = 'document'
         AND action IN ('document.queued', 'document.extracting', 'document.extracted',
                        'document.needs_review', 'document.failed')
-      ORDER BY seq`,
+      ORDER BY ingest_id`,
   );
   const duplicated = await db.query<{ document_id: string; n: number }>(
     'SELECT document_id, count(*)::int AS n FROM extractions GROUP BY 1 HAVING count(*) > 1',
@@ -454,7 +455,7 @@ function analyse(uploaded: readonly Uploaded[], facts: Facts): Analysis {
     if (isFinal && finals.length === 0) finalWithoutEvent.push(u.id);
     const queued = events.find((e) => e.action === 'document.queued');
     const firstExtracting = events.find((e) => e.action === 'document.extracting');
-    if (queued && firstExtracting && BigInt(queued.seq) > BigInt(firstExtracting.seq))
+    if (queued && firstExtracting && BigInt(queued.ingest_id) > BigInt(firstExtracting.ingest_id))
       queuedAfterExtracting.push(u.id);
     const final = finals[0];
     if (!final) {
@@ -469,7 +470,7 @@ function analyse(uploaded: readonly Uploaded[], facts: Facts): Analysis {
     }
     const finalAt = final.occurred_at.getTime();
     const extracting = events
-      .filter((e) => e.action === 'document.extracting' && BigInt(e.seq) < BigInt(final.seq))
+      .filter((e) => e.action === 'document.extracting' && BigInt(e.ingest_id) < BigInt(final.ingest_id))
       .at(-1);
     const extractingAt = extracting?.occurred_at.getTime();
     const job = facts.jobs.get(u.id);

@@ -26,9 +26,14 @@ Commands:
   migrate                              Create the database if needed and apply pending migrations
   tenant create --name <name> [--region <region>]
                                        Create a tenant; prints it as JSON
-  audit verify --tenant <id> [--json]  Recompute a tenant's audit hash chain and check its signed
-                                       checkpoints; exit 1 naming the first broken event
-  audit checkpoint --tenant <id>       Sign the tenant's current audit chain head
+  audit verify --tenant <id> [--json] [--max-backlog-seconds <n>]
+                                       Recompute a tenant's audit hash chain and check its signed
+                                       checkpoints; exit 1 naming the first broken event. Events
+                                       not chained yet (the worker chains them shortly after
+                                       commit) are reported, not checked; exit 3 when the oldest
+                                       is older than --max-backlog-seconds (no chainer running?)
+  audit checkpoint --tenant <id>       Chain the tenant's pending audit events, then sign the
+                                       chain head
   platform-admin grant --email <email>
                                        Make the account a platform administrator (queue console at
                                        /admin/queues); its email must be verified. Uses
@@ -58,6 +63,7 @@ function parse(argv: string[]) {
       tenant: { type: 'string' },
       email: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'max-backlog-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -105,17 +111,36 @@ async function createTenant(config: Config, args: Args): Promise<number> {
   });
 }
 
+function maxBacklogSeconds(args: Args): number | undefined {
+  const value = args.values['max-backlog-seconds'];
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError('--max-backlog-seconds must be a whole number of seconds');
+  return Number(value);
+}
+
 async function verifyAudit(config: Config, args: Args): Promise<number> {
   const tenantId = requireTenant(args);
+  const maxBacklogAge = maxBacklogSeconds(args);
   return withContainer(config, async (c) => {
     const report = await c.audit.verifyChain(systemContext(tenantId));
     if (args.values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    const { count, oldestOccurredAt } = report.unchained;
+    const backlog =
+      count === 0
+        ? 'No events wait to be chained.\n'
+        : `${count} events wait to be chained (not verified yet), the oldest recorded at ${oldestOccurredAt?.toISOString()}.\n`;
     if (report.ok) {
       process.stderr.write(
         `Audit chain of tenant ${tenantId} is intact: ${report.eventsChecked} events, ` +
           `${report.checkpointsChecked} signed checkpoints verified` +
-          (report.head ? `, head #${report.head.seq} ${report.head.hash}.\n` : '.\n'),
+          (report.head ? `, head #${report.head.seq} ${report.head.hash}.\n` : '.\n') +
+          backlog,
       );
+      const backlogAgeMs = oldestOccurredAt ? Date.now() - oldestOccurredAt.getTime() : 0;
+      if (maxBacklogAge !== undefined && backlogAgeMs > maxBacklogAge * 1000) {
+        process.stderr.write(`The backlog is older than ${maxBacklogAge} s: is the audit chainer running?\n`);
+        return 3;
+      }
       return 0;
     }
     const first = report.problems[0];
@@ -125,7 +150,7 @@ async function verifyAudit(config: Config, args: Args): Promise<number> {
         `  event #${p.seq}${p.eventId ? ` (id ${p.eventId})` : ''}: ${p.reason}: ${p.message}\n`,
       );
     }
-    process.stderr.write(`First broken link: event #${first?.seq}.\n`);
+    process.stderr.write(`First broken link: event #${first?.seq}.\n${backlog}`);
     return 1;
   });
 }
@@ -133,6 +158,9 @@ async function verifyAudit(config: Config, args: Args): Promise<number> {
 async function checkpointAudit(config: Config, args: Args): Promise<number> {
   const tenantId = requireTenant(args);
   return withContainer(config, async (c) => {
+    // A checkpoint covers chained events only; chain what is pending so it covers them too.
+    const { chained } = await c.auditChainer.chainPending(tenantId);
+    if (chained > 0) process.stderr.write(`Chained ${chained} pending audit events.\n`);
     const checkpoint = await c.audit.createCheckpoint(systemContext(tenantId));
     process.stdout.write(`${JSON.stringify(checkpoint)}\n`);
     return 0;

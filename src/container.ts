@@ -59,6 +59,7 @@ import {
 } from './modules/webhooks/webhooks.service.js';
 import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
+import { createAuditChainer, type AuditChainer } from './modules/audit/audit-chainer.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
 import {
   createEmailVerificationService,
@@ -98,6 +99,8 @@ export interface Container {
   readonly mailer: Mailer;
   readonly signer: Signer;
   readonly audit: AuditService;
+  /** Chains recorded audit events (the worker runs it in a loop; CLI and tests call it). */
+  readonly auditChainer: AuditChainer;
   readonly tenants: TenantsService;
   readonly accounts: AccountService;
   readonly login: LoginService;
@@ -173,6 +176,7 @@ export async function createContainer(
   const blobStore = blobStores.forRegion(config.DEFAULT_TENANT_REGION);
 
   const audit = createAuditService({ db, signer, now: clock });
+  const auditChainer = createAuditChainer({ db, logger, batchSize: config.AUDIT_CHAIN_BATCH_SIZE });
   const tenants = createTenantsService({
     db,
     audit,
@@ -355,6 +359,7 @@ export async function createContainer(
     mailer,
     signer,
     audit,
+    auditChainer,
     tenants,
     accounts,
     login,

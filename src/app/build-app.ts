@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pingRedis } from '../platform/redis.js';
 import multipart from '@fastify/multipart';
+import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
 import { companiesRoutes } from '../modules/companies/companies.routes.js';
 import { documentsRoutes } from '../modules/documents/documents.routes.js';
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(documentsRoutes({ ...deps, maxBytes: config.DOCUMENT_MAX_BYTES }));
   await app.register(extractionsRoutes(deps));
   await app.register(webhooksRoutes(deps));
+  await app.register(auditRoutes(deps));
   await app.register(
     consoleSessionRoutes({
       platformAdmins: deps.platformAdmins,

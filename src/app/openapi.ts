@@ -50,6 +50,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         },
         { name: 'webhooks', description: 'Signed event deliveries to ERP agents' },
         { name: 'admin', description: 'Platform administration (the queue console at /admin/queues)' },
+        { name: 'audit', description: "The firm's tamper-evident audit trail" },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

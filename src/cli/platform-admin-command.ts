@@ -3,8 +3,7 @@ import {
   createPlatformAdminMaintenance,
   PlatformAdminCommandError,
 } from '../modules/auth/platform-admins.service.js';
-import { createDb } from '../platform/db/db.js';
-import { createDatabaseClient } from '../platform/db/prisma.js';
+import { openDb } from '../platform/db/db.js';
 
 export interface PlatformAdminCommand {
   readonly action: 'grant' | 'revoke' | 'list';
@@ -24,13 +23,7 @@ export async function runPlatformAdminCommand(
   out: { write(text: string): unknown },
   err: { write(text: string): unknown },
 ): Promise<number> {
-  const db = createDb(
-    createDatabaseClient(ownerDatabaseUrl, { max: 1, waitMs: 10_000, statementTimeoutMs: 0 }),
-    {
-      poolWaitMs: 10_000,
-      transactionTimeoutMs: 60_000,
-    },
-  );
+  const db = openDb(ownerDatabaseUrl);
   const admins = createPlatformAdminMaintenance(db);
   try {
     if (command.action === 'list') {

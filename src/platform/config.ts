@@ -157,6 +157,10 @@ const ConfigSchema = z
     AUDIT_SIGNING_KEY: z.string().min(1).optional(),
     AUDIT_SIGNING_KEY_FILE: z.string().min(1).default('.data/keys/audit-signing-key.pem'),
     AUDIT_SIGNING_KEY_CREATE: booleanFromEnv.default(true),
+    // How often the worker chains recorded audit events (0: this process does not chain), and
+    // how many it chains per transaction.
+    AUDIT_CHAIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+    AUDIT_CHAIN_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   })
   .superRefine((c, ctx) => {
     if (c.KMS_PROVIDER === 'azure-key-vault' && !c.AZURE_KEY_VAULT_URL) {

@@ -4,6 +4,7 @@
  */
 import { UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Container } from '../container.js';
+import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
 import {
   MAINTENANCE_QUEUE,
   maintenanceProcessor,
@@ -73,10 +74,17 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const webhooks = createWorker(settings, WEBHOOK_QUEUE, deliver as Processor, { concurrency: 4 });
 
   const workers = [maintenance, extraction, webhooks];
+  // Not a queue: a loop that chains recorded audit events shortly after they commit.
+  const auditChain =
+    config.AUDIT_CHAIN_INTERVAL_MS > 0
+      ? startAuditChainLoop(container.auditChainer, { intervalMs: config.AUDIT_CHAIN_INTERVAL_MS, logger })
+      : undefined;
   return {
     queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE],
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      // Events still unchained when it stops are chained by another replica or at the next start.
+      await auditChain?.stop();
       await maintenanceQueue.close();
     },
   };

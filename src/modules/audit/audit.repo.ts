@@ -2,8 +2,24 @@
 import type { Tx } from '../../platform/db/db.js';
 import type { ChainedEvent } from './audit-chain.js';
 
+/** An event as recorded: everything the hash will cover except its place in the chain. */
+export type UnchainedEventInput = Omit<ChainedEvent, 'seq'>;
+
+export interface UnchainedEvent extends UnchainedEventInput {
+  readonly id: string;
+  readonly ingestId: bigint;
+}
+
 export interface StoredEvent extends ChainedEvent {
   readonly id: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/** The chain columns the chainer sets on one event. */
+export interface ChainLink {
+  readonly id: string;
+  readonly seq: bigint;
   readonly prevHash: string;
   readonly hash: string;
 }
@@ -18,29 +34,108 @@ export interface StoredCheckpoint {
   readonly signedAt: Date;
 }
 
+const chainLockKey = (tenantId: string) => `audit-chain:${tenantId}`;
+
 /**
- * Serializes chain appends per tenant until the transaction ends. Concurrent writers of one tenant
- * queue here; in READ COMMITTED each then reads the head its predecessor committed.
+ * Serializes work on a tenant's chain head until the transaction ends. Only the chainer and
+ * checkpoint creation take it; writers never do.
  */
 export async function lockChain(tx: Tx, tenantId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`audit-chain:${tenantId}`}, 0))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${chainLockKey(tenantId)}, 0))`;
 }
 
-export async function findHead(tx: Tx, tenantId: string): Promise<{ seq: bigint; hash: string } | null> {
-  return tx.auditEvent.findFirst({
-    where: { tenantId },
+/** Like lockChain, but returns false at once when another transaction holds the lock. */
+export async function tryLockChain(tx: Tx, tenantId: string): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ locked: boolean }[]>`
+    SELECT pg_try_advisory_xact_lock(hashtextextended(${chainLockKey(tenantId)}, 0)) AS locked`;
+  return rows[0]?.locked === true;
+}
+
+/** The chained event with the highest seq; unchained events are never the head. */
+export async function findChainedHead(
+  tx: Tx,
+  tenantId: string,
+): Promise<{ seq: bigint; hash: string; chainedAt: Date } | null> {
+  const row = await tx.auditEvent.findFirst({
+    where: { tenantId, seq: { not: null } },
     orderBy: { seq: 'desc' },
-    select: { seq: true, hash: true },
+    select: { seq: true, hash: true, chainedAt: true },
   });
+  // The CHECK constraint sets all chain columns together.
+  return row ? { seq: row.seq!, hash: row.hash!, chainedAt: row.chainedAt! } : null;
 }
 
-export async function insertEvent(tx: Tx, event: Omit<StoredEvent, 'id'>): Promise<{ id: string }> {
-  return tx.auditEvent.create({
-    data: { ...event, payload: event.payload as object },
-    select: { id: true },
-  });
+/** Inserts an unchained event; the database assigns its ingest id. */
+export async function insertEvent(tx: Tx, event: UnchainedEventInput): Promise<void> {
+  await tx.auditEvent.create({ data: { ...event, payload: event.payload as object }, select: { id: true } });
 }
 
+/**
+ * The oldest committed unchained events by ingest id, locked against a concurrent chainer.
+ * Rows of transactions still open are invisible here and wait for a later pass.
+ */
+export async function lockUnchained(tx: Tx, tenantId: string, limit: number): Promise<UnchainedEvent[]> {
+  return tx.$queryRaw<UnchainedEvent[]>`
+    SELECT id, ingest_id AS "ingestId", tenant_id AS "tenantId", occurred_at AS "occurredAt",
+           actor_kind AS "actorKind", actor_id AS "actorId", action, target_type AS "targetType",
+           target_id AS "targetId", request_id AS "requestId", ip, user_agent AS "userAgent", payload
+      FROM audit_events
+     WHERE tenant_id = ${tenantId}::uuid AND seq IS NULL
+     ORDER BY ingest_id
+     LIMIT ${limit}
+       FOR UPDATE`;
+}
+
+/**
+ * Writes the chain columns of a batch in one statement. chained_at comes from the database
+ * clock: it is stamped right before the commit, by one clock shared by every chainer replica,
+ * so `chained_at - occurred_at` measures how long an event waited to be chained.
+ */
+export async function writeLinks(
+  tx: Tx,
+  tenantId: string,
+  links: readonly ChainLink[],
+): Promise<{ count: number; maxLagMs: number }> {
+  const rows = await tx.$queryRaw<{ count: number; max_lag_ms: number | null }[]>`
+    WITH chained AS (
+      UPDATE audit_events AS e
+         SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash, chained_at = statement_timestamp()
+        FROM unnest(${links.map((l) => l.id)}::uuid[], ${links.map((l) => l.seq.toString())}::bigint[],
+                    ${links.map((l) => l.prevHash)}::text[], ${links.map((l) => l.hash)}::text[])
+             AS v(id, seq, prev_hash, hash)
+       WHERE e.id = v.id AND e.tenant_id = ${tenantId}::uuid AND e.seq IS NULL
+      RETURNING e.occurred_at, e.chained_at
+    )
+    SELECT count(*)::int AS count,
+           (extract(epoch FROM max(chained_at - occurred_at)) * 1000)::float8 AS max_lag_ms
+      FROM chained`;
+  return { count: rows[0]?.count ?? 0, maxLagMs: rows[0]?.max_lag_ms ?? 0 };
+}
+
+/** How many events wait to be chained, and since when. */
+export async function findBacklog(
+  tx: Tx,
+  tenantId: string,
+): Promise<{ count: number; oldestOccurredAt: Date | null }> {
+  const result = await tx.auditEvent.aggregate({
+    where: { tenantId, seq: null },
+    _count: { _all: true },
+    _min: { occurredAt: true },
+  });
+  return { count: result._count._all, oldestOccurredAt: result._min.occurredAt };
+}
+
+/**
+ * Tenants that have unchained events. Runs without a tenant context through a SECURITY DEFINER
+ * function that returns tenant ids only (see migration 20261201020000_audit_sequencer).
+ */
+export async function listTenantsWithBacklog(tx: Tx, limit: number): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ tenant_id: string }[]>`
+    SELECT audit_tenants_with_unchained(${limit}::int) AS tenant_id`;
+  return rows.map((r) => r.tenant_id);
+}
+
+/** Chained events after `afterSeq`, in chain order. */
 export async function listEventsAfter(
   tx: Tx,
   tenantId: string,
@@ -52,15 +147,14 @@ export async function listEventsAfter(
     orderBy: { seq: 'asc' },
     take: limit,
   });
-  return rows.map((r) => ({ ...r, actorKind: r.actorKind as StoredEvent['actorKind'] }));
-}
-
-export async function findEventHash(tx: Tx, tenantId: string, seq: bigint): Promise<string | null> {
-  const row = await tx.auditEvent.findUnique({
-    where: { tenantId_seq: { tenantId, seq } },
-    select: { hash: true },
-  });
-  return row?.hash ?? null;
+  // `seq > afterSeq` admits chained rows only, and the CHECK constraint sets all chain columns together.
+  return rows.map((r) => ({
+    ...r,
+    seq: r.seq!,
+    prevHash: r.prevHash!,
+    hash: r.hash!,
+    actorKind: r.actorKind as StoredEvent['actorKind'],
+  }));
 }
 
 export async function listCheckpoints(tx: Tx, tenantId: string): Promise<StoredCheckpoint[]> {

@@ -1,6 +1,7 @@
 /**
  * The tamper-evident audit log: record events inside the caller's transaction, verify a tenant's
- * chain, and sign checkpoints of its head.
+ * chain, and sign checkpoints of its head. Recorded events are chained shortly after commit by
+ * the chainer (audit-chainer.ts), so recording takes no lock.
  */
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RequestContext } from '../../core/request-context.js';
@@ -39,8 +40,20 @@ export interface ChainVerification {
   readonly eventsChecked: number;
   readonly checkpointsChecked: number;
   readonly head: { readonly seq: string; readonly hash: string } | null;
+  /**
+   * Events recorded but not chained yet (the chainer's backlog). They are not verified and not
+   * an error: a backlog that only grows, or an old oldest event, means no chainer is running.
+   */
+  readonly unchained: { readonly count: number; readonly oldestOccurredAt: Date | null };
   /** The first broken link (lowest seq) is first. */
   readonly problems: readonly ChainProblem[];
+}
+
+/** Where a tenant's chain stands, cheaply: no verification, three indexed reads. */
+export interface ChainStatus {
+  readonly head: { readonly seq: string; readonly hash: string; readonly chainedAt: Date } | null;
+  readonly unchained: ChainVerification['unchained'];
+  readonly latestCheckpoint: Checkpoint | null;
 }
 
 export interface Checkpoint {
@@ -66,6 +79,8 @@ function assertNoSecrets(value: unknown, path: string): void {
 export interface AuditService {
   record(tx: Tx, ctx: RequestContext, event: AuditEventInput): Promise<void>;
   verifyChain(ctx: RequestContext): Promise<ChainVerification>;
+  getChainStatus(ctx: RequestContext): Promise<ChainStatus>;
+  /** Signs the chained head; events not chained yet are never covered. */
   createCheckpoint(ctx: RequestContext): Promise<Checkpoint | null>;
 }
 
@@ -74,22 +89,19 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
 
   return {
     /**
-     * Appends an event to the tenant's chain in the caller's transaction, so the event exists
-     * exactly when the change it describes does. Call it last in the transaction: it holds the
-     * tenant's chain lock until commit.
+     * Appends an unchained event in the caller's transaction, so the event exists exactly when
+     * the change it describes does. It takes no lock and reads nothing: the chainer gives it its
+     * place in the tenant's chain after commit.
      */
     async record(tx, ctx, event) {
       if (!ACTION.test(event.action))
         throw new TypeError(`Audit action "${event.action}" is not <resource>.<verb>`);
       assertNoSecrets(event.payload ?? {}, '');
       // Round-trip through canonical JSON: rejects values JSON cannot hold exactly and stores
-      // precisely what was hashed.
+      // precisely what will be hashed.
       const payload = JSON.parse(canonicalJson(event.payload ?? {})) as unknown;
-      await repo.lockChain(tx, ctx.tenantId);
-      const head = await repo.findHead(tx, ctx.tenantId);
-      const chained = {
+      await repo.insertEvent(tx, {
         tenantId: ctx.tenantId,
-        seq: (head?.seq ?? 0n) + 1n,
         occurredAt: now(),
         actorKind: ctx.actor.kind,
         actorId: ctx.actor.id,
@@ -100,9 +112,7 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
         ip: ctx.ip ?? null,
         userAgent: ctx.userAgent?.slice(0, 512) ?? null,
         payload,
-      };
-      const prevHash = head?.hash ?? GENESIS_HASH;
-      await repo.insertEvent(tx, { ...chained, prevHash, hash: hashEvent(prevHash, chained) });
+      });
     },
 
     async verifyChain(ctx) {
@@ -128,7 +138,10 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
         }
         if (batch.length < VERIFY_BATCH) break;
       }
-      const checkpoints = await deps.db.withTenant(ctx, (tx) => repo.listCheckpoints(tx, ctx.tenantId));
+      const [checkpoints, unchained] = await deps.db.withTenant(ctx, async (tx) => [
+        await repo.listCheckpoints(tx, ctx.tenantId),
+        await repo.findBacklog(tx, ctx.tenantId),
+      ]);
       const chainIntact = problems.length === 0;
       for (const checkpoint of checkpoints) {
         const problem = checkCheckpoint(checkpoint, hashBySeq, chainIntact, deps.signer);
@@ -141,15 +154,37 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
         eventsChecked,
         checkpointsChecked: checkpoints.length,
         head: eventsChecked ? { seq: (expectedSeq - 1n).toString(), hash: prevHash } : null,
+        unchained,
         problems,
       };
     },
 
-    /** Signs the current head; returns the existing checkpoint when the head has not moved. */
+    async getChainStatus(ctx) {
+      return deps.db.withTenant(ctx, async (tx) => {
+        const head = await repo.findChainedHead(tx, ctx.tenantId);
+        const unchained = await repo.findBacklog(tx, ctx.tenantId);
+        const checkpoint = await repo.findLatestCheckpoint(tx, ctx.tenantId);
+        return {
+          head: head && { seq: head.seq.toString(), hash: head.hash, chainedAt: head.chainedAt },
+          unchained,
+          latestCheckpoint: checkpoint && {
+            seq: checkpoint.seq.toString(),
+            headHash: checkpoint.headHash,
+            keyId: checkpoint.keyId,
+            signedAt: checkpoint.signedAt,
+          },
+        };
+      });
+    },
+
+    /**
+     * Signs the chained head (never an unchained event); returns the existing checkpoint when the
+     * head has not moved. The chain lock keeps a chainer from moving the head meanwhile.
+     */
     async createCheckpoint(ctx) {
       return deps.db.withTenant(ctx, async (tx) => {
         await repo.lockChain(tx, ctx.tenantId);
-        const head = await repo.findHead(tx, ctx.tenantId);
+        const head = await repo.findChainedHead(tx, ctx.tenantId);
         if (!head) return null;
         const latest = await repo.findLatestCheckpoint(tx, ctx.tenantId);
         const claim =

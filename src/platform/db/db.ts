@@ -11,7 +11,7 @@ import { ServiceUnavailableError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import type { RequestContext } from '../../core/request-context.js';
 import { isPoolSaturation } from './errors.js';
-import type { DatabaseClient, Prisma, PrismaClient } from './prisma.js';
+import { createDatabaseClient, type DatabaseClient, type Prisma, type PrismaClient } from './prisma.js';
 
 /** The transaction handle repos receive. Repos never open transactions of their own. */
 export type Tx = Prisma.TransactionClient;
@@ -85,8 +85,9 @@ function assertScope(scope: DbScope): void {
 
 /**
  * Transactions run at PostgreSQL's default isolation, READ COMMITTED, without saying so: naming it
- * costs a `SET TRANSACTION` round trip per transaction. Nothing here needs more (the audit chainer
- * takes its own lock; see audit.repo.ts).
+ * costs a `SET TRANSACTION` round trip per transaction. Nothing needs more: the audit chainer
+ * serialises itself with a per-tenant lock and, in READ COMMITTED, each of its statements sees
+ * the events committed before it (audit-chainer.ts).
  */
 function saturated(): ServiceUnavailableError {
   return new ServiceUnavailableError(
@@ -177,4 +178,18 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
       await client.pool.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A Db of its own for tools and tests (CLI maintenance commands, benchmarks, a second replica):
+ * `poolMax` connections, waits long enough that a busy machine does not turn into errors.
+ */
+export function openDb(connectionString: string, poolMax = 1): Db {
+  return createDb(
+    createDatabaseClient(connectionString, { max: poolMax, waitMs: 10_000, statementTimeoutMs: 0 }),
+    {
+      poolWaitMs: 10_000,
+      transactionTimeoutMs: 60_000,
+    },
+  );
 }

@@ -271,6 +271,7 @@ const routes: RouteCase[] = [
     () => ({ name: 'Y' }),
   ),
   companyRoute('DELETE', '/v1/companies/:id', () => w.aViewer.token),
+  { method: 'GET', url: '/v1/audit/chain', deniedAs: () => w.aAccountant.token },
 ];
 
 /** A route on one document: the foreign case uses tenant B's document. */

@@ -85,7 +85,7 @@ describe('sign-in', () => {
     expect(res.statusCode).toBe(200);
     expect(Object.keys(res.json()).sort()).toEqual(['expiresAt', 'token']);
     const { rows } = await env.adminQuery(
-      `SELECT action FROM audit_events WHERE tenant_id = $1 ORDER BY seq`,
+      `SELECT action FROM audit_events WHERE tenant_id = $1 ORDER BY ingest_id`,
       [owner.tenantId],
     );
     expect(rows.map((r) => r.action)).toContain('user.logged_in');

@@ -283,7 +283,7 @@ describe('upload and download', () => {
     await download(owner.token, id, { range: 'bytes=0-9' });
     expect((await download(owner.token, id, { range: 'bytes=999999-' })).statusCode).toBe(416);
     const { rows } = await env.adminQuery(
-      `SELECT action, payload FROM audit_events WHERE tenant_id = $1 AND target_id = $2 ORDER BY seq`,
+      `SELECT action, payload FROM audit_events WHERE tenant_id = $1 AND target_id = $2 ORDER BY ingest_id`,
       [owner.tenantId, id],
     );
     expect(rows.map((r) => r.action)).toEqual([

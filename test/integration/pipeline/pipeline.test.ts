@@ -74,7 +74,7 @@ describe('processing pipeline', () => {
       currency: { value: 'EUR' },
     });
     const { rows } = await env.adminQuery(
-      `SELECT action, actor_kind FROM audit_events WHERE target_id = $1 ORDER BY seq`,
+      `SELECT action, actor_kind FROM audit_events WHERE target_id = $1 ORDER BY ingest_id`,
       [up.json().id],
     );
     const actions = rows.map((r) => `${r.action}:${r.actor_kind}`);

@@ -81,7 +81,7 @@ describe('corrections and validation', () => {
       body.result.findings.some((f: { severity: string; field?: string }) => f.severity === 'error'),
     ).toBe(true);
     const { rows } = await env.adminQuery(
-      `SELECT payload FROM audit_events WHERE target_id = $1 AND action = 'extraction.field_corrected' ORDER BY seq`,
+      `SELECT payload FROM audit_events WHERE target_id = $1 AND action = 'extraction.field_corrected' ORDER BY ingest_id`,
       [id],
     );
     expect(rows.map((r) => r.payload)).toEqual(
