@@ -69,8 +69,8 @@ function detailTable(report: Report): string[] {
     'Per row: responses, status codes, size, and CPU seconds over the measured interval ' +
       `(${report.cores} cores shared by everything on this machine):`,
     '',
-    '| row | check | responses | status codes | bytes/response | max ms | timeouts | client CPU s | server CPU s | PostgreSQL CPU s | Azurite CPU s | server CPU ms/request |',
-    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| row | check | responses | status codes | bytes/response | max ms | timeouts | client CPU s | server CPU s | PostgreSQL CPU s | Azurite CPU s | server CPU ms/request | client CPU ms/request |',
+    '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of report.rows) {
     const codes = Object.entries(r.statusCodes)
@@ -81,7 +81,8 @@ function detailTable(report: Report): string[] {
         `${r.timeouts} | ${fixed(r.cpu.client, 2)} | ${fixed(r.cpu.server, 2)} | ` +
         `${r.cpu.postgres === undefined ? 'n/a' : fixed(r.cpu.postgres, 2)} | ` +
         `${r.cpu.others.azurite === undefined ? 'n/a' : fixed(r.cpu.others.azurite, 2)} | ` +
-        `${fixed((r.cpu.server / Math.max(1, r.responses)) * 1000, 3)} |`,
+        `${fixed((r.cpu.server / Math.max(1, r.responses)) * 1000, 3)} | ` +
+        `${fixed((r.cpu.client / Math.max(1, r.responses)) * 1000, 3)} |`,
     );
   }
   return lines;
@@ -149,6 +150,8 @@ export function formatReport(report: Report): string {
     ...detailTable(report),
     '',
     ...clientNotes(report),
+    '- server CPU ms/request does not depend on how much of the cores the server got: ' +
+      '1000 / that is the req/s one fully available core would allow',
     `- latencies are per response (every status), from autocannon's timer (send -> full answer)`,
     `- whole run ${report.wallSeconds.toFixed(0)} s`,
     '',
