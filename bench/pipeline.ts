@@ -115,7 +115,7 @@ function parseOptions(argv: readonly string[]): Options {
   const scaling = workerCounts.length > 1;
   const get = (name: string, fallback: number) => given.get(name)?.[0] ?? fallback;
   return {
-    documents: get('documents', scaling ? 120 : 1000),
+    documents: get('documents', scaling ? 400 : 1000),
     workerCounts,
     extractionConcurrency: get('extraction-concurrency', scaling ? 1 : 2),
     uploadConcurrency: get('upload-concurrency', 8),
@@ -840,6 +840,8 @@ interface ScalingRun {
   readonly lost: number;
   readonly duplicated: number;
   readonly stalled: boolean;
+  /** Mean over the status polls: the run's active sessions and those waiting for the audit-chain lock. */
+  readonly sessions: { active: number; advisoryWaits: number };
   readonly lag: ChainLag;
   readonly cpu: { api: number; workers: number; postgres: number; wallSeconds: number };
   readonly anomalies: readonly string[];
@@ -898,6 +900,10 @@ async function scalingRun(
       lost: analysis.lost.length,
       duplicated: analysis.duplicated.length + analysis.missingVersion.length,
       stalled: watched.stalled,
+      sessions: {
+        active: watched.sessions.active / Math.max(1, watched.polls),
+        advisoryWaits: watched.sessions.advisoryWaits / Math.max(1, watched.polls),
+      },
       lag,
       cpu,
       anomalies: analysis.anomalies,
@@ -946,6 +952,11 @@ function scalingReport(
   }
   lines.push('');
   for (const r of runs) {
+    lines.push(
+      `- ${r.workers} workers: CPU per document: workers ${((r.cpu.workers / r.documents) * 1000).toFixed(0)} ms, ` +
+        `PostgreSQL ${((r.cpu.postgres / r.documents) * 1000).toFixed(0)} ms (CPU measured over ${r.cpu.wallSeconds.toFixed(1)} s from the resume); ` +
+        `database sessions ${r.sessions.active.toFixed(2)} active on average, ${r.sessions.advisoryWaits.toFixed(2)} of them waiting for the audit-chain advisory lock`,
+    );
     if (r.lag.measured && r.lag.events > 0)
       lines.push(
         `- ${r.workers} workers: audit chain lag p50 ${r.lag.p50Ms.toFixed(0)} ms, max ${r.lag.maxMs.toFixed(0)} ms over ${r.lag.events} events`,
