@@ -149,9 +149,16 @@ export function formatReport(report: Report): string {
     '',
     ...detailTable(report),
     '',
+    ...report.rows
+      .filter((r) => r.segments.length > 1)
+      .map(
+        (r) =>
+          `- "${r.name}" was measured in ${r.segments.length} halves (session, token, token, session): ` +
+          `${r.segments.map((x) => fixed(x)).join(', ')} req/s`,
+      ),
     ...clientNotes(report),
-    '- server CPU ms/request does not depend on how much of the cores the server got: ' +
-      '1000 / that is the req/s one fully available core would allow',
+    '- server CPU ms/request depends far less than req/s on how much of the cores the server got ' +
+      '(contention inflates it somewhat): 1000 / that is roughly the req/s one free core would allow',
     `- latencies are per response (every status), from autocannon's timer (send -> full answer)`,
     `- whole run ${report.wallSeconds.toFixed(0)} s`,
     '',

@@ -36,6 +36,8 @@ export interface LoadSettings {
 
 export interface RowResult {
   readonly name: string;
+  /** req/s of each measured segment, when a row was measured in several (see mergeRows). */
+  readonly segments: readonly number[];
   readonly responses: number;
   readonly durationSeconds: number;
   readonly requestsPerSecond: number;
@@ -140,7 +142,7 @@ export async function runRow(
   target: LoadTarget,
   settings: LoadSettings,
   onStart: (stop: () => void) => void,
-): Promise<RowResult> {
+): Promise<RowResult & { latencies: Float64Array }> {
   if (settings.warmupSeconds > 0) await fire(target, settings, settings.warmupSeconds, undefined, onStart);
   await sleep(500); // let the warm-up's last requests and any follow-up work settle
   const latencies = new Float64Array(MAX_SAMPLES);
@@ -176,6 +178,7 @@ export async function runRow(
   const responses = Object.values(statusCodes).reduce((a, b) => a + b, 0);
   return {
     name: target.name,
+    segments: [responses / result.duration],
     responses,
     durationSeconds: result.duration,
     requestsPerSecond: responses / result.duration,
@@ -188,5 +191,52 @@ export async function runRow(
     statusCodes,
     bytesPerResponse: result['2xx'] > 0 ? result.throughput.total / result['2xx'] : 0,
     cpu,
+    latencies: sorted,
+  };
+}
+
+function sumRecords(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
+  return sum;
+}
+
+/** One row from two measured segments of the same target: counts and CPU add up, latencies merge. */
+export function mergeRows(
+  a: RowResult & { latencies: Float64Array },
+  b: RowResult & { latencies: Float64Array },
+): RowResult & { latencies: Float64Array } {
+  const latencies = new Float64Array(a.latencies.length + b.latencies.length);
+  latencies.set(a.latencies);
+  latencies.set(b.latencies, a.latencies.length);
+  latencies.sort();
+  const responses = a.responses + b.responses;
+  const durationSeconds = a.durationSeconds + b.durationSeconds;
+  const ok = (r: RowResult) => r.bytesPerResponse * (r.responses - r.non2xx);
+  const okResponses = responses - a.non2xx - b.non2xx;
+  return {
+    name: a.name,
+    segments: [...a.segments, ...b.segments],
+    responses,
+    durationSeconds,
+    requestsPerSecond: responses / durationSeconds,
+    p50Ms: quantileOf(latencies, 0.5),
+    p99Ms: quantileOf(latencies, 0.99),
+    maxMs: Math.max(a.maxMs, b.maxMs),
+    errors: a.errors + b.errors,
+    timeouts: a.timeouts + b.timeouts,
+    non2xx: a.non2xx + b.non2xx,
+    statusCodes: sumRecords(a.statusCodes, b.statusCodes),
+    bytesPerResponse: okResponses > 0 ? (ok(a) + ok(b)) / okResponses : 0,
+    cpu: {
+      client: a.cpu.client + b.cpu.client,
+      server: a.cpu.server + b.cpu.server,
+      postgres:
+        a.cpu.postgres === undefined || b.cpu.postgres === undefined
+          ? undefined
+          : a.cpu.postgres + b.cpu.postgres,
+      others: sumRecords(a.cpu.others, b.cpu.others),
+    },
+    latencies,
   };
 }
