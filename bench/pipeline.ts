@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -46,9 +46,11 @@ import {
   signUp,
   spawnService,
   startApi,
+  stopChild,
   waitUntil,
   type ChildService,
 } from './support.js';
+import { chainLag, formatLag, type ChainLag } from './audit-lag.js';
 
 const DEADLINE_MS = 8 * 60_000;
 const POLL_MS = 100;
@@ -72,35 +74,51 @@ const cleanups = new Cleanups(log);
 
 interface Options {
   readonly documents: number;
-  readonly workers: number;
+  /** One entry: a single run (the original mode). Several: the scaling mode, one run per count. */
+  readonly workerCounts: readonly number[];
   readonly extractionConcurrency: number;
   readonly uploadConcurrency: number;
 }
 
+const isScaling = (options: Options) => options.workerCounts.length > 1;
+
+/**
+ * `--workers` takes one count (one run, everything at once: the original mode) or a list such as
+ * `1,2,4` (the scaling mode, also the default). The other defaults follow the mode: the scaling
+ * mode runs a smaller batch per count with one job per worker, so that "a worker" is one process
+ * taking one extraction job at a time.
+ */
 function parseOptions(argv: readonly string[]): Options {
-  const known = new Map<string, { value: number; min: number; max: number }>([
-    ['documents', { value: 1000, min: 1, max: 100_000 }],
-    ['workers', { value: 2, min: 1, max: 32 }],
-    ['extraction-concurrency', { value: 2, min: 1, max: 64 }],
-    ['upload-concurrency', { value: 8, min: 1, max: 256 }],
+  const limits = new Map<string, { min: number; max: number }>([
+    ['documents', { min: 1, max: 100_000 }],
+    ['workers', { min: 1, max: 32 }],
+    ['extraction-concurrency', { min: 1, max: 64 }],
+    ['upload-concurrency', { min: 1, max: 256 }],
   ]);
+  const given = new Map<string, number[]>();
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i]?.replace(/^--/, '') ?? '';
-    const option = known.get(name);
-    const raw = argv[i + 1];
-    if (!argv[i]?.startsWith('--') || !option)
-      throw new BenchError(`unknown argument "${argv[i]}"; use --${[...known.keys()].join(' N, --')} N`);
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < option.min || value > option.max)
-      throw new BenchError(`--${name} needs an integer from ${option.min} to ${option.max}, got "${raw}"`);
-    option.value = value;
+    const limit = limits.get(name);
+    const raw = argv[i + 1] ?? '';
+    if (!argv[i]?.startsWith('--') || !limit)
+      throw new BenchError(
+        `unknown argument "${argv[i]}"; use --${[...limits.keys()].join(' N, --')} N (--workers also 1,2,4)`,
+      );
+    const values = (name === 'workers' ? raw.split(',') : [raw]).map(Number);
+    if (values.some((v) => !Number.isInteger(v) || v < limit.min || v > limit.max))
+      throw new BenchError(
+        `--${name} needs ${name === 'workers' ? 'integers' : 'an integer'} from ${limit.min} to ${limit.max}, got "${raw}"`,
+      );
+    given.set(name, values);
   }
-  const get = (name: string) => (known.get(name) as { value: number }).value;
+  const workerCounts = given.get('workers') ?? [1, 2, 4];
+  const scaling = workerCounts.length > 1;
+  const get = (name: string, fallback: number) => given.get(name)?.[0] ?? fallback;
   return {
-    documents: get('documents'),
-    workers: get('workers'),
-    extractionConcurrency: get('extraction-concurrency'),
-    uploadConcurrency: get('upload-concurrency'),
+    documents: get('documents', scaling ? 400 : 1000),
+    workerCounts,
+    extractionConcurrency: get('extraction-concurrency', scaling ? 1 : 2),
+    uploadConcurrency: get('upload-concurrency', 8),
   };
 }
 
@@ -618,7 +636,7 @@ function report(info: RunInfo): { output: string; ok: boolean } {
     '',
     '| documents | workers | upload docs/s | upload → final p50 / p95 / max (ms) | end-to-end docs/min | final statuses | lost | duplicated extractions |',
     '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
-    `| ${uploaded.length} | ${options.workers} × ${options.extractionConcurrency} | ${uploadRate.toFixed(1)} | ` +
+    `| ${uploaded.length} | ${options.workerCounts[0]} × ${options.extractionConcurrency} | ${uploadRate.toFixed(1)} | ` +
       `${stats(latencies)} | ${perMinute.toFixed(0)} | ${statuses} | ${analysis.lost.length} | ${duplicated} |`,
     '',
     `- upload phase ${((lastUpload - firstStart) / 1000).toFixed(1)} s; last final status ` +
@@ -667,16 +685,20 @@ async function startWorkers(
   return { workers, entry: entry.description };
 }
 
-async function run(): Promise<{ output: string; exitCode: number }> {
-  const options = parseOptions(process.argv.slice(2));
+interface Stack {
+  readonly options: Options;
+  readonly suffix: string;
+  readonly database: string;
+  readonly redisPrefix: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly apiEntry: ReturnType<typeof chooseEntry>;
+  readonly loadBefore: number;
+}
+
+/** Azurite, the run's database and Redis prefix, key files and the environment every process shares. */
+async function startStack(options: Options): Promise<Stack> {
   const suffix = randomBytes(4).toString('hex');
   const loadBefore = loadavg()[0] ?? 0;
-  log(
-    `${options.documents} documents, ${options.workers} workers × EXTRACTION_CONCURRENCY ` +
-      `${options.extractionConcurrency}, ${options.uploadConcurrency} uploads in flight`,
-  );
-  const documents = await makeDocuments(options.documents, suffix);
-
   const keysDir = await mkdtemp(path.join(tmpdir(), 'doklad-bench-keys-'));
   cleanups.push('remove key directory', () => rm(keysDir, { recursive: true, force: true }));
   const azurite = await startAzurite();
@@ -699,24 +721,41 @@ async function run(): Promise<{ output: string; exitCode: number }> {
     { LOG_LEVEL: 'warn', EXTRACTION_CONCURRENCY: String(options.extractionConcurrency) },
   );
   await createKeyFiles(env);
-  const apiEntry = chooseEntry('main-api');
+  return { options, suffix, database, redisPrefix, env, apiEntry: chooseEntry('main-api'), loadBefore };
+}
+
+async function connectOwner(database: string): Promise<pg.Client> {
+  const db = new pg.Client({ connectionString: `${OWNER_SERVER_URL}/${database}` });
+  await db.connect();
+  cleanups.push('close the database connection', () => db.end());
+  return db;
+}
+
+/** The original mode: W workers running while N documents are uploaded, one table. */
+async function runOnce(options: Options): Promise<{ output: string; exitCode: number }> {
+  const workerCount = options.workerCounts[0] as number;
+  log(
+    `${options.documents} documents, ${workerCount} workers × EXTRACTION_CONCURRENCY ` +
+      `${options.extractionConcurrency}, ${options.uploadConcurrency} uploads in flight`,
+  );
+  const documents = await makeDocuments(options.documents, 'single');
+  const stack = await startStack(options);
+  const { apiEntry, env, database, redisPrefix } = stack;
   const [api, started] = await Promise.all([
     startApi({ entry: apiEntry, env, cleanups, log }),
-    startWorkers(options.workers, env, redisPrefix),
+    startWorkers(workerCount, env, redisPrefix),
   ]);
   log(`API at ${api.baseUrl} (pid ${api.pid}); workers ${started.workers.map((w) => w.pid).join(', ')}`);
   log(`API: ${apiEntry.description}; workers: ${started.entry}`);
   const { token } = await signUp(api.baseUrl);
-
-  const db = new pg.Client({ connectionString: `${OWNER_SERVER_URL}/${database}` });
-  await db.connect();
-  cleanups.push('close the database connection', () => db.end());
+  const db = await connectOwner(database);
 
   const cpuBefore = {
     api: cpuSeconds(api.pid),
     workers: started.workers.map((w) => cpuSeconds(w.pid)),
     wall: Date.now(),
   };
+  const since = new Date();
   const uploaded: Uploaded[] = [];
   let uploadsFinished = false;
   const uploading = uploadAll(api.baseUrl, token, documents, options.uploadConcurrency, (u) =>
@@ -734,6 +773,7 @@ async function run(): Promise<{ output: string; exitCode: number }> {
     postgres: await postgresCpu(db, database),
     wallSeconds: (Date.now() - cpuBefore.wall) / 1000,
   };
+  const lag = await chainLag(db, since);
   const analysis = analyse(uploaded, await collectFacts(db, redisPrefix));
   const result = report({
     options,
@@ -743,10 +783,250 @@ async function run(): Promise<{ output: string; exitCode: number }> {
     analysis,
     watch: watched,
     cpu,
-    loadBefore,
+    loadBefore: stack.loadBefore,
   });
   if (!result.ok) log('FAILED: a check failed (documents lost or extracted more than once); see the table');
-  return { output: result.output, exitCode: result.ok ? 0 : 1 };
+  const output = result.output.replace(
+    /\n$/,
+    `\n- audit chain lag p99 (chained_at - occurred_at): ${formatLag(lag)}\n`,
+  );
+  return { output, exitCode: result.ok ? 0 : 1 };
 }
 
-runBenchmark({ log, cleanups, deadlineMs: DEADLINE_MS, run });
+// --- the scaling mode ---------------------------------------------------------------------------
+
+/** CPU seconds the run's PostgreSQL backends used since `before` (new backends: all of theirs). */
+async function postgresCpuByPid(db: pg.Client, database: string): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      // the backend ended in between
+    }
+  }
+  return cpu;
+}
+
+function growth(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** Only the documents (and their events and extractions) of one scaling run. */
+function factsOf(facts: Facts, ids: ReadonlySet<string>): Facts {
+  return {
+    documents: facts.documents.filter((d) => ids.has(d.id)),
+    events: facts.events.filter((e) => ids.has(e.target_id)),
+    duplicated: facts.duplicated.filter((d) => ids.has(d.document_id)),
+    jobs: facts.jobs,
+  };
+}
+
+interface ScalingRun {
+  readonly workers: number;
+  readonly documents: number;
+  readonly uploadPerSecond: number;
+  readonly docsPerMinute: number;
+  /** ms from the queue's resume to each document's final audit event. */
+  readonly toFinal: readonly number[];
+  /** ms from `document.extracting` to the final event, per document (one job's own time). */
+  readonly processing: readonly number[];
+  readonly byStatus: Record<string, number>;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly stalled: boolean;
+  /** Mean over the status polls: the run's active sessions and those waiting for the audit-chain lock. */
+  readonly sessions: { active: number; advisoryWaits: number };
+  readonly lag: ChainLag;
+  readonly cpu: { api: number; workers: number; postgres: number; wallSeconds: number };
+  readonly anomalies: readonly string[];
+}
+
+/**
+ * One scaling run: the batch is uploaded while the extraction queue is paused, then W workers
+ * start, and the clock starts when the queue is resumed, so docs/min measures the workers alone
+ * (not the upload, nor the workers' start-up). The workers stop when the batch is done.
+ */
+async function scalingRun(
+  stack: Stack,
+  ctx: { baseUrl: string; apiPid: number; token: string; db: pg.Client; uploadedBefore: number },
+  workerCount: number,
+): Promise<ScalingRun> {
+  const { options, redisPrefix, database, env } = stack;
+  const documents = await makeDocuments(options.documents, `${stack.suffix}w${workerCount}`);
+  const queue = createQueue({ redisUrl: REDIS_URL, keyPrefix: redisPrefix }, EXTRACTION_QUEUE);
+  try {
+    await queue.pause();
+    const uploaded: Uploaded[] = [];
+    const uploadStart = Date.now();
+    await uploadAll(ctx.baseUrl, ctx.token, documents, options.uploadConcurrency, (u) => uploaded.push(u));
+    const uploadPerSecond = uploaded.length / ((Date.now() - uploadStart) / 1000);
+    const started = await startWorkers(workerCount, env, redisPrefix);
+    const pgBefore = await postgresCpuByPid(ctx.db, database);
+    const cpuBefore = { api: cpuSeconds(ctx.apiPid), workers: started.workers.map((w) => cpuSeconds(w.pid)) };
+    const resumedAt = Date.now();
+    await queue.resume();
+    log(`${workerCount} workers: ${uploaded.length} documents uploaded, queue resumed`);
+    const watched = await watch(ctx.db, () => ({ done: true, count: ctx.uploadedBefore + uploaded.length }));
+    const wallSeconds = (Date.now() - resumedAt) / 1000;
+    const cpu = {
+      api: cpuSeconds(ctx.apiPid) - cpuBefore.api,
+      workers: started.workers.reduce(
+        (sum, w, i) => sum + cpuSeconds(w.pid) - (cpuBefore.workers[i] ?? 0),
+        0,
+      ),
+      postgres: growth(pgBefore, await postgresCpuByPid(ctx.db, database)),
+      wallSeconds,
+    };
+    await Promise.all(started.workers.map((w) => stopChild(w.child)));
+    const lag = await chainLag(ctx.db, new Date(resumedAt));
+    const ids = new Set(uploaded.map((u) => u.id));
+    const analysis = analyse(uploaded, factsOf(await collectFacts(ctx.db, redisPrefix), ids));
+    const finished = analysis.perDocument.filter((d) => d.finalAt !== undefined);
+    const lastFinal = Math.max(...finished.map((d) => d.finalAt as number));
+    return {
+      workers: workerCount,
+      documents: uploaded.length,
+      uploadPerSecond,
+      docsPerMinute: finished.length / ((lastFinal - resumedAt) / 60_000),
+      toFinal: finished.map((d) => (d.finalAt as number) - resumedAt),
+      processing: analysis.perDocument.flatMap((d) => (d.processing === undefined ? [] : [d.processing])),
+      byStatus: analysis.byStatus,
+      lost: analysis.lost.length,
+      duplicated: analysis.duplicated.length + analysis.missingVersion.length,
+      stalled: watched.stalled,
+      sessions: {
+        active: watched.sessions.active / Math.max(1, watched.polls),
+        advisoryWaits: watched.sessions.advisoryWaits / Math.max(1, watched.polls),
+      },
+      lag,
+      cpu,
+      anomalies: analysis.anomalies,
+    };
+  } finally {
+    await queue.close();
+  }
+}
+
+const GOAL_SPEEDUP = 3;
+
+function scalingReport(
+  stack: Stack,
+  runs: readonly ScalingRun[],
+  entries: { api: string; worker: string },
+): string {
+  const { options } = stack;
+  const base = runs[0] as ScalingRun;
+  const cores = availableParallelism();
+  const kinds = `40% UBL, 40% CII, 20% text-layer PDF`;
+  const statuses = (r: ScalingRun) =>
+    Object.entries(r.byStatus)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+  const lines = [
+    `## Pipeline scaling benchmark (${new Date().toISOString()})`,
+    '',
+    `API: ${entries.api}; workers: ${entries.worker}; Node ${process.version}; one tenant; ${cores} cores.`,
+    `Per run: ${options.documents} new documents (${kinds}) uploaded with the extraction queue paused ` +
+      `(${options.uploadConcurrency} in flight), then W worker processes with EXTRACTION_CONCURRENCY ` +
+      `${options.extractionConcurrency} each; docs/min = documents / (queue resumed → last final audit event).`,
+    `Load average (1 min) at start ${stack.loadBefore.toFixed(1)}, at end ${(loadavg()[0] ?? 0).toFixed(1)}.`,
+    '',
+    `| workers | documents | upload docs/s | docs/min | speed-up vs ${base.workers} | resumed → final p50 / p95 / max (ms) | one job p50 / p95 (ms) | final statuses | lost | duplicated | audit chain lag p99 | CPU s API + workers + PostgreSQL (cores busy) |`,
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of runs) {
+    const busy = (r.cpu.api + r.cpu.workers + r.cpu.postgres) / r.cpu.wallSeconds;
+    lines.push(
+      `| ${r.workers} × ${options.extractionConcurrency} | ${r.documents} | ${r.uploadPerSecond.toFixed(1)} | ` +
+        `${r.docsPerMinute.toFixed(0)} | ${(r.docsPerMinute / base.docsPerMinute).toFixed(2)}× | ${stats(r.toFinal)} | ` +
+        `${ms(quantile(r.processing, 0.5))} / ${ms(quantile(r.processing, 0.95))} | ${statuses(r)} | ${r.lost} | ` +
+        `${r.duplicated} | ${formatLag(r.lag)} | ${r.cpu.api.toFixed(1)} + ${r.cpu.workers.toFixed(1)} + ` +
+        `${r.cpu.postgres.toFixed(1)} (${busy.toFixed(2)}) |`,
+    );
+  }
+  lines.push('');
+  for (const r of runs) {
+    lines.push(
+      `- ${r.workers} workers: CPU per document: workers ${((r.cpu.workers / r.documents) * 1000).toFixed(0)} ms, ` +
+        `PostgreSQL ${((r.cpu.postgres / r.documents) * 1000).toFixed(0)} ms (CPU measured over ${r.cpu.wallSeconds.toFixed(1)} s from the resume); ` +
+        `database sessions ${r.sessions.active.toFixed(2)} active on average, ${r.sessions.advisoryWaits.toFixed(2)} of them waiting for the audit-chain advisory lock`,
+    );
+    if (r.lag.measured && r.lag.events > 0)
+      lines.push(
+        `- ${r.workers} workers: audit chain lag p50 ${r.lag.p50Ms.toFixed(0)} ms, max ${r.lag.maxMs.toFixed(0)} ms over ${r.lag.events} events`,
+      );
+    for (const a of r.anomalies) lines.push(`- ${r.workers} workers, note: ${a}`);
+    if (r.stalled)
+      lines.push(`- ${r.workers} workers: gave up waiting (no status change for ${STALL_MS / 1000} s)`);
+  }
+  const one = runs.find((r) => r.workers === 1);
+  const four = runs.find((r) => r.workers === 4);
+  const intact = runs.every((r) => r.lost === 0 && r.duplicated === 0);
+  lines.push(
+    `- at most ${cores} cores: W single-job workers can only beat ${cores}× one worker when one worker alone leaves the cores idle (waiting on I/O or locks)`,
+    '',
+    'Goals:',
+    one && four
+      ? `- ${four.docsPerMinute >= GOAL_SPEEDUP * one.docsPerMinute ? 'PASS' : 'FAIL'}: 4 workers >= ${GOAL_SPEEDUP}× 1 worker docs/min ` +
+          `(${(four.docsPerMinute / one.docsPerMinute).toFixed(2)}×: ${four.docsPerMinute.toFixed(0)} vs ${one.docsPerMinute.toFixed(0)})`
+      : `- n/a: 4 workers >= ${GOAL_SPEEDUP}× 1 worker (the run needs --workers with 1 and 4)`,
+    `- ${intact ? 'PASS' : 'FAIL'}: lost 0 and duplicated 0 in every run ` +
+      `(${runs.map((r) => `${r.workers}: lost ${r.lost}, duplicated ${r.duplicated}`).join('; ')})`,
+    `- audit chain lag p99 reported: ${runs.map((r) => `${r.workers} workers ${formatLag(r.lag)}`).join('; ')}`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** The scaling mode: one API and one tenant; the same batch shape once per worker count. */
+async function runScaling(options: Options): Promise<{ output: string; exitCode: number }> {
+  log(
+    `scaling: ${options.documents} documents per run with ${options.workerCounts.join(', ')} workers × ` +
+      `EXTRACTION_CONCURRENCY ${options.extractionConcurrency}`,
+  );
+  const stack = await startStack(options);
+  const api = await startApi({ entry: stack.apiEntry, env: stack.env, cleanups, log });
+  log(`API at ${api.baseUrl} (pid ${api.pid}): ${stack.apiEntry.description}`);
+  const { token } = await signUp(api.baseUrl);
+  const db = await connectOwner(stack.database);
+  const runs: ScalingRun[] = [];
+  for (const workers of options.workerCounts) {
+    const uploadedBefore = runs.reduce((sum, r) => sum + r.documents, 0);
+    runs.push(
+      await scalingRun(stack, { baseUrl: api.baseUrl, apiPid: api.pid, token, db, uploadedBefore }, workers),
+    );
+    const last = runs.at(-1) as ScalingRun;
+    log(
+      `${workers} workers: ${last.docsPerMinute.toFixed(0)} docs/min, lost ${last.lost}, duplicated ${last.duplicated}`,
+    );
+  }
+  const output = scalingReport(stack, runs, {
+    api: stack.apiEntry.description,
+    worker: chooseEntry('main-worker').description,
+  });
+  const ok = runs.every((r) => r.lost === 0 && r.duplicated === 0);
+  if (!ok) log('FAILED: a check failed (documents lost or extracted more than once); see the table');
+  return { output, exitCode: ok ? 0 : 1 };
+}
+
+const options = (() => {
+  try {
+    return parseOptions(process.argv.slice(2));
+  } catch (error) {
+    log(`FAILED: ${(error as Error).message}`);
+    process.exit(1);
+  }
+})();
+runBenchmark({
+  log,
+  cleanups,
+  deadlineMs: DEADLINE_MS * options.workerCounts.length,
+  run: () => (isScaling(options) ? runScaling(options) : runOnce(options)),
+});
