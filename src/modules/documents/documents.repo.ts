@@ -1,6 +1,7 @@
 /** Queries of documents, their wrapped keys and idempotency keys, inside a tenant transaction. */
 import type { Prisma } from '../../platform/db/prisma.js';
 import type { SqlReader, Tx } from '../../platform/db/db.js';
+import { sqlConditions } from '../../platform/db/sql-conditions.js';
 
 export interface DocumentRow {
   readonly id: string;
@@ -113,18 +114,12 @@ function fromSql(r: DocumentSqlRow): DocumentRow {
   };
 }
 
-/** Collects `AND ...` conditions with their parameters, numbered in order. */
-function conditions(tenantId: string) {
-  const params: unknown[] = [tenantId];
-  const where = ['tenant_id = $1', 'purged_at IS NULL'];
-  return {
-    params,
-    where,
-    add(sql: (placeholder: string) => string, value: unknown) {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    },
-  };
+/** The tenant's documents that still exist (not purged). */
+function visibleDocuments(tenantId: string) {
+  const q = sqlConditions();
+  q.add((p) => `tenant_id = ${p}`, tenantId);
+  q.where.push('purged_at IS NULL');
+  return q;
 }
 
 /** A visible, unpurged document of the tenant (within the caller's companies), or null. */
@@ -134,11 +129,11 @@ export async function readDocument(
   id: string,
   allowedCompanyIds?: readonly string[],
 ): Promise<DocumentRow | null> {
-  const q = conditions(tenantId);
+  const q = visibleDocuments(tenantId);
   q.add((p) => `id = ${p}`, id);
   if (allowedCompanyIds) q.add((p) => `company_id = ANY(${p}::uuid[])`, [...allowedCompanyIds]);
   const rows = await sql.query<DocumentSqlRow>(
-    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${q.where.join(' AND ')}`,
+    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${q.clause()}`,
     q.params,
   );
   return rows[0] ? fromSql(rows[0]) : null;
@@ -155,7 +150,7 @@ export async function readDocumentPage(
   limit: number,
   after?: DocumentCursor,
 ): Promise<DocumentRow[]> {
-  const q = conditions(tenantId);
+  const q = visibleDocuments(tenantId);
   q.where.push(filter.trashed ? 'trashed_at IS NOT NULL' : 'trashed_at IS NULL');
   if (filter.status) q.add((p) => `status = ${p}`, filter.status);
   if (filter.type) q.add((p) => `type = ${p}`, filter.type);
@@ -163,15 +158,10 @@ export async function readDocumentPage(
   if (filter.allowedCompanyIds) q.add((p) => `company_id = ANY(${p}::uuid[])`, [...filter.allowedCompanyIds]);
   if (filter.createdAfter) q.add((p) => `created_at >= ${p}`, filter.createdAfter);
   if (filter.createdBefore) q.add((p) => `created_at < ${p}`, filter.createdBefore);
-  if (after) {
-    q.params.push(after.createdAt, after.id);
-    const [at, id] = [`$${q.params.length - 1}`, `$${q.params.length}`];
-    q.where.push(`(created_at, id) < (${at}, ${id}::uuid)`);
-  }
-  q.params.push(limit);
+  if (after) q.where.push(`(created_at, id) < (${q.param(after.createdAt)}, ${q.param(after.id)}::uuid)`);
   const rows = await sql.query<DocumentSqlRow>(
-    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${q.where.join(' AND ')}
-      ORDER BY created_at DESC, id DESC LIMIT $${q.params.length}`,
+    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${q.clause()}
+      ORDER BY created_at DESC, id DESC LIMIT ${q.param(limit)}`,
     q.params,
   );
   return rows.map(fromSql);

@@ -54,7 +54,7 @@ function toExportItem(
     validatedAt: Date | null;
     exportedAt: Date | null;
   },
-  latest: repo.ExtractionRow,
+  latest: Pick<repo.ExtractionRow, 'version' | 'result'>,
 ): ExportItem {
   const result = latest.result as unknown as ExtractionResult;
   return {
@@ -87,31 +87,22 @@ export function createExtractionExportService(deps: {
         updatedSince: query.updatedSince,
         allowedCompanyIds: allowedCompanyIds(ctx),
       };
-      return deps.db.withTenant(ctx, async (tx) => {
-        const rows = await repo.listForExport(
-          tx,
+      const rows = await deps.db.read(ctx, (sql) =>
+        repo.readExportPage(
+          sql,
           ctx.tenantId,
           filter,
           query.limit + 1,
           position ? { updatedAt: position.at, id: position.id } : undefined,
-        );
-        const page = rows.slice(0, query.limit);
-        const latest = await repo.latestExtractions(
-          tx,
-          ctx.tenantId,
-          page.map((row) => row.id),
-        );
-        const items = page.flatMap((row) => {
-          const extraction = latest.get(row.id);
-          return extraction ? [toExportItem(row, extraction)] : [];
-        });
-        const last = page.at(-1);
-        return {
-          items,
-          nextCursor:
-            rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
-        };
-      });
+        ),
+      );
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((row) => toExportItem(row, row)),
+        nextCursor:
+          rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
+      };
     },
 
     async getForExport(ctx, documentId) {

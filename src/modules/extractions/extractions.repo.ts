@@ -1,6 +1,7 @@
 /** Queries of extraction versions and of the documents' processing state. */
 import type { Prisma } from '../../platform/db/prisma.js';
-import type { Tx } from '../../platform/db/db.js';
+import type { SqlReader, Tx } from '../../platform/db/db.js';
+import { sqlConditions } from '../../platform/db/sql-conditions.js';
 
 export interface ExtractionRow {
   readonly id: string;
@@ -168,7 +169,80 @@ export interface ExportFilter {
   readonly allowedCompanyIds?: readonly string[] | undefined;
 }
 
-/** Documents for ERP agents, in update order (keyset on updated_at, id). */
+/** A document handed to an ERP with its latest extraction (`readExportPage`). */
+export interface ExportRow {
+  readonly id: string;
+  readonly companyId: string | null;
+  readonly type: string;
+  readonly status: string;
+  readonly validatedAt: Date | null;
+  readonly exportedAt: Date | null;
+  readonly updatedAt: Date;
+  readonly version: number;
+  readonly result: Prisma.JsonValue;
+}
+
+/**
+ * A page of the ERP export list in plain SQL (db.read): documents in update order (keyset on
+ * updated_at, id), each with its latest extraction, in one statement. A company filter and the
+ * caller's company restriction both apply.
+ */
+export async function readExportPage(
+  sql: SqlReader,
+  tenantId: string,
+  filter: ExportFilter,
+  limit: number,
+  after?: { updatedAt: Date; id: string },
+): Promise<ExportRow[]> {
+  const q = sqlConditions('d.purged_at IS NULL', 'd.trashed_at IS NULL');
+  q.add((p) => `d.tenant_id = ${p}`, tenantId);
+  const statuses =
+    filter.exported === false
+      ? ['validated']
+      : filter.exported === true
+        ? ['exported']
+        : ['validated', 'exported'];
+  q.add((p) => `d.status = ANY(${p}::text[])`, statuses);
+  if (filter.companyId) q.add((p) => `d.company_id = ${p}::uuid`, filter.companyId);
+  if (filter.allowedCompanyIds)
+    q.add((p) => `d.company_id = ANY(${p}::uuid[])`, [...filter.allowedCompanyIds]);
+  if (filter.updatedSince) q.add((p) => `d.updated_at >= ${p}`, filter.updatedSince);
+  if (after) q.where.push(`(d.updated_at, d.id) > (${q.param(after.updatedAt)}, ${q.param(after.id)}::uuid)`);
+  const rows = await sql.query<{
+    id: string;
+    company_id: string | null;
+    type: string;
+    status: string;
+    validated_at: Date | null;
+    exported_at: Date | null;
+    updated_at: Date;
+    version: number;
+    result: Prisma.JsonValue;
+  }>(
+    `SELECT d.id, d.company_id, d.type, d.status, d.validated_at, d.exported_at, d.updated_at,
+            e.version, e.result
+       FROM documents d
+       JOIN LATERAL (SELECT x.version, x.result FROM extractions x
+                      WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id
+                      ORDER BY x.version DESC LIMIT 1) e ON true
+      WHERE ${q.clause()}
+      ORDER BY d.updated_at, d.id
+      LIMIT ${q.param(limit)}`,
+    q.params,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    companyId: r.company_id,
+    type: r.type,
+    status: r.status,
+    validatedAt: r.validated_at,
+    exportedAt: r.exported_at,
+    updatedAt: r.updated_at,
+    version: r.version,
+    result: r.result,
+  }));
+}
+
 export async function listForExport(
   tx: Tx,
   tenantId: string,
