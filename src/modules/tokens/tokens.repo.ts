@@ -85,6 +85,13 @@ export interface TokenUse {
   readonly requestId: string | null;
 }
 
+/** One statement for the whole batch (columns as arrays): a few hundred rows a second stay cheap. */
 export async function insertTokenUses(tx: Tx, uses: readonly TokenUse[]): Promise<void> {
-  await tx.apiTokenUse.createMany({ data: [...uses] });
+  const column = <K extends keyof TokenUse>(key: K) => uses.map((use) => use[key]);
+  await tx.$executeRaw`
+    INSERT INTO api_token_uses (tenant_id, token_id, used_at, ip, method, route, status_code, request_id)
+    SELECT * FROM unnest(${column('tenantId')}::uuid[], ${column('tokenId')}::uuid[],
+                         ${column('usedAt')}::timestamptz[], ${column('ip')}::text[],
+                         ${column('method')}::text[], ${column('route')}::text[],
+                         ${column('statusCode')}::int[], ${column('requestId')}::text[])`;
 }

@@ -7,6 +7,7 @@
  * - `withScope(scope, fn)`: for the few lookups made before a tenant is known (sign-in by email,
  *   resolving a bearer token); each setting admits only rows matching that exact value.
  */
+import { createHash } from 'node:crypto';
 import { ServiceUnavailableError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import type { RequestContext } from '../../core/request-context.js';
@@ -89,6 +90,18 @@ function assertScope(scope: DbScope): void {
  * serialises itself with a per-tenant lock and, in READ COMMITTED, each of its statements sees
  * the events committed before it (audit-chainer.ts).
  */
+const statementNames = new Map<string, string>();
+
+/** A stable prepared-statement name for a SQL text (node-postgres prepares it per connection). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `doklad_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function saturated(): ServiceUnavailableError {
   return new ServiceUnavailableError(
     'The service is busy right now; retry shortly.',
@@ -139,8 +152,10 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
       if (userId) scope.push(`set_config('app.user_id', '${userId}', true)`);
       await connection.query(`BEGIN READ ONLY; SELECT ${scope.join(', ')}`);
       const reader: SqlReader = {
+        // Named, so each pooled connection parses and plans a statement once and then only binds
+        // it. The texts are the code's own (values travel as parameters), so they are few.
         query: async <R extends object>(text: string, params: readonly unknown[] = []) =>
-          (await connection.query<R>(text, [...params])).rows,
+          (await connection.query<R>({ name: statementName(text), text, values: [...params] })).rows,
       };
       const result = await fn(reader);
       await connection.query('COMMIT');
