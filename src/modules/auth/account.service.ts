@@ -210,14 +210,17 @@ export function createAccountService(deps: {
     },
 
     async changePassword(ctx, sessionId, input) {
+      const user = await db.withScope(own(ctx), (tx) => repo.findUserById(tx, ctx.actor.id));
+      if (!user) throw new NotFoundError();
+      // The current-password check shares sign-in's lockout: otherwise a stolen session would be
+      // an unthrottled oracle for the password.
+      const ip = ctx.ip ?? 'unknown';
+      await deps.throttle.assertAllowed(user.email, ip);
+      if (!(await deps.hasher.verify(user.passwordHash, normalizePassword(input.currentPassword)))) {
+        await deps.throttle.recordFailure(user.email, ip);
+        throw new ReauthenticationFailedError('The current password is not correct.');
+      }
       await db.withTenant(ctx, async (tx) => {
-        const user = await repo.findUserById(tx, ctx.actor.id);
-        if (
-          !user ||
-          !(await deps.hasher.verify(user.passwordHash, normalizePassword(input.currentPassword)))
-        ) {
-          throw new ReauthenticationFailedError('The current password is not correct.');
-        }
         await assertAcceptablePassword(
           input.newPassword,
           { email: user.email, name: user.name },

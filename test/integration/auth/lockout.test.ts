@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { login, signup, uniqueEmail } from '../../helpers/auth.js';
+import { bearer, login, signup, uniqueEmail } from '../../helpers/auth.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 
 const env = useTestEnv({
@@ -37,6 +37,23 @@ describe('sign-in throttling', () => {
     await sleep(1_100);
     await login(env.app, owner.email, 'wrong-password-123'); // fourth failure: 2 s
     await sleep(1_100);
+    expect((await login(env.app, owner.email, owner.password)).statusCode).toBe(429);
+  });
+});
+
+describe('password confirmations share the sign-in lockout', () => {
+  it('throttles the current-password check of a password change like sign-in', async () => {
+    const owner = await signup(env.app);
+    const change = (currentPassword: string) =>
+      env.app.inject({
+        method: 'POST',
+        url: '/v1/me/password',
+        headers: bearer(owner.token),
+        payload: { currentPassword, newPassword: 'copper-fjord-walnut-77-breeze' },
+      });
+    for (let i = 0; i < 3; i++) expect((await change('wrong-password-123')).statusCode).toBe(403);
+    // Locked now: even the right current password is refused, and so is sign-in.
+    expect((await change(owner.password)).statusCode).toBe(429);
     expect((await login(env.app, owner.email, owner.password)).statusCode).toBe(429);
   });
 });
