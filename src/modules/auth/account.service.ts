@@ -239,6 +239,8 @@ export function createAccountService(deps: {
           now,
           'password_changed',
         );
+        // A reset link mailed before the change would otherwise still set a password over it.
+        await repo.revokePasswordResets(tx, user.id, now);
         await audit.record(tx, ctx, {
           action: 'user.password_changed',
           target: { type: 'user', id: user.id },

@@ -94,6 +94,8 @@ export function createPasswordResetService(deps: {
           now,
         );
         await repo.revokeUserSessions(tx, { userId: user.id }, now, 'password_reset');
+        // Every other outstanding link dies with this one: a link mailed earlier must not undo it.
+        await repo.revokePasswordResets(tx, user.id, now);
         // The reset link was mailed to the account's address: using it proves the mailbox.
         await repo.markEmailVerified(tx, user.id, now);
       });

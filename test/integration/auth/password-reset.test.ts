@@ -40,6 +40,33 @@ describe('password reset', () => {
     expect(reused.json().errors[0].field).toBe('body.token');
   });
 
+  it('revokes every outstanding reset token when a reset succeeds', async () => {
+    const owner = await signup(env.app);
+    await requestReset(owner.email);
+    const earlier = resetTokenFor(env, owner.email);
+    await requestReset(owner.email);
+    const later = resetTokenFor(env, owner.email);
+    expect(later).not.toBe(earlier);
+    expect((await confirm(later)).statusCode).toBe(204);
+    expect((await confirm(earlier, 'another-strong-passphrase-91')).statusCode).toBe(400);
+    expect((await login(env.app, owner.email, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('revokes every outstanding reset token when the password is changed', async () => {
+    const owner = await signup(env.app);
+    await requestReset(owner.email);
+    const token = resetTokenFor(env, owner.email);
+    const changed = await env.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: bearer(owner.token),
+      payload: { currentPassword: owner.password, newPassword: NEW_PASSWORD },
+    });
+    expect(changed.statusCode, changed.body).toBe(204);
+    expect((await confirm(token, 'another-strong-passphrase-91')).statusCode).toBe(400);
+    expect((await login(env.app, owner.email, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
   it('refuses a token older than 30 minutes', async () => {
     const owner = await signup(env.app);
     await requestReset(owner.email);
