@@ -206,6 +206,7 @@ export async function createContainer(
     secretBox,
     clock,
     verifyPassword: (hash, password) => hasher.verify(hash, password),
+    throttle,
   });
   const members = createMembersService({ db, audit, sessions });
   const invitations = createInvitationsService({

@@ -13,6 +13,7 @@ import { hashToken } from '../../platform/crypto/tokens.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as authRepo from './auth.repo.js';
+import type { LoginThrottle } from './login-throttle.js';
 import * as repo from './mfa.repo.js';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp.js';
 
@@ -37,11 +38,15 @@ function normalizeRecoveryCode(code: string): string {
 
 export interface MfaService {
   hasConfirmedTotp(tx: Tx, userId: string): Promise<boolean>;
-  /** Checks a TOTP code or recovery code for the user, consuming it. */
+  /**
+   * Checks a TOTP code or recovery code for the user, consuming it. Every wrong one counts against
+   * the person's second-factor lockout (login-throttle.ts), whichever route asks: 429 while locked.
+   */
   verifySecondFactor(
     tx: Tx,
     userId: string,
     proof: SecondFactorProof,
+    ip: string,
   ): Promise<'totp' | 'recovery_code' | null>;
   beginTotpEnrolment(
     ctx: RequestContext,
@@ -57,6 +62,7 @@ export function createMfaService(deps: {
   secretBox: SecretBox;
   clock: Clock;
   verifyPassword: (hash: string, password: string) => Promise<boolean>;
+  throttle: LoginThrottle;
 }): MfaService {
   const context = (userId: string) => `totp:${userId}`;
   const readSecret = async (factor: repo.TotpFactorRow) =>
@@ -74,19 +80,34 @@ export function createMfaService(deps: {
     return step !== null && (await repo.consumeTotpStep(tx, userId, step));
   }
 
+  async function checkSecondFactor(
+    tx: Tx,
+    userId: string,
+    proof: SecondFactorProof,
+  ): Promise<'totp' | 'recovery_code' | null> {
+    if (proof.code) return (await verifyTotp(tx, userId, proof.code, true)) ? 'totp' : null;
+    if (proof.recoveryCode) {
+      const hash = hashToken(normalizeRecoveryCode(proof.recoveryCode));
+      return (await repo.consumeRecoveryCode(tx, userId, hash, deps.clock())) ? 'recovery_code' : null;
+    }
+    return null;
+  }
+
+  const verifySecondFactor: MfaService['verifySecondFactor'] = async (tx, userId, proof, ip) => {
+    await deps.throttle.assertSecondFactorAllowed(userId, ip);
+    const method = await checkSecondFactor(tx, userId, proof);
+    // Only a completed sign-in forgets the failures (login.service.ts): a right code inside a
+    // request that fails anyway (a wrong password with it) must not reset the count.
+    if (!method) await deps.throttle.recordSecondFactorFailure(userId, ip);
+    return method;
+  };
+
   return {
     async hasConfirmedTotp(tx, userId) {
       return Boolean((await repo.findTotpFactor(tx, userId))?.confirmedAt);
     },
 
-    async verifySecondFactor(tx, userId, proof) {
-      if (proof.code) return (await verifyTotp(tx, userId, proof.code, true)) ? 'totp' : null;
-      if (proof.recoveryCode) {
-        const hash = hashToken(normalizeRecoveryCode(proof.recoveryCode));
-        return (await repo.consumeRecoveryCode(tx, userId, hash, deps.clock())) ? 'recovery_code' : null;
-      }
-      return null;
-    },
+    verifySecondFactor,
 
     async beginTotpEnrolment(ctx, email) {
       const secret = newTotpSecret();
@@ -132,11 +153,16 @@ export function createMfaService(deps: {
     },
 
     async disableTotp(ctx, proof) {
+      const ip = ctx.ip ?? 'unknown';
       await deps.db.withTenant(ctx, async (tx) => {
         const user = await authRepo.findUserById(tx, ctx.actor.id);
-        const passwordOk = user ? await deps.verifyPassword(user.passwordHash, proof.password) : false;
+        if (!user) throw new ReauthenticationFailedError();
+        // Both checks share sign-in's lockouts, so a stolen session cannot guess either.
+        await deps.throttle.assertAllowed(user.email, ip);
+        const passwordOk = await deps.verifyPassword(user.passwordHash, proof.password);
+        if (!passwordOk) await deps.throttle.recordFailure(user.email, ip);
         // Check both before answering, so the answer does not say which one was wrong.
-        const codeOk = await verifyTotp(tx, ctx.actor.id, proof.code, true);
+        const codeOk = (await verifySecondFactor(tx, ctx.actor.id, { code: proof.code }, ip)) === 'totp';
         if (!passwordOk || !codeOk) throw new ReauthenticationFailedError();
         await repo.deleteTotp(tx, ctx.actor.id);
         await deps.audit.record(tx, ctx, {

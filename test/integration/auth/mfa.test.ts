@@ -81,6 +81,39 @@ describe('TOTP two-factor authentication', () => {
     expect((await verify({ challengeToken, code: totpCodeAt(secret, env.clock()) })).statusCode).toBe(401);
   });
 
+  it('counts wrong codes per account across challenges: a fresh challenge does not reset them', async () => {
+    const owner = await signup(env.app);
+    const { secret } = await enrolTotp(env, owner);
+    env.clock.advance(60_000);
+    const answers: number[] = [];
+    // Two guesses per challenge, each challenge opened with the right password.
+    for (let round = 0; round < 3; round++) {
+      const { challengeToken } = (await login(env.app, owner.email, owner.password)).json();
+      for (let i = 0; i < 2; i++) answers.push((await verify({ challengeToken, code: '000000' })).statusCode);
+    }
+    expect(answers).toEqual([401, 401, 401, 401, 401, 429]);
+    const { challengeToken } = (await login(env.app, owner.email, owner.password)).json();
+    const right = await verify({ challengeToken, code: totpCodeAt(secret, env.clock()) });
+    expect(right.statusCode).toBe(429);
+    expect(right.json().code).toBe('too_many_requests');
+  });
+
+  it('counts wrong step-up codes against the same per-account lockout', async () => {
+    const owner = await signup(env.app);
+    const { secret } = await enrolTotp(env, owner);
+    env.clock.advance(60_000);
+    const stepUp = (code: string) =>
+      env.app.inject({
+        method: 'POST',
+        url: '/v1/auth/step-up',
+        headers: bearer(owner.token),
+        payload: { code },
+      });
+    for (let i = 0; i < 5; i++) expect((await stepUp('000000')).statusCode).toBe(403);
+    const { challengeToken } = (await login(env.app, owner.email, owner.password)).json();
+    expect((await verify({ challengeToken, code: totpCodeAt(secret, env.clock()) })).statusCode).toBe(429);
+  });
+
   it('turns off only with the password and a current code', async () => {
     const owner = await signup(env.app);
     const { secret } = await enrolTotp(env, owner);
