@@ -207,6 +207,7 @@ export async function createContainer(
     clock,
     verifyPassword: (hash, password) => hasher.verify(hash, password),
     throttle,
+    mailer,
   });
   const members = createMembersService({ db, audit, sessions });
   const invitations = createInvitationsService({
