@@ -3,6 +3,11 @@
  * all build the same container, so they share one set of rules.
  */
 import { systemClock, type Clock } from './core/clock.js';
+import {
+  createBackgroundTasks,
+  type BackgroundTasks,
+  type ScheduleTask,
+} from './platform/background-tasks.js';
 import type { Config } from './platform/config.js';
 import { createPasswordHasher } from './platform/crypto/password-hasher.js';
 import { createPlatformSecretBox } from './platform/crypto/platform-secret-box.js';
@@ -97,6 +102,8 @@ export interface Container {
   readonly blobStores: RegionalBlobStores;
   readonly keyProvider: KeyProvider;
   readonly mailer: Mailer;
+  /** Work requests start after answering (reset mails, notices); `settled()` waits for it. */
+  readonly backgroundTasks: BackgroundTasks;
   readonly signer: Signer;
   readonly audit: AuditService;
   /** Chains recorded audit events (the worker runs it in a loop; CLI and tests call it). */
@@ -133,6 +140,8 @@ export interface ContainerOverrides {
   readonly mailer?: Mailer;
   /** How the worker runs the extraction engine (a thread pool in the worker process). */
   readonly extract?: ExtractFunction;
+  /** How background tasks are put off (tests hold them back to see what ran before an answer). */
+  readonly scheduleBackgroundTask?: ScheduleTask;
 }
 
 const MINUTE_MS = 60_000;
@@ -168,6 +177,7 @@ export async function createContainer(
       transactionTimeoutMs: config.DATABASE_TRANSACTION_TIMEOUT_MS,
     },
   );
+  const backgroundTasks = createBackgroundTasks(logger, overrides.scheduleBackgroundTask);
   const redis = createRedis(config.REDIS_URL);
   // Connect now so the first requests find Redis ready; if it is down, start anyway (ioredis keeps
   // retrying in the background) and let /readyz report it.
@@ -257,6 +267,7 @@ export async function createContainer(
     audit,
     hasher,
     mailer,
+    backgroundTasks,
     clock,
     ttlMs: config.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -359,6 +370,7 @@ export async function createContainer(
     blobStores,
     keyProvider,
     mailer,
+    backgroundTasks,
     signer,
     audit,
     auditChainer,
@@ -391,6 +403,8 @@ export async function createContainer(
       ];
     },
     async close() {
+      // Mails and notices requests started are finished while their connections are still open.
+      await backgroundTasks.settled();
       // Token uses still buffered are written before the database connections close.
       await tokenUses
         .close()

@@ -95,7 +95,9 @@ export function invitationTokenFor(env: TestEnv, email: string): string {
   return token;
 }
 
-export function resetTokenFor(env: TestEnv, email: string): string {
+/** The token of the newest reset mail to `email`, once the mails requests started have gone out. */
+export async function resetTokenFor(env: TestEnv, email: string): Promise<string> {
+  await env.container.backgroundTasks.settled();
   const message = [...env.mail].reverse().find((m) => m.to === email && m.subject.includes('Reset'));
   const token = message && /(pwr_[A-Za-z0-9_-]+)/.exec(message.text)?.[1];
   if (!token) throw new Error(`no reset mail for ${email}`);

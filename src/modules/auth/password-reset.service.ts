@@ -1,6 +1,7 @@
 /**
  * Password reset (ASVS V2.5): a single-use token, valid 30 minutes, mailed to the account. The
- * request's answer is the same whether or not the email is registered. A reset revokes every
+ * request's answer is the same whether or not the email is registered, and so is its timing:
+ * looking the address up, storing the token and mailing it all happen after the answer. A reset revokes every
  * session but never removes the second factor: the next sign-in still asks for it. Using a reset
  * link proves the mailbox, so it also marks the account's address verified.
  */
@@ -9,6 +10,7 @@ import { ValidationFailedError } from '../../core/errors.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
 import type { Db } from '../../platform/db/db.js';
+import type { BackgroundTasks } from '../../platform/background-tasks.js';
 import type { Mailer } from '../../platform/mailer.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertAcceptablePassword } from './account.service.js';
@@ -29,6 +31,7 @@ export function createPasswordResetService(deps: {
   audit: AuditService;
   hasher: PasswordHasher;
   mailer: Mailer;
+  backgroundTasks: BackgroundTasks;
   clock: Clock;
   ttlMs: number;
   publicBaseUrl: string;
@@ -38,31 +41,37 @@ export function createPasswordResetService(deps: {
   const auditInEveryTenant = (client: ClientInfo, userId: string, action: string) =>
     recordInEveryTenant(deps, client, userId, { action });
 
+  /** Looks the address up and, when it has an account, stores a token and mails it. */
+  async function sendResetLink(client: ClientInfo, email: string): Promise<void> {
+    const user = await db.withScope({ loginEmail: email }, (tx) => repo.findUserByEmail(tx, email));
+    if (!user) return;
+    const token = generateToken('pwr_');
+    const now = clock();
+    await db.withScope({ userId: user.id }, (tx) =>
+      repo.insertPasswordReset(tx, {
+        userId: user.id,
+        tokenHash: hashToken(token),
+        expiresAt: new Date(now.getTime() + deps.ttlMs),
+      }),
+    );
+    await deps.mailer.send({
+      to: user.email,
+      subject: 'Reset your Doklad password',
+      text:
+        `Someone (hopefully you) asked to reset the password of ${user.email}.\n\n` +
+        `Use this token within ${Math.round(deps.ttlMs / 60_000)} minutes: ${token}\n` +
+        `or open ${deps.publicBaseUrl}/reset-password#token=${token}\n\n` +
+        'If you did not ask for this, ignore this message; your password stays as it is.',
+    });
+    await auditInEveryTenant(client, user.id, 'user.password_reset_requested');
+  }
+
   return {
     async requestReset(client, rawEmail) {
       const email = normalizeEmail(rawEmail);
-      // The token is made before knowing whether the account exists, so both paths do the same work.
-      const token = generateToken('pwr_');
-      const user = await db.withScope({ loginEmail: email }, (tx) => repo.findUserByEmail(tx, email));
-      if (!user) return;
-      const now = clock();
-      await db.withScope({ userId: user.id }, (tx) =>
-        repo.insertPasswordReset(tx, {
-          userId: user.id,
-          tokenHash: hashToken(token),
-          expiresAt: new Date(now.getTime() + deps.ttlMs),
-        }),
-      );
-      await deps.mailer.send({
-        to: user.email,
-        subject: 'Reset your Doklad password',
-        text:
-          `Someone (hopefully you) asked to reset the password of ${user.email}.\n\n` +
-          `Use this token within ${Math.round(deps.ttlMs / 60_000)} minutes: ${token}\n` +
-          `or open ${deps.publicBaseUrl}/reset-password#token=${token}\n\n` +
-          'If you did not ask for this, ignore this message; your password stays as it is.',
-      });
-      await auditInEveryTenant(client, user.id, 'user.password_reset_requested');
+      // Nothing is read, written or mailed before the answer, for a registered address or not:
+      // both paths do exactly this, so neither the answer nor its timing tells them apart.
+      deps.backgroundTasks.run('password-reset-link', () => sendResetLink(client, email));
     },
 
     async confirmReset(client, input) {

@@ -6,6 +6,7 @@ import {
   enrolTotp,
   ensureEmailVerified,
   login,
+  resetTokenFor,
   signup,
   type SignedUp,
 } from '../../helpers/auth.js';
@@ -90,10 +91,7 @@ describe('TOTP two-factor authentication', () => {
       url: '/v1/auth/password-reset',
       payload: { email: squatter.email },
     });
-    const message = [...env.mail]
-      .reverse()
-      .find((m) => m.to === squatter.email && m.subject.includes('Reset'));
-    const token = /(pwr_[A-Za-z0-9_-]+)/.exec(message!.text)![1]!;
+    const token = await resetTokenFor(env, squatter.email);
     const newPassword = 'copper-fjord-walnut-77-breeze';
     const reset = await env.app.inject({
       method: 'POST',
