@@ -70,6 +70,7 @@ import {
   createEmailVerificationService,
   type EmailVerificationService,
 } from './modules/auth/email-verification.service.js';
+import { createLockoutNotifier } from './modules/auth/lockout-notice.js';
 import { createLoginThrottle } from './modules/auth/login-throttle.js';
 import { createLoginService, type LoginService } from './modules/auth/login.service.js';
 import { createMfaChallenges } from './modules/auth/mfa-challenges.js';
@@ -202,13 +203,18 @@ export async function createContainer(
       maxLifetimeMs: config.SESSION_MAX_LIFETIME_HOURS * 60 * MINUTE_MS,
     },
   });
-  const throttle = createLoginThrottle(redis, {
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    maxFailures: config.LOGIN_MAX_FAILURES,
-    baseLockSeconds: config.LOGIN_LOCK_BASE_SECONDS,
-    maxLockSeconds: config.LOGIN_LOCK_MAX_SECONDS,
-    ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
-  });
+  const throttle = createLoginThrottle(
+    redis,
+    {
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      accountMaxFailures: config.LOGIN_ACCOUNT_MAX_FAILURES,
+      baseLockSeconds: config.LOGIN_LOCK_BASE_SECONDS,
+      maxLockSeconds: config.LOGIN_LOCK_MAX_SECONDS,
+      ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
+    },
+    createLockoutNotifier({ db, mailer, backgroundTasks }),
+  );
   const secretBox = createPlatformSecretBox(db, keyProvider, 'user-secrets');
   const mfa = createMfaService({
     db,
@@ -268,6 +274,7 @@ export async function createContainer(
     hasher,
     mailer,
     backgroundTasks,
+    throttle,
     clock,
     ttlMs: config.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS,
     publicBaseUrl: config.PUBLIC_BASE_URL,

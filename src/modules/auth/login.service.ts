@@ -116,7 +116,7 @@ export function createLoginService(deps: {
         await recordFailure(email, client, user, input.tenantId);
         throw new UnauthorizedError(INVALID_CREDENTIALS);
       }
-      await deps.throttle.recordSuccess(email);
+      await deps.throttle.recordSuccess(email, client.ip);
       if (deps.hasher.needsRehash(user.passwordHash)) {
         const rehashed = await deps.hasher.hash(password);
         await deps.db.withScope({ userId: user.id }, (tx) => repo.updatePassword(tx, user.id, rehashed));

@@ -1,9 +1,10 @@
 /**
  * Password reset (ASVS V2.5): a single-use token, valid 30 minutes, mailed to the account. The
  * request's answer is the same whether or not the email is registered, and so is its timing:
- * looking the address up, storing the token and mailing it all happen after the answer. A reset revokes every
- * session but never removes the second factor: the next sign-in still asks for it. Using a reset
- * link proves the mailbox, so it also marks the account's address verified.
+ * looking the address up, storing the token and mailing it all happen after the answer. A reset
+ * revokes every session and every other reset link, and lifts every sign-in lock of the account,
+ * but never removes the second factor: the next sign-in still asks for it. Using a reset link
+ * proves the mailbox, so it also marks the account's address verified.
  */
 import type { Clock } from '../../core/clock.js';
 import { ValidationFailedError } from '../../core/errors.js';
@@ -17,6 +18,7 @@ import { assertAcceptablePassword } from './account.service.js';
 import * as repo from './auth.repo.js';
 import { normalizeEmail, type ClientInfo } from './client-info.js';
 import { normalizePassword } from './password-policy.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { recordInEveryTenant } from './user-audit.js';
 
 export interface PasswordResetService {
@@ -32,6 +34,7 @@ export function createPasswordResetService(deps: {
   hasher: PasswordHasher;
   mailer: Mailer;
   backgroundTasks: BackgroundTasks;
+  throttle: LoginThrottle;
   clock: Clock;
   ttlMs: number;
   publicBaseUrl: string;
@@ -85,7 +88,7 @@ export function createPasswordResetService(deps: {
           { field: 'body.token', message: 'is invalid or expired' },
         ]);
       }
-      await db.withScope({ userId: reset.userId }, async (tx) => {
+      const email = await db.withScope({ userId: reset.userId }, async (tx) => {
         const user = await repo.findUserById(tx, reset.userId);
         if (!user) throw new ValidationFailedError(INVALID_TOKEN);
         await assertAcceptablePassword(
@@ -107,7 +110,11 @@ export function createPasswordResetService(deps: {
         await repo.revokePasswordResets(tx, user.id, now);
         // The reset link was mailed to the account's address: using it proves the mailbox.
         await repo.markEmailVerified(tx, user.id, now);
+        return user.email;
       });
+      // The owner just proved the mailbox: whatever locks others caused are lifted. A Redis hiccup
+      // here must not turn a completed reset into an error; the locks then simply run out.
+      await deps.throttle.clearAccount(email).catch(() => undefined);
       await auditInEveryTenant(client, reset.userId, 'user.password_reset');
     },
   };

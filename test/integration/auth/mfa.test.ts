@@ -158,6 +158,11 @@ describe('TOTP two-factor authentication', () => {
     const right = await verify({ challengeToken, code: totpCodeAt(secret, env.clock()) });
     expect(right.statusCode).toBe(429);
     expect(right.json().code).toBe('too_many_requests');
+    // Someone has the password: the owner is told.
+    await env.container.backgroundTasks.settled();
+    expect(env.mail.filter((m) => m.to === owner.email && m.text.includes('wrong two-factor'))).toHaveLength(
+      1,
+    );
   });
 
   it('counts wrong step-up codes against the same per-account lockout', async () => {
