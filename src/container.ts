@@ -3,6 +3,11 @@
  * all build the same container, so they share one set of rules.
  */
 import { systemClock, type Clock } from './core/clock.js';
+import {
+  createBackgroundTasks,
+  type BackgroundTasks,
+  type ScheduleTask,
+} from './platform/background-tasks.js';
 import type { Config } from './platform/config.js';
 import { createPasswordHasher } from './platform/crypto/password-hasher.js';
 import { createPlatformSecretBox } from './platform/crypto/platform-secret-box.js';
@@ -65,6 +70,7 @@ import {
   createEmailVerificationService,
   type EmailVerificationService,
 } from './modules/auth/email-verification.service.js';
+import { createLockoutNotifier } from './modules/auth/lockout-notice.js';
 import { createLoginThrottle } from './modules/auth/login-throttle.js';
 import { createLoginService, type LoginService } from './modules/auth/login.service.js';
 import { createMfaChallenges } from './modules/auth/mfa-challenges.js';
@@ -97,6 +103,8 @@ export interface Container {
   readonly blobStores: RegionalBlobStores;
   readonly keyProvider: KeyProvider;
   readonly mailer: Mailer;
+  /** Work requests start after answering (reset mails, notices); `settled()` waits for it. */
+  readonly backgroundTasks: BackgroundTasks;
   readonly signer: Signer;
   readonly audit: AuditService;
   /** Chains recorded audit events (the worker runs it in a loop; CLI and tests call it). */
@@ -133,6 +141,8 @@ export interface ContainerOverrides {
   readonly mailer?: Mailer;
   /** How the worker runs the extraction engine (a thread pool in the worker process). */
   readonly extract?: ExtractFunction;
+  /** How background tasks are put off (tests hold them back to see what ran before an answer). */
+  readonly scheduleBackgroundTask?: ScheduleTask;
 }
 
 const MINUTE_MS = 60_000;
@@ -168,6 +178,7 @@ export async function createContainer(
       transactionTimeoutMs: config.DATABASE_TRANSACTION_TIMEOUT_MS,
     },
   );
+  const backgroundTasks = createBackgroundTasks(logger, overrides.scheduleBackgroundTask);
   const redis = createRedis(config.REDIS_URL);
   // Connect now so the first requests find Redis ready; if it is down, start anyway (ioredis keeps
   // retrying in the background) and let /readyz report it.
@@ -192,13 +203,18 @@ export async function createContainer(
       maxLifetimeMs: config.SESSION_MAX_LIFETIME_HOURS * 60 * MINUTE_MS,
     },
   });
-  const throttle = createLoginThrottle(redis, {
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    maxFailures: config.LOGIN_MAX_FAILURES,
-    baseLockSeconds: config.LOGIN_LOCK_BASE_SECONDS,
-    maxLockSeconds: config.LOGIN_LOCK_MAX_SECONDS,
-    ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
-  });
+  const throttle = createLoginThrottle(
+    redis,
+    {
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      accountMaxFailures: config.LOGIN_ACCOUNT_MAX_FAILURES,
+      baseLockSeconds: config.LOGIN_LOCK_BASE_SECONDS,
+      maxLockSeconds: config.LOGIN_LOCK_MAX_SECONDS,
+      ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
+    },
+    createLockoutNotifier({ db, mailer, backgroundTasks }),
+  );
   const secretBox = createPlatformSecretBox(db, keyProvider, 'user-secrets');
   const mfa = createMfaService({
     db,
@@ -206,6 +222,8 @@ export async function createContainer(
     secretBox,
     clock,
     verifyPassword: (hash, password) => hasher.verify(hash, password),
+    throttle,
+    mailer,
   });
   const members = createMembersService({ db, audit, sessions });
   const invitations = createInvitationsService({
@@ -255,6 +273,8 @@ export async function createContainer(
     audit,
     hasher,
     mailer,
+    backgroundTasks,
+    throttle,
     clock,
     ttlMs: config.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS,
     publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -357,6 +377,7 @@ export async function createContainer(
     blobStores,
     keyProvider,
     mailer,
+    backgroundTasks,
     signer,
     audit,
     auditChainer,
@@ -389,6 +410,8 @@ export async function createContainer(
       ];
     },
     async close() {
+      // Mails and notices requests started are finished while their connections are still open.
+      await backgroundTasks.settled();
       // Token uses still buffered are written before the database connections close.
       await tokenUses
         .close()

@@ -143,6 +143,7 @@ const ConfigSchema = z
       .max(24 * 30)
       .default(72),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    LOGIN_ACCOUNT_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(50),
     LOGIN_LOCK_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     LOGIN_LOCK_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     LOGIN_IP_MAX_FAILURES: z.coerce.number().int().min(1).max(100_000).default(100),

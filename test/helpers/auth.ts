@@ -95,22 +95,38 @@ export function invitationTokenFor(env: TestEnv, email: string): string {
   return token;
 }
 
-export function resetTokenFor(env: TestEnv, email: string): string {
+/** The token of the newest reset mail to `email`, once the mails requests started have gone out. */
+export async function resetTokenFor(env: TestEnv, email: string): Promise<string> {
+  await env.container.backgroundTasks.settled();
   const message = [...env.mail].reverse().find((m) => m.to === email && m.subject.includes('Reset'));
   const token = message && /(pwr_[A-Za-z0-9_-]+)/.exec(message.text)?.[1];
   if (!token) throw new Error(`no reset mail for ${email}`);
   return token;
 }
 
-/** Enrols TOTP for the signed-in person; returns the secret and recovery codes. */
+/** Proves the signed-in person's address with the newest link mailed to it, unless already proved. */
+export async function ensureEmailVerified(env: TestEnv, session: SignedUp): Promise<void> {
+  const me = await env.app.inject({ url: '/v1/me', headers: bearer(session.token) });
+  expect(me.statusCode, me.body).toBe(200);
+  if (me.json().user.emailVerified) return;
+  const verified = await verifyEmail(env, verificationTokenFor(env, session.email));
+  expect(verified.statusCode, verified.body).toBe(204);
+}
+
+/**
+ * Enrols TOTP for the signed-in person, as a client does: proves the address first when it is not
+ * yet (enrolment needs it), then enrols with the password. Returns the secret and recovery codes.
+ */
 export async function enrolTotp(
   env: TestEnv,
   session: SignedUp,
 ): Promise<{ secret: string; recoveryCodes: string[] }> {
+  await ensureEmailVerified(env, session);
   const begin = await env.app.inject({
     method: 'POST',
     url: '/v1/me/mfa/totp',
     headers: bearer(session.token),
+    payload: { password: session.password },
   });
   expect(begin.statusCode, begin.body).toBe(200);
   const { secret } = begin.json();

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../../src/app/build-app.js';
-import { createContainer, type Container } from '../../src/container.js';
+import { createContainer, type Container, type ContainerOverrides } from '../../src/container.js';
 import { loadConfig, type Config } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createMemoryMailer, type MemoryMailer } from '../../src/platform/mailer.js';
@@ -56,6 +56,8 @@ export interface TestEnvOptions {
   readonly env?: Record<string, string>;
   /** Build the Fastify app (default true). */
   readonly app?: boolean;
+  /** How background tasks start (default: right after the request, like production). */
+  readonly scheduleBackgroundTask?: ContainerOverrides['scheduleBackgroundTask'];
 }
 
 export function testAuditSigningKeyPem(): string {
@@ -107,7 +109,11 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
         callback();
       },
     });
-    const container = await createContainer(config, createLogger(config.LOG_LEVEL, sink), { clock, mailer });
+    const container = await createContainer(config, createLogger(config.LOG_LEVEL, sink), {
+      clock,
+      mailer,
+      ...(options.scheduleBackgroundTask ? { scheduleBackgroundTask: options.scheduleBackgroundTask } : {}),
+    });
     const app = options.app === false ? undefined : await buildApp(container);
     await app?.ready();
     state = { config, container, app };

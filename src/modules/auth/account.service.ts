@@ -210,14 +210,17 @@ export function createAccountService(deps: {
     },
 
     async changePassword(ctx, sessionId, input) {
+      const user = await db.withScope(own(ctx), (tx) => repo.findUserById(tx, ctx.actor.id));
+      if (!user) throw new NotFoundError();
+      // The current-password check shares sign-in's lockout: otherwise a stolen session would be
+      // an unthrottled oracle for the password.
+      const ip = ctx.ip ?? 'unknown';
+      await deps.throttle.assertAllowed(user.email, ip);
+      if (!(await deps.hasher.verify(user.passwordHash, normalizePassword(input.currentPassword)))) {
+        await deps.throttle.recordFailure(user.email, ip);
+        throw new ReauthenticationFailedError('The current password is not correct.');
+      }
       await db.withTenant(ctx, async (tx) => {
-        const user = await repo.findUserById(tx, ctx.actor.id);
-        if (
-          !user ||
-          !(await deps.hasher.verify(user.passwordHash, normalizePassword(input.currentPassword)))
-        ) {
-          throw new ReauthenticationFailedError('The current password is not correct.');
-        }
         await assertAcceptablePassword(
           input.newPassword,
           { email: user.email, name: user.name },
@@ -236,6 +239,8 @@ export function createAccountService(deps: {
           now,
           'password_changed',
         );
+        // A reset link mailed before the change would otherwise still set a password over it.
+        await repo.revokePasswordResets(tx, user.id, now);
         await audit.record(tx, ctx, {
           action: 'user.password_changed',
           target: { type: 'user', id: user.id },
@@ -310,12 +315,13 @@ export function createAccountService(deps: {
     async stepUp(ctx, sessionId, proof) {
       const user = await db.withScope(own(ctx), (tx) => repo.findUserById(tx, ctx.actor.id));
       if (!user) throw new NotFoundError();
-      // Confirmations count against the same lockout as sign-in, so a stolen session cannot be
-      // used to guess the password.
-      await deps.throttle.assertAllowed(user.email, ctx.ip ?? 'unknown');
+      const ip = ctx.ip ?? 'unknown';
+      // Confirmations count against the same lockouts as sign-in, so a stolen session cannot be
+      // used to guess the password or the codes (a code's lockout is checked by the MFA service).
+      if (!proof.code) await deps.throttle.assertAllowed(user.email, ip);
       const ok = await db.withTenant(ctx, async (tx) => {
         const valid = proof.code
-          ? (await deps.mfa.verifySecondFactor(tx, ctx.actor.id, { code: proof.code })) === 'totp'
+          ? (await deps.mfa.verifySecondFactor(tx, ctx.actor.id, { code: proof.code }, ip)) === 'totp'
           : Boolean(
               proof.password &&
               (await deps.hasher.verify(user.passwordHash, normalizePassword(proof.password))),
@@ -330,7 +336,7 @@ export function createAccountService(deps: {
         return true;
       });
       if (!ok) {
-        await deps.throttle.recordFailure(user.email, ctx.ip ?? 'unknown');
+        if (!proof.code) await deps.throttle.recordFailure(user.email, ip);
         throw new ReauthenticationFailedError();
       }
     },

@@ -177,7 +177,10 @@ export async function consumePasswordReset(tx: Tx, id: string, now: Date): Promi
   return count === 1;
 }
 
-/** Unused password resets die when the address changes: they were mailed to the old mailbox. */
+/**
+ * Ends every unused password reset of the person: when the address changes (they were mailed to
+ * the old mailbox), and when the password is reset or changed (a later password must win).
+ */
 export async function revokePasswordResets(tx: Tx, userId: string, now: Date): Promise<void> {
   await tx.passwordReset.updateMany({ where: { userId, usedAt: null }, data: { usedAt: now } });
 }

@@ -78,6 +78,7 @@ export const ChangeEmailBody = z.object({
 export const EmailChangeAccepted = z.object({ status: z.literal('accepted'), detail: z.string() });
 
 export const ChangePasswordBody = z.object({ currentPassword: Password, newPassword: Password });
+export const TotpEnrolmentBody = z.object({ password: Password.describe('Your current password') });
 export const TotpEnrolment = z.object({
   secret: z.string().describe('Base32 secret; shown only now'),
   otpauthUrl: z.string(),

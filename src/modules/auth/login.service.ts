@@ -116,7 +116,7 @@ export function createLoginService(deps: {
         await recordFailure(email, client, user, input.tenantId);
         throw new UnauthorizedError(INVALID_CREDENTIALS);
       }
-      await deps.throttle.recordSuccess(email);
+      await deps.throttle.recordSuccess(email, client.ip);
       if (deps.hasher.needsRehash(user.passwordHash)) {
         const rehashed = await deps.hasher.hash(password);
         await deps.db.withScope({ userId: user.id }, (tx) => repo.updatePassword(tx, user.id, rehashed));
@@ -137,7 +137,7 @@ export function createLoginService(deps: {
       const pending = await deps.challenges.attempt(input.challengeToken);
       if (!pending) throw new UnauthorizedError('The sign-in has expired. Sign in again.');
       const method = await deps.db.withScope({ userId: pending.userId }, (tx) =>
-        deps.mfa.verifySecondFactor(tx, pending.userId, input),
+        deps.mfa.verifySecondFactor(tx, pending.userId, input, client.ip),
       );
       if (!method) {
         const ctx = userCtx(pending.tenantId, pending.userId, client);
@@ -151,6 +151,7 @@ export function createLoginService(deps: {
         throw new UnauthorizedError('The code is not valid.');
       }
       await deps.challenges.finish(input.challengeToken);
+      await deps.throttle.recordSecondFactorSuccess(pending.userId);
       return startSession(client, pending.userId, pending.tenantId, `password+${method}`);
     },
   };

@@ -153,15 +153,12 @@ export function meRoutes(deps: {
         schema: {
           tags,
           operationId: 'beginTotpEnrolment',
-          summary: 'Start enrolling an authenticator app',
+          summary: 'Start enrolling an authenticator app (needs your password and a verified email address)',
+          body: s.TotpEnrolmentBody,
           response: { 200: s.TotpEnrolment },
         },
       },
-      async (request) => {
-        const { ctx } = userOf(request);
-        const me = await deps.accounts.me(ctx, userOf(request).user.session.id);
-        return deps.mfa.beginTotpEnrolment(ctx, me.user.email);
-      },
+      async (request) => deps.mfa.beginTotpEnrolment(userOf(request).ctx, request.body),
     );
 
     app.post(

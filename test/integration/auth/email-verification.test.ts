@@ -151,7 +151,7 @@ describe('email verification', () => {
     const reset = await env.app.inject({
       method: 'POST',
       url: '/v1/auth/password-reset/confirm',
-      payload: { token: resetTokenFor(env, owner.email), newPassword: 'copper-fjord-walnut-77-breeze' },
+      payload: { token: await resetTokenFor(env, owner.email), newPassword: 'copper-fjord-walnut-77-breeze' },
     });
     expect(reset.statusCode).toBe(204);
     expect(await verifiedAtInDb(owner.userId)).toBeInstanceOf(Date);

@@ -53,7 +53,7 @@ describe('secrets never leak', () => {
     secrets.push('wrong-but-secret-guess-1');
 
     await env.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: owner.email } });
-    const resetToken = resetTokenFor(env, owner.email);
+    const resetToken = await resetTokenFor(env, owner.email);
     secrets.push(resetToken, 'tundra-saffron-beacon-18-willow');
     await env.app.inject({
       method: 'POST',

@@ -165,7 +165,12 @@ const routes: RouteCase[] = [
     missingUrl: () => `/v1/me/sessions/${randomUUID()}`,
     deniedAs: () => w.aReadToken,
   },
-  { method: 'POST', url: '/v1/me/mfa/totp', deniedAs: () => w.aReadToken },
+  {
+    method: 'POST',
+    url: '/v1/me/mfa/totp',
+    payload: () => ({ password: 'x' }),
+    deniedAs: () => w.aReadToken,
+  },
   {
     method: 'POST',
     url: '/v1/me/mfa/totp/confirm',
