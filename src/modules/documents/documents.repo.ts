@@ -212,9 +212,17 @@ export async function insertDocument(
     createdByKind: string;
     createdById: string;
     createdAt: Date;
+    /** The uploader's company restriction; empty when it had none. */
+    uploadCompanyIds: string[];
   },
 ): Promise<DocumentRow> {
   return tx.document.create({ data: document });
+}
+
+/** The companies the document's uploader was limited to; empty when it had no restriction. */
+export async function findUploadCompanyIds(tx: Tx, tenantId: string, id: string): Promise<string[]> {
+  const row = await tx.document.findFirst({ where: { tenantId, id }, select: { uploadCompanyIds: true } });
+  return row?.uploadCompanyIds ?? [];
 }
 
 export async function insertDocumentKey(

@@ -84,7 +84,8 @@ export interface DocumentsService {
   /**
    * Inside the extraction's transaction: the issue date moves `retainUntil` (the retention period
    * counts from it), and the buyer's VAT ID assigns the document to the matching company if it
-   * has none. Returns what changed, for the audit event.
+   * has none — only to one of the companies its uploader was limited to, if it was. Returns what
+   * changed, for the audit event.
    */
   applyExtractedFacts(
     tx: Tx,
@@ -202,6 +203,9 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
             createdByKind: ctx.actor.kind,
             createdById: ctx.actor.id,
             createdAt: now,
+            // The worker assigns the document from its content later, on its own context: it
+            // must know how far this uploader could reach (see applyExtractedFacts).
+            uploadCompanyIds: allowedCompanyIds(ctx) ?? [],
           });
           await repo.insertDocumentKey(tx, {
             documentId,
@@ -317,7 +321,12 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         );
       }
       if (!row.companyId && facts.buyerVatId) {
-        const company = await deps.companies.findByVatId(tx, ctx.tenantId, facts.buyerVatId);
+        // The worker's context is unrestricted, but the content is the uploader's: an upload by a
+        // principal limited to some companies is assigned only to one of them, never to another
+        // company whose VAT ID the invoice happens to (or was crafted to) name.
+        const uploadScope = await repo.findUploadCompanyIds(tx, ctx.tenantId, id);
+        const within = uploadScope.length > 0 ? uploadScope : allowedCompanyIds(ctx);
+        const company = await deps.companies.findByVatId(tx, ctx.tenantId, facts.buyerVatId, within);
         if (company) changes.companyId = company.id;
       }
       if (Object.keys(changes).length > 0) await repo.updateDocument(tx, ctx.tenantId, id, changes);
