@@ -283,13 +283,31 @@ export async function listRetentionExpired(
   });
 }
 
-export async function findIdempotencyKey(tx: Tx, tenantId: string, key: string) {
-  return tx.idempotencyKey.findUnique({ where: { tenantId_key: { tenantId, key } } });
+/** An Idempotency-Key as the principal (actor kind and id) that sent it stored it. */
+export async function findIdempotencyKey(
+  tx: Tx,
+  tenantId: string,
+  actor: { kind: string; id: string },
+  key: string,
+) {
+  return tx.idempotencyKey.findUnique({
+    where: {
+      tenantId_actorKind_actorId_key: { tenantId, actorKind: actor.kind, actorId: actor.id, key },
+    },
+  });
 }
 
 export async function insertIdempotencyKey(
   tx: Tx,
-  entry: { tenantId: string; key: string; requestHash: string; resourceId: string; statusCode: number },
+  entry: {
+    tenantId: string;
+    actorKind: string;
+    actorId: string;
+    key: string;
+    requestHash: string;
+    resourceId: string;
+    statusCode: number;
+  },
 ): Promise<void> {
   await tx.idempotencyKey.create({ data: entry });
 }
