@@ -60,6 +60,7 @@ import {
 import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAuditChainer, type AuditChainer } from './modules/audit/audit-chainer.js';
+import { createScheduledCheckpoints, type ScheduledCheckpoints } from './modules/audit/audit-checkpoints.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
 import {
   createEmailVerificationService,
@@ -101,6 +102,8 @@ export interface Container {
   readonly audit: AuditService;
   /** Chains recorded audit events (the worker runs it in a loop; CLI and tests call it). */
   readonly auditChainer: AuditChainer;
+  /** Signs a checkpoint for every tenant whose chain grew (a scheduled maintenance job). */
+  readonly auditCheckpoints: ScheduledCheckpoints;
   readonly tenants: TenantsService;
   readonly accounts: AccountService;
   readonly login: LoginService;
@@ -183,6 +186,11 @@ export async function createContainer(
     keyProvider,
     regions: config.TENANT_REGIONS,
     defaultRegion: config.DEFAULT_TENANT_REGION,
+  });
+  const auditCheckpoints = createScheduledCheckpoints({
+    audit,
+    listTenantIds: () => tenants.listAllTenantIds(),
+    logger,
   });
   const sessions = createSessionManager({
     db,
@@ -360,6 +368,7 @@ export async function createContainer(
     signer,
     audit,
     auditChainer,
+    auditCheckpoints,
     tenants,
     accounts,
     login,

@@ -161,6 +161,9 @@ const ConfigSchema = z
     // how many it chains per transaction.
     AUDIT_CHAIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     AUDIT_CHAIN_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    // How often the worker signs a checkpoint for every tenant whose chain grew since its last
+    // one: events after the latest checkpoint can be deleted unnoticed, so keep this short.
+    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
   })
   .superRefine((c, ctx) => {
     if (c.KMS_PROVIDER === 'azure-key-vault' && !c.AZURE_KEY_VAULT_URL) {

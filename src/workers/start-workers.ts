@@ -29,12 +29,19 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const { config, logger } = container;
   const settings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
   const maintenanceQueue = createQueue(settings, MAINTENANCE_QUEUE);
-  await scheduleMaintenance(maintenanceQueue);
+  await scheduleMaintenance(maintenanceQueue, {
+    auditCheckpointEveryMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+  });
 
   const maintenance = createWorker(
     settings,
     MAINTENANCE_QUEUE,
-    maintenanceProcessor(container.lifecycle, container.pipeline, container.webhooks),
+    maintenanceProcessor({
+      lifecycle: container.lifecycle,
+      pipeline: container.pipeline,
+      webhooks: container.webhooks,
+      checkpoints: container.auditCheckpoints,
+    }),
     { concurrency: 1 },
   );
   maintenance.on('failed', (job, error) =>
