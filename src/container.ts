@@ -29,6 +29,10 @@ import {
   createRetentionPolicyService,
   type RetentionPolicyService,
 } from './modules/documents/documents.retention-policy.js';
+import {
+  createOrphanBlobSweeper,
+  type OrphanBlobSweeper,
+} from './modules/documents/documents.orphan-blobs.js';
 import { createDocumentsService, type DocumentsService } from './modules/documents/documents.service.js';
 import {
   createExtractionPipeline,
@@ -118,6 +122,8 @@ export interface Container {
   readonly companies: CompaniesService;
   readonly documents: DocumentsService;
   readonly lifecycle: DocumentLifecycleService;
+  /** Deletes blobs no document row names (a scheduled maintenance job). */
+  readonly orphanBlobs: OrphanBlobSweeper;
   readonly retentionPolicy: RetentionPolicyService;
   readonly extractions: ExtractionsService;
   readonly review: ExtractionReviewService;
@@ -305,6 +311,15 @@ export async function createContainer(
     clock,
     trashRetentionDays: config.TRASH_RETENTION_DAYS,
   });
+  const orphanBlobs = createOrphanBlobSweeper({
+    db,
+    audit,
+    tenants,
+    blobStores,
+    clock,
+    logger,
+    graceMs: config.ORPHAN_BLOB_GRACE_MS,
+  });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
   const extractions = createExtractionsService({ db, documents });
   let webhookQueue: Queue<DeliveryJobData> | undefined;
@@ -383,6 +398,7 @@ export async function createContainer(
     companies,
     documents,
     lifecycle,
+    orphanBlobs,
     retentionPolicy,
     extractions,
     review,

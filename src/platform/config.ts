@@ -80,6 +80,10 @@ const ConfigSchema = z
       .max(8 * 1024 * 1024)
       .default(64 * 1024),
     TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    // Blobs that no document row names (an upload killed between storing its blob and committing
+    // its row) are deleted this often, once older than the grace period (uploads in flight).
+    ORPHAN_BLOB_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+    ORPHAN_BLOB_GRACE_MS: z.coerce.number().int().min(1_000).max(604_800_000).default(3_600_000),
     EXTRACTION_IN_THREADS: booleanFromEnv.default(true),
     EXTRACTION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     EXTRACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),

@@ -31,6 +31,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const maintenanceQueue = createQueue(settings, MAINTENANCE_QUEUE);
   await scheduleMaintenance(maintenanceQueue, {
     auditCheckpointEveryMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+    orphanBlobSweepEveryMs: config.ORPHAN_BLOB_SWEEP_INTERVAL_MS,
   });
 
   const maintenance = createWorker(
@@ -41,6 +42,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       pipeline: container.pipeline,
       webhooks: container.webhooks,
       checkpoints: container.auditCheckpoints,
+      orphanBlobs: container.orphanBlobs,
     }),
     { concurrency: 1 },
   );

@@ -2,14 +2,16 @@
  * Maintenance jobs, scheduled by the worker: the daily retention sweep (expired documents to the
  * trash), the hourly trash purge, every minute the extraction reconciler (documents never queued,
  * or whose job vanished) and the webhook relay (deliveries that missed the queue), and audit
- * checkpoints (every minute by default) for tenants whose chain grew. All are idempotent: running
- * one twice finds nothing left to do.
+ * checkpoints (every minute by default) for tenants whose chain grew, and the orphan blob sweep
+ * (hourly by default: blobs no document row names). All are idempotent: running one twice finds
+ * nothing left to do.
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { ScheduledCheckpoints } from '../audit/audit-checkpoints.js';
 import type { ExtractionPipeline } from '../extractions/extraction-pipeline.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
+import type { OrphanBlobSweeper } from './documents.orphan-blobs.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const RETENTION_SWEEP_JOB = 'retention-sweep';
@@ -17,17 +19,20 @@ export const TRASH_PURGE_JOB = 'trash-purge';
 export const RECONCILE_JOB = 'reconcile-extractions';
 export const RELAY_WEBHOOKS_JOB = 'relay-webhooks';
 export const AUDIT_CHECKPOINT_JOB = 'audit-checkpoints';
+export const ORPHAN_BLOB_SWEEP_JOB = 'orphan-blob-sweep';
 
 export interface MaintenanceDeps {
   readonly lifecycle: Pick<DocumentLifecycleService, 'sweepRetention' | 'purgeTrash'>;
   readonly pipeline: Pick<ExtractionPipeline, 'reconcile'>;
   readonly webhooks: Pick<WebhooksService, 'relay'>;
   readonly checkpoints: ScheduledCheckpoints;
+  readonly orphanBlobs: OrphanBlobSweeper;
 }
 
 /** How often the interval-driven jobs run (the retention sweep keeps its daily time). */
 export interface MaintenanceSettings {
   readonly auditCheckpointEveryMs: number;
+  readonly orphanBlobSweepEveryMs: number;
 }
 
 export function maintenanceProcessor(deps: MaintenanceDeps): (job: Job) => Promise<object> {
@@ -37,6 +42,7 @@ export function maintenanceProcessor(deps: MaintenanceDeps): (job: Job) => Promi
     if (job.name === RECONCILE_JOB) return deps.pipeline.reconcile();
     if (job.name === RELAY_WEBHOOKS_JOB) return deps.webhooks.relay();
     if (job.name === AUDIT_CHECKPOINT_JOB) return deps.checkpoints.checkpointAll();
+    if (job.name === ORPHAN_BLOB_SWEEP_JOB) return deps.orphanBlobs.sweepOrphanBlobs();
     throw new UnrecoverableError(`Unknown maintenance job "${job.name}"`);
   };
 }
@@ -51,6 +57,7 @@ export function maintenanceSchedules(
     { id: RECONCILE_JOB, repeat: { every: 60 * 1000 } },
     { id: RELAY_WEBHOOKS_JOB, repeat: { every: 60 * 1000 } },
     { id: AUDIT_CHECKPOINT_JOB, repeat: { every: settings.auditCheckpointEveryMs } },
+    { id: ORPHAN_BLOB_SWEEP_JOB, repeat: { every: settings.orphanBlobSweepEveryMs } },
   ];
 }
 

@@ -225,6 +225,22 @@ export async function findUploadCompanyIds(tx: Tx, tenantId: string, id: string)
   return row?.uploadCompanyIds ?? [];
 }
 
+/**
+ * Which of these blob names belong to a document row of the tenant, whatever its state (trashed
+ * and purged rows included): the orphan sweep never deletes a blob that has a row.
+ */
+export async function findBlobNamesWithRow(
+  tx: Tx,
+  tenantId: string,
+  blobNames: readonly string[],
+): Promise<Set<string>> {
+  const rows = await tx.document.findMany({
+    where: { tenantId, blobName: { in: [...blobNames] } },
+    select: { blobName: true },
+  });
+  return new Set(rows.map((r) => r.blobName));
+}
+
 export async function insertDocumentKey(
   tx: Tx,
   key: { documentId: string; tenantId: string; wrappedDek: Buffer; keyRef: string; algorithm: string },

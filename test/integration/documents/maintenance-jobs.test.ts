@@ -20,6 +20,7 @@ describe('maintenance jobs', () => {
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual([
       'audit-checkpoints',
+      'orphan-blob-sweep',
       'reconcile-extractions',
       'relay-webhooks',
       'retention-sweep',
