@@ -83,6 +83,10 @@ const ConfigSchema = z
     // Blobs that no document row names (an upload killed between storing its blob and committing
     // its row) are deleted this often, once older than the grace period (uploads in flight).
     ORPHAN_BLOB_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+    // How often each worker checks that the maintenance schedules still exist in Redis (they are
+    // lost when Redis restarts empty) and registers missing ones; it reports itself healthy for
+    // /readyz/workers after each check, for three times this long.
+    MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
     ORPHAN_BLOB_GRACE_MS: z.coerce.number().int().min(1_000).max(604_800_000).default(3_600_000),
     EXTRACTION_IN_THREADS: booleanFromEnv.default(true),
     EXTRACTION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
