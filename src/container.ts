@@ -34,6 +34,10 @@ import {
   createRetentionPolicyService,
   type RetentionPolicyService,
 } from './modules/documents/documents.retention-policy.js';
+import {
+  createOrphanBlobSweeper,
+  type OrphanBlobSweeper,
+} from './modules/documents/documents.orphan-blobs.js';
 import { createDocumentsService, type DocumentsService } from './modules/documents/documents.service.js';
 import {
   createExtractionPipeline,
@@ -65,6 +69,7 @@ import {
 import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAuditChainer, type AuditChainer } from './modules/audit/audit-chainer.js';
+import { createScheduledCheckpoints, type ScheduledCheckpoints } from './modules/audit/audit-checkpoints.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
 import {
   createEmailVerificationService,
@@ -109,6 +114,8 @@ export interface Container {
   readonly audit: AuditService;
   /** Chains recorded audit events (the worker runs it in a loop; CLI and tests call it). */
   readonly auditChainer: AuditChainer;
+  /** Signs a checkpoint for every tenant whose chain grew (a scheduled maintenance job). */
+  readonly auditCheckpoints: ScheduledCheckpoints;
   readonly tenants: TenantsService;
   readonly accounts: AccountService;
   readonly login: LoginService;
@@ -123,6 +130,8 @@ export interface Container {
   readonly companies: CompaniesService;
   readonly documents: DocumentsService;
   readonly lifecycle: DocumentLifecycleService;
+  /** Deletes blobs no document row names (a scheduled maintenance job). */
+  readonly orphanBlobs: OrphanBlobSweeper;
   readonly retentionPolicy: RetentionPolicyService;
   readonly extractions: ExtractionsService;
   readonly review: ExtractionReviewService;
@@ -194,6 +203,11 @@ export async function createContainer(
     keyProvider,
     regions: config.TENANT_REGIONS,
     defaultRegion: config.DEFAULT_TENANT_REGION,
+  });
+  const auditCheckpoints = createScheduledCheckpoints({
+    audit,
+    listTenantIds: () => tenants.listAllTenantIds(),
+    logger,
   });
   const sessions = createSessionManager({
     db,
@@ -317,6 +331,15 @@ export async function createContainer(
     clock,
     trashRetentionDays: config.TRASH_RETENTION_DAYS,
   });
+  const orphanBlobs = createOrphanBlobSweeper({
+    db,
+    audit,
+    tenants,
+    blobStores,
+    clock,
+    logger,
+    graceMs: config.ORPHAN_BLOB_GRACE_MS,
+  });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
   const extractions = createExtractionsService({ db, documents });
   let webhookQueue: Queue<DeliveryJobData> | undefined;
@@ -381,6 +404,7 @@ export async function createContainer(
     signer,
     audit,
     auditChainer,
+    auditCheckpoints,
     tenants,
     accounts,
     login,
@@ -395,6 +419,7 @@ export async function createContainer(
     companies,
     documents,
     lifecycle,
+    orphanBlobs,
     retentionPolicy,
     extractions,
     review,

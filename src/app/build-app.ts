@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { pingRedis } from '../platform/redis.js';
+import { countHealthyWorkers } from '../platform/worker-health.js';
 import multipart from '@fastify/multipart';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
@@ -81,7 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         (await Promise.all(deps.blobStores.all().map((store) => store.ping()))).every(Boolean),
     },
   ];
-  await app.register(healthRoutes(checks));
+  await app.register(
+    healthRoutes(checks, {
+      check: async () => (await countHealthyWorkers(deps.redis, config.REDIS_KEY_PREFIX)) > 0,
+    }),
+  );
   await app.register(authRoutes(deps));
   await app.register(meRoutes(deps));
   await app.register(tenantsRoutes(deps));

@@ -2,6 +2,12 @@
  * Liveness and readiness. `/healthz` answers while the process runs; `/readyz` checks every
  * dependency a request may need and names the ones that are down, so a load balancer stops
  * sending traffic and an operator sees why.
+ *
+ * `/readyz/workers` answers for the background side: ready while at least one worker has
+ * recently confirmed that its maintenance schedules exist in Redis (platform/worker-health.ts).
+ * It is separate from `/readyz` on purpose: the API serves uploads and reads without workers
+ * (documents wait, nothing is lost), so a worker outage must not take the API out of its load
+ * balancer; it must alert the operator, which is what this endpoint is for.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -31,7 +37,15 @@ async function runCheck(check: ReadinessCheck): Promise<'up' | 'down'> {
   }
 }
 
-export function healthRoutes(checks: readonly ReadinessCheck[]): FastifyPluginAsyncZod {
+const WorkerReadiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({ maintenanceSchedules: CheckStatus }),
+});
+
+export function healthRoutes(
+  checks: readonly ReadinessCheck[],
+  workers: { check(): Promise<boolean> },
+): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/healthz',
@@ -65,6 +79,26 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): FastifyPluginAs
         return reply
           .status(ready ? 200 : 503)
           .send({ status: ready ? 'ready' : 'not_ready', checks: statuses });
+      },
+    );
+
+    app.get(
+      '/readyz/workers',
+      {
+        config: { public: true, rateLimit: false },
+        schema: {
+          tags: ['health'],
+          operationId: 'getWorkerReadiness',
+          summary: 'Worker readiness: a worker runs with its maintenance schedules registered',
+          response: { 200: WorkerReadiness, 503: WorkerReadiness },
+        },
+      },
+      async (_request, reply) => {
+        const status = await runCheck({ name: 'redis', check: () => workers.check() });
+        return reply.status(status === 'up' ? 200 : 503).send({
+          status: status === 'up' ? 'ready' : 'not_ready',
+          checks: { maintenanceSchedules: status },
+        });
       },
     );
   };

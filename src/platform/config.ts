@@ -80,6 +80,14 @@ const ConfigSchema = z
       .max(8 * 1024 * 1024)
       .default(64 * 1024),
     TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    // Blobs that no document row names (an upload killed between storing its blob and committing
+    // its row) are deleted this often, once older than the grace period (uploads in flight).
+    ORPHAN_BLOB_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+    // How often each worker checks that the maintenance schedules still exist in Redis (they are
+    // lost when Redis restarts empty) and registers missing ones; it reports itself healthy for
+    // /readyz/workers after each check, for three times this long.
+    MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+    ORPHAN_BLOB_GRACE_MS: z.coerce.number().int().min(1_000).max(604_800_000).default(3_600_000),
     EXTRACTION_IN_THREADS: booleanFromEnv.default(true),
     EXTRACTION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     EXTRACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
@@ -162,6 +170,9 @@ const ConfigSchema = z
     // how many it chains per transaction.
     AUDIT_CHAIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     AUDIT_CHAIN_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    // How often the worker signs a checkpoint for every tenant whose chain grew since its last
+    // one: events after the latest checkpoint can be deleted unnoticed, so keep this short.
+    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
   })
   .superRefine((c, ctx) => {
     if (c.KMS_PROVIDER === 'azure-key-vault' && !c.AZURE_KEY_VAULT_URL) {

@@ -5,14 +5,11 @@
 import { UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Container } from '../container.js';
 import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
-import {
-  MAINTENANCE_QUEUE,
-  maintenanceProcessor,
-  scheduleMaintenance,
-} from '../modules/documents/documents.jobs.js';
+import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
 import { createQueue, createWorker } from '../platform/queue.js';
+import { keepMaintenanceScheduled } from './maintenance-scheduler.js';
 
 export interface RunningWorkers {
   readonly queueNames: readonly string[];
@@ -29,12 +26,31 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const { config, logger } = container;
   const settings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
   const maintenanceQueue = createQueue(settings, MAINTENANCE_QUEUE);
-  await scheduleMaintenance(maintenanceQueue);
+  // Registers the schedules now, and again whenever Redis has lost them (see maintenance-scheduler.ts).
+  const scheduler = await keepMaintenanceScheduled(
+    maintenanceQueue,
+    {
+      auditCheckpointEveryMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+      orphanBlobSweepEveryMs: config.ORPHAN_BLOB_SWEEP_INTERVAL_MS,
+    },
+    {
+      checkIntervalMs: config.MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS,
+      redis: container.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      logger,
+    },
+  );
 
   const maintenance = createWorker(
     settings,
     MAINTENANCE_QUEUE,
-    maintenanceProcessor(container.lifecycle, container.pipeline, container.webhooks),
+    maintenanceProcessor({
+      lifecycle: container.lifecycle,
+      pipeline: container.pipeline,
+      webhooks: container.webhooks,
+      checkpoints: container.auditCheckpoints,
+      orphanBlobs: container.orphanBlobs,
+    }),
     { concurrency: 1 },
   );
   maintenance.on('failed', (job, error) =>
@@ -74,6 +90,10 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const webhooks = createWorker(settings, WEBHOOK_QUEUE, deliver as Processor, { concurrency: 4 });
 
   const workers = [maintenance, extraction, webhooks];
+  // Connection trouble, or a job whose keys vanished with a Redis that restarted empty: logged,
+  // never printed raw to the console; BullMQ reconnects and carries on by itself.
+  for (const worker of workers)
+    worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'queue worker error'));
   // Not a queue: a loop that chains recorded audit events shortly after they commit.
   const auditChain =
     config.AUDIT_CHAIN_INTERVAL_MS > 0
@@ -82,6 +102,8 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   return {
     queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE],
     async close() {
+      // First withdraw the health entry: a closing worker no longer keeps anything running.
+      await scheduler.stop();
       await Promise.all(workers.map((w) => w.close()));
       // Events still unchained when it stops are chained by another replica or at the next start.
       await auditChain?.stop();

@@ -70,6 +70,22 @@ describe('blob store adapter (Azurite)', () => {
     await expect(store.download(container, 'gone.bin')).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
+  it('lists a container’s blobs with their last-modified time, and nothing for a missing container', async () => {
+    const own = store.containerFor('7f1c2b3a-0000-4000-8000-000000000002');
+    await store.ensureContainer(own);
+    const before = Date.now() - 2_000;
+    await store.upload(own, 'one', Readable.from([Buffer.from('1')]));
+    await store.upload(own, 'two', Readable.from([Buffer.from('2')]));
+    const listed = [];
+    for await (const blob of store.list(own)) listed.push(blob);
+    expect(listed.map((b) => b.name).sort()).toEqual(['one', 'two']);
+    for (const blob of listed) expect(blob.lastModified.getTime()).toBeGreaterThan(before);
+    const missing = [];
+    for await (const blob of store.list(store.containerFor('7f1c2b3a-0000-4000-8000-00000000dead')))
+      missing.push(blob);
+    expect(missing).toEqual([]);
+  });
+
   it('answers ping true when reachable and false when not', async () => {
     expect(await store.ping()).toBe(true);
     expect(await createBlobStore(azuriteConnectionString(1), 'x').ping()).toBe(false);

@@ -45,8 +45,12 @@ export async function findCompanyByVatId(
   tx: Tx,
   tenantId: string,
   vatId: string,
+  withinCompanyIds?: readonly string[],
 ): Promise<CompanyRow | null> {
-  return tx.company.findFirst({ where: { tenantId, vatId } });
+  return tx.company.findFirst({
+    where: { tenantId, vatId, ...(withinCompanyIds ? { id: { in: [...withinCompanyIds] } } : {}) },
+    orderBy: { createdAt: 'asc' },
+  });
 }
 
 export async function updateCompany(

@@ -34,7 +34,16 @@ export interface CompaniesService {
   assertUsable(tx: Tx, ctx: RequestContext, id: string): Promise<void>;
   /** Throws 400 unless every id is a company of the tenant (for token restrictions). */
   assertAllExist(ctx: RequestContext, ids: readonly string[]): Promise<void>;
-  findByVatId(tx: Tx, tenantId: string, vatId: string): Promise<repo.CompanyRow | null>;
+  /**
+   * The tenant's company with this VAT ID; with `withinCompanyIds`, only one of those (a
+   * restricted principal's companies), so a lookup on its behalf never reaches past them.
+   */
+  findByVatId(
+    tx: Tx,
+    tenantId: string,
+    vatId: string,
+    withinCompanyIds?: readonly string[],
+  ): Promise<repo.CompanyRow | null>;
 }
 
 export function createCompaniesService(deps: { db: Db; audit: AuditService }): CompaniesService {
@@ -113,6 +122,7 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
       }
     },
 
-    findByVatId: (tx, tenantId, vatId) => repo.findCompanyByVatId(tx, tenantId, vatId),
+    findByVatId: (tx, tenantId, vatId, withinCompanyIds) =>
+      repo.findCompanyByVatId(tx, tenantId, vatId, withinCompanyIds),
   };
 }

@@ -202,9 +202,33 @@ export async function insertDocument(
     createdByKind: string;
     createdById: string;
     createdAt: Date;
+    /** The uploader's company restriction; empty when it had none. */
+    uploadCompanyIds: string[];
   },
 ): Promise<DocumentRow> {
   return tx.document.create({ data: document });
+}
+
+/** The companies the document's uploader was limited to; empty when it had no restriction. */
+export async function findUploadCompanyIds(tx: Tx, tenantId: string, id: string): Promise<string[]> {
+  const row = await tx.document.findFirst({ where: { tenantId, id }, select: { uploadCompanyIds: true } });
+  return row?.uploadCompanyIds ?? [];
+}
+
+/**
+ * Which of these blob names belong to a document row of the tenant, whatever its state (trashed
+ * and purged rows included): the orphan sweep never deletes a blob that has a row.
+ */
+export async function findBlobNamesWithRow(
+  tx: Tx,
+  tenantId: string,
+  blobNames: readonly string[],
+): Promise<Set<string>> {
+  const rows = await tx.document.findMany({
+    where: { tenantId, blobName: { in: [...blobNames] } },
+    select: { blobName: true },
+  });
+  return new Set(rows.map((r) => r.blobName));
 }
 
 export async function insertDocumentKey(
@@ -265,13 +289,31 @@ export async function listRetentionExpired(
   });
 }
 
-export async function findIdempotencyKey(tx: Tx, tenantId: string, key: string) {
-  return tx.idempotencyKey.findUnique({ where: { tenantId_key: { tenantId, key } } });
+/** An Idempotency-Key as the principal (actor kind and id) that sent it stored it. */
+export async function findIdempotencyKey(
+  tx: Tx,
+  tenantId: string,
+  actor: { kind: string; id: string },
+  key: string,
+) {
+  return tx.idempotencyKey.findUnique({
+    where: {
+      tenantId_actorKind_actorId_key: { tenantId, actorKind: actor.kind, actorId: actor.id, key },
+    },
+  });
 }
 
 export async function insertIdempotencyKey(
   tx: Tx,
-  entry: { tenantId: string; key: string; requestHash: string; resourceId: string; statusCode: number },
+  entry: {
+    tenantId: string;
+    actorKind: string;
+    actorId: string;
+    key: string;
+    requestHash: string;
+    resourceId: string;
+    statusCode: number;
+  },
 ): Promise<void> {
   await tx.idempotencyKey.create({ data: entry });
 }

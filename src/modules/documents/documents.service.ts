@@ -84,7 +84,8 @@ export interface DocumentsService {
   /**
    * Inside the extraction's transaction: the issue date moves `retainUntil` (the retention period
    * counts from it), and the buyer's VAT ID assigns the document to the matching company if it
-   * has none. Returns what changed, for the audit event.
+   * has none — only to one of the companies its uploader was limited to, if it was. Returns what
+   * changed, for the audit event.
    */
   applyExtractedFacts(
     tx: Tx,
@@ -125,6 +126,40 @@ function visibleDuplicate(ctx: RequestContext, existing: repo.DocumentRow): repo
     );
   }
   return existing;
+}
+
+/**
+ * The answer to a repeated Idempotency-Key, or null when the caller never sent this key. Keys
+ * are the sending principal's own (another principal's same key is a different key), and the
+ * original document is answered only while the caller can still see it.
+ *
+ * A key whose document the caller can no longer see (it moved outside the caller's companies, or
+ * was purged) is a 409, not a 404: the route exists, and what conflicts is the key, which is bound
+ * to a result that can no longer be given; a new key resolves it. The answer names nothing of
+ * the document, as the duplicate-content answer outside the caller's companies does.
+ */
+async function replayIdempotent(
+  tx: Tx,
+  ctx: RequestContext,
+  key: string,
+  sha256: string,
+): Promise<{ row: repo.DocumentRow; replayStatus: number } | null> {
+  const previous = await repo.findIdempotencyKey(tx, ctx.tenantId, ctx.actor, key);
+  if (!previous) return null;
+  if (previous.requestHash !== sha256) {
+    throw new ConflictError(
+      'This Idempotency-Key was used for a different document.',
+      'idempotency_key_reused',
+    );
+  }
+  const original = await repo.findDocument(tx, ctx.tenantId, previous.resourceId, allowedCompanyIds(ctx));
+  if (!original) {
+    throw new ConflictError(
+      'The document this Idempotency-Key created is no longer available to you; send a new key.',
+      'idempotency_key_unavailable',
+    );
+  }
+  return { row: original, replayStatus: previous.statusCode };
 }
 
 export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
@@ -168,17 +203,8 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         const metadata = await input.metadata();
         const outcome = await db.withTenant(ctx, async (tx) => {
           if (input.idempotencyKey) {
-            const previous = await repo.findIdempotencyKey(tx, ctx.tenantId, input.idempotencyKey);
-            if (previous) {
-              if (previous.requestHash !== stored.sha256) {
-                throw new ConflictError(
-                  'This Idempotency-Key was used for a different document.',
-                  'idempotency_key_reused',
-                );
-              }
-              const original = await repo.findDocument(tx, ctx.tenantId, previous.resourceId);
-              if (original) return { row: original, created: false, replayStatus: previous.statusCode };
-            }
+            const replay = await replayIdempotent(tx, ctx, input.idempotencyKey, stored.sha256);
+            if (replay) return { row: replay.row, created: false, replayStatus: replay.replayStatus };
           }
           const existing = await repo.findBySha256(tx, ctx.tenantId, stored.sha256);
           if (existing) return { row: visibleDuplicate(ctx, existing), created: false };
@@ -202,6 +228,9 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
             createdByKind: ctx.actor.kind,
             createdById: ctx.actor.id,
             createdAt: now,
+            // The worker assigns the document from its content later, on its own context: it
+            // must know how far this uploader could reach (see applyExtractedFacts).
+            uploadCompanyIds: allowedCompanyIds(ctx) ?? [],
           });
           await repo.insertDocumentKey(tx, {
             documentId,
@@ -213,6 +242,8 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
           if (input.idempotencyKey) {
             await repo.insertIdempotencyKey(tx, {
               tenantId: ctx.tenantId,
+              actorKind: ctx.actor.kind,
+              actorId: ctx.actor.id,
               key: input.idempotencyKey,
               requestHash: stored.sha256,
               resourceId: documentId,
@@ -317,7 +348,12 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         );
       }
       if (!row.companyId && facts.buyerVatId) {
-        const company = await deps.companies.findByVatId(tx, ctx.tenantId, facts.buyerVatId);
+        // The worker's context is unrestricted, but the content is the uploader's: an upload by a
+        // principal limited to some companies is assigned only to one of them, never to another
+        // company whose VAT ID the invoice happens to (or was crafted to) name.
+        const uploadScope = await repo.findUploadCompanyIds(tx, ctx.tenantId, id);
+        const within = uploadScope.length > 0 ? uploadScope : allowedCompanyIds(ctx);
+        const company = await deps.companies.findByVatId(tx, ctx.tenantId, facts.buyerVatId, within);
         if (company) changes.companyId = company.id;
       }
       if (Object.keys(changes).length > 0) await repo.updateDocument(tx, ctx.tenantId, id, changes);

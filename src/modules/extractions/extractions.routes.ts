@@ -251,7 +251,9 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
     app.post(
       '/v1/extractions/:id/ack',
       {
-        config: { permission: 'extractions:read' },
+        // Acknowledging changes the extraction's state (it leaves the hand-off list for good), so
+        // it needs the write scope: a viewer or a read-only agent must not mark data exported.
+        config: { permission: 'extractions:write' },
         schema: {
           tags,
           operationId: 'acknowledgeExport',

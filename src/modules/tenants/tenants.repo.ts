@@ -55,6 +55,11 @@ export async function setKekRefIfMissing(tx: Tx, id: string, kekRef: string): Pr
 }
 
 /** Ids of every active tenant: only inside a `systemScan` scope (background sweeps). */
+export async function listAllTenantIds(tx: Tx): Promise<string[]> {
+  const rows = await tx.tenant.findMany({ select: { id: true }, orderBy: { id: 'asc' } });
+  return rows.map((r) => r.id);
+}
+
 export async function listActiveTenantIds(tx: Tx): Promise<string[]> {
   const rows = await tx.tenant.findMany({
     where: { status: 'active' },

@@ -47,6 +47,8 @@ export interface TenantsService {
   tenantKey(ctx: RequestContext): Promise<{ kekRef: string; region: string }>;
   /** Ids of all active tenants, for background sweeps that then work tenant by tenant. */
   listActiveTenantIds(): Promise<string[]>;
+  /** Ids of every tenant whatever its status (audit checkpoints cover suspended tenants too). */
+  listAllTenantIds(): Promise<string[]>;
 }
 
 export function createTenantsService(deps: {
@@ -110,6 +112,7 @@ export function createTenantsService(deps: {
     },
 
     listActiveTenantIds: () => deps.db.withScope({ systemScan: true }, (tx) => repo.listActiveTenantIds(tx)),
+    listAllTenantIds: () => deps.db.withScope({ systemScan: true }, (tx) => repo.listAllTenantIds(tx)),
 
     async updateTenant(ctx, changes) {
       return deps.db.withTenant(ctx, async (tx) => {

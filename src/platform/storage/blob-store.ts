@@ -21,8 +21,18 @@ export interface BlobStore {
   /** Deletes a blob; true when it existed. */
   delete(container: string, blobName: string): Promise<boolean>;
   exists(container: string, blobName: string): Promise<boolean>;
+  /**
+   * Every blob of a container with the time it was last written (an upload's blob appears, and
+   * gets this time, when its last byte is committed). Nothing for a container that does not exist.
+   */
+  list(container: string): AsyncIterable<BlobListing>;
   /** True when the account answers a service-properties request. */
   ping(): Promise<boolean>;
+}
+
+export interface BlobListing {
+  readonly name: string;
+  readonly lastModified: Date;
 }
 
 export class BlobNotFoundError extends Error {
@@ -86,6 +96,17 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
     },
     async exists(container, blobName) {
       return blob(container, blobName).exists();
+    },
+    async *list(container) {
+      const client = service.getContainerClient(container);
+      try {
+        for await (const item of client.listBlobsFlat()) {
+          yield { name: item.name, lastModified: item.properties.lastModified };
+        }
+      } catch (error) {
+        if (error instanceof RestError && error.statusCode === 404) return;
+        throw error;
+      }
     },
     async ping() {
       try {

@@ -234,7 +234,8 @@ const routes: RouteCase[] = [
     () => ({ fields: { currency: 'EUR' } }),
   ),
   documentRoute('POST', '/v1/documents/:id/extraction/validate', () => w.aViewer.token),
-  documentRoute('POST', '/v1/extractions/:id/ack', () => w.aMembersToken),
+  // A viewer may read extractions but not mark them exported.
+  documentRoute('POST', '/v1/extractions/:id/ack', () => w.aViewer.token),
   documentRoute('GET', '/v1/extractions/:id', () => w.aMembersToken),
   { method: 'GET', url: '/v1/review-queue', deniedAs: () => w.aMembersToken },
   { method: 'GET', url: '/v1/extractions', deniedAs: () => w.aMembersToken },

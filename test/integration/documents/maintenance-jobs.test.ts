@@ -19,6 +19,8 @@ describe('maintenance jobs', () => {
     const queue = createQueue(settings, MAINTENANCE_QUEUE);
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual([
+      'audit-checkpoints',
+      'orphan-blob-sweep',
       'reconcile-extractions',
       'relay-webhooks',
       'retention-sweep',

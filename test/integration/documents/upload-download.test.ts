@@ -235,6 +235,79 @@ describe('upload and download', () => {
     expect(misuse.json().code).toBe('idempotency_key_reused');
   });
 
+  it('keys Idempotency-Key by principal and re-checks visibility on replay: a company-restricted token never gets another principal’s document', async () => {
+    const owner = await signup(env.app);
+    const createCompany = async (name: string) =>
+      (
+        await env.app.inject({
+          method: 'POST',
+          url: '/v1/companies',
+          headers: bearer(owner.token),
+          payload: { name, country: 'CZ' },
+        })
+      ).json().id as string;
+    const a = await createCompany('Client A');
+    const b = await createCompany('Client B');
+    const agent = (
+      await env.app.inject({
+        method: 'POST',
+        url: '/v1/tokens',
+        headers: bearer(owner.token),
+        payload: { name: 'ERP of A', scopes: ['documents:read', 'documents:write'], companyIds: [a] },
+      })
+    ).json().token as string;
+    const pdf = samplePdf();
+    const headers = { 'idempotency-key': 'shared-key-1' };
+    const ownersUpload = await uploadRaw(env.app, owner.token, pdf, {
+      contentType: 'application/pdf',
+      query: { companyId: b, filename: 'owners-secret-name.pdf' },
+      headers,
+    });
+    expect(ownersUpload.statusCode).toBe(201);
+    const leaks = (body: string) =>
+      [ownersUpload.json().id, b, 'owners-secret-name'].filter((secret) => body.includes(secret));
+
+    // The same key by another principal is that principal's own key: the same content is then
+    // only a duplicate outside its companies, and other content is a new document.
+    const sameContent = await uploadRaw(env.app, agent, pdf, { contentType: 'application/pdf', headers });
+    expect(sameContent.statusCode).toBe(409);
+    expect(sameContent.json().code).toBe('duplicate_content');
+    expect(leaks(sameContent.body)).toEqual([]);
+    const otherContent = await uploadRaw(env.app, agent, samplePdf(), {
+      contentType: 'application/pdf',
+      query: { companyId: a },
+      headers,
+    });
+    expect(otherContent.statusCode, otherContent.body).toBe(201);
+    expect(otherContent.json().id).not.toBe(ownersUpload.json().id);
+
+    // A replay of the agent's own key whose document has since left its companies answers 409
+    // and names nothing of the document.
+    const own = samplePdf();
+    const ownHeaders = { 'idempotency-key': 'agent-key-2' };
+    const first = await uploadRaw(env.app, agent, own, {
+      contentType: 'application/pdf',
+      query: { companyId: a },
+      headers: ownHeaders,
+    });
+    expect(first.statusCode).toBe(201);
+    const moved = await env.app.inject({
+      method: 'PATCH',
+      url: `/v1/documents/${first.json().id}`,
+      headers: bearer(owner.token),
+      payload: { companyId: b },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const replay = await uploadRaw(env.app, agent, own, {
+      contentType: 'application/pdf',
+      headers: ownHeaders,
+    });
+    expect(replay.statusCode).toBe(409);
+    expect(replay.json().code).toBe('idempotency_key_unavailable');
+    expect(replay.body).not.toContain(first.json().id);
+    expect(replay.body).not.toContain(b);
+  });
+
   it('serves exactly the asked bytes for Range requests, and 416 outside the document', async () => {
     const owner = await signup(env.app);
     const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(300_000)]);

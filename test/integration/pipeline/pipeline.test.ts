@@ -88,6 +88,53 @@ describe('processing pipeline', () => {
     expect(actions.some((a) => /^document\.(extracted|needs_review):worker$/.test(a))).toBe(true);
   });
 
+  it('auto-assigns a document by buyer VAT ID only inside the uploader’s companies: a token limited to A never places one into B', async () => {
+    const firm = await signup(env.app);
+    const createCompany = async (name: string, vatId: string) =>
+      (
+        await env.app.inject({
+          method: 'POST',
+          url: '/v1/companies',
+          headers: bearer(firm.token),
+          payload: { name, vatId, country: 'CZ' },
+        })
+      ).json().id as string;
+    const a = await createCompany('Client A', 'CZ11223344');
+    const b = await createCompany('Client B', SAMPLE.buyer.vatId);
+    const tokenFor = async (companyIds: string[]) =>
+      (
+        await env.app.inject({
+          method: 'POST',
+          url: '/v1/tokens',
+          headers: bearer(firm.token),
+          payload: { name: 'uploader', scopes: ['documents:read', 'documents:write'], companyIds },
+        })
+      ).json().token as string;
+    const uploadAs = async (token: string, number: string) => {
+      const up = await uploadRaw(env.app, token, Buffer.from(ublXml({ ...SAMPLE, number })), {
+        contentType: 'application/xml',
+      });
+      expect(up.statusCode, up.body).toBe(201);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const doc = (
+          await env.app.inject({ url: `/v1/documents/${up.json().id}`, headers: bearer(firm.token) })
+        ).json();
+        if (!['stored', 'queued', 'extracting'].includes(doc.status)) return doc;
+        if (Date.now() > deadline) throw new Error('not extracted in time');
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    };
+
+    // The invoice names B's VAT ID as its buyer; the uploader may only reach A.
+    const fromA = await uploadAs(await tokenFor([a]), 'SCOPE-A');
+    expect(['extracted', 'needs_review']).toContain(fromA.status);
+    expect(fromA.companyId).toBeNull();
+    // Inside the restriction the assignment still happens.
+    const fromB = await uploadAs(await tokenFor([a, b]), 'SCOPE-AB');
+    expect(fromB.companyId).toBe(b);
+  });
+
   it('extracts a text-layer PDF invoice', async () => {
     const pdf = Buffer.from(await textInvoicePdfBytes(englishLayout({ ...SAMPLE, number: 'PDF-PIPE-7' })));
     const up = await uploadRaw(env.app, owner.token, pdf, { contentType: 'application/pdf' });

@@ -8,7 +8,7 @@ import { extractInvoice } from '../../../src/extraction/index.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../../unit/extraction/fixtures/xml-fixtures.js';
-import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
+import { addMember, bearer, signup, type SignedUp } from '../../helpers/auth.js';
 import { uploadRaw } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 
@@ -186,7 +186,7 @@ describe('ERP hand-off', () => {
         method: 'POST',
         url: '/v1/tokens',
         headers: bearer(owner.token),
-        payload: { name: 'ERP agent', scopes: ['extractions:read'] },
+        payload: { name: 'ERP agent', scopes: ['extractions:read', 'extractions:write'] },
       })
     ).json().token;
     const poll = async () =>
@@ -276,6 +276,32 @@ describe('ERP hand-off', () => {
         .filter((f) => f.severity === 'error' && f.code.startsWith('en16931'))
         .map((f) => f.message),
     ).toEqual([]);
+  });
+
+  it('lets only a caller who may change extractions mark one exported: viewer and read-only token 403, write token 200', async () => {
+    const id = await extractedDocument('ERP-ACK-SCOPE');
+    expect((await validate(id)).statusCode).toBe(200);
+    const tokenWith = async (scopes: string[]) =>
+      (
+        await env.app.inject({
+          method: 'POST',
+          url: '/v1/tokens',
+          headers: bearer(owner.token),
+          payload: { name: scopes.join(' '), scopes },
+        })
+      ).json().token as string;
+    const ack = (credential: string) =>
+      env.app.inject({ method: 'POST', url: `/v1/extractions/${id}/ack`, headers: bearer(credential) });
+    const viewer = await addMember(env, owner, 'viewer');
+
+    expect((await ack(viewer.token)).statusCode).toBe(403);
+    expect((await ack(await tokenWith(['extractions:read']))).statusCode).toBe(403);
+    const pending = (
+      await env.app.inject({ url: '/v1/extractions?exported=false&limit=100', headers: bearer(owner.token) })
+    ).json();
+    expect(pending.items.some((i: { documentId: string }) => i.documentId === id)).toBe(true);
+    const written = await ack(await tokenWith(['extractions:read', 'extractions:write']));
+    expect(written.statusCode, written.body).toBe(200);
   });
 
   it('refuses to acknowledge what is not validated', async () => {
