@@ -1,6 +1,6 @@
 import { ValidationFailedError, type FieldProblem } from './errors.js';
 
-/** Nesting beyond this is not walked further; request bodies are small, bounded JSON. */
+/** No request schema nests this deep; request bodies are small, bounded JSON. */
 const MAX_DEPTH = 32;
 
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -28,7 +28,9 @@ export function findUnsafeText(value: unknown, field: string, depth = 0): FieldP
     const message = problemOf(value);
     return message ? { field, message } : null;
   }
-  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return null;
+  if (value === null || typeof value !== 'object') return null;
+  // Deeper than any request schema goes: refused rather than left unchecked.
+  if (depth >= MAX_DEPTH) return { field, message: 'is nested too deeply' };
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
       const found = findUnsafeText(item, `${field}.${index}`, depth + 1);
