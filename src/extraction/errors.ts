@@ -15,6 +15,8 @@ export const EXTRACTION_ERROR_CODES = [
   'unknown_xml_document',
   'image_too_large',
   'corrupt_image',
+  /** Page content that decompresses beyond `pdf/stream-budget.ts` (PDF decompression bombs). */
+  'pdf_limit_exceeded',
   'timeout',
 ] as const;
 

@@ -69,6 +69,7 @@ const IS_RETRYABLE: Record<ExtractionErrorCode, boolean> = {
   unknown_xml_document: false,
   image_too_large: false,
   corrupt_image: false,
+  pdf_limit_exceeded: false,
   timeout: true,
 };
 
