@@ -113,6 +113,20 @@ describe('malformed input answers 400 naming the field, and writes nothing', () 
     }
   });
 
+  it('refuses a forged list cursor (a non-UUID id, a date beyond PostgreSQL) instead of failing there', async () => {
+    const forged = [
+      ['2026-01-01T00:00:00.000Z', 'not-a-uuid'],
+      ['+275000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'],
+    ];
+    for (const position of forged) {
+      const cursor = Buffer.from(JSON.stringify(position)).toString('base64url');
+      for (const url of ['/v1/documents', '/v1/review-queue', '/v1/extractions']) {
+        const res = await env.app.inject({ url: `${url}?cursor=${cursor}`, headers: bearer(owner.token) });
+        expectBadRequestNaming(res, 'query.cursor');
+      }
+    }
+  });
+
   it('refuses a multipart body without a boundary', async () => {
     const before = await counts();
     expectBadRequestNaming(await multipart(Buffer.from('abc'), 'multipart/form-data'), 'body');
