@@ -5,7 +5,8 @@
  * extraction slot until the timeout and then again on every retry.
  *
  * Every content stream mupdf would run for a page (its /Contents, Form XObjects and tiling
- * patterns it uses, annotation appearances) is inflated here with node:zlib's hard output limit,
+ * patterns it uses, annotation appearances, Type 3 glyphs) and every embedded font program and
+ * ToUnicode CMap it would load is inflated here with node:zlib's hard output limit,
  * and the decoded bytes of all of them are held to one budget; image XObjects are held to the
  * pixel cap by their declared size, which is what decoding them allocates.
  */
@@ -121,9 +122,31 @@ class PageWalker {
     if (mask.isStream() && this.firstVisit(mask)) this.image(mask);
   }
 
-  /** The resources a content stream may run: Form XObjects and tiling patterns (recursively), images. */
+  /**
+   * A font's embedded program and ToUnicode CMap, which mupdf loads whole into memory to show or
+   * extract text, and a Type 3 font's glyph procedures, which are content streams.
+   */
+  private font(font: mupdf.PDFObject): void {
+    const descendants = font.get('DescendantFonts');
+    if (descendants.isArray() && descendants.length > 0 && this.firstVisit(descendants.get(0)))
+      this.font(descendants.get(0));
+    const descriptor = font.get('FontDescriptor');
+    for (const key of ['FontFile', 'FontFile2', 'FontFile3'])
+      if (descriptor.isDictionary()) this.stream(descriptor.get(key));
+    this.stream(font.get('ToUnicode'));
+    const procedures = font.get('CharProcs');
+    if (procedures.isDictionary()) procedures.forEach((procedure) => this.stream(procedure));
+    this.resources(font.get('Resources'));
+  }
+
+  /** The resources a content stream may run: Form XObjects and tiling patterns (recursively), images, fonts. */
   resources(resources: mupdf.PDFObject): void {
     if (!resources.isDictionary()) return;
+    const fonts = resources.get('Font');
+    if (fonts.isDictionary())
+      fonts.forEach((font) => {
+        if (font.isDictionary() && this.firstVisit(font)) this.font(font);
+      });
     for (const kind of ['XObject', 'Pattern'] as const) {
       const entries = resources.get(kind);
       if (!entries.isDictionary()) continue;

@@ -46,6 +46,35 @@ function formBombPdf(mib: number): Uint8Array {
   return doc.saveToBuffer('').asUint8Array().slice();
 }
 
+/** A one-page PDF showing text in a TrueType font whose embedded program inflates to `mib` MiB. */
+function fontBombPdf(mib: number): Uint8Array {
+  const doc = new mupdf.PDFDocument();
+  const descriptor = doc.addObject({
+    Type: 'FontDescriptor',
+    FontName: 'Bomb',
+    Flags: 32,
+    FontBBox: [0, 0, 1000, 1000],
+    ItalicAngle: 0,
+    Ascent: 800,
+    Descent: -200,
+    CapHeight: 700,
+    StemV: 80,
+    FontFile2: zerosStream(doc, mib),
+  });
+  const font = doc.addObject({
+    Type: 'Font',
+    Subtype: 'TrueType',
+    BaseFont: 'Bomb',
+    FontDescriptor: descriptor,
+  });
+  const resources = doc.addObject({ Font: { F1: font } });
+  doc.insertPage(
+    -1,
+    doc.addPage([0, 0, 595, 842], 0, resources, 'BT /F1 12 Tf 72 720 Td (Invoice 2024-001) Tj ET'),
+  );
+  return doc.saveToBuffer('').asUint8Array().slice();
+}
+
 function measure(name: string, bytes: Uint8Array) {
   const file = join(dir, name);
   writeFileSync(file, bytes);
@@ -77,6 +106,7 @@ describe('PDF decompression bombs', () => {
     ['1 MB of page content inflating to 1 GB (was 38 s of CPU)', () => contentBombPdf(1024)],
     ['4 MB of page content inflating to 4 GB (was a 125 s timeout, retried)', () => contentBombPdf(4096)],
     ['a Form XObject inflating to 1 GB', () => formBombPdf(1024)],
+    ['an embedded font program inflating to 1 GB', () => fontBombPdf(1024)],
   ])(
     'refuses %s fast, as pdf_limit_exceeded, with peak RSS growth under 200 MB',
     (name, build) => {
