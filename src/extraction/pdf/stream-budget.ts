@@ -40,6 +40,12 @@ const MAX_EXPANSION: Readonly<Record<string, number>> = {
   ASCII85Decode: 1,
 };
 
+/** PDF white space (ISO 32000 7.2.3) and the delimiters that may end a token before an operator. */
+const isWhiteSpace = (byte: number): boolean =>
+  byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09 || byte === 0x0c || byte === 0x00;
+const isDelimiter = (byte: number): boolean =>
+  isWhiteSpace(byte) || byte === 0x29 || byte === 0x3e || byte === 0x5d || byte === 0x7d;
+
 const refuse = (message: string): never => {
   throw new ExtractionError('pdf_limit_exceeded', message);
 };
@@ -64,7 +70,7 @@ class PageWalker {
   constructor(private readonly limits: PdfStreamLimits) {}
 
   /** Counts a content stream's decoded size against the budget, inflating it with a hard limit. */
-  private content(stream: mupdf.PDFObject): void {
+  private content(stream: mupdf.PDFObject, runsAsContent = true): void {
     if (!stream.isStream()) return;
     const remaining = this.limits.maxContentBytes - this.contentBytes;
     const filters = filtersOf(stream);
@@ -80,6 +86,10 @@ class PageWalker {
           limits: NO_RATIO,
         });
         decoded = outcome.ok ? outcome.bytes.length : outcome.reason === 'corrupt' ? 0 : remaining + 1;
+        if (outcome.ok && runsAsContent) this.inlineImages(outcome.bytes);
+      } else if (filters.length === 0) {
+        decoded = bytes.length;
+        if (runsAsContent) this.inlineImages(bytes);
       } else {
         // Chains and other filters are bounded by what they can produce at most.
         const expansion = filters.reduce((product, name) => product * (MAX_EXPANSION[name] ?? 1032), 1);
@@ -91,6 +101,29 @@ class PageWalker {
     }
     if (this.contentBytes > this.limits.maxContentBytes)
       refuse(`the PDF's page content decompresses to more than ${this.limits.maxContentBytes} bytes`);
+  }
+
+  /**
+   * Inline images (`BI <dict> ID <data> EI`) in decoded content: their declared size is what
+   * rendering allocates, so it is held to the pixel cap like an image XObject's.
+   */
+  private inlineImages(content: Uint8Array): void {
+    const buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    for (let at = buffer.indexOf('BI'); at !== -1; at = buffer.indexOf('BI', at + 2)) {
+      const before = at === 0 ? 0x20 : buffer[at - 1]!;
+      if (!isDelimiter(before) || !isWhiteSpace(buffer[at + 2] ?? 0)) continue;
+      const head = buffer.subarray(at + 2, at + 2 + 4096).toString('latin1');
+      const end = head.search(/\sID\s/);
+      const dict = end === -1 ? head : head.slice(0, end);
+      const width = Number(/\/(?:W|Width)\s+(\d+)/.exec(dict)?.[1] ?? 0);
+      const height = Number(/\/(?:H|Height)\s+(\d+)/.exec(dict)?.[1] ?? 0);
+      this.checkPixels(width * height);
+    }
+  }
+
+  private checkPixels(pixels: number): void {
+    if (pixels > this.limits.maxImagePixels)
+      throw new ExtractionError('image_too_large', `a PDF image of ${pixels} pixels exceeds the limit`);
   }
 
   /** True the first time an indirect object is met; counts every object visited against the cap. */
@@ -108,16 +141,14 @@ class PageWalker {
     else this.stream(contents);
   }
 
-  private stream(stream: mupdf.PDFObject): void {
-    if (this.firstVisit(stream)) this.content(stream);
+  private stream(stream: mupdf.PDFObject, runsAsContent = true): void {
+    if (this.firstVisit(stream)) this.content(stream, runsAsContent);
   }
 
   private image(image: mupdf.PDFObject): void {
     const width = image.get('Width');
     const height = image.get('Height');
-    const pixels = (width.isNumber() ? width.asNumber() : 0) * (height.isNumber() ? height.asNumber() : 0);
-    if (pixels > this.limits.maxImagePixels)
-      throw new ExtractionError('image_too_large', `a PDF image of ${pixels} pixels exceeds the limit`);
+    this.checkPixels((width.isNumber() ? width.asNumber() : 0) * (height.isNumber() ? height.asNumber() : 0));
     const mask = image.get('SMask');
     if (mask.isStream() && this.firstVisit(mask)) this.image(mask);
   }
@@ -132,8 +163,8 @@ class PageWalker {
       this.font(descendants.get(0));
     const descriptor = font.get('FontDescriptor');
     for (const key of ['FontFile', 'FontFile2', 'FontFile3'])
-      if (descriptor.isDictionary()) this.stream(descriptor.get(key));
-    this.stream(font.get('ToUnicode'));
+      if (descriptor.isDictionary()) this.stream(descriptor.get(key), false);
+    this.stream(font.get('ToUnicode'), false);
     const procedures = font.get('CharProcs');
     if (procedures.isDictionary()) procedures.forEach((procedure) => this.stream(procedure));
     this.resources(font.get('Resources'));

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mupdf from 'mupdf';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deflateSync } from 'node:zlib';
 import { extractInvoice, ExtractionError } from '../../../src/extraction/index.js';
+import { checkPdfStreams } from '../../../src/extraction/pdf/stream-budget.js';
 import { isPermanentRefusal } from '../../../src/modules/extractions/extraction-pipeline.js';
 import { deflatedZeros } from '../../helpers/zip-writer.js';
 
@@ -124,6 +126,24 @@ describe('PDF decompression bombs', () => {
     );
     expect(error).toBeInstanceOf(ExtractionError);
     expect(isPermanentRefusal(error)).toBe(true);
+  });
+
+  it('refuses a page whose inline image declares more pixels than the cap, before rendering it', () => {
+    for (const compress of [false, true]) {
+      const doc = new mupdf.PDFDocument();
+      const content = 'q 595 0 0 842 0 0 cm\nBI /W 40000 /H 40000 /CS /G /BPC 8 /F /AHx ID 00> EI Q';
+      const page = doc.addPage([0, 0, 595, 842], 0, {}, '');
+      page.put(
+        'Contents',
+        compress
+          ? doc.addRawStream(deflateSync(Buffer.from(content)), { Filter: 'FlateDecode' })
+          : doc.addRawStream(Buffer.from(content), {}),
+      );
+      doc.insertPage(-1, page);
+      expect(() => checkPdfStreams(doc, 1)).toThrow(
+        expect.objectContaining({ code: 'image_too_large' }) as unknown as Error,
+      );
+    }
   });
 
   it('still reads a PDF whose page content is large but within the budget', async () => {
