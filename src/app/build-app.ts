@@ -23,6 +23,7 @@ import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { registerAdminQueues } from './admin-queues.js';
 import { registerAuthentication } from './authenticate.js';
 import { registerErrorHandling } from './error-handler.js';
+import { registerTextInputCheck } from './text-input.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRouteGuard } from './route-guard.js';
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerRouteGuard(app, { clock: deps.clock, stepUpWindowMs: config.STEP_UP_WINDOW_MINUTES * 60_000 });
   registerErrorHandling(app);
+  registerTextInputCheck(app);
   await app.register(multipart, {
     // One file per upload; our own streaming check enforces the size limit (one byte more here, so
     // ours fires first with a clear 413).

@@ -65,8 +65,9 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/** A 429 always says when to come back: the error handler turns it into `Retry-After` (RFC 6585). */
 export class TooManyRequestsError extends AppError {
-  constructor(detail: string, retryAfterSeconds?: number) {
+  constructor(detail: string, retryAfterSeconds: number) {
     super(429, 'too_many_requests', 'Too Many Requests', detail, { retryAfterSeconds });
   }
 }

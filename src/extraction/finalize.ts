@@ -1,3 +1,4 @@
+import { cleanStrings } from './text/clean-strings.js';
 import type { ExtractedField, ExtractionResult, FieldName } from './types.js';
 import { validateExtraction } from './validate/index.js';
 
@@ -26,8 +27,14 @@ export function reviewNeeded(
 /** Formats whose XML went through the EN 16931 rules (`validate/en16931`). */
 const EN16931_FORMATS = new Set(['ubl', 'cii', 'zugferd1', 'facturx-pdf']);
 
-/** Validates a draft result (findings lower confidences) and decides whether it needs review. */
-export function finalizeResult(draft: Draft, timings: ExtractionResult['timings']): ExtractionResult {
+/**
+ * Cleans a draft result's strings, validates it (findings lower confidences) and decides whether
+ * it needs review.
+ */
+export function finalizeResult(raw: Draft, timings: ExtractionResult['timings']): ExtractionResult {
+  // No control character or unpaired surrogate leaves the engine: PostgreSQL refuses U+0000 in
+  // text and jsonb, and a failed insert would turn a readable document into an internal error.
+  const draft = cleanStrings(raw);
   const fields = draft.fields as Partial<Record<string, ExtractedField>>;
   const findings = [
     ...draft.findings,

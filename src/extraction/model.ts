@@ -4,7 +4,12 @@
  * `index.ts` also loads mupdf, tesseract.js and zxing-wasm (~35 MB of WASM memory and 5 MB of
  * heap that every garbage collection would trace).
  */
-export { ExtractionError, type ExtractionErrorCode } from './errors.js';
+export {
+  EXTRACTION_ERROR_CODES,
+  ExtractionError,
+  isExtractionErrorCode,
+  type ExtractionErrorCode,
+} from './errors.js';
 export type {
   DocumentFormat,
   ExtractedField,

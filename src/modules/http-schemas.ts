@@ -14,3 +14,9 @@ export const IsoDateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+/** PostgreSQL `integer` (int4): a larger number in a query would fail there as a 500. */
+export const INT4_MAX = 2_147_483_647;
+
+/** A positive integer from a query string or path, within PostgreSQL `integer`. */
+export const PositiveInt4 = z.coerce.number().int().min(1).max(INT4_MAX);

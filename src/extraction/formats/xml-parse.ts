@@ -63,6 +63,21 @@ const parser = new XMLParser({
   isArray: (_name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
 });
 
+/** Characters outside XML 1.0's `Char` production (U+0000 among them); the parser lets them pass. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const FORBIDDEN_XML_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
+function refuseForbiddenCharacters(text: string): void {
+  const found = FORBIDDEN_XML_CHARACTER.exec(text);
+  if (!found) return;
+  const line = text.slice(0, found.index).split('\n').length;
+  const codePoint = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  throw new ExtractionError(
+    'invalid_xml',
+    `XML is not well-formed: U+${codePoint} is not an XML character (line ${line})`,
+  );
+}
+
 /**
  * Parses untrusted XML. DOCTYPE and ENTITY declarations are rejected outright: invoices never need
  * them and they are the vehicle of entity-expansion bombs and external entity (XXE) reads.
@@ -77,6 +92,7 @@ export function parseXmlSecure(bytes: Uint8Array): ParsedXml {
       'XML with DOCTYPE or ENTITY declarations is not accepted',
     );
   }
+  refuseForbiddenCharacters(text);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     throw new ExtractionError(

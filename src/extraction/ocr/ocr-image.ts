@@ -48,11 +48,12 @@ export async function ocrPdfPage(doc: mupdf.PDFDocument, pageIndex: number): Pro
  */
 export function prepareImageForOcr(bytes: Uint8Array): Uint8Array {
   const size = checkImageSize(bytes);
-  if (!size && bytes[0] !== 0x89 && bytes[0] !== 0xff) {
-    // Other formats (TIFF, BMP, WebP, GIF) go through mupdf, which reports the size after opening.
+  if (bytes[0] !== 0x89 && bytes[0] !== 0xff) {
+    // Other formats (TIFF, BMP, WebP, GIF) are converted by mupdf, which checks its own reading
+    // of the size again after opening.
     return convertWithMupdf(bytes);
   }
-  if (size && Math.max(size.width, size.height) > MAX_OCR_SIDE_PX) return downscale(bytes);
+  if (Math.max(size.width, size.height) > MAX_OCR_SIDE_PX) return downscale(bytes);
   return bytes;
 }
 

@@ -9,6 +9,7 @@ import type { PaymentCode } from '../qr/payment-codes.js';
 import { checkPdfContainer } from './container.js';
 import { readEmbeddedInvoice } from './embedded-invoice.js';
 import { openPdf } from './open.js';
+import { checkPdfStreams } from './stream-budget.js';
 import { readPageWords } from './page-words.js';
 
 type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
@@ -48,7 +49,10 @@ export async function extractFromPdf(
         findings.push(...checkPdfContainer(doc, bytes, embedded.attachment));
       return { ...invoice, format: pdfFormat, findings: [...findings, ...invoice.findings] };
     }
-    return await readPages(doc, Math.min(opened.pageCount, maxPages), deadline, hooks, findings);
+    const pages = Math.min(opened.pageCount, maxPages);
+    // Before mupdf runs any page: a decompression bomb fails here, fast and for good.
+    checkPdfStreams(doc, pages);
+    return await readPages(doc, pages, deadline, hooks, findings);
   } finally {
     doc.destroy();
   }

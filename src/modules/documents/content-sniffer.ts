@@ -15,14 +15,53 @@ export interface SniffedType {
 const starts = (head: Buffer, signature: readonly number[], offset = 0) =>
   head.length >= offset + signature.length && signature.every((byte, i) => head[offset + i] === byte);
 
-/** XML: optional UTF-8 BOM, white space, then `<?xml` or an element. ISDOC is XML with its namespace. */
+/**
+ * The e-invoice root elements the engine reads (`extraction/formats`), each with the namespaces
+ * its standard gives it: UBL 2.x Invoice and CreditNote, UN/CEFACT CII (Factur-X, ZUGFeRD 2,
+ * XRechnung), ZUGFeRD 1.0, ISDOC. Any other XML (XHTML, SVG, RSS, a SOAP envelope) is not an
+ * invoice, and would only be served back as a document a browser may render.
+ */
+const INVOICE_ROOTS: Readonly<Record<string, (namespace: string) => boolean>> = {
+  Invoice: (ns) => ns === 'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2' || isIsdocNamespace(ns),
+  CreditNote: (ns) => ns === 'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2',
+  CrossIndustryInvoice: (ns) => ns === 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
+  CrossIndustryDocument: (ns) => ns === 'urn:ferd:CrossIndustryDocument:invoice:1p0',
+};
+
+function isIsdocNamespace(namespace: string): boolean {
+  return /^http:\/\/isdoc\.cz\/namespace\/\d{4}$/.test(namespace);
+}
+
+/** What may precede the root element: white space, the XML declaration, comments, processing instructions. */
+const PROLOG = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*/;
+/** The root's start tag, complete: its name (with any prefix) and its attributes. */
+const START_TAG =
+  /^<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)((?:\s+[^\s=>/]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/;
+
+/** The root element's local name and namespace, or null when the head holds no complete start tag. */
+function xmlRoot(text: string): { name: string; namespace: string } | null {
+  const tag = START_TAG.exec(text.slice(PROLOG.exec(text)?.[0].length ?? 0));
+  if (!tag) return null;
+  const [, prefix, name = '', attributes = ''] = tag;
+  const declaration = new RegExp(
+    `\\sxmlns${prefix ? `:${prefix}` : ''}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`,
+  ).exec(attributes);
+  return { name, namespace: declaration?.[1] ?? declaration?.[2] ?? '' };
+}
+
+/**
+ * XML: optional UTF-8 BOM, then a prolog and the root element of an e-invoice format we read,
+ * in its namespace. ISDOC is told apart by its namespace.
+ */
 function sniffXml(head: Buffer): SniffedType | null {
   let text = head.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text = text.trimStart();
-  if (!/^<(\?xml[\s?]|[A-Za-z_])/.test(text)) return null;
+  if (!/^<(\?xml[\s?]|[A-Za-z_!])/.test(text)) return null;
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) return null; // refused here already: no DTDs, ever
-  if (text.includes('http://isdoc.cz/namespace/'))
+  const root = xmlRoot(text);
+  if (!root || !INVOICE_ROOTS[root.name]?.(root.namespace)) return null;
+  if (isIsdocNamespace(root.namespace))
     return { contentType: 'application/vnd.isdoc+xml', extension: 'isdoc' };
   return { contentType: 'application/xml', extension: 'xml' };
 }

@@ -3,12 +3,13 @@
  * `externalRef` fields, before or after the file) or the raw bytes as the body (metadata in the
  * query). Content downloads stream the decrypted bytes, with ETag and single byte ranges.
  */
-import type { Readable } from 'node:stream';
-import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import { finished, PassThrough, type Readable } from 'node:stream';
+import type { Multipart, MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PayloadTooLargeError, ValidationFailedError } from '../../core/errors.js';
+import { AppError, PayloadTooLargeError, ValidationFailedError } from '../../core/errors.js';
+import { refuseUnsafeText } from '../../core/text-input.js';
 import { contextOf } from '../http.js';
 import type { ByteRange } from './decrypted-content.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
@@ -91,6 +92,48 @@ function sendCreatedOrExisting(reply: FastifyReply, result: UploadResult) {
     .send(result.document);
 }
 
+/**
+ * The multipart parser's own failures (no boundary, a truncated or malformed body) are plain
+ * errors without a status; they describe the caller's request, so they answer 400. Its limit
+ * errors already carry a 4xx status and pass unchanged.
+ */
+function asMultipartError(error: unknown): unknown {
+  if (error instanceof AppError) return error;
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return error;
+  return new ValidationFailedError('The multipart/form-data body is malformed or incomplete.', [
+    { field: 'body', message: 'is not a well-formed multipart/form-data body' },
+  ]);
+}
+
+async function nextPart(parts: AsyncIterator<Multipart>): Promise<IteratorResult<Multipart>> {
+  try {
+    return await parts.next();
+  } catch (error) {
+    throw asMultipartError(error);
+  }
+}
+
+/** The file part's stream, whose parser errors (a truncated body) become `asMultipartError`s. */
+function fileStream(file: MultipartFile): Readable {
+  const out = new PassThrough();
+  // `finished` also reports a part the parser had already failed before this was called: a
+  // body cut short in the file is destroyed with its error before the handler sees the part.
+  finished(file.file, (error) => {
+    if (error) out.destroy(asMultipartError(error) as Error);
+  });
+  // A reader that stops early (a refused type, a size limit) releases the part as before.
+  out.once('close', () => file.file.destroy());
+  return file.file.pipe(out);
+}
+
+function addField(fields: Record<string, string>, part: MultipartValue): void {
+  const value = String(part.value);
+  refuseUnsafeText(part.fieldname, 'body');
+  refuseUnsafeText(value, `body.${part.fieldname}`);
+  fields[part.fieldname] = value;
+}
+
 async function uploadMultipart(
   request: FastifyRequest,
   documents: DocumentsService,
@@ -99,30 +142,31 @@ async function uploadMultipart(
   const fields: Record<string, string> = {};
   const parts = request.parts()[Symbol.asyncIterator]();
   let file: MultipartFile | undefined;
-  for (let next = await parts.next(); !next.done; next = await parts.next()) {
+  for (let next = await nextPart(parts); !next.done; next = await nextPart(parts)) {
     if (next.value.type === 'file') {
       file = next.value;
       break;
     }
-    fields[next.value.fieldname] = String((next.value as MultipartValue).value);
+    addField(fields, next.value);
   }
   if (!file || file.fieldname !== 'file') {
     throw new ValidationFailedError('The upload needs a file in the multipart field "file".', [
       { field: 'body.file', message: 'is required' },
     ]);
   }
+  refuseUnsafeText(file.filename, 'body.file.filename');
   return documents.uploadDocument(contextOf(request), {
     ...options,
-    source: file.file,
+    source: fileStream(file),
     filename: file.filename,
     metadata: async () => {
       // Fields may also follow the file; a second file is refused.
-      for (let next = await parts.next(); !next.done; next = await parts.next()) {
+      for (let next = await nextPart(parts); !next.done; next = await nextPart(parts)) {
         if (next.value.type === 'file')
           throw new ValidationFailedError('Send one file per upload.', [
             { field: 'body', message: 'has more than one file' },
           ]);
-        fields[next.value.fieldname] = String((next.value as MultipartValue).value);
+        addField(fields, next.value);
       }
       return parseFields(fields);
     },

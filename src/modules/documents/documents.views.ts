@@ -1,4 +1,5 @@
 /** The public shape of a document, and the cursor encoding of document lists. */
+import { isExtractionErrorCode } from '../../extraction/model.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentCursor, DocumentRow } from './documents.repo.js';
 import type { DocumentType } from './retention.js';
@@ -37,6 +38,19 @@ export interface DocumentView {
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
+/**
+ * A stored failure reason as the API shows it: `code: message` for a known code. Rows failed
+ * before reasons were sanitised may hold a raw internal error message (database query context,
+ * source paths): those read as a plain internal error.
+ */
+function publicFailureReason(stored: string | null): string | null {
+  if (stored === null) return null;
+  const code = /^([a-z_]+): /.exec(stored)?.[1];
+  return code && (code === 'internal_error' || isExtractionErrorCode(code))
+    ? stored
+    : 'internal_error: the document could not be processed';
+}
+
 export function toDocumentView(row: DocumentRow): DocumentView {
   return {
     id: row.id,
@@ -51,7 +65,7 @@ export function toDocumentView(row: DocumentRow): DocumentView {
     issueDate: row.issueDate ? day(row.issueDate) : null,
     retainUntil: day(row.retainUntil),
     legalHold: row.legalHold,
-    failureReason: row.status === 'failed' ? row.failureReason : null,
+    failureReason: row.status === 'failed' ? publicFailureReason(row.failureReason) : null,
     trashedAt: row.trashedAt,
     purgeAfter: row.purgeAfter,
     createdAt: row.createdAt,

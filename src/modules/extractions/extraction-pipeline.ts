@@ -69,6 +69,7 @@ const IS_RETRYABLE: Record<ExtractionErrorCode, boolean> = {
   unknown_xml_document: false,
   image_too_large: false,
   corrupt_image: false,
+  pdf_limit_exceeded: false,
   timeout: true,
 };
 
@@ -77,13 +78,26 @@ export function isPermanentRefusal(error: unknown): error is ExtractionError {
   return error instanceof ExtractionError && IS_RETRYABLE[error.code] === false;
 }
 
+/** The reason stored for a failure that is not an engine refusal; the error itself is logged. */
+export const INTERNAL_FAILURE_REASON = 'internal_error: the document could not be processed';
+
+const MAX_REASON_MESSAGE_CHARS = 300;
+
 /**
- * The failure reason stored on the document: an engine refusal as `code: message` (its stable
- * code and its own short message, which never holds paths or stack traces).
+ * The failure reason stored on the document, shown by the API and sent in `document.failed`
+ * webhooks: an engine refusal as `code: message` (its stable code and its own short message,
+ * which never holds paths or stack traces, printable and bounded because it may quote the
+ * document). Any other error (database, blob store, a bug) is only `internal_error`: its message
+ * carries query context, source paths and container names, which stay in the worker's log.
  */
 export function failureReasonOf(error: unknown): string {
-  if (error instanceof ExtractionError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof ExtractionError)) return INTERNAL_FAILURE_REASON;
+  const message = error.message
+    .toWellFormed()
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .slice(0, MAX_REASON_MESSAGE_CHARS);
+  return `${error.code}: ${message}`;
 }
 
 const MAX_PRIORITY = 2_097_151;

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../http.js';
-import { IsoDateTime } from '../http-schemas.js';
+import { IsoDateTime, PositiveInt4 } from '../http-schemas.js';
 import type { ExtractionPipeline } from './extraction-pipeline.js';
 import type { ExtractionExportService } from './extraction-export.js';
 import { toCsv } from './extraction-export.js';
@@ -109,7 +109,7 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           operationId: 'getExtraction',
           summary: 'The latest extraction result of a document (or ?version=n)',
           params: IdParams,
-          querystring: z.object({ version: z.coerce.number().int().min(1).optional() }),
+          querystring: z.object({ version: PositiveInt4.optional() }),
           response: { 200: ExtractionView },
         },
       },

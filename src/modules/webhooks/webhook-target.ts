@@ -1,53 +1,14 @@
 /**
  * Where a webhook may be delivered: never to this platform's own network (SSRF). A URL is refused
  * when its host resolves to a private, loopback, link-local, shared, multicast or reserved
- * address (IPv4 and IPv6, including IPv4-mapped IPv6), unless private targets are explicitly
- * allowed (development). Delivery connects to the very address that was checked, so a DNS answer
+ * address (IPv4 and IPv6, including every IPv6 form that embeds an IPv4 address: see
+ * internal-address.ts), unless private targets are explicitly allowed (development). Delivery connects to the very address that was checked, so a DNS answer
  * that changes between check and connect (rebinding) cannot redirect it.
  */
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { ValidationFailedError } from '../../core/errors.js';
-
-const BLOCKED = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  BLOCKED.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['64:ff9b::', 96],
-  ['2001:db8::', 32],
-] as const) {
-  BLOCKED.addSubnet(network, prefix, 'ipv6');
-}
-
-/** True for addresses a webhook must never reach. */
-export function isInternalAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return isInternalAddress(mapped);
-  const family = isIP(address);
-  if (family === 0) return true;
-  return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
+import { isInternalAddress } from './internal-address.js';
 
 export interface DeliveryTarget {
   readonly url: URL;

@@ -76,6 +76,20 @@ export interface WebhooksService {
   relay(): Promise<{ enqueued: number }>;
 }
 
+const DELIVERY_FAILED = 'Webhook delivery failed: ';
+const ENDPOINT_GONE = 'The webhook endpoint is disabled or deleted.';
+
+/**
+ * The final failure reason shown in the delivery log (`lastError`): what `deliver` says about the
+ * receiver (its HTTP status or network error, or that the endpoint is gone). Any other error
+ * (database, key vault) carries internal detail that stays in the worker's log.
+ */
+export function deliveryFailureReason(reason: string): string {
+  return reason.startsWith(DELIVERY_FAILED) || reason === ENDPOINT_GONE
+    ? reason
+    : 'internal_error: the delivery could not be attempted';
+}
+
 const view = ({ secretSealed: _s, tenantId: _t, ...rest }: repo.EndpointRow): EndpointView => rest;
 const sealContext = (id: string) => `webhook:${id}`;
 
@@ -241,8 +255,7 @@ export function createWebhooksService(deps: {
       });
       const { delivery, endpoint } = loaded;
       if (!delivery || delivery.status !== 'pending') return { statusCode: delivery?.lastStatusCode ?? 0 };
-      if (!endpoint || !endpoint.active)
-        throw new UnrecoverableError('The webhook endpoint is disabled or deleted.');
+      if (!endpoint || !endpoint.active) throw new UnrecoverableError(ENDPOINT_GONE);
       const secret = (await deps.secretBox.open(endpoint.secretSealed, sealContext(endpoint.id))).toString(
         'utf8',
       );
@@ -276,7 +289,7 @@ export function createWebhooksService(deps: {
         });
         if (!error) await repo.updateEndpoint(tx, tenantId, endpoint.id, { consecutiveFailures: 0 });
       });
-      if (error) throw new Error(`Webhook delivery failed: ${error}`);
+      if (error) throw new Error(`${DELIVERY_FAILED}${error}`);
       return { statusCode };
     },
 
@@ -287,7 +300,7 @@ export function createWebhooksService(deps: {
         if (!delivery || delivery.status !== 'pending') return;
         await repo.updateDelivery(tx, data.tenantId, data.deliveryId, {
           status: 'failed',
-          lastError: reason.slice(0, 500),
+          lastError: deliveryFailureReason(reason).slice(0, 500),
         });
         const endpointId = delivery.endpointId;
         const failures = await repo.incrementFailures(tx, data.tenantId, endpointId);

@@ -21,6 +21,7 @@ describe('sign-in throttling', () => {
     const locked = await login(env.app, owner.email, owner.password);
     expect(locked.statusCode).toBe(429);
     expect(locked.json()).toMatchObject({ code: 'too_many_requests', retryAfterSeconds: 1 });
+    expect(locked.headers['retry-after']).toBe('1');
     await sleep(1_200);
     expect((await login(env.app, owner.email, owner.password)).statusCode).toBe(200);
   });
@@ -113,7 +114,9 @@ describe('per-IP throttling', () => {
   it('refuses an address after too many failures across accounts', async () => {
     const owner = await signup(strict.app);
     for (let i = 0; i < 4; i++) await login(strict.app, uniqueEmail('spray'), 'wrong-password-123');
-    expect((await login(strict.app, owner.email, owner.password)).statusCode).toBe(429);
+    const refused = await login(strict.app, owner.email, owner.password);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     const other = await strict.app.inject({
       method: 'POST',
       url: '/v1/auth/login',

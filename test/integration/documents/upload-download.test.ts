@@ -155,9 +155,24 @@ describe('upload and download', () => {
       Buffer.from('<html><script>alert(1)</script></html>'.replace('<html>', '<!DOCTYPE html><html>')),
     ],
     ['XML with a DTD', Buffer.from('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')],
-  ])('refuses %s with 415 and stores nothing', async (_label, bytes) => {
+    [
+      'HTML declared as XML',
+      Buffer.from('<html><body><script>alert(1)</script></body></html>'),
+      'application/xml',
+    ],
+    [
+      'SVG declared as XML',
+      Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+      'application/xml',
+    ],
+    [
+      'XHTML declared as XML',
+      Buffer.from('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body/></html>'),
+      'text/xml',
+    ],
+  ])('refuses %s with 415 and stores nothing', async (_label, bytes, contentType = 'application/pdf') => {
     const owner = await signup(env.app);
-    const res = await uploadRaw(env.app, owner.token, bytes, { contentType: 'application/pdf' });
+    const res = await uploadRaw(env.app, owner.token, bytes, { contentType });
     expect(res.statusCode).toBe(415);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const { rows } = await env.adminQuery('SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1', [
