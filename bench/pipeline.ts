@@ -884,8 +884,9 @@ async function scalingRun(
       postgres: growth(pgBefore, await postgresCpuByPid(ctx.db, database)),
       wallSeconds,
     };
-    await Promise.all(started.workers.map((w) => stopChild(w.child)));
+    // Measured while the workers (and so their chain loops) still run.
     const lag = await chainLag(ctx.db, new Date(resumedAt));
+    await Promise.all(started.workers.map((w) => stopChild(w.child)));
     const ids = new Set(uploaded.map((u) => u.id));
     const analysis = analyse(uploaded, factsOf(await collectFacts(ctx.db, redisPrefix), ids));
     const finished = analysis.perDocument.filter((d) => d.finalAt !== undefined);

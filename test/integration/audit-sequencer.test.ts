@@ -291,4 +291,20 @@ describe('audit sequencer', () => {
     await sleep(200);
     expect(await chainShape(tenant.id)).toMatchObject({ events: 3, chained: 2 });
   });
+
+  it('a stopping worker chains what its last jobs recorded before it exits', async () => {
+    const { tenant, ctx } = await createTestTenant(env);
+    // An interval far longer than the test: only the final pass of stop() can chain these.
+    const loop = startAuditChainLoop(env.container.auditChainer, {
+      intervalMs: 600_000,
+      logger: env.container.logger,
+    });
+    const deadline = Date.now() + 10_000; // the first pass chains tenant.created
+    while (Date.now() < deadline && (await chainShape(tenant.id)).chained < 1) await sleep(20);
+    await record(ctx, 1);
+    await record(ctx, 2);
+    expect(await chainShape(tenant.id)).toMatchObject({ events: 3, chained: 1 });
+    await loop.stop();
+    expectCompleteChain(await chainShape(tenant.id), 3);
+  });
 });

@@ -134,6 +134,9 @@ export interface RunningChainLoop {
  * is cheap when there is nothing to do (one index-only query), and several worker replicas may
  * run it at once because each tenant's chain lock admits one chainer and the others skip it.
  */
+/** How long a stopping worker may spend chaining what is left. */
+const FINAL_PASS_MS = 5_000;
+
 export function startAuditChainLoop(
   chainer: AuditChainer,
   settings: { intervalMs: number; logger: Logger },
@@ -158,6 +161,13 @@ export function startAuditChainLoop(
       abort.abort();
       clearTimeout(timer);
       await running;
+      // One last pass, bounded in time, so the events of the jobs this worker just finished do
+      // not wait for another worker (or the next start) to be chained.
+      try {
+        await chainer.chainAllPending(AbortSignal.timeout(FINAL_PASS_MS));
+      } catch (error) {
+        settings.logger.warn({ err: error }, 'final audit chaining pass did not finish');
+      }
     },
   };
 }
