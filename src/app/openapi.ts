@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { completeDocument, transformRoute } from './openapi-operations.js';
 
 /** The UI needs its own scripts and styles; everything else stays same-origin. */
 const DOCS_CSP =
@@ -22,7 +22,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         version,
         description:
           'Multi-tenant API for encrypted accounting documents, invoice extraction and ERP hand-off. ' +
-          'Errors are RFC 9457 application/problem+json.',
+          'Errors are RFC 9457 application/problem+json (the Problem schema). Each operation names the permission it ' +
+          'needs (also as x-required-permission).',
       },
       components: {
         securitySchemes: {
@@ -54,7 +55,14 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },
-    transform: jsonSchemaTransform,
+    // Each operation is completed from its route's declaration (errors, access, media types).
+    transform: transformRoute,
+    transformObject: (documentObject) =>
+      'openapiObject' in documentObject
+        ? (completeDocument(
+            documentObject.openapiObject as Record<string, unknown>,
+          ) as typeof documentObject.openapiObject)
+        : documentObject.swaggerObject,
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

@@ -86,8 +86,13 @@ export function registerRouteGuard(
         userOnly: config?.userOnly === true,
       });
     }
-    // /docs shows which operations need a bearer token, derived from the declaration itself.
-    if (!isPublic) route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
+    // /docs shows which operations need a bearer token and which permission, derived from the
+    // declaration itself; a public operation says explicitly that it needs none.
+    route.schema = {
+      ...route.schema,
+      security: isPublic ? [] : [{ bearerAuth: [] }],
+      ...(!isPublic && config?.permission ? { 'x-required-permission': config.permission } : {}),
+    };
   });
 
   app.addHook('preHandler', async (request) => {
