@@ -50,7 +50,7 @@ export function healthRoutes(
     app.get(
       '/healthz',
       {
-        config: { public: true, rateLimit: false },
+        config: { public: true, rateLimit: false, docs: { touchesDatabase: false } },
         schema: {
           tags: ['health'],
           operationId: 'getHealth',

@@ -25,7 +25,10 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/signup',
       {
-        config: { public: true },
+        config: {
+          public: true,
+          docs: { errors: { 403: 'Sign-up is disabled on this server (code forbidden).' } },
+        },
         schema: {
           tags,
           operationId: 'signup',
@@ -43,7 +46,10 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/login',
       {
-        config: { public: true },
+        config: {
+          public: true,
+          docs: { errors: { 401: 'The email or the password is not correct (code unauthorized).' } },
+        },
         schema: {
           tags,
           operationId: 'login',
@@ -59,7 +65,10 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/mfa/verify',
       {
-        config: { public: true },
+        config: {
+          public: true,
+          docs: { errors: { 401: 'The code is not valid, or the sign-in has expired (code unauthorized).' } },
+        },
         schema: {
           tags,
           operationId: 'verifyMfa',

@@ -41,7 +41,13 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
       '/v1/companies',
       {
         config: { permission: 'companies:manage' },
-        schema: { tags, operationId: 'createCompany', body: CompanyBody, response: { 201: Company } },
+        schema: {
+          tags,
+          operationId: 'createCompany',
+          summary: 'Create a client company',
+          body: CompanyBody,
+          response: { 201: Company },
+        },
       },
       async (request, reply) => {
         const company = await deps.companies.createCompany(contextOf(request), request.body);
@@ -52,7 +58,12 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
       '/v1/companies',
       {
         config: { permission: 'companies:read' },
-        schema: { tags, operationId: 'listCompanies', response: { 200: listOf(Company) } },
+        schema: {
+          tags,
+          operationId: 'listCompanies',
+          summary: "List the firm's client companies",
+          response: { 200: listOf(Company) },
+        },
       },
       async (request) => ({
         items: await deps.companies.listCompanies(contextOf(request)),
@@ -63,7 +74,13 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
       '/v1/companies/:id',
       {
         config: { permission: 'companies:read' },
-        schema: { tags, operationId: 'getCompany', params: IdParams, response: { 200: Company } },
+        schema: {
+          tags,
+          operationId: 'getCompany',
+          summary: 'Get one client company',
+          params: IdParams,
+          response: { 200: Company },
+        },
       },
       async (request) => deps.companies.getCompany(contextOf(request), request.params.id),
     );
@@ -74,6 +91,7 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
         schema: {
           tags,
           operationId: 'updateCompany',
+          summary: 'Change a client company',
           params: IdParams,
           body: CompanyBody.partial(),
           response: { 200: Company },

@@ -32,6 +32,95 @@ const RAW_TYPES = [
   'application/zip',
 ];
 
+/** The raw-body media types /docs offers (the sniffer, not this list, decides what is stored). */
+const DOCUMENTED_RAW_TYPES = RAW_TYPES.filter((t) => t !== 'text/xml');
+const BINARY = { type: 'string', format: 'binary' };
+/** What a content download answers with: the type the sniffer decided at upload. */
+const STORED_TYPES = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+  'application/xml',
+  'application/vnd.isdoc+xml',
+  'application/vnd.isdocx+zip',
+];
+const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({
+  description,
+  schema,
+});
+
+/**
+ * The upload's body for /docs: Fastify parses it with the multipart plugin or as a raw stream (the
+ * content-type parsers above), never against a schema, so it is documented here instead.
+ */
+function uploadRequestBody(maxBytes: number) {
+  const metadata = {
+    type: { type: 'string', enum: s.DocumentType.options },
+    companyId: { type: 'string', format: 'uuid' },
+    externalRef: { type: 'string', minLength: 1, maxLength: 200 },
+  };
+  return {
+    required: true,
+    description: `The document, at most ${maxBytes} bytes: a multipart \`file\` part with optional metadata fields, or the raw bytes (metadata then in the query).`,
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          required: ['file'],
+          properties: { file: { ...BINARY, description: 'The document' }, ...metadata },
+        },
+      },
+      ...Object.fromEntries(DOCUMENTED_RAW_TYPES.map((type) => [type, { schema: BINARY }])),
+    },
+  };
+}
+
+/** The content download's answers beyond the error statuses. */
+const CONTENT_RESPONSES = {
+  200: {
+    description: 'The whole document, decrypted as it streams.',
+    headers: {
+      ETag: header('The SHA-256 of the content, quoted; send it as If-None-Match.'),
+      'Accept-Ranges': header('Always `bytes`.'),
+      'Content-Length': header('The size in bytes.', { type: 'integer' }),
+      'Content-Disposition': header('attachment, with the original filename.'),
+    },
+    content: Object.fromEntries(STORED_TYPES.map((type) => [type, { schema: BINARY }])),
+  },
+  206: {
+    description: 'The requested byte range.',
+    headers: {
+      'Content-Range': header('bytes start-end/total'),
+      ETag: header('The SHA-256 of the whole content, quoted.'),
+      'Accept-Ranges': header('Always `bytes`.'),
+      'Content-Length': header('The size of the range in bytes.', { type: 'integer' }),
+    },
+    content: Object.fromEntries(STORED_TYPES.map((type) => [type, { schema: BINARY }])),
+  },
+  304: {
+    description: 'If-None-Match matched: the content is unchanged.',
+    headers: { ETag: header('The SHA-256 of the content, quoted.') },
+  },
+};
+
+const CONTENT_PARAMETERS = [
+  {
+    in: 'header',
+    name: 'Range',
+    required: false,
+    description: 'One byte range: bytes=a-b, bytes=a- or bytes=-n (others get the whole document).',
+    schema: { type: 'string', examples: ['bytes=0-1023'] },
+  },
+  {
+    in: 'header',
+    name: 'If-None-Match',
+    required: false,
+    description: 'The ETag you have: 304 when it still matches.',
+    schema: { type: 'string' },
+  },
+];
+
 function parseFields(fields: Record<string, string>): UploadMetadata {
   const parsed = s.UploadFields.safeParse(fields);
   if (!parsed.success) {
@@ -190,7 +279,17 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
     app.post(
       '/v1/documents',
       {
-        config: { permission: 'documents:write' },
+        config: {
+          permission: 'documents:write',
+          docs: {
+            requestBody: uploadRequestBody(deps.maxBytes),
+            errors: {
+              409: 'The Idempotency-Key was used for other content or its document is gone (idempotency_key_reused, idempotency_key_unavailable), or the content is stored outside your companies (duplicate_content).',
+              413: `The document is larger than ${deps.maxBytes} bytes (code payload_too_large).`,
+              415: 'The content is not a PDF, PNG, JPEG, TIFF, e-invoice XML (UBL, CII, ISDOC) or ISDOCX (code unsupported_media_type).',
+            },
+          },
+        },
         schema: {
           tags,
           operationId: 'uploadDocument',
@@ -239,6 +338,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         schema: {
           tags,
           operationId: 'listDocuments',
+          summary: 'List documents, newest first; filter by status, type, company',
           querystring: s.ListQuery,
           response: { 200: s.DocumentList },
         },
@@ -250,7 +350,13 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
       '/v1/documents/:id',
       {
         config: { permission: 'documents:read' },
-        schema: { tags, operationId: 'getDocument', params: s.IdParams, response: { 200: s.DocumentView } },
+        schema: {
+          tags,
+          operationId: 'getDocument',
+          summary: 'Get one document (metadata)',
+          params: s.IdParams,
+          response: { 200: s.DocumentView },
+        },
       },
       async (request) => deps.documents.getDocument(contextOf(request), request.params.id),
     );
@@ -274,7 +380,14 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
     app.get(
       '/v1/documents/:id/content',
       {
-        config: { permission: 'documents:read' },
+        config: {
+          permission: 'documents:read',
+          docs: {
+            responses: CONTENT_RESPONSES,
+            parameters: CONTENT_PARAMETERS,
+            errors: { 416: 'The Range starts beyond the end of the document (code range_not_satisfiable).' },
+          },
+        },
         schema: {
           tags,
           operationId: 'downloadDocumentContent',
@@ -315,7 +428,10 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
     app.delete(
       '/v1/documents/:id',
       {
-        config: { permission: 'documents:write' },
+        config: {
+          permission: 'documents:write',
+          docs: { errors: { 409: 'The document is under a legal hold (code legal_hold).' } },
+        },
         schema: {
           tags,
           operationId: 'trashDocument',
@@ -337,6 +453,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         schema: {
           tags,
           operationId: 'restoreDocument',
+          summary: 'Take a document back out of the trash',
           params: s.IdParams,
           response: { 200: s.DocumentView },
         },
@@ -368,6 +485,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         schema: {
           tags,
           operationId: 'releaseLegalHold',
+          summary: 'Release the legal hold',
           params: s.IdParams,
           response: { 200: s.DocumentView },
         },

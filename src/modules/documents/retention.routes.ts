@@ -13,7 +13,12 @@ export function retentionRoutes(deps: { retentionPolicy: RetentionPolicyService 
       '/v1/retention-policy',
       {
         config: { permission: 'documents:read' },
-        schema: { tags, operationId: 'getRetentionPolicy', response: { 200: RetentionPolicy } },
+        schema: {
+          tags,
+          operationId: 'getRetentionPolicy',
+          summary: "Get the firm's retention policy",
+          response: { 200: RetentionPolicy },
+        },
       },
       async (request) => deps.retentionPolicy.getPolicy(contextOf(request)),
     );

@@ -159,7 +159,14 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
     app.post(
       '/v1/documents/:id/extraction/validate',
       {
-        config: { permission: 'extractions:write' },
+        config: {
+          permission: 'extractions:write',
+          docs: {
+            errors: {
+              409: 'Error findings remain and no override reason was given (unresolved_errors, with `findings`), or no finished extraction yet (extraction_not_ready).',
+            },
+          },
+        },
         schema: {
           tags,
           operationId: 'validateExtraction',
@@ -198,7 +205,23 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
     app.get(
       '/v1/extractions',
       {
-        config: { permission: 'extractions:read' },
+        config: {
+          permission: 'extractions:read',
+          docs: {
+            responses: {
+              200: {
+                description: 'A page of validated extractions: JSON, or CSV (one row per line item).',
+                headers: {
+                  'x-next-cursor': {
+                    description: 'CSV only: the cursor of the next page, when there is one.',
+                    schema: { type: 'string' },
+                  },
+                },
+                content: { 'text/csv': { schema: { type: 'string' } } },
+              },
+            },
+          },
+        },
         schema: {
           tags,
           operationId: 'listExtractionsForExport',
@@ -224,7 +247,18 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
     app.get(
       '/v1/extractions/:id',
       {
-        config: { permission: 'extractions:read' },
+        config: {
+          permission: 'extractions:read',
+          docs: {
+            errors: { 409: 'The extraction is not validated (code not_validated).' },
+            responses: {
+              200: {
+                description: 'The validated extraction: JSON, or a UBL 2.1 Invoice/CreditNote.',
+                content: { 'application/xml': { schema: { type: 'string' } } },
+              },
+            },
+          },
+        },
         schema: {
           tags,
           operationId: 'getExtractionForExport',
@@ -253,7 +287,10 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
       {
         // Acknowledging changes the extraction's state (it leaves the hand-off list for good), so
         // it needs the write scope: a viewer or a read-only agent must not mark data exported.
-        config: { permission: 'extractions:write' },
+        config: {
+          permission: 'extractions:write',
+          docs: { errors: { 409: 'The extraction is not validated (code not_validated).' } },
+        },
         schema: {
           tags,
           operationId: 'acknowledgeExport',

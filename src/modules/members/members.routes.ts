@@ -36,7 +36,12 @@ export function membersRoutes(deps: {
       '/v1/members',
       {
         config: { permission: 'members:read' },
-        schema: { tags, operationId: 'listMembers', response: { 200: listOf(Member) } },
+        schema: {
+          tags,
+          operationId: 'listMembers',
+          summary: 'List the people of the firm and their roles',
+          response: { 200: listOf(Member) },
+        },
       },
       async (request) => ({ items: await deps.members.listMembers(contextOf(request)), nextCursor: null }),
     );
@@ -48,6 +53,7 @@ export function membersRoutes(deps: {
         schema: {
           tags,
           operationId: 'changeMemberRole',
+          summary: "Change a member's role",
           params: UserParams,
           body: z.object({ role: Role }),
           response: { 200: Member },
@@ -97,7 +103,12 @@ export function membersRoutes(deps: {
       '/v1/invitations',
       {
         config: { permission: 'members:manage', userOnly: true },
-        schema: { tags, operationId: 'listInvitations', response: { 200: listOf(Invitation) } },
+        schema: {
+          tags,
+          operationId: 'listInvitations',
+          summary: 'List pending invitations',
+          response: { 200: listOf(Invitation) },
+        },
       },
       async (request) => ({
         items: await deps.invitations.listInvitations(userOf(request).ctx),
@@ -112,6 +123,7 @@ export function membersRoutes(deps: {
         schema: {
           tags,
           operationId: 'revokeInvitation',
+          summary: 'Revoke a pending invitation',
           params: IdParams,
           response: { 204: z.null() },
         },

@@ -28,7 +28,7 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
       '/v1/tenant',
       {
         config: { userOnly: true },
-        schema: { tags, operationId: 'getTenant', response: { 200: TenantView } },
+        schema: { tags, operationId: 'getTenant', summary: 'Get your firm', response: { 200: TenantView } },
       },
       async (request) => view(await deps.tenants.getTenant(userOf(request).ctx)),
     );

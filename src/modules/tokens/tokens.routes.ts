@@ -82,7 +82,12 @@ export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyn
       '/v1/tokens',
       {
         config: { permission: 'tokens:manage', userOnly: true },
-        schema: { tags, operationId: 'listTokens', response: { 200: listOf(TokenView) } },
+        schema: {
+          tags,
+          operationId: 'listTokens',
+          summary: 'List integration tokens (never their secrets)',
+          response: { 200: listOf(TokenView) },
+        },
       },
       async (request) => ({ items: await deps.tokens.listTokens(userOf(request).ctx), nextCursor: null }),
     );

@@ -62,7 +62,12 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
       '/v1/webhooks',
       {
         config: { permission: 'webhooks:manage' },
-        schema: { tags, operationId: 'listWebhooks', response: { 200: listOf(Endpoint) } },
+        schema: {
+          tags,
+          operationId: 'listWebhooks',
+          summary: 'List webhook endpoints',
+          response: { 200: listOf(Endpoint) },
+        },
       },
       async (request) => ({ items: await deps.webhooks.listEndpoints(contextOf(request)), nextCursor: null }),
     );
@@ -70,7 +75,13 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
       '/v1/webhooks/:id',
       {
         config: { permission: 'webhooks:manage' },
-        schema: { tags, operationId: 'getWebhook', params: IdParams, response: { 200: Endpoint } },
+        schema: {
+          tags,
+          operationId: 'getWebhook',
+          summary: 'Get one webhook endpoint',
+          params: IdParams,
+          response: { 200: Endpoint },
+        },
       },
       async (request) => deps.webhooks.getEndpoint(contextOf(request), request.params.id),
     );
@@ -97,7 +108,13 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
       '/v1/webhooks/:id',
       {
         config: { permission: 'webhooks:manage' },
-        schema: { tags, operationId: 'deleteWebhook', params: IdParams, response: { 204: z.null() } },
+        schema: {
+          tags,
+          operationId: 'deleteWebhook',
+          summary: 'Delete a webhook endpoint',
+          params: IdParams,
+          response: { 204: z.null() },
+        },
       },
       async (request, reply) => {
         await deps.webhooks.deleteEndpoint(contextOf(request), request.params.id);
