@@ -60,8 +60,15 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor(detail: string) {
-    super(415, 'unsupported_media_type', 'Unsupported Media Type', detail);
+  /** `acceptedTypes`, when given, becomes a member of the problem so a client can read it. */
+  constructor(detail: string, acceptedTypes?: readonly string[]) {
+    super(
+      415,
+      'unsupported_media_type',
+      'Unsupported Media Type',
+      detail,
+      acceptedTypes ? { acceptedTypes } : {},
+    );
   }
 }
 

@@ -20,18 +20,6 @@ import { contentDisposition } from './filename.js';
 
 const tags = ['documents'];
 
-/** Raw-body uploads: these types (and any other, which the sniffer then refuses) stream untouched. */
-const RAW_TYPES = [
-  'application/octet-stream',
-  'application/pdf',
-  'application/xml',
-  'text/xml',
-  'image/png',
-  'image/jpeg',
-  'image/tiff',
-  'application/zip',
-];
-
 function parseFields(fields: Record<string, string>): UploadMetadata {
   const parsed = s.UploadFields.safeParse(fields);
   if (!parsed.success) {
@@ -173,6 +161,17 @@ async function uploadMultipart(
   });
 }
 
+/**
+ * The raw body stream. A request without a body (no Content-Type, no length) has none, which is
+ * an empty upload.
+ */
+function rawBody(request: FastifyRequest): Readable {
+  const body = request.body as Partial<Readable> | undefined;
+  if (typeof body?.[Symbol.asyncIterator] !== 'function')
+    throw new ValidationFailedError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
+  return body as Readable;
+}
+
 type UploadResult = Awaited<ReturnType<DocumentsService['uploadDocument']>>;
 
 export interface DocumentsRoutesDeps {
@@ -182,10 +181,17 @@ export interface DocumentsRoutesDeps {
   readonly maxBytes: number;
 }
 
-export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
+/**
+ * The upload route, in a scope of its own: every body that is not multipart/form-data reaches the
+ * handler as the request stream itself, nothing buffered, whatever its Content-Type. Fastify's
+ * JSON and text parsers are removed here (only here) so that `application/json` or `text/plain`
+ * are not parsed into a value the upload cannot read: the content sniffer decides from the bytes,
+ * and refuses what is not a document with 415 and the accepted types.
+ */
+function uploadRoute(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    // Raw bodies reach the handler as the request stream itself: nothing is buffered.
-    app.addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
+    app.removeContentTypeParser(['application/json', 'text/plain']);
+    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
     app.post(
       '/v1/documents',
@@ -198,8 +204,9 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
             'Upload a document (multipart `file`, or the raw bytes as the body); 201 new, 200 already stored',
           description:
             'multipart/form-data with a `file` part and optional `type`, `companyId`, `externalRef` fields; or a raw body ' +
-            '(application/pdf, image/*, application/xml, application/octet-stream...) with those as query parameters. The type ' +
-            'is decided from the content (PDF, PNG, JPEG, TIFF, XML/ISDOC, ISDOCX), otherwise 415. Too large: 413. ' +
+            '(any Content-Type, e.g. application/pdf or application/octet-stream) with those as query parameters. The type ' +
+            'is decided from the content (PDF, PNG, JPEG, TIFF, XML/ISDOC, ISDOCX), never from the Content-Type; otherwise ' +
+            '415 with `acceptedTypes`. Too large: 413. ' +
             'Same content again: 200 with the existing document. Honours Idempotency-Key.',
           querystring: s.RawUploadQuery,
           headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).passthrough(),
@@ -221,7 +228,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         const { filename, ...metadata } = request.query;
         const uploaded = await uploadAndQueue(request, deps, (withinCreation) =>
           deps.documents.uploadDocument(contextOf(request), {
-            source: request.body as Readable,
+            source: rawBody(request),
             filename,
             idempotencyKey,
             metadata: async () => metadata,
@@ -231,6 +238,12 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         return sendCreatedOrExisting(reply, uploaded);
       },
     );
+  };
+}
+
+export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    await app.register(uploadRoute(deps));
 
     app.get(
       '/v1/documents',

@@ -181,6 +181,38 @@ describe('upload and download', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it.each([
+    ['text/plain', 'just some text, not a document'],
+    ['application/json', '{"invoiceNumber":"2024-001"}'],
+    ['text/plain; charset=utf-8', 'plain text with a charset'],
+    ['application/x-www-form-urlencoded', 'a=1&b=2'],
+  ])(
+    'refuses an upload declared as %s with 415 naming the accepted types, and stores nothing',
+    async (contentType, text) => {
+      const owner = await signup(env.app);
+      const res = await uploadRaw(env.app, owner.token, Buffer.from(text), { contentType });
+      expect(res.statusCode, res.body).toBe(415);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const problem = res.json();
+      expect(problem.code).toBe('unsupported_media_type');
+      expect(problem.detail).toContain('PDF');
+      expect(problem.acceptedTypes).toEqual(expect.arrayContaining(['application/pdf', 'image/png']));
+      const { rows } = await env.adminQuery('SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1', [
+        owner.tenantId,
+      ]);
+      expect(rows[0].n).toBe(0);
+      const container = env.container.blobStore.containerFor(owner.tenantId);
+      expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toEqual([]);
+    },
+  );
+
+  it('decides from the bytes, not the declared type: a PDF sent as text/plain is stored as a PDF', async () => {
+    const owner = await signup(env.app);
+    const res = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'text/plain' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().contentType).toBe('application/pdf');
+  });
+
   it('answers 413 past the size limit and leaves no document and no blob behind', async () => {
     const small = env.config.DOCUMENT_MAX_BYTES;
     const owner = await signup(env.app);
