@@ -72,6 +72,17 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/**
+ * The document exists but its stored content does not (a blob lost or deleted outside Doklad).
+ * 410, not 404: the id is right and the document's record still answers, so a 404 would tell the
+ * caller the wrong thing; and not 503, since retrying will not bring the bytes back.
+ */
+export class ContentUnavailableError extends AppError {
+  constructor(detail = 'The content of this document is no longer available in storage.') {
+    super(410, 'content_unavailable', 'Gone', detail);
+  }
+}
+
 /** A 429 always says when to come back: the error handler turns it into `Retry-After` (RFC 6585). */
 export class TooManyRequestsError extends AppError {
   constructor(detail: string, retryAfterSeconds: number) {

@@ -8,7 +8,12 @@ import type { Multipart, MultipartFile, MultipartValue } from '@fastify/multipar
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, PayloadTooLargeError, ValidationFailedError } from '../../core/errors.js';
+import {
+  AppError,
+  ContentUnavailableError,
+  PayloadTooLargeError,
+  ValidationFailedError,
+} from '../../core/errors.js';
 import { refuseUnsafeText } from '../../core/text-input.js';
 import { contextOf } from '../http.js';
 import type { ByteRange } from './decrypted-content.js';
@@ -304,11 +309,17 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           if (ifNoneMatch === etagOf(meta.sha256))
             return reply.status(304).header('etag', etagOf(meta.sha256)).send();
         }
-        const opened = await deps.documents.openContent(
-          ctx,
-          request.params.id,
-          parseRange(request.headers.range),
-        );
+        const opened = await deps.documents
+          .openContent(ctx, request.params.id, parseRange(request.headers.range))
+          .catch((error: unknown) => {
+            // A 410 is no fault of the caller's, but a lost blob is one for operators to look into.
+            if (error instanceof ContentUnavailableError)
+              request.log.error(
+                { documentId: request.params.id },
+                'document content is missing from blob storage',
+              );
+            throw error;
+          });
         reply
           .header('content-type', opened.document.contentType)
           .header('content-disposition', contentDisposition(opened.document.filename))

@@ -393,6 +393,34 @@ describe('upload and download', () => {
     expect(cached.statusCode).toBe(304);
   });
 
+  it('answers 410 content_unavailable, not 500, for a document whose blob is missing, and still audits the read', async () => {
+    const owner = await signup(env.app);
+    const uploaded = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' });
+    expect(uploaded.statusCode).toBe(201);
+    const id = uploaded.json().id;
+    const container = env.container.blobStore.containerFor(owner.tenantId);
+    const names = await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container);
+    expect(names).toHaveLength(1);
+    await env.container.blobStore.delete(container, names[0]!);
+
+    const variants: Record<string, string>[] = [{}, { range: 'bytes=0-9' }];
+    for (const headers of variants) {
+      const res = await download(owner.token, id, headers);
+      expect(res.statusCode, res.body).toBe(410);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ status: 410, code: 'content_unavailable' });
+      expect(res.json().detail).not.toContain(container);
+    }
+    // The document itself still exists: only its content is gone.
+    const meta = await env.app.inject({ url: `/v1/documents/${id}`, headers: bearer(owner.token) });
+    expect(meta.statusCode).toBe(200);
+    const { rows } = await env.adminQuery(
+      `SELECT action FROM audit_events WHERE tenant_id = $1 AND target_id = $2 AND action = 'document.content_read'`,
+      [owner.tenantId, id],
+    );
+    expect(rows).toHaveLength(2);
+  });
+
   it('audits every upload and every read of content, and nothing for a refused range', async () => {
     const owner = await signup(env.app);
     const uploaded = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' });
