@@ -3,6 +3,8 @@
  * `doklad`: operator commands. Each command builds only what it needs; output for machines is
  * JSON on stdout, messages for people go to stderr, and the exit code says whether it worked.
  */
+// First, before anything that loads a native module: refuses an unsupported Node.js.
+import './platform/node-version-guard.js';
 import { parseArgs } from 'node:util';
 import { runExtractCommand } from './cli/extract-command.js';
 import { runPlatformAdminCommand } from './cli/platform-admin-command.js';

@@ -1,3 +1,5 @@
+// First, before anything that loads a native module: refuses an unsupported Node.js.
+import './platform/node-version-guard.js';
 import { createContainer } from './container.js';
 import { createLogger } from './platform/logger.js';
 import { loadConfigOrExit, onShutdownSignal } from './platform/process.js';

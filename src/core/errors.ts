@@ -60,8 +60,26 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor(detail: string) {
-    super(415, 'unsupported_media_type', 'Unsupported Media Type', detail);
+  /** `acceptedTypes`, when given, becomes a member of the problem so a client can read it. */
+  constructor(detail: string, acceptedTypes?: readonly string[]) {
+    super(
+      415,
+      'unsupported_media_type',
+      'Unsupported Media Type',
+      detail,
+      acceptedTypes ? { acceptedTypes } : {},
+    );
+  }
+}
+
+/**
+ * The document exists but its stored content does not (a blob lost or deleted outside Doklad).
+ * 410, not 404: the id is right and the document's record still answers, so a 404 would tell the
+ * caller the wrong thing; and not 503, since retrying will not bring the bytes back.
+ */
+export class ContentUnavailableError extends AppError {
+  constructor(detail = 'The content of this document is no longer available in storage.') {
+    super(410, 'content_unavailable', 'Gone', detail);
   }
 }
 

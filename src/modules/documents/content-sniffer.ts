@@ -6,6 +6,17 @@
 
 export const SNIFF_BYTES = 4096;
 
+/** Every content type `sniffContentType` can answer: what a refusal lists as accepted. */
+export const ACCEPTED_CONTENT_TYPES: readonly string[] = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+  'application/xml',
+  'application/vnd.isdoc+xml',
+  'application/vnd.isdocx+zip',
+];
+
 export interface SniffedType {
   readonly contentType: string;
   /** The filename extension to use when the client gave none or a misleading one. */

@@ -8,7 +8,12 @@ import type { Multipart, MultipartFile, MultipartValue } from '@fastify/multipar
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError, PayloadTooLargeError, ValidationFailedError } from '../../core/errors.js';
+import {
+  AppError,
+  ContentUnavailableError,
+  PayloadTooLargeError,
+  ValidationFailedError,
+} from '../../core/errors.js';
 import { refuseUnsafeText } from '../../core/text-input.js';
 import { contextOf } from '../http.js';
 import type { ByteRange } from './decrypted-content.js';
@@ -20,20 +25,19 @@ import { contentDisposition } from './filename.js';
 
 const tags = ['documents'];
 
-/** Raw-body uploads: these types (and any other, which the sniffer then refuses) stream untouched. */
-const RAW_TYPES = [
+/**
+ * The raw-body media types /docs offers. Any declared type reaches the sniffer (the catch-all
+ * parser of the upload scope); the sniffer, not this list, decides what is stored.
+ */
+const DOCUMENTED_RAW_TYPES = [
   'application/octet-stream',
   'application/pdf',
   'application/xml',
-  'text/xml',
   'image/png',
   'image/jpeg',
   'image/tiff',
   'application/zip',
 ];
-
-/** The raw-body media types /docs offers (the sniffer, not this list, decides what is stored). */
-const DOCUMENTED_RAW_TYPES = RAW_TYPES.filter((t) => t !== 'text/xml');
 const BINARY = { type: 'string', format: 'binary' };
 /** What a content download answers with: the type the sniffer decided at upload. */
 const STORED_TYPES = [
@@ -262,6 +266,17 @@ async function uploadMultipart(
   });
 }
 
+/**
+ * The raw body stream. A request without a body (no Content-Type, no length) has none, which is
+ * an empty upload.
+ */
+function rawBody(request: FastifyRequest): Readable {
+  const body = request.body as Partial<Readable> | undefined;
+  if (typeof body?.[Symbol.asyncIterator] !== 'function')
+    throw new ValidationFailedError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
+  return body as Readable;
+}
+
 type UploadResult = Awaited<ReturnType<DocumentsService['uploadDocument']>>;
 
 export interface DocumentsRoutesDeps {
@@ -271,10 +286,17 @@ export interface DocumentsRoutesDeps {
   readonly maxBytes: number;
 }
 
-export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
+/**
+ * The upload route, in a scope of its own: every body that is not multipart/form-data reaches the
+ * handler as the request stream itself, nothing buffered, whatever its Content-Type. Fastify's
+ * JSON and text parsers are removed here (only here) so that `application/json` or `text/plain`
+ * are not parsed into a value the upload cannot read: the content sniffer decides from the bytes,
+ * and refuses what is not a document with 415 and the accepted types.
+ */
+function uploadRoute(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    // Raw bodies reach the handler as the request stream itself: nothing is buffered.
-    app.addContentTypeParser(RAW_TYPES, (_request, payload, done) => done(null, payload));
+    app.removeContentTypeParser(['application/json', 'text/plain']);
+    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
     app.post(
       '/v1/documents',
@@ -297,8 +319,9 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
             'Upload a document (multipart `file`, or the raw bytes as the body); 201 new, 200 already stored',
           description:
             'multipart/form-data with a `file` part and optional `type`, `companyId`, `externalRef` fields; or a raw body ' +
-            '(application/pdf, image/*, application/xml, application/octet-stream...) with those as query parameters. The type ' +
-            'is decided from the content (PDF, PNG, JPEG, TIFF, XML/ISDOC, ISDOCX), otherwise 415. Too large: 413. ' +
+            '(any Content-Type, e.g. application/pdf or application/octet-stream) with those as query parameters. The type ' +
+            'is decided from the content (PDF, PNG, JPEG, TIFF, XML/ISDOC, ISDOCX), never from the Content-Type; otherwise ' +
+            '415 with `acceptedTypes`. Too large: 413. ' +
             'Same content again: 200 with the existing document. Honours Idempotency-Key.',
           querystring: s.RawUploadQuery,
           headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).passthrough(),
@@ -320,7 +343,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         const { filename, ...metadata } = request.query;
         const uploaded = await uploadAndQueue(request, deps, (withinCreation) =>
           deps.documents.uploadDocument(contextOf(request), {
-            source: request.body as Readable,
+            source: rawBody(request),
             filename,
             idempotencyKey,
             metadata: async () => metadata,
@@ -330,6 +353,12 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
         return sendCreatedOrExisting(reply, uploaded);
       },
     );
+  };
+}
+
+export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    await app.register(uploadRoute(deps));
 
     app.get(
       '/v1/documents',
@@ -404,11 +433,17 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           if (ifNoneMatch === etagOf(meta.sha256))
             return reply.status(304).header('etag', etagOf(meta.sha256)).send();
         }
-        const opened = await deps.documents.openContent(
-          ctx,
-          request.params.id,
-          parseRange(request.headers.range),
-        );
+        const opened = await deps.documents
+          .openContent(ctx, request.params.id, parseRange(request.headers.range))
+          .catch((error: unknown) => {
+            // A 410 is no fault of the caller's, but a lost blob is one for operators to look into.
+            if (error instanceof ContentUnavailableError)
+              request.log.error(
+                { documentId: request.params.id },
+                'document content is missing from blob storage',
+              );
+            throw error;
+          });
         reply
           .header('content-type', opened.document.contentType)
           .header('content-disposition', contentDisposition(opened.document.filename))

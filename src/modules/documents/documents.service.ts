@@ -6,11 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../core/clock.js';
-import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, ContentUnavailableError, NotFoundError } from '../../core/errors.js';
 import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { KeyProvider } from '../../platform/kms/key-provider.js';
+import { BlobNotFoundError } from '../../platform/storage/blob-store.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { CompaniesService } from '../companies/companies.service.js';
@@ -393,7 +394,12 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
           sizeBytes: Number(row.sizeBytes),
         },
         range,
-      ).catch((error: unknown) => Promise.reject(asStorageError(error)));
+      ).catch((error: unknown) =>
+        // The read was already audited: the caller may read it and asked for it.
+        Promise.reject(
+          error instanceof BlobNotFoundError ? new ContentUnavailableError() : asStorageError(error),
+        ),
+      );
       return { ...opened, document: toDocumentView(row) };
     },
   };

@@ -17,7 +17,12 @@ import { createEncryptStream } from '../../platform/crypto/segmented-aead.js';
 import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
 import type { BlobStore } from '../../platform/storage/blob-store.js';
 import { readHead, withHead } from '../../platform/streams.js';
-import { SNIFF_BYTES, sniffContentType, type SniffedType } from './content-sniffer.js';
+import {
+  ACCEPTED_CONTENT_TYPES,
+  SNIFF_BYTES,
+  sniffContentType,
+  type SniffedType,
+} from './content-sniffer.js';
 
 export interface StoredContent {
   readonly sha256: string;
@@ -88,7 +93,9 @@ export async function storeEncrypted(
   if (!type) {
     source.resume(); // let the rest of the body flow past so the connection can answer
     throw new UnsupportedMediaTypeError(
-      'Only PDF, PNG, JPEG, TIFF, XML (incl. ISDOC) and ISDOCX documents are accepted.',
+      'Only PDF, PNG, JPEG, TIFF, XML (incl. ISDOC) and ISDOCX documents are accepted; the type is ' +
+        'decided from the content, whatever the Content-Type says.',
+      ACCEPTED_CONTENT_TYPES,
     );
   }
   const dek = randomBytes(32);

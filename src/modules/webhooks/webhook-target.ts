@@ -16,6 +16,10 @@ export interface DeliveryTarget {
   readonly family: 4 | 6;
 }
 
+/** What changes the refusals below, named in them so an operator knows where to look. */
+const PRIVATE_TARGETS_SETTING =
+  'allowed only when the server runs with WEBHOOKS_ALLOW_PRIVATE_TARGETS=true, meant for development';
+
 function refuse(message: string): never {
   throw new ValidationFailedError(`The webhook URL ${message}.`, [{ field: 'body.url', message }]);
 }
@@ -28,7 +32,8 @@ export async function resolveDeliveryTarget(raw: string, allowPrivate: boolean):
   } catch {
     return refuse('is not a valid URL');
   }
-  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) refuse('must use https');
+  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:'))
+    refuse(`must use https (plain http is ${PRIVATE_TARGETS_SETTING})`);
   if (url.username || url.password) refuse('must not contain credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host)
@@ -36,7 +41,7 @@ export async function resolveDeliveryTarget(raw: string, allowPrivate: boolean):
     : await lookup(host, { all: true, verbatim: true }).catch(() => []);
   if (addresses.length === 0) refuse('has a host name that does not resolve');
   if (!allowPrivate && addresses.some((a) => isInternalAddress(a.address)))
-    refuse('points to a private, loopback or link-local address');
+    refuse(`points to a private, loopback or link-local address (${PRIVATE_TARGETS_SETTING})`);
   const first = addresses[0]!;
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
 }

@@ -181,6 +181,38 @@ describe('upload and download', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it.each([
+    ['text/plain', 'just some text, not a document'],
+    ['application/json', '{"invoiceNumber":"2024-001"}'],
+    ['text/plain; charset=utf-8', 'plain text with a charset'],
+    ['application/x-www-form-urlencoded', 'a=1&b=2'],
+  ])(
+    'refuses an upload declared as %s with 415 naming the accepted types, and stores nothing',
+    async (contentType, text) => {
+      const owner = await signup(env.app);
+      const res = await uploadRaw(env.app, owner.token, Buffer.from(text), { contentType });
+      expect(res.statusCode, res.body).toBe(415);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const problem = res.json();
+      expect(problem.code).toBe('unsupported_media_type');
+      expect(problem.detail).toContain('PDF');
+      expect(problem.acceptedTypes).toEqual(expect.arrayContaining(['application/pdf', 'image/png']));
+      const { rows } = await env.adminQuery('SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1', [
+        owner.tenantId,
+      ]);
+      expect(rows[0].n).toBe(0);
+      const container = env.container.blobStore.containerFor(owner.tenantId);
+      expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toEqual([]);
+    },
+  );
+
+  it('decides from the bytes, not the declared type: a PDF sent as text/plain is stored as a PDF', async () => {
+    const owner = await signup(env.app);
+    const res = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'text/plain' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().contentType).toBe('application/pdf');
+  });
+
   it('answers 413 past the size limit and leaves no document and no blob behind', async () => {
     const small = env.config.DOCUMENT_MAX_BYTES;
     const owner = await signup(env.app);
@@ -359,6 +391,34 @@ describe('upload and download', () => {
     expect(res.headers.etag).toBe(`"${sha256(pdf)}"`);
     const cached = await download(owner.token, id, { 'if-none-match': `"${sha256(pdf)}"` });
     expect(cached.statusCode).toBe(304);
+  });
+
+  it('answers 410 content_unavailable, not 500, for a document whose blob is missing, and still audits the read', async () => {
+    const owner = await signup(env.app);
+    const uploaded = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' });
+    expect(uploaded.statusCode).toBe(201);
+    const id = uploaded.json().id;
+    const container = env.container.blobStore.containerFor(owner.tenantId);
+    const names = await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container);
+    expect(names).toHaveLength(1);
+    await env.container.blobStore.delete(container, names[0]!);
+
+    const variants: Record<string, string>[] = [{}, { range: 'bytes=0-9' }];
+    for (const headers of variants) {
+      const res = await download(owner.token, id, headers);
+      expect(res.statusCode, res.body).toBe(410);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json()).toMatchObject({ status: 410, code: 'content_unavailable' });
+      expect(res.json().detail).not.toContain(container);
+    }
+    // The document itself still exists: only its content is gone.
+    const meta = await env.app.inject({ url: `/v1/documents/${id}`, headers: bearer(owner.token) });
+    expect(meta.statusCode).toBe(200);
+    const { rows } = await env.adminQuery(
+      `SELECT action FROM audit_events WHERE tenant_id = $1 AND target_id = $2 AND action = 'document.content_read'`,
+      [owner.tenantId, id],
+    );
+    expect(rows).toHaveLength(2);
   });
 
   it('audits every upload and every read of content, and nothing for a refused range', async () => {
