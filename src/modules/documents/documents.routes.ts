@@ -16,6 +16,7 @@ import {
 } from '../../core/errors.js';
 import { refuseUnsafeText } from '../../core/text-input.js';
 import { contextOf } from '../http.js';
+import { ACCEPTED_CONTENT_TYPES } from './content-sniffer.js';
 import type { ByteRange } from './decrypted-content.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
 import * as s from './documents.schemas.js';
@@ -40,15 +41,7 @@ const DOCUMENTED_RAW_TYPES = [
 ];
 const BINARY = { type: 'string', format: 'binary' };
 /** What a content download answers with: the type the sniffer decided at upload. */
-const STORED_TYPES = [
-  'application/pdf',
-  'image/png',
-  'image/jpeg',
-  'image/tiff',
-  'application/xml',
-  'application/vnd.isdoc+xml',
-  'application/vnd.isdocx+zip',
-];
+const STORED_TYPES = ACCEPTED_CONTENT_TYPES;
 const header = (description: string, schema: Record<string, unknown> = { type: 'string' }) => ({
   description,
   schema,
