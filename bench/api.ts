@@ -13,15 +13,13 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../src/platform/free-port.js';
 import { packageRoot } from '../src/platform/package-root.js';
-import { startAzurite } from '../src/platform/storage/azurite-process.js';
 import { SAMPLE } from '../test/unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../test/unit/extraction/fixtures/xml-fixtures.js';
 import { seed, TOKEN_SCOPES, type Seeded } from './api-seed.js';
@@ -29,14 +27,10 @@ import { mergeRows, runRow, type LoadSettings, type LoadTarget, type RowResult }
 import { formatReport, type Options, type Report } from './api-report.js';
 import {
   BenchError,
-  benchEnvironment,
   benchLog,
   call,
   chooseEntry,
   Cleanups,
-  createDatabase,
-  createKeyFiles,
-  deleteRedisKeys,
   OWNER_SERVER_URL,
   runBenchmark,
   spawnService,
@@ -44,6 +38,7 @@ import {
   stopChild,
   waitUntil,
   type ChildService,
+  startBenchStack,
 } from './support.js';
 
 const log = benchLog('bench:api');
@@ -248,28 +243,14 @@ async function run(options: Options): Promise<{ output: string }> {
   const loadBefore = loadavg()[0] ?? 0;
   const entries = ensureCompiledBuild();
   const runId = randomBytes(4).toString('hex');
-  const keysDir = await mkdtemp(path.join(tmpdir(), 'doklad-bench-keys-'));
-  cleanups.push('remove key directory', () => rm(keysDir, { recursive: true, force: true }));
-  const azurite = await startAzurite();
-  cleanups.push('stop Azurite', () => azurite.stop());
-  const database = `doklad_bench_api_${runId}`;
-  const ownerUrl = await createDatabase(database, cleanups);
-  const redisPrefix = `bench_api_${runId}`;
-  cleanups.push('delete Redis keys', () => deleteRedisKeys(redisPrefix));
-  log(`Azurite on port ${azurite.port}, database ${database}, Redis prefix ${redisPrefix}`);
-
-  const env = benchEnvironment(
-    {
-      database,
-      ownerUrl,
-      azurite: azurite.connectionString,
-      keysDir,
-      redisPrefix,
-      blobContainerPrefix: 'benchapi',
-    },
-    { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '100000000', EXTRACTION_CONCURRENCY: '2' },
-  );
-  await createKeyFiles(env);
+  const { env, database, azurite } = await startBenchStack({
+    name: 'api_',
+    runId,
+    blobContainerPrefix: 'benchapi',
+    extraEnv: { LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '100000000', EXTRACTION_CONCURRENCY: '2' },
+    cleanups,
+    log,
+  });
   const api = await startApi({ entry: entries.api, env, cleanups, log });
   // The worker runs only while seeding: during the rows it would compete for the same cores.
   const worker = spawnService({ label: 'the worker', entry: entries.worker, env, cleanups, log });

@@ -12,15 +12,12 @@
  * failed, and 1 with a message when something broke or the run took longer than 8 minutes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { EXTRACTION_QUEUE } from '../src/modules/extractions/extraction-pipeline.js';
 import { createQueue } from '../src/platform/queue.js';
-import { startAzurite } from '../src/platform/storage/azurite-process.js';
 import { SAMPLE, type FixtureInvoice } from '../test/unit/extraction/fixtures/invoice-model.js';
 import {
   englishLayout,
@@ -30,15 +27,11 @@ import {
 import { ciiXml, ublXml } from '../test/unit/extraction/fixtures/xml-fixtures.js';
 import {
   BenchError,
-  benchEnvironment,
   benchLog,
   call,
   chooseEntry,
   Cleanups,
   cpuSeconds,
-  createDatabase,
-  createKeyFiles,
-  deleteRedisKeys,
   OWNER_SERVER_URL,
   quantile,
   REDIS_URL,
@@ -49,6 +42,7 @@ import {
   stopChild,
   waitUntil,
   type ChildService,
+  startBenchStack,
 } from './support.js';
 import { chainLag, formatLag, type ChainLag } from './audit-lag.js';
 
@@ -699,28 +693,14 @@ interface Stack {
 async function startStack(options: Options): Promise<Stack> {
   const suffix = randomBytes(4).toString('hex');
   const loadBefore = loadavg()[0] ?? 0;
-  const keysDir = await mkdtemp(path.join(tmpdir(), 'doklad-bench-keys-'));
-  cleanups.push('remove key directory', () => rm(keysDir, { recursive: true, force: true }));
-  const azurite = await startAzurite();
-  cleanups.push('stop Azurite', () => azurite.stop());
-  const database = `doklad_bench_${suffix}`;
-  const ownerUrl = await createDatabase(database, cleanups);
-  const redisPrefix = `bench_${suffix}`;
-  cleanups.push('delete Redis keys', () => deleteRedisKeys(redisPrefix));
-  log(`Azurite on port ${azurite.port}, database ${database}, Redis prefix ${redisPrefix}`);
-
-  const env = benchEnvironment(
-    {
-      database,
-      ownerUrl,
-      azurite: azurite.connectionString,
-      keysDir,
-      redisPrefix,
-      blobContainerPrefix: 'benchpipe',
-    },
-    { LOG_LEVEL: 'warn', EXTRACTION_CONCURRENCY: String(options.extractionConcurrency) },
-  );
-  await createKeyFiles(env);
+  const { env, database, redisPrefix } = await startBenchStack({
+    name: '',
+    runId: suffix,
+    blobContainerPrefix: 'benchpipe',
+    extraEnv: { LOG_LEVEL: 'warn', EXTRACTION_CONCURRENCY: String(options.extractionConcurrency) },
+    cleanups,
+    log,
+  });
   return { options, suffix, database, redisPrefix, env, apiEntry: chooseEntry('main-api'), loadBefore };
 }
 

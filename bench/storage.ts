@@ -12,25 +12,19 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAzurite } from '../src/platform/storage/azurite-process.js';
 import { createBlobStore, type BlobStore } from '../src/platform/storage/blob-store.js';
 import {
   BenchError,
-  benchEnvironment,
   benchLog,
   call,
   chooseEntry,
   Cleanups,
   cpuSeconds,
-  createDatabase,
-  deleteRedisKeys,
   expectStatus,
   median,
   readText,
@@ -39,6 +33,7 @@ import {
   startApi,
   streamOf,
   type ProcessEntry,
+  startBenchStack,
 } from './support.js';
 
 /** Sizes and throughput use binary megabytes (MiB), as DOCUMENT_MAX_BYTES does. */
@@ -472,27 +467,14 @@ async function run(): Promise<{ output: string }> {
   const entry = apiEntry();
   log(`API entry: ${entry.description}`);
 
-  const keysDir = await mkdtemp(path.join(tmpdir(), 'doklad-bench-keys-'));
-  cleanups.push('remove key directory', () => rm(keysDir, { recursive: true, force: true }));
-  const azurite = await startAzurite();
-  cleanups.push('stop Azurite', () => azurite.stop());
-  const database = `doklad_bench_${suffix}`;
-  const ownerUrl = await createDatabase(database, cleanups);
-  const redisPrefix = `bench_${suffix}`;
-  cleanups.push('delete Redis keys', () => deleteRedisKeys(redisPrefix));
-  log(`Azurite on port ${azurite.port}, database ${database}`);
-
-  const env = benchEnvironment(
-    {
-      database,
-      ownerUrl,
-      azurite: azurite.connectionString,
-      keysDir,
-      redisPrefix,
-      blobContainerPrefix: API_CONTAINER_PREFIX,
-    },
-    { LOG_LEVEL: 'info', DOCUMENT_MAX_BYTES: String(110 * MB) },
-  );
+  const { env, azurite } = await startBenchStack({
+    name: '',
+    runId: suffix,
+    blobContainerPrefix: API_CONTAINER_PREFIX,
+    extraEnv: { LOG_LEVEL: 'info', DOCUMENT_MAX_BYTES: String(110 * MB) },
+    cleanups,
+    log,
+  });
   const api = await startApi({ entry, env, cleanups, log });
   log(`API at ${api.baseUrl} (pid ${api.pid})`);
   const { token, tenantId } = await signUp(api.baseUrl);

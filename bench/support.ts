@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +19,7 @@ import { applyMigrations, ensureDatabaseExists } from '../src/platform/db/migrat
 import { freePort } from '../src/platform/free-port.js';
 import { createKeyProvider } from '../src/platform/kms/key-provider-from-config.js';
 import { migrationsDir, packageRoot } from '../src/platform/package-root.js';
+import { startAzurite, type AzuriteProcess } from '../src/platform/storage/azurite-process.js';
 
 export const OWNER_SERVER_URL = 'postgresql://postgres@127.0.0.1:5432';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -213,6 +216,52 @@ export async function createKeyFiles(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env);
   await loadSigner({ file: config.AUDIT_SIGNING_KEY_FILE, createIfMissing: true });
   await createKeyProvider(config);
+}
+
+export interface BenchStack {
+  readonly env: NodeJS.ProcessEnv;
+  readonly database: string;
+  readonly ownerUrl: string;
+  readonly redisPrefix: string;
+  readonly azurite: AzuriteProcess;
+}
+
+/**
+ * Everything one benchmark run needs and removes again through `cleanups`: Azurite, a migrated
+ * database `doklad_bench_<name><runId>`, Redis keys under `bench_<name><runId>`, development key
+ * files, and the closed environment every process of the run shares.
+ */
+export async function startBenchStack(options: {
+  readonly name: string;
+  readonly runId: string;
+  readonly blobContainerPrefix: string;
+  readonly extraEnv: Record<string, string>;
+  readonly cleanups: Cleanups;
+  readonly log: Log;
+}): Promise<BenchStack> {
+  const { cleanups } = options;
+  const keysDir = await mkdtemp(path.join(tmpdir(), 'doklad-bench-keys-'));
+  cleanups.push('remove key directory', () => rm(keysDir, { recursive: true, force: true }));
+  const azurite = await startAzurite();
+  cleanups.push('stop Azurite', () => azurite.stop());
+  const database = `doklad_bench_${options.name}${options.runId}`;
+  const ownerUrl = await createDatabase(database, cleanups);
+  const redisPrefix = `bench_${options.name}${options.runId}`;
+  cleanups.push('delete Redis keys', () => deleteRedisKeys(redisPrefix));
+  options.log(`Azurite on port ${azurite.port}, database ${database}, Redis prefix ${redisPrefix}`);
+  const env = benchEnvironment(
+    {
+      database,
+      ownerUrl,
+      azurite: azurite.connectionString,
+      keysDir,
+      redisPrefix,
+      blobContainerPrefix: options.blobContainerPrefix,
+    },
+    options.extraEnv,
+  );
+  await createKeyFiles(env);
+  return { env, database, ownerUrl, redisPrefix, azurite };
 }
 
 export interface ChildService {
