@@ -83,7 +83,14 @@ function namesUnderHeadings(cells: Cell[], rows: Map<number, Cell[]>): PartyValu
   const out: PartyValue[] = [];
   for (const heading of cells) {
     const party = headingParty(heading);
-    if (!party || party === 'unknown' || !isBlockHeading(heading, rows)) continue;
+    if (!party || party === 'unknown') continue;
+    // "Sold By : WS Retail Services Pvt. Ltd.," names the party on the heading's own line.
+    const inline = heading.text.replace(PARTY_PREFIX, '');
+    if (inline !== heading.text && isNameLike(inline) && LEGAL_FORM.test(inline)) {
+      out.push({ value: inline, party, score: 0.75, cell: heading });
+      continue;
+    }
+    if (!isBlockHeading(heading, rows)) continue;
     for (let r = heading.row + 1; r <= heading.row + 5; r++) {
       const line = rows.get(r)?.find((c) => c.page === heading.page && c.x0 > heading.x0 - 20);
       if (!line || line.x0 > heading.x0 + 250 || headingParty(line)) break;
@@ -125,6 +132,7 @@ function legalFormNames(cells: Cell[], parties: Party[]): PartyValue[] {
     const text = cell.text.replace(PARTY_PREFIX, '');
     const part = text
       .split(RETURN_LINE_SEPARATOR)
+      .map(stripLegalStatement)
       .find((p) => LEGAL_FORM.test(p))
       ?.trim();
     if (!part || part.length < 3 || !isNameLike(part)) return;
@@ -138,6 +146,11 @@ function legalFormNames(cells: Cell[], parties: Party[]): PartyValue[] {
     });
   });
   return out;
+}
+
+/** "Free SAS au capital de 3.441.812 Euros": the capital statement is not part of the name. */
+function stripLegalStatement(text: string): string {
+  return text.replace(/\s+au capital (?:social )?de\b.*$/iu, '');
 }
 
 /** Drops a heading in front, a trailing comma and a French "au capital de …" legal statement. */

@@ -3,6 +3,8 @@ import { ibanShapedAfterLabel, parseDateIn, parseIbanIn, parseCurrencyIn } from 
 import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
 import { letterDateCandidates, titleDateCandidates } from './date-candidates.js';
+import { letterheadIssuer } from './issuer-block.js';
+import { LEGAL_FORM } from './labels.js';
 import { findNames } from './names.js';
 import { applyReceiptRules } from './receipt-totals.js';
 import { assignParties, findVatIds, type Party, type PartyValue } from './parties.js';
@@ -54,6 +56,28 @@ function bestParty(values: PartyValue[], party: 'seller' | 'buyer'): PartyValue 
   return adjusted[0] ? { ...adjusted[0].v, score: adjusted[0].s } : undefined;
 }
 
+/**
+ * A letterhead often prints the brand ("Free", "Amazon Web Services") and the footer or the
+ * seller block the legal name ("Free SAS", "Amazon Web Services, Inc."): a legal-form name that
+ * starts with the letterhead's first word is the same company, and the one to book. The same name
+ * in the buyer's block means the top of the page was the recipient's address instead.
+ */
+function confirmIssuer(issuer: PartyValue, names: PartyValue[]): PartyValue {
+  const key = (v: string): string =>
+    v
+      .toLowerCase()
+      .replace(/[^\p{L}\d ]/gu, '')
+      .trim();
+  if (names.some((n) => n.party === 'buyer' && key(n.value) === key(issuer.value)))
+    return { ...issuer, party: 'buyer', score: 0 };
+  const first = key(issuer.value).split(' ')[0] ?? '';
+  if (first.length < 3 || LEGAL_FORM.test(issuer.value)) return issuer;
+  const legal = names.find(
+    (n) => n.party !== 'buyer' && LEGAL_FORM.test(n.value) && key(n.value).split(' ')[0] === first,
+  );
+  return legal ? { ...legal, party: 'seller', score: issuer.score + 0.1 } : issuer;
+}
+
 /** Fallback currency: the code or symbol printed most often. */
 function dominantCurrency(cells: Cell[]): { value: string; cell: Cell } | null {
   const counts = new Map<string, { n: number; cell: Cell }>();
@@ -100,6 +124,8 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   addFallbacks(fields, cells, source);
   const vatIds = findVatIds(cells, parties);
   const names = findNames(cells, parties);
+  const issuer = letterheadIssuer(cells);
+  if (issuer) names.push(confirmIssuer(issuer, names));
   for (const party of ['seller', 'buyer'] as const) {
     const vat = bestParty(vatIds, party);
     if (vat) fields[`${party}.vatId`] = toField(vat.value, vat.score, vat.cell, source);
