@@ -78,7 +78,9 @@ function parseReference(text: string): string | null {
 /** A company registration number: digits with optional spaces, slashes or a register prefix. */
 function parseCompanyId(text: string): string | null {
   const start = text.replace(/^[\s:#.]+/, '').replace(/^(?:nr|no|n°|number|číslo)\.?\s*:?\s*/iu, '');
-  const m = start.match(/^(?:[A-Z]{1,3}\s?)?\d[\d /.-]{3,20}\d(?![\d])/u);
+  // "KvK Rotterdam 24330087", "Amtsgericht Köln HRB 1234": the register's town before the number.
+  const number = start.replace(/^\p{Lu}\p{Ll}+\s+(?=\d{6,})/u, '');
+  const m = number.match(/^(?:[A-Z]{1,3}\s?)?\d[\d /.-]{3,20}\d(?![\d])/u);
   if (!m || parseDate(m[0]) || /^\d{1,3}([.,]\d{3})*,\d{2}$/.test(m[0])) return null;
   return m[0].replace(/\s+/g, ' ').trim();
 }

@@ -25,32 +25,41 @@ export function headingParty(cell: Cell): Party | null {
   return null;
 }
 
+/** An open party block: the heading's column, page and the bottom of its last line. */
+interface Section {
+  party: Party;
+  x: number;
+  page: number;
+  lastY: number;
+}
+
 /**
  * Tracks which party's block each cell is in: a buyer heading ("Käufer", "Odběratel", "Bill to")
- * opens the buyer block until another heading, and so on. Headings in another column only govern
- * cells of that column (left/right address blocks side by side). Delivery addresses, payees and
- * tax representatives open an "other" block so their names and VAT IDs are not taken for either.
+ * opens the buyer block until another heading in its column, and so on. Blocks side by side
+ * (seller left, delivery address and buyer right) stay open at once: a cell belongs to the
+ * nearest open heading at or left of it. Delivery addresses, payees and tax representatives open
+ * an "other" block so their names and VAT IDs are not taken for either.
  */
 export function assignParties(cells: Cell[]): Party[] {
-  let section: Party = 'unknown';
-  let sectionX = 0;
-  let sectionPage = 0;
-  let lastY = 0;
+  let sections: Section[] = [];
   return cells.map((cell) => {
     const heading = headingParty(cell);
     if (heading) {
-      [section, sectionX, sectionPage, lastY] = [heading, cell.x0, cell.page, cell.y1];
+      sections = sections.filter((s) => s.page === cell.page && Math.abs(s.x - cell.x0) >= 100);
+      sections.push({ party: heading, x: cell.x0, page: cell.page, lastY: cell.y1 });
       return heading;
     }
-    if (section === 'unknown' || cell.page !== sectionPage) return 'unknown';
-    if (Math.abs(cell.x0 - sectionX) >= 200) return 'unknown';
+    const owner = sections
+      .filter((s) => s.page === cell.page && s.x <= cell.x0 + 20 && cell.x0 - s.x < 260)
+      .sort((a, b) => b.x - a.x)[0];
+    if (!owner) return 'unknown';
     // A blank line of more than about two text heights ends an address block.
-    if (cell.y0 - lastY > 2 * (cell.y1 - cell.y0)) {
-      section = 'unknown';
+    if (cell.y0 - owner.lastY > 2 * (cell.y1 - cell.y0)) {
+      sections = sections.filter((s) => s !== owner);
       return 'unknown';
     }
-    lastY = Math.max(lastY, cell.y1);
-    return section;
+    owner.lastY = Math.max(owner.lastY, cell.y1);
+    return owner.party;
   });
 }
 

@@ -7,6 +7,8 @@ import { letterheadIssuer } from './issuer-block.js';
 import { LEGAL_FORM } from './labels.js';
 import { findNames } from './names.js';
 import { applyReceiptRules } from './receipt-totals.js';
+import { vatSummaryCandidates } from './vat-summary.js';
+import { companyIdFromVatId } from '../fields/company-id-from-vat.js';
 import { assignParties, findVatIds, type Party, type PartyValue } from './parties.js';
 import { buildCells, buildRows, type Cell, type Word } from './words.js';
 
@@ -111,7 +113,8 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   // A lone date that is the value of a due-date label is not the letter's date line.
   const dueCells = new Set(labelled.filter((c) => c.field === 'dueDate').map((c) => c.cell));
   const letterDates = letterDateCandidates(cells).filter((c) => !dueCells.has(c.cell));
-  for (const c of [...labelled, ...titleDateCandidates(numbers, cells), ...letterDates])
+  const summary = vatSummaryCandidates(cells);
+  for (const c of [...labelled, ...summary, ...titleDateCandidates(numbers, cells), ...letterDates])
     byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
   applyAgreement(byField);
   applyReceiptRules(byField, cells);
@@ -134,6 +137,9 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   }
   if (fields['seller.vatId'] && fields['seller.vatId'].value === fields['buyer.vatId']?.value)
     delete fields['buyer.vatId'];
+  const derived = fields['seller.vatId'] && companyIdFromVatId(fields['seller.vatId'].value);
+  if (derived && !fields['seller.companyId'])
+    fields['seller.companyId'] = { ...fields['seller.vatId']!, value: derived, confidence: 0.6 };
   return fields;
 }
 
