@@ -22,6 +22,7 @@ export type {
   VatBreakdownRow,
 } from './types.js';
 export { FIELD_NAMES } from './types.js';
+export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
 export {
   applyCorrections,
   isFieldName,
