@@ -6,6 +6,7 @@ const NAME_LABEL = /^(?:name|firma|název|názov|nazwa|nimi|raison sociale|compa
 /** A party heading in front of the name on the same line ("Verkäufer: Lieferant GmbH"). */
 const PARTY_PREFIX =
   /^(?:sold by\s*:?|(?:verkäufer|lieferant|dodavatel|dodávateľ|sprzedawca|müüja|vendeur|seller|supplier)\s*:)\s*/iu;
+const SOLD_BY_IN_SENTENCE = /^.{0,80}?\b(?:sold|issued|operated|provided|invoiced) by\s+/iu;
 /** Address, contact and register lines: never a company or person name. */
 const NOT_A_NAME =
   /\d{3,}|@|www\.|https?:|straße|strasse|str\.|(?<!\p{L})(?:tel|fax|iban|bic|ust|vat|steuer|amtsgericht|hrb|geschäftsführ|postfach|rue|ul\.)(?!\p{L})/iu;
@@ -129,7 +130,8 @@ function windowAddress(cells: Cell[], rows: Map<number, Cell[]>): PartyValue[] {
 function legalFormNames(cells: Cell[], parties: Party[]): PartyValue[] {
   const out: PartyValue[] = [];
   cells.forEach((cell, i) => {
-    const text = cell.text.replace(PARTY_PREFIX, '');
+    // "All services are sold by Nordwind Services, Inc.": the seller named inside a sentence.
+    const text = cell.text.replace(PARTY_PREFIX, '').replace(SOLD_BY_IN_SENTENCE, '');
     const part = text
       .split(RETURN_LINE_SEPARATOR)
       .map(stripLegalStatement)

@@ -49,10 +49,13 @@ export function vatSummaryCandidates(cells: Cell[]): Candidate[] {
   const out: Candidate[] = [];
   for (const [rowIndex, row] of rows) {
     const net = row.find((c) => isHeader(c, 'net'));
-    const tax = row.find((c) => c !== net && isHeader(c, 'tax'));
-    if (!net || !tax || tax.x0 < net.x0) continue;
+    // The tax column follows the base; a "MwSt" rate column before it is not the tax amount.
+    const tax = net && row.find((c) => c.x0 > net.x1 && isHeader(c, 'tax'));
+    if (!net || !tax) continue;
+    const gross = row.find((c) => c.x0 > tax.x1 && GROSS_HEADER.test(c.text) && c.text.length <= 40);
     let sumNet = 0n;
     let sumTax = 0n;
+    let sumGross: bigint | null = gross ? 0n : null;
     let rates = 0;
     for (let r = rowIndex + 1; r <= rowIndex + MAX_ROWS_UNDER_HEADER; r++) {
       const below = rows.get(r);
@@ -83,6 +86,8 @@ export function vatSummaryCandidates(cells: Cell[]): Candidate[] {
       }
       sumNet += toMinorUnits(n);
       sumTax += toMinorUnits(t);
+      const g = gross && amountUnder(gross, below);
+      sumGross = sumGross !== null && g ? sumGross + toMinorUnits(g) : null;
       rates++;
     }
     if (rates > 0) {
@@ -91,6 +96,9 @@ export function vatSummaryCandidates(cells: Cell[]): Candidate[] {
       const order = cells.indexOf(cell) / cells.length;
       out.push({ field: 'totals.net', value: fromMinorUnits(sumNet), score: 0.8, cell: net, order });
       out.push({ field: 'totals.tax', value: fromMinorUnits(sumTax), score: 0.8, cell: tax, order });
+      // The gross column of a rate row is that rate's share, not the total: only their sum is.
+      if (gross && sumGross !== null)
+        out.push({ field: 'totals.gross', value: fromMinorUnits(sumGross), score: 0.75, cell: gross, order });
     }
   }
   return out;
