@@ -1,5 +1,4 @@
 import { normaliseId } from '../fields/ids.js';
-import { LEGAL_FORM } from '../text/labels.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
 
 /**
@@ -35,17 +34,24 @@ const NAME_SIMILARITY = 0.88;
 
 type Fields = Partial<Record<FieldName, ExtractedField>>;
 
-const LEGAL_FORMS = new RegExp(LEGAL_FORM.source, 'gu');
+/**
+ * Legal forms once dots are gone and case is folded ("G.m.b.H." = "gmbh", "s. r. o." = "s r o"):
+ * "Muster GmbH" and "MUSTER G.m.b.H" are one company.
+ */
+const LEGAL_WORDS =
+  /(?<![\p{L}\d])(?:gmbh|mbh|ag|kg|ohg|ug|se|s ?r ?o|spol|a ?s|sa|sas|sarl|eurl|ltd|limited|llc|inc|plc|b ?v|n ?v|bvba|spa|srl|corp|corporation|pvt|pte|sdn|bhd|ou|sp z o ?o|kft|zrt|d ?o ?o|sl|sia|uab|aps|oy|ab|e ?v|e ?k)(?![\p{L}\d])/gu;
 
 /** Lower case, no diacritics, legal form or punctuation: "Muster-Lieferant GmbH" ~ "MUSTER LIEFERANT". */
 export function nameKey(name: string): string {
   return name
     .slice(0, MAX_NAME_CHARS)
-    .replace(LEGAL_FORMS, ' ')
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
+    .replace(/\.\s?/gu, (m) => (m.length > 1 ? ' ' : ''))
     .replace(/[^\p{L}\d]+/gu, ' ')
+    .replace(LEGAL_WORDS, ' ')
+    .replace(/\s+/gu, ' ')
     .trim();
 }
 
