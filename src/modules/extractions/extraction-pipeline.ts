@@ -46,6 +46,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { checkWithRegistries, type RegistryLookups } from './extraction-registries.js';
 import { createSupplierDirectorySource } from './extraction-suppliers.js';
 import * as repo from './extractions.repo.js';
 
@@ -168,6 +169,8 @@ export function createExtractionPipeline(deps: {
   queue: () => Queue<ExtractionJobData>;
   webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
   extract?: ExtractFunction;
+  /** ARES / VIES clients when registry lookups are switched on (off by default). */
+  registries?: RegistryLookups;
   redis: Redis;
   clock: Clock;
   settings: PipelineSettings;
@@ -336,13 +339,14 @@ export function createExtractionPipeline(deps: {
         const opened = await deps.documents.openContent(ctx, data.documentId);
         const bytes = await buffer(opened.stream);
         const suppliers = await directory.get(data.tenantId);
-        const result = await (deps.extract ?? extractInProcess)({
+        const extracted = await (deps.extract ?? extractInProcess)({
           bytes: new Uint8Array(bytes),
           filename: opened.document.filename,
           contentType: opened.document.contentType,
           timeoutMs: settings.timeoutMs,
           suppliers,
         });
+        const result = await checkWithRegistries(extracted, deps.registries);
         const stored = await storeResult(data, result);
         await finishWaiting(data.tenantId);
         return stored;
