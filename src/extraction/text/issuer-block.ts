@@ -93,6 +93,18 @@ function isRegistrationLine(text: string): boolean {
   return REGISTRATION_ANCHOR.test(text) || new RegExp(VAT_ID_IN_TEXT.source, 'u').test(text);
 }
 
+function union(a: Cell, b: Cell): Cell {
+  return {
+    ...a,
+    text: `${a.text} ${b.text}`,
+    words: [...a.words, ...b.words],
+    x0: Math.min(a.x0, b.x0),
+    y0: Math.min(a.y0, b.y0),
+    x1: Math.max(a.x1, b.x1),
+    y1: Math.max(a.y1, b.y1),
+  };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -140,7 +152,17 @@ export function letterheadIssuer(cells: Cell[]): PartyValue | null {
   const withForm = candidates.find((l) => LEGAL_FORM.test(l.text));
   const tallest = [...candidates].sort((a, b) => height(b) - height(a))[0]!;
   const large = height(tallest) >= 1.25 * bodyHeight && candidates.length > 1;
-  const chosen = withForm ?? (large ? tallest : candidates.at(-1)!);
+  let chosen = withForm ?? (large ? tallest : candidates.at(-1)!);
+  // "MVM Musterhafter" / "Versicherungsverein Musterstadt a.G.": a name that wrapped before its
+  // legal form is one name, when both lines start in the same column, one under the other.
+  const above = withForm && candidates.find((l) => l.row === withForm.row - 1);
+  if (
+    above &&
+    !LEGAL_FORM.test(above.text) &&
+    Math.abs(above.cell.x0 - withForm.cell.x0) <= 3 &&
+    withForm.cell.y0 - above.cell.y1 < height(withForm)
+  )
+    chosen = { ...withForm, text: `${above.text} ${withForm.text}`, cell: union(above.cell, withForm.cell) };
   const score =
     0.4 + (withForm ? 0.2 : 0) + (anchored ? 0.1 : 0) + (height(chosen) >= 1.25 * bodyHeight ? 0.05 : 0);
   const { cell } = chosen;

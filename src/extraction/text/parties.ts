@@ -1,6 +1,6 @@
 import { normaliseId } from '../fields/ids.js';
 import { checkVatId } from '../validate/vat-id.js';
-import { BUYER_HEADING, OTHER_HEADING, SELLER_HEADING } from './labels.js';
+import { BUYER_HEADING, LEGAL_FORM, OTHER_HEADING, SELLER_HEADING } from './labels.js';
 import { VAT_ID_IN_TEXT } from './parsers.js';
 import type { Cell } from './words.js';
 
@@ -17,6 +17,9 @@ export interface PartyValue {
 export function headingParty(cell: Cell): Party | null {
   // A heading holds no digits: "Odběratel 1" is a name that happens to be a heading word.
   if (cell.text.length >= 60 || /\d/.test(cell.text)) return null;
+  // "Lieferant GmbH" is a company called Lieferant, not a heading; "Lieferant: Muster GmbH" and
+  // "Sold by X Ltd" are headings with the name on their line.
+  if (LEGAL_FORM.test(cell.text) && !/^(?:\S+\s+){0,2}?\S+\s*:|^sold by\b/iu.test(cell.text)) return null;
   // Headings open their line; "MUSTER-KUNDE GMBH" or "Ihre Kundennummer" are not headings.
   const opens = (heading: RegExp): boolean => (cell.text.match(heading)?.index ?? 99) <= 3;
   if (opens(OTHER_HEADING)) return 'other';
