@@ -1,4 +1,4 @@
-import { toMinorUnits } from '../fields/amount.js';
+import { fromMinorUnits, toMinorUnits } from '../fields/amount.js';
 import { ibanShapedAfterLabel, parseDateIn, parseIbanIn, parseCurrencyIn } from './parsers.js';
 import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
@@ -162,6 +162,32 @@ function findIban(cells: Cell[]): { value: string; score: number; cell: Cell } |
   return null;
 }
 
+/**
+ * Net + tax = gross: when two of the three are printed the third follows by arithmetic (no rate is
+ * assumed), with the weaker confidence of the two and lower still, since nothing printed confirms it.
+ */
+function completeTotals(fields: TextFields): void {
+  const net = fields['totals.net'];
+  const tax = fields['totals.tax'];
+  const gross = fields['totals.gross'];
+  const derived = (value: bigint, a: ExtractedField, b: ExtractedField): ExtractedField | null =>
+    value < 0n
+      ? null
+      : {
+          ...a,
+          value: fromMinorUnits(value),
+          confidence: Math.round(Math.min(a.confidence, b.confidence) * 80) / 100,
+        };
+  const units = (f: ExtractedField): bigint => toMinorUnits(f.value);
+  if (!net && tax && gross) {
+    const f = derived(units(gross) - units(tax), gross, tax);
+    if (f) fields['totals.net'] = f;
+  } else if (net && !tax && gross) {
+    const f = derived(units(gross) - units(net), gross, net);
+    if (f) fields['totals.tax'] = f;
+  }
+}
+
 function addFallbacks(fields: TextFields, cells: Cell[], source: 'text' | 'ocr'): void {
   if (!fields.issueDate) {
     const cell = cells.find((c) => parseDateIn(c.text));
@@ -175,6 +201,7 @@ function addFallbacks(fields: TextFields, cells: Cell[], source: 'text' | 'ocr')
     const iban = findIban(cells);
     if (iban) fields['payment.iban'] = toField(iban.value, iban.score, iban.cell, source);
   }
+  completeTotals(fields);
   if (!fields['totals.gross'] && fields['totals.due']) {
     fields['totals.gross'] = { ...fields['totals.due'], confidence: fields['totals.due'].confidence * 0.7 };
   }
