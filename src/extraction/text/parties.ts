@@ -66,9 +66,59 @@ export function assignParties(cells: Cell[]): Party[] {
   });
 }
 
+/**
+ * Tax ids printed after their label without an EU country prefix: the Polish NIP (stored with its
+ * PL prefix once its checksum holds), India's GSTIN, Australia's ABN, the US EIN and Malaysia's
+ * GST / SST registration numbers. They stand where a VAT ID stands on those countries' invoices.
+ */
+const LABELLED_TAX_IDS: Array<{ pattern: RegExp; value: (m: RegExpMatchArray) => string | null }> = [
+  {
+    pattern: /(?<!\p{L})NIP\s*:?\s*(\d{3}-?\d{3}-?\d{2}-?\d{2}|\d{3}-?\d{2}-?\d{2}-?\d{3})(?!\d)/iu,
+    value: (m) => {
+      const vat = `PL${m[1]!.replace(/-/g, '')}`;
+      return checkVatId(vat) === null ? vat : null;
+    },
+  },
+  {
+    pattern: /(?<!\p{L})GSTIN\s*(?:no\.?|number)?\s*:?\s*(\d{2}[A-Z]{5}\d{4}[A-Z][0-9A-Z]Z[0-9A-Z])\b/iu,
+    value: (m) => m[1]!.toUpperCase(),
+  },
+  {
+    pattern: /(?<!\p{L})ABN\s*:?\s*(\d{2}\s?\d{3}\s?\d{3}\s?\d{3})(?!\d)/iu,
+    value: (m) => m[1]!.replace(/\s/g, ''),
+  },
+  {
+    pattern: /(?<!\p{L})(?:EIN|federal tax id)\s*(?:no\.?|#)?\s*:?\s*(\d{2}-\d{7})(?!\d)/iu,
+    value: (m) => m[1]!.replace('-', ''),
+  },
+  {
+    pattern:
+      /(?<!\p{L})(?:GST|SST)\s*(?:ID|REG(?:\.|istration)?)?\s*(?:NO\.?)?\s*:?\s*(\d{12}|[A-Z]\d{2}-\d{4}-\d{8})(?!\d)/iu,
+    value: (m) => m[1]!.replace(/-/g, '').toUpperCase(),
+  },
+];
+
+/** Tax ids without an EU prefix, after their label (see `LABELLED_TAX_IDS`). */
+function labelledTaxIds(cells: Cell[], parties: Party[]): PartyValue[] {
+  const out: PartyValue[] = [];
+  cells.forEach((cell, i) => {
+    const next = cells[i + 1]?.row === cell.row ? cells[i + 1]!.text : '';
+    const text = `${cell.text} ${next}`;
+    for (const { pattern, value } of LABELLED_TAX_IDS) {
+      const m = text.match(pattern);
+      const id = m && value(m);
+      if (!id || (m.index ?? 0) >= cell.text.length) continue;
+      const before = cell.text.slice(0, m.index);
+      const party = BUYER_HEADING.test(before) ? 'buyer' : (parties[i] ?? 'unknown');
+      out.push({ value: id, party, score: 0.8, cell });
+    }
+  });
+  return out;
+}
+
 /** VAT IDs printed anywhere, attributed to seller or buyer by label and block. */
 export function findVatIds(cells: Cell[], parties: Party[]): PartyValue[] {
-  const out: PartyValue[] = [];
+  const out: PartyValue[] = labelledTaxIds(cells, parties);
   cells.forEach((cell, i) => {
     for (const m of cell.text.matchAll(VAT_ID_IN_TEXT)) {
       const value = normaliseId(m[0]);

@@ -219,3 +219,30 @@ describe('company ids that are part of the VAT ID', () => {
     ['DE136695976', null],
   ])('%s -> %s', (vat, id) => expect(companyIdFromVatId(vat)).toBe(id));
 });
+
+describe('tax ids that anchor the seller block', () => {
+  it.each([
+    ['NIP: 526-025-09-95', 'PL5260250995'],
+    ['GSTIN: 29AAACW8842J1ZU', '29AAACW8842J1ZU'],
+    ['ABN 51 824 753 556', '51824753556'],
+    ['EIN: 12-3456789', '123456789'],
+    ['GST ID : 000750673920', '000750673920'],
+    ['VAT No. CY10259033P', 'CY10259033P'],
+    ['VAT MT15121333', 'MT15121333'],
+  ])('reads "%s" as the seller tax id %s', (line, id) => {
+    const words = wordsOf([
+      [40, 20, 'Example Trading Ltd'],
+      [40, 36, line],
+      [40, 100, 'TOTAL 12.00'],
+    ]);
+    expect(values(words, 'text')['seller.vatId']).toBe(id);
+  });
+
+  it('does not take a NIP whose checksum fails', () => {
+    const words = wordsOf([
+      [40, 36, 'NIP: 526-025-09-96'],
+      [40, 100, 'TOTAL 12.00'],
+    ]);
+    expect(values(words, 'text')['seller.vatId']).toBeUndefined();
+  });
+});
