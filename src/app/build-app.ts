@@ -83,6 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       check: async () =>
         (await Promise.all(deps.blobStores.all().map((store) => store.ping()))).every(Boolean),
     },
+    // Reachable is not enough: a wiped or swapped store answers too, without the documents.
+    { name: 'blobContents', check: () => deps.blobPresence.check() },
   ];
   await app.register(
     healthRoutes(checks, {

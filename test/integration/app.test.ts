@@ -42,7 +42,7 @@ describe('HTTP application', () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({
       status: 'ready',
-      checks: { database: 'up', redis: 'up', blobStorage: 'up' },
+      checks: { database: 'up', redis: 'up', blobStorage: 'up', blobContents: 'up' },
     });
   });
 
@@ -56,7 +56,7 @@ describe('HTTP application', () => {
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toEqual({
       status: 'not_ready',
-      checks: { database: 'up', redis: 'up', blobStorage: 'down' },
+      checks: { database: 'up', redis: 'up', blobStorage: 'down', blobContents: 'up' },
     });
   });
 
