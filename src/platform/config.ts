@@ -4,6 +4,7 @@
  * offending value, which may be a secret). Defaults work on a developer machine with PostgreSQL
  * and Redis on localhost. Every variable is documented in `.env.example`.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const booleanFromEnv = z
@@ -233,6 +234,17 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Adds the settings of a `.env` file in the working directory to the environment, when there is
+ * one; variables already set win. Done here rather than with Node's `--env-file-if-exists`, which
+ * prints ".env not found" on every start (twice under tsx) to people who never needed one.
+ */
+export function loadEnvFileIfPresent(file = '.env'): boolean {
+  if (!existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
 }
 
 /**
