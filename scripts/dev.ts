@@ -7,14 +7,29 @@
  * change. Ctrl-C stops it all, gracefully, in order: API and worker first, then what they use.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadEnvFileIfPresent } from '../src/platform/config.js';
 import { applyMigrations, ensureDatabaseExists } from '../src/platform/db/migrations.js';
 import { migrationsDir } from '../src/platform/package-root.js';
 import { startAzurite, type AzuriteProcess } from '../src/platform/storage/azurite-process.js';
 import { startMailCatcher, type MailCatcher } from './dev-mail-catcher.js';
 
-const AZURITE_DIR = '.data/azurite';
-const MAIL_DIR = '.data/mail';
+/**
+ * `--data-dir <dir>` (default .data) holds Azurite's blobs and the caught mails; `--any-ports`
+ * takes free ports instead of the usual 10000 (Azurite), 1025 (SMTP) and 1080 (inbox). Both
+ * exist for the end-to-end test, which runs this script as a developer does, but beside them.
+ */
+const { values: args } = parseArgs({
+  options: {
+    'data-dir': { type: 'string', default: '.data' },
+    'any-ports': { type: 'boolean', default: false },
+  },
+});
+const DATA_DIR = args['data-dir'];
+const AZURITE_DIR = path.join(DATA_DIR, 'azurite');
+const MAIL_DIR = path.join(DATA_DIR, 'mail');
+const port = (usual: number) => (args['any-ports'] ? 0 : usual);
 /** After this long a child that has not stopped is killed (its own grace period is shorter). */
 const STOP_TIMEOUT_MS = 15_000;
 /** Signals this soon after the first are the same Ctrl-C, relayed. */
@@ -80,8 +95,8 @@ async function main(): Promise<void> {
   process.once('exit', () => children.forEach(killGroup));
 
   if (!env.AZURE_STORAGE_CONNECTION_STRING) {
-    azurite = await startAzurite({ port: 10000, location: AZURITE_DIR, ownProcessGroup: true }).catch(() =>
-      startAzurite({ location: AZURITE_DIR, ownProcessGroup: true }),
+    azurite = await startAzurite({ port: port(10000), location: AZURITE_DIR, ownProcessGroup: true }).catch(
+      () => startAzurite({ location: AZURITE_DIR, ownProcessGroup: true }),
     );
     env.AZURE_STORAGE_CONNECTION_STRING = azurite.connectionString;
     log(`Azurite on 127.0.0.1:${azurite.port}, data in ${AZURITE_DIR}/ (kept across restarts)`);
@@ -89,8 +104,8 @@ async function main(): Promise<void> {
   if (!env.SMTP_URL) {
     mail = await startMailCatcher({
       dir: MAIL_DIR,
-      smtpPort: 1025,
-      httpPort: 1080,
+      smtpPort: port(1025),
+      httpPort: port(1080),
       // Who and what only: the text carries tokens, which belong in the inbox, not the terminal.
       onMail: (m) => log(`mail to ${m.to}: "${m.subject}" → ${m.url}`),
     });
