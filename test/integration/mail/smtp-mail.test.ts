@@ -4,6 +4,7 @@
  * read back as raw RFC 5322 messages and parsed with mailparser, as a mail client would.
  */
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -73,6 +74,51 @@ describe('mail over SMTP', () => {
     const mail = await rawMail((await arriving).id);
     expect(mail.text).toMatch(/https:\/\/app\.doklad\.test\/verify-email#token=evf_[A-Za-z0-9_-]+/);
     expect(mail.text).toContain('POST /v1/auth/email/verify');
+  });
+});
+
+/** A GET to the inbox with a chosen Host header (fetch does not let a caller set it). */
+function getWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the dev inbox page', () => {
+  const env = useTestEnv({ env: { MAIL_TRANSPORT: 'smtp', SMTP_URL: catcher.smtpUrl, PUBLIC_BASE_URL } });
+
+  it('shows mails with everything escaped, since their text comes from what people typed', async () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const email = uniqueEmail('escape');
+    const arriving = catcher.nextMail(email);
+    const owner = await signup(env.app, { tenantName: `Firm ${hostile}` });
+    const invite = await env.app.inject({
+      method: 'POST',
+      url: '/v1/invitations',
+      headers: bearer(owner.token),
+      payload: { email, role: 'viewer' },
+    });
+    expect(invite.statusCode).toBe(201);
+    const mail = await arriving;
+    for (const url of [catcher.inboxUrl, mail.url]) {
+      const page = await fetch(url);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+      const html = await page.text();
+      expect(html).toContain('Firm &lt;img src=x onerror=alert(1)&gt;');
+      expect(html).not.toContain(hostile);
+    }
+  });
+
+  it('answers only GET requests addressed to a loopback name', async () => {
+    expect(await getWithHost(catcher.inboxUrl, 'localhost')).toBe(200);
+    expect(await getWithHost(catcher.inboxUrl, 'attacker.example')).toBe(403);
+    expect((await fetch(catcher.inboxUrl, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${catcher.inboxUrl}/messages/..%2f..%2fetc%2fpasswd`)).status).toBe(404);
   });
 });
 
