@@ -60,6 +60,27 @@ describe('HTTP application', () => {
     });
   });
 
+  it('logs one line per request: method, route template (never the URL), status, duration, request id', async () => {
+    const requestId = 'req-onelinelog1';
+    const res = await env.app.inject({
+      url: `/v1/documents/${'0'.repeat(8)}-0000-4000-8000-000000000000?token=secret-in-query`,
+      headers: { 'x-request-id': requestId },
+    });
+    expect(res.statusCode).toBe(401);
+    const lines = env.logs.filter((line) => line.includes(requestId));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 30,
+      reqId: requestId,
+      method: 'GET',
+      route: '/v1/documents/:id',
+      status: 401,
+      durationMs: expect.any(Number),
+      msg: 'request',
+    });
+    expect(lines[0]).not.toContain('secret-in-query');
+  });
+
   it('answers an unknown route with a problem+json 404 carrying the request id', async () => {
     const res = await env.app.inject({ url: '/v1/nope?x=1', headers: { 'x-request-id': 'req-12345678' } });
     expect(res.statusCode).toBe(404);
