@@ -92,7 +92,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   // Whatever ends this process (an error included) ends what it started.
-  process.once('exit', () => children.forEach(killGroup));
+  process.once('exit', () => {
+    children.forEach(killGroup);
+    // Azurite runs in its own process group too, so nothing else would end it.
+    if (azurite) {
+      try {
+        process.kill(azurite.pid, 'SIGTERM');
+      } catch {
+        // Already stopped.
+      }
+    }
+  });
 
   if (!env.AZURE_STORAGE_CONNECTION_STRING) {
     azurite = await startAzurite({ port: port(10000), location: AZURITE_DIR, ownProcessGroup: true }).catch(
