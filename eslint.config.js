@@ -63,6 +63,12 @@ export default tseslint.config(
     },
   },
   {
+    // Production code imports only `dependencies`: dev tools (the dev mail catcher's smtp-server
+    // and mailparser, Azurite, test libraries) stay in scripts/, test/ and bench/.
+    files: ['src/**'],
+    rules: { 'import-x/no-extraneous-dependencies': ['error', { devDependencies: false }] },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-console': 'off' },
   },

@@ -17,7 +17,9 @@ import { createDatabaseClient } from './platform/db/prisma.js';
 import { createKeyProvider } from './platform/kms/key-provider-from-config.js';
 import type { KeyProvider } from './platform/kms/key-provider.js';
 import type { Logger } from './platform/logger.js';
-import { createConsoleMailer, createMemoryMailer, type Mailer } from './platform/mailer.js';
+import { createConsoleMailer, createMemoryMailer, createSmtpMailer, type Mailer } from './platform/mailer.js';
+import { createMailOutbox } from './platform/mail-outbox.js';
+import { createMailLinks } from './modules/auth/mail-links.js';
 import { packageVersion } from './platform/package-root.js';
 import { createRedis, type Redis } from './platform/redis.js';
 import type { BlobStore } from './platform/storage/blob-store.js';
@@ -39,6 +41,10 @@ import {
   type OrphanBlobSweeper,
 } from './modules/documents/documents.orphan-blobs.js';
 import { createDocumentsService, type DocumentsService } from './modules/documents/documents.service.js';
+import {
+  createBlobPresenceCheck,
+  type BlobPresenceCheck,
+} from './modules/documents/documents.blob-presence.js';
 import {
   createExtractionPipeline,
   EXTRACTION_QUEUE,
@@ -133,6 +139,8 @@ export interface Container {
   readonly lifecycle: DocumentLifecycleService;
   /** Deletes blobs no document row names (a scheduled maintenance job). */
   readonly orphanBlobs: OrphanBlobSweeper;
+  /** For /readyz: the blob store still holds what the database lists (sampled, cached). */
+  readonly blobPresence: BlobPresenceCheck;
   readonly retentionPolicy: RetentionPolicyService;
   readonly extractions: ExtractionsService;
   readonly review: ExtractionReviewService;
@@ -174,9 +182,23 @@ export async function createContainer(
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM,
   });
+  const backgroundTasks = createBackgroundTasks(logger, overrides.scheduleBackgroundTask);
+  const smtp =
+    !overrides.mailer && config.MAIL_TRANSPORT === 'smtp' && config.SMTP_URL
+      ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM)
+      : undefined;
   const mailer =
     overrides.mailer ??
-    (config.MAIL_TRANSPORT === 'memory' ? createMemoryMailer() : createConsoleMailer(config.MAIL_FROM));
+    (smtp
+      ? createMailOutbox(smtp, {
+          backgroundTasks,
+          logger,
+          attempts: config.MAIL_SEND_ATTEMPTS,
+          retryDelayMs: config.MAIL_RETRY_DELAY_MS,
+        })
+      : config.MAIL_TRANSPORT === 'memory'
+        ? createMemoryMailer()
+        : createConsoleMailer(config.MAIL_FROM));
   const db = createDb(
     createDatabaseClient(config.DATABASE_URL, {
       max: config.DATABASE_POOL_MAX,
@@ -188,7 +210,7 @@ export async function createContainer(
       transactionTimeoutMs: config.DATABASE_TRANSACTION_TIMEOUT_MS,
     },
   );
-  const backgroundTasks = createBackgroundTasks(logger, overrides.scheduleBackgroundTask);
+  const mailLinks = createMailLinks(config.PUBLIC_BASE_URL);
   const redis = createRedis(config.REDIS_URL);
   // Connect now so the first requests find Redis ready; if it is down, start anyway (ioredis keeps
   // retrying in the background) and let /readyz report it.
@@ -228,7 +250,7 @@ export async function createContainer(
       maxLockSeconds: config.LOGIN_LOCK_MAX_SECONDS,
       ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
     },
-    createLockoutNotifier({ db, mailer, backgroundTasks }),
+    createLockoutNotifier({ db, mailer, backgroundTasks, links: mailLinks }),
   );
   const secretBox = createPlatformSecretBox(db, keyProvider, 'user-secrets');
   const mfa = createMfaService({
@@ -239,6 +261,7 @@ export async function createContainer(
     verifyPassword: (hash, password) => hasher.verify(hash, password),
     throttle,
     mailer,
+    links: mailLinks,
   });
   const members = createMembersService({ db, audit, sessions });
   const invitations = createInvitationsService({
@@ -248,6 +271,7 @@ export async function createContainer(
     tenants,
     clock,
     ttlMs: config.INVITATION_TTL_HOURS * 60 * MINUTE_MS,
+    links: mailLinks,
   });
   const emailVerification = createEmailVerificationService({
     db,
@@ -257,7 +281,7 @@ export async function createContainer(
     mailer,
     clock,
     ttlMs: config.EMAIL_VERIFICATION_TTL_HOURS * 60 * MINUTE_MS,
-    publicBaseUrl: config.PUBLIC_BASE_URL,
+    links: mailLinks,
   });
   const accounts = createAccountService({
     db,
@@ -292,7 +316,7 @@ export async function createContainer(
     throttle,
     clock,
     ttlMs: config.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS,
-    publicBaseUrl: config.PUBLIC_BASE_URL,
+    links: mailLinks,
   });
   const companies = createCompaniesService({ db, audit });
   const tokenUses = createTokenUseRecorder({ db, audit, clock, logger, flushMs: config.TOKEN_USE_FLUSH_MS });
@@ -332,6 +356,7 @@ export async function createContainer(
     clock,
     trashRetentionDays: config.TRASH_RETENTION_DAYS,
   });
+  const blobPresence = createBlobPresenceCheck({ db, tenants, blobStores, clock });
   const orphanBlobs = createOrphanBlobSweeper({
     db,
     audit,
@@ -422,6 +447,7 @@ export async function createContainer(
     documents,
     lifecycle,
     orphanBlobs,
+    blobPresence,
     retentionPolicy,
     extractions,
     review,
@@ -439,6 +465,7 @@ export async function createContainer(
     async close() {
       // Mails and notices requests started are finished while their connections are still open.
       await backgroundTasks.settled();
+      smtp?.close();
       // Token uses still buffered are written before the database connections close.
       await tokenUses
         .close()

@@ -1,7 +1,9 @@
 /**
  * Liveness and readiness. `/healthz` answers while the process runs; `/readyz` checks every
  * dependency a request may need and names the ones that are down, so a load balancer stops
- * sending traffic and an operator sees why.
+ * sending traffic and an operator sees why. `blobContents` goes beyond reachability: a blob store
+ * that lost the documents the database lists (wiped, swapped, an in-memory emulator restarted)
+ * answers requests fine, yet every download would fail.
  *
  * `/readyz/workers` answers for the background side: ready while at least one worker has
  * recently confirmed that its maintenance schedules exist in Redis (platform/worker-health.ts).
@@ -13,7 +15,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 export interface ReadinessCheck {
-  readonly name: 'database' | 'redis' | 'blobStorage';
+  readonly name: 'database' | 'redis' | 'blobStorage' | 'blobContents';
   check(): Promise<boolean>;
 }
 
@@ -22,7 +24,14 @@ const CHECK_TIMEOUT_MS = 3_000;
 const CheckStatus = z.enum(['up', 'down']);
 const Readiness = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: CheckStatus, redis: CheckStatus, blobStorage: CheckStatus }),
+  checks: z.object({
+    database: CheckStatus,
+    redis: CheckStatus,
+    blobStorage: CheckStatus,
+    blobContents: CheckStatus.describe(
+      "down when sampled tenants' newest documents have no blob: the store was wiped or swapped",
+    ),
+  }),
 });
 
 async function runCheck(check: ReadinessCheck): Promise<'up' | 'down'> {
@@ -68,7 +77,7 @@ export function healthRoutes(
         schema: {
           tags: ['health'],
           operationId: 'getReadiness',
-          summary: 'Readiness: PostgreSQL, Redis and blob storage are reachable',
+          summary: 'Readiness: PostgreSQL, Redis and blob storage are reachable, and the blobs are there',
           response: { 200: Readiness, 503: Readiness },
         },
       },

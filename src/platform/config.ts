@@ -4,6 +4,7 @@
  * offending value, which may be a secret). Defaults work on a developer machine with PostgreSQL
  * and Redis on localhost. Every variable is documented in `.env.example`.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 const booleanFromEnv = z
@@ -16,6 +17,10 @@ const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v
 
 const redisUrl = z.string().refine((v) => /^rediss?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
   message: 'must be a Redis URL, e.g. redis://127.0.0.1:6379',
+});
+
+const smtpUrl = z.string().refine((v) => /^smtps?:\/\/[^\s]+$/.test(v) && URL.canParse(v), {
+  message: 'must be an SMTP URL, e.g. smtp://user:password@mail.example.com:587 or smtps://…:465',
 });
 
 const regionName = z.string().regex(/^[a-z0-9-]{2,32}$/, 'must be lower-case letters, digits and dashes');
@@ -119,8 +124,14 @@ const ConfigSchema = z
 
     SIGNUP_ENABLED: booleanFromEnv.default(true),
     PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
-    MAIL_TRANSPORT: z.enum(['console', 'memory']).default('console'),
     MAIL_FROM: z.string().min(3).default('Doklad <no-reply@doklad.invalid>'),
+    // Mail transport (see resolveMailTransport below for the default).
+    MAIL_TRANSPORT: z.enum(['console', 'memory', 'smtp']).optional(),
+    SMTP_URL: smtpUrl.optional(),
+    // SMTP mail is sent after the answer; a failing server is tried this often, with pauses that
+    // start at MAIL_RETRY_DELAY_MS and grow fourfold, before the mail is logged as not delivered.
+    MAIL_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    MAIL_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(300_000).default(2_000),
     // argon2id cost: OWASP's minimum is 19 MiB / 2 iterations; the default stays under ~150 ms here.
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).max(1_048_576).default(65_536),
     ARGON2_TIME_COST: z.coerce.number().int().min(2).max(10).default(2),
@@ -189,6 +200,9 @@ const ConfigSchema = z
         message: 'is required when KMS_PROVIDER=azure-key-vault',
       });
     }
+    if (c.MAIL_TRANSPORT === 'smtp' && !c.SMTP_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when MAIL_TRANSPORT=smtp' });
+    }
     if (!c.TENANT_REGIONS.includes(c.DEFAULT_TENANT_REGION)) {
       ctx.addIssue({
         code: 'custom',
@@ -198,12 +212,23 @@ const ConfigSchema = z
     }
   });
 
+export type MailTransport = 'console' | 'memory' | 'smtp';
+
 export type Config = Readonly<
-  z.output<typeof ConfigSchema> & {
+  Omit<z.output<typeof ConfigSchema>, 'MAIL_TRANSPORT'> & {
     /** Blob storage connection string per data region (AZURE_STORAGE_CONNECTION_STRING_<REGION>). */
     BLOB_CONNECTION_BY_REGION: Readonly<Record<string, string>>;
+    MAIL_TRANSPORT: MailTransport;
   }
 >;
+
+/**
+ * SMTP whenever SMTP_URL is set, unless MAIL_TRANSPORT says otherwise: configuring a mail server
+ * and still getting mails (with their tokens) printed to stderr would be a trap.
+ */
+function resolveMailTransport(c: { MAIL_TRANSPORT?: MailTransport; SMTP_URL?: string }): MailTransport {
+  return c.MAIL_TRANSPORT ?? (c.SMTP_URL ? 'smtp' : 'console');
+}
 
 /** `eu-north` -> `AZURE_STORAGE_CONNECTION_STRING_EU_NORTH`. */
 export function regionalStorageVariable(region: string): string {
@@ -216,6 +241,17 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Adds the settings of a `.env` file in the working directory to the environment, when there is
+ * one; variables already set win. Done here rather than with Node's `--env-file-if-exists`, which
+ * prints ".env not found" on every start (twice under tsx) to people who never needed one.
+ */
+export function loadEnvFileIfPresent(file = '.env'): boolean {
+  if (!existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
 }
 
 /**
@@ -235,5 +271,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       input[regionalStorageVariable(region)] ?? parsed.data.AZURE_STORAGE_CONNECTION_STRING,
     ]),
   );
-  return Object.freeze({ ...parsed.data, BLOB_CONNECTION_BY_REGION: Object.freeze(byRegion) });
+  return Object.freeze({
+    ...parsed.data,
+    BLOB_CONNECTION_BY_REGION: Object.freeze(byRegion),
+    MAIL_TRANSPORT: resolveMailTransport(parsed.data),
+  });
 }

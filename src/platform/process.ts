@@ -1,10 +1,14 @@
 /** Start-up and shutdown plumbing shared by the entry points. */
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, loadEnvFileIfPresent, type Config } from './config.js';
 import type { Logger } from './logger.js';
 
-/** Loads the configuration or ends the process with the list of problems (exit code 78, EX_CONFIG). */
+/**
+ * Loads the configuration (the environment, plus `.env` when present) or ends the process with
+ * the list of problems (exit code 78, EX_CONFIG).
+ */
 export function loadConfigOrExit(): Config {
   try {
+    loadEnvFileIfPresent();
     return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -143,7 +143,7 @@ export async function enrolTotp(
 /** The token of the newest verification link mailed to `email` (sign-up or email change). */
 export function verificationTokenFor(env: TestEnv, email: string): string {
   const message = [...env.mail].reverse().find((m) => m.to === email && m.subject.includes('Confirm'));
-  const token = message && /verify-email\?token=(evf_[A-Za-z0-9_-]+)/.exec(message.text)?.[1];
+  const token = message && /verify-email#token=(evf_[A-Za-z0-9_-]+)/.exec(message.text)?.[1];
   if (!token) throw new Error(`no verification mail for ${email}`);
   return token;
 }

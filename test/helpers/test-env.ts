@@ -39,7 +39,7 @@ export function createTestClock(): TestClock {
 export interface TestEnv {
   readonly config: Config;
   readonly clock: TestClock;
-  /** Every mail the app sent. */
+  /** Every mail the app sent (with the default memory transport). */
   readonly mail: MemoryMailer['sent'];
   readonly container: Container;
   readonly app: FastifyInstance;
@@ -111,7 +111,8 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
     });
     const container = await createContainer(config, createLogger(config.LOG_LEVEL, sink), {
       clock,
-      mailer,
+      // A test that configures MAIL_TRANSPORT=smtp gets the real transport (and reads a real inbox).
+      ...(config.MAIL_TRANSPORT === 'memory' ? { mailer } : {}),
       ...(options.scheduleBackgroundTask ? { scheduleBackgroundTask: options.scheduleBackgroundTask } : {}),
     });
     const app = options.app === false ? undefined : await buildApp(container);

@@ -42,7 +42,7 @@ describe('HTTP application', () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({
       status: 'ready',
-      checks: { database: 'up', redis: 'up', blobStorage: 'up' },
+      checks: { database: 'up', redis: 'up', blobStorage: 'up', blobContents: 'up' },
     });
   });
 
@@ -56,8 +56,29 @@ describe('HTTP application', () => {
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toEqual({
       status: 'not_ready',
-      checks: { database: 'up', redis: 'up', blobStorage: 'down' },
+      checks: { database: 'up', redis: 'up', blobStorage: 'down', blobContents: 'up' },
     });
+  });
+
+  it('logs one line per request: method, route template (never the URL), status, duration, request id', async () => {
+    const requestId = 'req-onelinelog1';
+    const res = await env.app.inject({
+      url: `/v1/documents/${'0'.repeat(8)}-0000-4000-8000-000000000000?token=secret-in-query`,
+      headers: { 'x-request-id': requestId },
+    });
+    expect(res.statusCode).toBe(401);
+    const lines = env.logs.filter((line) => line.includes(requestId));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 30,
+      reqId: requestId,
+      method: 'GET',
+      route: '/v1/documents/:id',
+      status: 401,
+      durationMs: expect.any(Number),
+      msg: 'request',
+    });
+    expect(lines[0]).not.toContain('secret-in-query');
   });
 
   it('answers an unknown route with a problem+json 404 carrying the request id', async () => {

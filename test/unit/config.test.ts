@@ -33,6 +33,26 @@ describe('configuration', () => {
     }
   });
 
+  it('sends mail over SMTP once SMTP_URL is set, unless MAIL_TRANSPORT says otherwise', () => {
+    expect(loadConfig({}).MAIL_TRANSPORT).toBe('console');
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:1025' }).MAIL_TRANSPORT).toBe('smtp');
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:1025', MAIL_TRANSPORT: 'memory' }).MAIL_TRANSPORT).toBe(
+      'memory',
+    );
+    expect(() => loadConfig({ MAIL_TRANSPORT: 'smtp' })).toThrow(
+      /SMTP_URL: is required when MAIL_TRANSPORT=smtp/,
+    );
+  });
+
+  it('refuses an SMTP_URL that is not one, without echoing it (it may hold a password)', () => {
+    expect(() => loadConfig({ SMTP_URL: 'mail.example.com:25 pass=hunter2' })).toThrow(
+      /SMTP_URL: must be an SMTP URL/,
+    );
+    expect(() => loadConfig({ SMTP_URL: 'http://user:hunter2@mail.example.com' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+
   it('checks settings against each other', () => {
     expect(() => loadConfig({ DEFAULT_TENANT_REGION: 'mars-1' })).toThrow(
       /DEFAULT_TENANT_REGION: must be one of TENANT_REGIONS/,

@@ -40,7 +40,10 @@ function getWorker(langs: string[]): Promise<Worker> {
     // Tesseract re-reads every doubtful line as white-on-black text; on photographed receipts that
     // second look costs ~10-15 % of the page time (p95 1.72 -> 1.51 s) and found nothing the first
     // read missed on the receipts measured.
-    await w.setParameters({ tessedit_do_invert: '0' });
+    // Tesseract writes its diagnostics ("Image too small to scale!!", "Line cannot be recognized!!")
+    // to stderr, where they read like errors to whoever runs the worker; they are not, and its
+    // debug file inside the WebAssembly file system swallows them.
+    await w.setParameters({ tessedit_do_invert: '0', debug_file: '/dev/null' });
     return w;
   });
   workers.set(key, { worker, dir });

@@ -27,6 +27,11 @@ import type { Mailer } from '../../platform/mailer.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './auth.repo.js';
 import * as links from './email-verification.repo.js';
+import type { MailLinks } from './mail-links.js';
+
+/** What the web app does with a verification link, as an API call a person can make by hand. */
+const apiCallSentence = (token: string) =>
+  `Without the web app: POST /v1/auth/email/verify with {"token": "${token}"}.`;
 import { normalizeEmail, type ClientInfo } from './client-info.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { normalizePassword } from './password-policy.js';
@@ -67,11 +72,10 @@ export function createEmailVerificationService(deps: {
   mailer: Mailer;
   clock: Clock;
   ttlMs: number;
-  publicBaseUrl: string;
+  links: MailLinks;
 }): EmailVerificationService {
   const { db, clock } = deps;
   const hours = Math.round(deps.ttlMs / 3_600_000);
-  const linkOf = (token: string) => `${deps.publicBaseUrl}/verify-email?token=${token}`;
 
   /** A new link in the caller's transaction; older unused links of the purpose stop working. */
   async function issueLink(
@@ -96,7 +100,8 @@ export function createEmailVerificationService(deps: {
       subject: 'Confirm your Doklad email address',
       text:
         `Please confirm that ${email} is your address by opening this link within ${hours} hours:\n` +
-        `${linkOf(token)}\n\nIf you did not create a Doklad account, ignore this message.`,
+        `${deps.links.verifyEmail(token)}\n\n` +
+        `${apiCallSentence(token)}\n\nIf you did not create a Doklad account, ignore this message.`,
     });
   }
 
@@ -180,7 +185,8 @@ export function createEmailVerificationService(deps: {
         subject: 'Confirm your new Doklad email address',
         text:
           `Someone (hopefully you) asked to move a Doklad account to ${newEmail}. To confirm, open ` +
-          `this link within ${hours} hours:\n${linkOf(token)}\n\n` +
+          `this link within ${hours} hours:\n${deps.links.verifyEmail(token)}\n\n` +
+          `${apiCallSentence(token)}\n\n` +
           'If you did not ask for this, ignore this message; nothing changes.',
       });
       await deps.mailer.send({
@@ -189,7 +195,8 @@ export function createEmailVerificationService(deps: {
         text:
           'Someone signed in to your Doklad account asked to move it to another email address. ' +
           'It changes only when the link sent to the new address is opened.\n\n' +
-          'If this was not you, reset your password now and end your other sessions.',
+          `If this was not you, reset your password now (${deps.links.forgotPassword()}, or ` +
+          'POST /v1/auth/password-reset with your email) and end your other sessions.',
       });
     },
 

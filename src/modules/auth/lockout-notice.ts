@@ -6,6 +6,7 @@
 import type { BackgroundTasks } from '../../platform/background-tasks.js';
 import type { Db } from '../../platform/db/db.js';
 import type { Mailer } from '../../platform/mailer.js';
+import type { MailLinks } from './mail-links.js';
 import * as repo from './auth.repo.js';
 import type { LockedAccount } from './login-throttle.js';
 
@@ -13,6 +14,7 @@ export function createLockoutNotifier(deps: {
   db: Db;
   mailer: Mailer;
   backgroundTasks: BackgroundTasks;
+  links: MailLinks;
 }): (locked: LockedAccount) => void {
   async function findOwner(locked: LockedAccount) {
     if ('email' in locked)
@@ -31,11 +33,13 @@ export function createLockoutNotifier(deps: {
         text: secondFactor
           ? 'Someone entered the right password for your Doklad account but then wrong two-factor ' +
             'codes several times, so sign-in with codes is paused for a while.\n\n' +
-            'If this was not you, your password is known to someone else: change it now.'
+            'If this was not you, your password is known to someone else: change it now at ' +
+            `${deps.links.forgotPassword()} (or POST /v1/auth/password-reset with your email).`
           : 'There were several failed attempts to sign in to your Doklad account, so sign-in from ' +
             'where they came from is paused for a while.\n\n' +
             'If this was not you, nothing is needed; if you are locked out yourself, resetting your ' +
-            'password (POST /v1/auth/password-reset) lifts the lock at once.',
+            `password at ${deps.links.forgotPassword()} (or POST /v1/auth/password-reset with your ` +
+            'email) lifts the lock at once.',
       });
     });
 }

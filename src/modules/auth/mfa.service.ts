@@ -18,6 +18,7 @@ import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { hashToken } from '../../platform/crypto/tokens.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { Mailer } from '../../platform/mailer.js';
+import type { MailLinks } from './mail-links.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as authRepo from './auth.repo.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -75,6 +76,7 @@ export function createMfaService(deps: {
   verifyPassword: (hash: string, password: string) => Promise<boolean>;
   throttle: LoginThrottle;
   mailer: Mailer;
+  links: MailLinks;
 }): MfaService {
   const context = (userId: string) => `totp:${userId}`;
   const readSecret = async (factor: repo.TotpFactorRow) =>
@@ -199,8 +201,9 @@ export function createMfaService(deps: {
         text:
           'An authenticator app was just enrolled as the second factor of your Doklad account; ' +
           'signing in now needs its codes.\n\n' +
-          "If this was not you, someone has your password: reset it now and ask your firm's " +
-          'administrator or Doklad support to remove the second factor.',
+          `If this was not you, someone has your password: reset it now at ${deps.links.forgotPassword()} ` +
+          "(or POST /v1/auth/password-reset with your email) and ask your firm's administrator or " +
+          'Doklad support to remove the second factor.',
       });
       return { recoveryCodes };
     },
@@ -229,7 +232,9 @@ export function createMfaService(deps: {
         subject: 'Two-factor authentication was turned off for your Doklad account',
         text:
           'The second factor of your Doklad account was just removed; signing in now needs only ' +
-          'the password.\n\nIf this was not you, reset your password now and enrol again.',
+          'the password.\n\nIf this was not you, reset your password now at ' +
+          `${deps.links.forgotPassword()} (or POST /v1/auth/password-reset with your email) and ` +
+          'enrol again (POST /v1/me/mfa/totp).',
       });
     },
   };

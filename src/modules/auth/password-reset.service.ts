@@ -13,6 +13,7 @@ import type { PasswordHasher } from '../../platform/crypto/password-hasher.js';
 import type { Db } from '../../platform/db/db.js';
 import type { BackgroundTasks } from '../../platform/background-tasks.js';
 import type { Mailer } from '../../platform/mailer.js';
+import type { MailLinks } from './mail-links.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { assertAcceptablePassword } from './account.service.js';
 import * as repo from './auth.repo.js';
@@ -37,7 +38,7 @@ export function createPasswordResetService(deps: {
   throttle: LoginThrottle;
   clock: Clock;
   ttlMs: number;
-  publicBaseUrl: string;
+  links: MailLinks;
 }): PasswordResetService {
   const { db, clock } = deps;
 
@@ -62,8 +63,10 @@ export function createPasswordResetService(deps: {
       subject: 'Reset your Doklad password',
       text:
         `Someone (hopefully you) asked to reset the password of ${user.email}.\n\n` +
-        `Use this token within ${Math.round(deps.ttlMs / 60_000)} minutes: ${token}\n` +
-        `or open ${deps.publicBaseUrl}/reset-password#token=${token}\n\n` +
+        `To choose a new password, open this link within ${Math.round(deps.ttlMs / 60_000)} minutes:\n` +
+        `${deps.links.resetPassword(token)}\n\n` +
+        `Without the web app: POST /v1/auth/password-reset/confirm with ` +
+        `{"token": "${token}", "newPassword": "…"}.\n\n` +
         'If you did not ask for this, ignore this message; your password stays as it is.',
     });
     await auditInEveryTenant(client, user.id, 'user.password_reset_requested');

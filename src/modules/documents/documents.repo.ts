@@ -180,6 +180,16 @@ export async function findDocument(
   });
 }
 
+/** The blob of the tenant's most recently uploaded document that still has one (null: none). */
+export async function findNewestBlobName(tx: Tx, tenantId: string): Promise<string | null> {
+  const row = await tx.document.findFirst({
+    where: { tenantId, purgedAt: null },
+    orderBy: { createdAt: 'desc' },
+    select: { blobName: true },
+  });
+  return row?.blobName ?? null;
+}
+
 export async function findBySha256(tx: Tx, tenantId: string, sha256: string): Promise<DocumentRow | null> {
   return tx.document.findFirst({ where: { tenantId, sha256, purgedAt: null } });
 }

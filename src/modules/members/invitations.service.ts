@@ -10,6 +10,7 @@ import { systemContext, type RequestContext } from '../../core/request-context.j
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { Mailer } from '../../platform/mailer.js';
+import type { MailLinks } from '../auth/mail-links.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import { normalizeEmail } from '../auth/client-info.js';
@@ -37,6 +38,7 @@ export function createInvitationsService(deps: {
   tenants: TenantsService;
   clock: Clock;
   ttlMs: number;
+  links: MailLinks;
 }): InvitationsService {
   const { db, audit, clock } = deps;
   return {
@@ -69,7 +71,14 @@ export function createInvitationsService(deps: {
       await deps.mailer.send({
         to: email,
         subject: `You are invited to ${tenantName} on Doklad`,
-        text: `You have been invited to join ${tenantName} as ${input.role}.\n\nInvitation token (valid until ${invitation.expiresAt.toISOString()}): ${token}\n`,
+        text:
+          `You have been invited to join ${tenantName} on Doklad as ${input.role}.\n\n` +
+          `To accept, open this link before ${invitation.expiresAt.toISOString()}:\n` +
+          `${deps.links.acceptInvitation(token)}\n\n` +
+          'Without the web app: POST /v1/invitations/accept with ' +
+          `{"token": "${token}", "password": "…", "name": "…"} (the name only when you have no ` +
+          'Doklad account yet; with one, give its password). The answer signs you in.\n\n' +
+          'If you did not expect this invitation, ignore this message.',
       });
       return invitation;
     },

@@ -60,6 +60,13 @@ export async function listAllTenantIds(tx: Tx): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+/** Up to `count` active tenants picked at random: only inside a `systemScan` scope. */
+export async function sampleActiveTenantIds(tx: Tx, count: number): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id::text AS id FROM tenants WHERE status = 'active' ORDER BY random() LIMIT ${count}`;
+  return rows.map((r) => r.id);
+}
+
 export async function listActiveTenantIds(tx: Tx): Promise<string[]> {
   const rows = await tx.tenant.findMany({
     where: { status: 'active' },

@@ -47,6 +47,8 @@ export interface TenantsService {
   tenantKey(ctx: RequestContext): Promise<{ kekRef: string; region: string }>;
   /** Ids of all active tenants, for background sweeps that then work tenant by tenant. */
   listActiveTenantIds(): Promise<string[]>;
+  /** Up to `count` active tenants at random (readiness samples them instead of walking all). */
+  sampleActiveTenantIds(count: number): Promise<string[]>;
   /** Ids of every tenant whatever its status (audit checkpoints cover suspended tenants too). */
   listAllTenantIds(): Promise<string[]>;
 }
@@ -113,6 +115,8 @@ export function createTenantsService(deps: {
 
     listActiveTenantIds: () => deps.db.withScope({ systemScan: true }, (tx) => repo.listActiveTenantIds(tx)),
     listAllTenantIds: () => deps.db.withScope({ systemScan: true }, (tx) => repo.listAllTenantIds(tx)),
+    sampleActiveTenantIds: (count) =>
+      deps.db.withScope({ systemScan: true }, (tx) => repo.sampleActiveTenantIds(tx, count)),
 
     async updateTenant(ctx, changes) {
       return deps.db.withTenant(ctx, async (tx) => {

@@ -1,10 +1,11 @@
 /**
- * Starts Azurite's blob service from the npm package, in memory, for development and tests
- * (used only when no AZURE_STORAGE_CONNECTION_STRING is configured).
+ * Starts Azurite's blob service from the npm package for development and tests (used only when no
+ * AZURE_STORAGE_CONNECTION_STRING is configured): in memory by default (tests), or on disk under a
+ * given directory (`npm run dev`, so that a restart keeps the documents PostgreSQL still lists).
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../free-port.js';
@@ -35,15 +36,33 @@ function azuriteBlobMain(): string {
   return path.join(path.dirname(packageJson), 'dist', 'src', 'blob', 'main.js');
 }
 
-/** Starts Azurite on the given port (a free one when 0) and resolves once it accepts requests. */
-export async function startAzurite(options: { port?: number } = {}): Promise<AzuriteProcess> {
+export interface AzuriteOptions {
+  /** The port to listen on (a free one when absent or 0). */
+  readonly port?: number;
+  /** Keep blobs and their metadata in this directory (created if missing); in memory when absent. */
+  readonly location?: string;
+  /**
+   * Run Azurite in its own process group, so a terminal's Ctrl-C reaches only the parent, which
+   * stops Azurite itself once nothing writes to it any more (the development stack does this).
+   */
+  readonly ownProcessGroup?: boolean;
+}
+
+/** Starts Azurite and resolves once it accepts requests. */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteProcess> {
   const port = options.port || (await freePort());
-  const workspace = await mkdtemp(path.join(tmpdir(), 'doklad-azurite-'));
+  if (options.location) await mkdir(options.location, { recursive: true });
+  // In-memory mode refuses --location; a private working directory keeps any stray files (debug
+  // logs) out of the repository.
+  const workspace = options.location
+    ? path.resolve(options.location)
+    : await mkdtemp(path.join(tmpdir(), 'doklad-azurite-'));
+  const persistence = options.location ? ['--location', workspace] : ['--inMemoryPersistence'];
   const child = spawn(
     process.execPath,
     [
       azuriteBlobMain(),
-      '--inMemoryPersistence',
+      ...persistence,
       '--skipApiVersionCheck',
       '--disableTelemetry',
       '--silent',
@@ -52,9 +71,7 @@ export async function startAzurite(options: { port?: number } = {}): Promise<Azu
       '--blobPort',
       String(port),
     ],
-    // In-memory mode refuses --location; a private working directory keeps any stray files
-    // (debug logs) out of the repository.
-    { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false },
   );
 
   await new Promise<void>((resolve, reject) => {
@@ -99,7 +116,7 @@ export async function startAzurite(options: { port?: number } = {}): Promise<Azu
         child.kill('SIGTERM');
         await exited;
       }
-      await rm(workspace, { recursive: true, force: true });
+      if (!options.location) await rm(workspace, { recursive: true, force: true });
     },
   };
 }

@@ -54,7 +54,7 @@ describe('email verification', () => {
     expect(await emailVerified(owner)).toBe(false);
     const mail = env.mail.findLast((m) => m.to === owner.email)!;
     expect(mail.subject).toContain('Confirm');
-    expect(mail.text).toContain(`${env.config.PUBLIC_BASE_URL}/verify-email?token=evf_`);
+    expect(mail.text).toContain(`${env.config.PUBLIC_BASE_URL}/verify-email#token=evf_`);
     const { rows } = await env.adminQuery('SELECT token_hash FROM email_verifications WHERE user_id = $1', [
       owner.userId,
     ]);

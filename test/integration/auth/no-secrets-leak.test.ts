@@ -91,7 +91,8 @@ describe('secrets never leak', () => {
       ...uses.rows.map((r) => r.u),
     ].join('\n');
     const logText = env.logs.join('\n');
-    expect(env.logs.length).toBeGreaterThan(20);
+    // One line per request (about a dozen requests above): the check below reads real log output.
+    expect(env.logs.filter((line) => line.includes('"msg":"request"')).length).toBeGreaterThan(10);
     expect(rows.length).toBeGreaterThan(10);
     for (const value of secrets) {
       expect(logText, 'logs').not.toContain(value);
