@@ -22,6 +22,12 @@ export interface Finding {
   severity: FindingSeverity;
   field?: string;
   message: string;
+  /**
+   * The official rule the finding reports, as the standard names it (EN 16931 BR-…, BR-CO-…,
+   * BR-CL-…, BR-S/Z/E/AE/IC/G/O/AF/AG/B-…, BR-DEC-…, syntax rules UBL-SR/UBL-DT/UBL-CR/CII-SR/CII-DT-…,
+   * or XSD for the schema check); absent when no official rule says it.
+   */
+  rule?: string;
 }
 
 export interface VatBreakdownRow {
