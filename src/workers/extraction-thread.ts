@@ -10,6 +10,7 @@ export interface ThreadTask {
   readonly filename?: string | undefined;
   readonly contentType?: string | undefined;
   readonly timeoutMs: number;
+  readonly schemaDir?: string | undefined;
 }
 
 export type ThreadReply =
@@ -19,7 +20,7 @@ export type ThreadReply =
 parentPort?.on('message', (task: ThreadTask) => {
   extractInvoice(
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
-    { timeoutMs: task.timeoutMs },
+    { timeoutMs: task.timeoutMs, schemaDir: task.schemaDir },
   ).then(
     (result) => parentPort!.postMessage({ ok: true, result } satisfies ThreadReply),
     (error: unknown) =>

@@ -23,6 +23,8 @@ export type ExtractFunction = (task: {
   filename?: string;
   contentType?: string;
   timeoutMs: number;
+  /** EINVOICE_SCHEMA_DIR: XSDs for the schema check of UBL / CII; undefined = none. */
+  schemaDir?: string | undefined;
 }) => Promise<ExtractionResult>;
 
 /** Loads the engine on first use: the API process, which only enqueues, never pays for it. */
@@ -30,7 +32,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
   const { extractInvoice } = await import('../../extraction/index.js');
   return extractInvoice(
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
-    { timeoutMs: task.timeoutMs },
+    { timeoutMs: task.timeoutMs, schemaDir: task.schemaDir },
   );
 };
 import type { Db, Tx } from '../../platform/db/db.js';
@@ -105,6 +107,8 @@ const RECONCILE_BATCH = 500;
 
 export interface PipelineSettings {
   readonly timeoutMs: number;
+  /** Directory with the UBL / CII XSDs (EINVOICE_SCHEMA_DIR); undefined = no schema check. */
+  readonly schemaDir?: string | undefined;
   readonly attempts: number;
   readonly backoffMs: number;
   readonly keyPrefix: string;
@@ -331,6 +335,7 @@ export function createExtractionPipeline(deps: {
           filename: opened.document.filename,
           contentType: opened.document.contentType,
           timeoutMs: settings.timeoutMs,
+          schemaDir: settings.schemaDir,
         });
         const stored = await storeResult(data, result);
         await finishWaiting(data.tenantId);
