@@ -1,7 +1,14 @@
 import type { Finding } from '../../types.js';
-import { ROOT_NAMESPACES } from './codes.js';
 import { violation } from './finding.js';
 import type { RuleInvoice } from './model.js';
+
+/** Declared namespaces of the e-invoice roots; a different one means a different (or broken) schema. */
+export const ROOT_NAMESPACES: Record<string, string[]> = {
+  CrossIndustryInvoice: ['urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100'],
+  CrossIndustryDocument: ['urn:ferd:CrossIndustryDocument:invoice:1p0'],
+  Invoice: ['urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'],
+  CreditNote: ['urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2'],
+};
 
 /** EN 16931 core identifier, optionally followed by #compliant# / #conformant# CIUS and extension URNs. */
 const EN16931_ID = /^urn:cen\.eu:en16931:2017(#(compliant|conformant)#urn:[a-z0-9.-]+(:[A-Za-z0-9._-]+)+)*$/;

@@ -10,6 +10,7 @@ import {
   ITEM_CLASSIFICATION_CODE,
   LETTER_CODE,
   PAYMENT_MEANS,
+  UNIT_CODE_SHAPE,
   UNIT_CODES,
   VAT_CATEGORIES,
   VAT_DATE_CODES,
@@ -468,8 +469,17 @@ export const CODE_RULES: UblRule[] = [
   {
     id: 'BR-CL-23',
     context: withAttr('unitCode', 'InvoicedQuantity', 'BaseQuantity', 'CreditedQuantity'),
-    test: (e) => inList(UNIT_CODES, e.attrs.unitCode ?? ''),
+    test: (e) => UNIT_CODE_SHAPE.test(norm(e.attrs.unitCode)),
     message: 'a unit of measure is not a UN/ECE Recommendation 20 / 21 code',
+  },
+  {
+    // Our unit list is a subset of Rec 20 / 21 (see code-lists/rec20-units.ts): a well-formed code
+    // outside it may still be valid, so it is a warning, never an error.
+    id: 'BR-CL-23',
+    warning: true,
+    context: withAttr('unitCode', 'InvoicedQuantity', 'BaseQuantity', 'CreditedQuantity'),
+    test: (e) => !UNIT_CODE_SHAPE.test(norm(e.attrs.unitCode)) || UNIT_CODES.has(norm(e.attrs.unitCode)),
+    message: 'a unit of measure is not among the UN/ECE Recommendation 20 / 21 codes we know',
   },
   {
     id: 'BR-CL-24',

@@ -4,7 +4,7 @@
  */
 export { COUNTRIES } from './iso3166-countries.js';
 export { CURRENCIES } from './iso4217-currencies.js';
-export { UNIT_CODES } from './rec20-units.js';
+export { UNIT_CODE_SHAPE, UNIT_CODES } from './rec20-units.js';
 export {
   ALLOWANCE_REASONS,
   CREDIT_NOTE_TYPE_CODES,

@@ -1,7 +1,13 @@
 import { codeList } from './code-list.js';
 
-/** UN/ECE Recommendation 20 and 21 unit codes (BT-130, BT-150). The full list has ~2000 entries; this
- * holds the ones invoices use (counts, time, mass, length, area, volume, energy, packaging). */
+/** Every Rec 20 / Rec 21 unit code is two or three upper-case letters or digits. */
+export const UNIT_CODE_SHAPE = /^[A-Z0-9]{2,3}$/;
+
+/**
+ * UN/ECE Recommendation 20 and 21 unit codes (BT-130, BT-150). The full list has 2162 entries; this
+ * holds about 1000 that invoices use (counts, time, mass, length, area, volume, energy, packaging).
+ * Because it is partial, a well-formed code outside it is only a warning (BR-CL-23).
+ */
 export const UNIT_CODES = codeList(`
 04 05 08 16 17 18 19 1A 1B 1C 1D 1E 1F 1G 1H 1I 1J 1K 1L 1M 1X 26 29 2A 2B 2C 2G 2H 2I 2J 2K 2L 2M
 2N 2P 2Q 2R 2U 2X 2Y 2Z 30 31 32 36 3B 3C 43 44 45 46 47 48 4C 4G 4H 4K 4L 4M 4N 4O 4P 4Q 4R 4T 4U
