@@ -40,7 +40,8 @@ export function checkTotalsArithmetic(inv: RuleInvoice): Finding[] {
     check('BR-CO-14', 'the VAT total (BT-110)', t.taxTotal, sum(inv.taxes.map((x) => x.amount ?? '0')));
   const basis = units(t.taxBasis);
   const tax = t.taxTotal === undefined ? 0n : units(t.taxTotal);
-  if (basis !== null && tax !== null)
+  if (inv.syntax === 'cii') findings.push(...checkGrossCii(inv));
+  else if (basis !== null && tax !== null)
     check('BR-CO-15', 'the total with VAT (BT-112)', t.grandTotal, basis + tax);
   const grand = units(t.grandTotal);
   const prepaid = t.prepaid === undefined ? 0n : units(t.prepaid);
@@ -49,6 +50,31 @@ export function checkTotalsArithmetic(inv: RuleInvoice): Finding[] {
   if (grand !== null && prepaid !== null && rounding !== null && inv.profile !== 'minimum')
     check('BR-CO-16', 'the amount due (BT-115)', t.due, grand - prepaid + rounding);
   return findings;
+}
+
+/**
+ * BR-CO-15 as the CII binding states it: the grand total equals the VAT-exclusive total plus the one
+ * VAT total in the invoice currency (TaxTotalAmount with that currencyID), or the VAT-exclusive
+ * total alone.
+ */
+function checkGrossCii(inv: RuleInvoice): Finding[] {
+  const t = inv.totals;
+  if (!inv.currency || t.grandTotal === undefined) return [];
+  const grand = units(t.grandTotal);
+  const basis = units(t.taxBasis);
+  const inCurrency = t.taxTotalsInCurrency ?? [];
+  const tax = inCurrency.length === 1 ? units(inCurrency[0]) : null;
+  if (grand === null) return [];
+  if (basis !== null && grand === basis) return [];
+  if (basis !== null && tax !== null && grand === basis + tax) return [];
+  return [
+    violation(
+      'BR-CO-15',
+      inCurrency.length === 1
+        ? `the total with VAT (BT-112) ${t.grandTotal} is not the total without VAT plus the VAT total`
+        : `the total with VAT (BT-112) needs exactly one VAT total (BT-110) with currencyID ${inv.currency}, found ${inCurrency.length}`,
+    ),
+  ];
 }
 
 /** Line net = quantity x net price / price base quantity + line charges - line allowances. */
