@@ -9,6 +9,7 @@ import {
   INVOICE_TYPE_CODES,
   ITEM_CLASSIFICATION_CODE,
   LETTER_CODE,
+  NOTE_SUBJECT,
   PAYMENT_MEANS,
   UNIT_CODE_SHAPE,
   UNIT_CODES,
@@ -380,6 +381,20 @@ export const CODE_RULES: UblRule[] = [
         .filter((i) => 'schemeID' in i.attrs),
     test: (e) => shaped(LETTER_CODE, e.attrs.schemeID ?? ''),
     message: 'the invoiced object identifier scheme (BT-18-1) is not an UNTDID 1153 code',
+  },
+  {
+    // Note subject codes (UNTDID 4451) are written as #ABC# at the start of a note.
+    id: 'BR-CL-08',
+    context: below('Note'),
+    test: (n) => {
+      const subject = n.text.includes('#') ? (n.text.split('#')[1] ?? '') : '';
+      return (
+        !n.text.slice(n.text.indexOf('#') + 1).includes('#') ||
+        subject.length !== 3 ||
+        shaped(NOTE_SUBJECT, subject)
+      );
+    },
+    message: 'a note subject code (BT-21) is not an UNTDID 4451 code',
   },
   {
     id: 'BR-CL-10',

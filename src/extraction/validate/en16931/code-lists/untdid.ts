@@ -29,4 +29,5 @@ export const ALLOWANCE_REASONS = codeList('41 42 60 62 63 64 65 66 67 68 70 71 8
  * not against every code: a code of another shape is reported, a well-formed unknown code is not.
  */
 export const LETTER_CODE = /^[A-Z]{2,3}$/;
+export const NOTE_SUBJECT = /^[A-Z]{3}$/;
 export const ITEM_CLASSIFICATION_CODE = /^[A-Z]{2,3}$/;
