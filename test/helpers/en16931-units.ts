@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseXmlSecure } from '../../src/extraction/formats/xml-parse.js';
-import { validateEn16931, type En16931Options } from '../../src/extraction/validate/en16931/index.js';
+import { validateEn16931 } from '../../src/extraction/validate/en16931/index.js';
 import type { Finding } from '../../src/extraction/types.js';
 
 export const EINVOICE_TESTS_DIR = resolve(
@@ -55,10 +55,10 @@ export function readUnitFile(path: string): Array<{ expect: Expectation; rule: s
 }
 
 /** Runs the validator on one document; returns its findings or the parse error. */
-export function validateDocument(xml: string, options?: En16931Options): Finding[] | string {
+export function validateDocument(xml: string): Finding[] | string {
   try {
     const parsed = parseXmlSecure(new TextEncoder().encode(xml));
-    return validateEn16931(parsed.root, parsed.rootName, parsed.text, options);
+    return validateEn16931(parsed.root, parsed.rootName, parsed.text);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
@@ -127,7 +127,6 @@ export function familyOf(rule: string): string {
 /** Error findings on the official example invoices (all valid): must be none. */
 export function exampleErrors(
   dir = join(EINVOICE_TESTS_DIR, 'examples'),
-  options?: En16931Options,
 ): Array<{ file: string; findings: Finding[] }> {
   const out: Array<{ file: string; findings: Finding[] }> = [];
   for (const sub of ['ubl', 'cii']) {
@@ -136,7 +135,7 @@ export function exampleErrors(
     for (const file of readdirSync(subDir)
       .filter((f) => /\.xml$/i.test(f))
       .sort()) {
-      const result = validateDocument(readFileSync(join(subDir, file), 'utf8'), options);
+      const result = validateDocument(readFileSync(join(subDir, file), 'utf8'));
       const findings =
         typeof result === 'string'
           ? [{ code: 'parse', severity: 'error' as const, message: result }]

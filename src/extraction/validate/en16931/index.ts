@@ -18,11 +18,6 @@ import { toTree } from './tree.js';
 /** Every rule of EN 16931 bound to UBL 2.1 that we check, in the standard's order of families. */
 const UBL_RULES = [...CORE_RULES, ...VAT_RULES, ...CODE_RULES, ...SYNTAX_RULES];
 
-export interface En16931Options {
-  /** Reserved for callers; the rules themselves need no configuration. */
-  readonly now?: never;
-}
-
 /** Runs every rule on the model; a rule that trips over unexpected content is skipped, not fatal. */
 function runRules(inv: RuleInvoice): Finding[] {
   const rules = [
@@ -54,12 +49,7 @@ function runRules(inv: RuleInvoice): Finding[] {
  * rules an accountant relies on: mandatory terms, code lists, totals arithmetic, VAT categories,
  * decimals, dates, the specification identifier and the root namespace. Returns findings only.
  */
-export function validateEn16931(
-  root: XmlNode,
-  rootName: string,
-  xml: string,
-  _options: En16931Options = {},
-): Finding[] {
+export function validateEn16931(root: XmlNode, rootName: string, xml: string): Finding[] {
   if (rootName === 'Invoice' || rootName === 'CreditNote') {
     const model = ublRuleModel(root, rootName);
     return [
