@@ -37,6 +37,23 @@ export const below =
   (path: string) =>
   (d: UblDoc): El[] =>
     at(d.root, path);
+/**
+ * Context: a Schematron match pattern such as `cac:PaymentMeans/cac:PayeeFinancialAccount`: every
+ * element, at any depth, whose own name and parents' names end with the path.
+ */
+export const matching =
+  (path: string) =>
+  (d: UblDoc): El[] => {
+    const steps = path.split('/').reverse();
+    return descendants(d.root, steps[0]!).filter((el) => {
+      let node: El | undefined = el;
+      for (const step of steps) {
+        if (node?.name !== step) return false;
+        node = node.parent;
+      }
+      return true;
+    });
+  };
 /** Context: every element with the name anywhere in the document (XPath //name). */
 export const anywhere =
   (...names: string[]) =>

@@ -1,6 +1,15 @@
 import { COUNTRIES } from './code-lists/index.js';
 import { abs, add, cmp, dec, fromInt, mul, round, shift, sub, sum, type Dec } from './decimal.js';
-import { ROOT, anywhere, below, categoryOf, isVat, type UblDoc, type UblRule } from './ubl-engine.js';
+import {
+  ROOT,
+  anywhere,
+  below,
+  matching,
+  categoryOf,
+  isVat,
+  type UblDoc,
+  type UblRule,
+} from './ubl-engine.js';
 import { at, descendants, filled, has, indicator, norm, one, val, type El } from './tree.js';
 
 /** xs:decimal of the first element at the path; null when absent or not a decimal. */
@@ -18,17 +27,20 @@ const sumAt = (els: El[], path: string): Dec | null => sum(els.map((e) => num(e,
 const allowances = (parent: El, charge: boolean): El[] =>
   at(parent, 'AllowanceCharge').filter((a) => indicator(a) === charge);
 
+/** The VAT identifier prefixes: ISO 3166 codes plus EL (Greece), as one string the rule searches. */
+const VAT_PREFIXES = ` ${[...COUNTRIES, 'EL'].join(' ')} `;
+
 /** Invoice lines anywhere (XPath //cac:InvoiceLine | //cac:CreditNoteLine). */
 const allLines = (d: UblDoc): El[] => descendants(d.root, 'InvoiceLine', 'CreditNoteLine');
 
 const LINES = (d: UblDoc): El[] => d.lines;
-const TOTALS = below('LegalMonetaryTotal');
-const SELLER = below('AccountingSupplierParty');
+const TOTALS = matching('LegalMonetaryTotal');
+const SELLER = matching('AccountingSupplierParty');
 const DOC_ALLOWANCES = (d: UblDoc): El[] => allowances(d.root, false);
 const DOC_CHARGES = (d: UblDoc): El[] => allowances(d.root, true);
 const LINE_ALLOWANCES = (d: UblDoc): El[] => d.lines.flatMap((l) => allowances(l, false));
 const LINE_CHARGES = (d: UblDoc): El[] => d.lines.flatMap((l) => allowances(l, true));
-const BREAKDOWN = below('TaxTotal/TaxSubtotal');
+const BREAKDOWN = matching('TaxTotal/TaxSubtotal');
 
 const hasVatCategory = (el: El, path: string): boolean => at(el, path).some((c) => isVat(c) && has(c, 'ID'));
 const hasReason = (el: El): boolean =>
@@ -166,7 +178,7 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-09',
-    context: below('AccountingSupplierParty/Party/PostalAddress'),
+    context: matching('AccountingSupplierParty/Party/PostalAddress'),
     test: (a) => filled(a, 'Country/IdentificationCode'),
     message: 'the seller country code (BT-40) is missing',
   },
@@ -178,7 +190,7 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-11',
-    context: below('AccountingCustomerParty/Party/PostalAddress'),
+    context: matching('AccountingCustomerParty/Party/PostalAddress'),
     test: (a) => filled(a, 'Country/IdentificationCode'),
     message: 'the buyer country code (BT-55) is missing',
   },
@@ -214,7 +226,7 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-17',
-    context: below('PayeeParty'),
+    context: matching('PayeeParty'),
     test: (p) => {
       const seller = one(p.parent, 'AccountingSupplierParty/Party');
       const names = new Set(at(seller, 'PartyName/Name').map((n) => n.text));
@@ -229,19 +241,19 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-18',
-    context: below('TaxRepresentativeParty'),
+    context: matching('TaxRepresentativeParty'),
     test: (p) => filled(p, 'PartyName/Name'),
     message: 'the tax representative name (BT-62) is missing',
   },
   {
     id: 'BR-19',
-    context: below('TaxRepresentativeParty'),
+    context: matching('TaxRepresentativeParty'),
     test: (p) => has(p, 'PostalAddress'),
     message: 'the tax representative postal address (BG-12) is missing',
   },
   {
     id: 'BR-20',
-    context: below('TaxRepresentativeParty/PostalAddress'),
+    context: matching('TaxRepresentativeParty/PostalAddress'),
     test: (a) => filled(a, 'Country/IdentificationCode'),
     message: 'the tax representative country code (BT-69) is missing',
   },
@@ -396,7 +408,7 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-49',
-    context: below('PaymentMeans'),
+    context: matching('PaymentMeans'),
     test: (p) => has(p, 'PaymentMeansCode'),
     message: 'payment instructions have no payment means code (BT-81)',
   },
@@ -411,14 +423,14 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-51',
-    context: below('PaymentMeans/CardAccount/PrimaryAccountNumberID'),
+    context: matching('PaymentMeans/CardAccount/PrimaryAccountNumberID'),
     test: (n) => norm(n.text).length <= 10,
     message: 'a payment card number (BT-87) shows more than its last digits',
     warning: true,
   },
   {
     id: 'BR-52',
-    context: below('AdditionalDocumentReference'),
+    context: matching('AdditionalDocumentReference'),
     test: (r) => filled(r, 'ID'),
     message: 'a supporting document has no reference (BT-122)',
   },
@@ -439,25 +451,25 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-55',
-    context: below('BillingReference'),
+    context: matching('BillingReference'),
     test: (b) => has(b, 'InvoiceDocumentReference/ID'),
     message: 'a preceding invoice reference has no invoice number (BT-25)',
   },
   {
     id: 'BR-56',
-    context: below('TaxRepresentativeParty'),
+    context: matching('TaxRepresentativeParty'),
     test: (p) => vatIdOf(p).some((s) => has(s, 'CompanyID')),
     message: 'the tax representative has no VAT identifier (BT-63)',
   },
   {
     id: 'BR-57',
-    context: below('Delivery/DeliveryLocation/Address'),
+    context: matching('Delivery/DeliveryLocation/Address'),
     test: (a) => has(a, 'Country/IdentificationCode'),
     message: 'the deliver-to address has no country code (BT-80)',
   },
   {
     id: 'BR-61',
-    context: below('PaymentMeans'),
+    context: matching('PaymentMeans'),
     test: (p) => {
       const code = val(p, 'PaymentMeansCode');
       return (code !== '30' && code !== '58') || has(p, 'PayeeFinancialAccount/ID');
@@ -466,13 +478,13 @@ export const CORE_RULES: UblRule[] = [
   },
   {
     id: 'BR-62',
-    context: below('AccountingSupplierParty/Party/EndpointID'),
+    context: matching('AccountingSupplierParty/Party/EndpointID'),
     test: (e) => 'schemeID' in e.attrs,
     message: 'the seller electronic address (BT-34) has no scheme',
   },
   {
     id: 'BR-63',
-    context: below('AccountingCustomerParty/Party/EndpointID'),
+    context: matching('AccountingCustomerParty/Party/EndpointID'),
     test: (e) => 'schemeID' in e.attrs,
     message: 'the buyer electronic address (BT-49) has no scheme',
   },
@@ -506,9 +518,10 @@ export const CORE_RULES: UblRule[] = [
       descendants(d.root, 'PartyTaxScheme').filter((s) =>
         at(s, 'TaxScheme').some((t) => norm(val(t, 'ID')).toUpperCase() === 'VAT'),
       ),
+    // `contains(' 1A AD AE …', substring(CompanyID, 1, 2))`: no identifier is not this rule's business.
     test: (s) => {
       const prefix = (one(s, 'CompanyID')?.text ?? '').slice(0, 2);
-      return prefix.length === 2 && (COUNTRIES.has(prefix) || prefix === 'EL');
+      return VAT_PREFIXES.includes(prefix);
     },
     message: 'a VAT identifier (BT-31 / BT-48 / BT-63) does not start with a country prefix',
   },

@@ -17,7 +17,7 @@ import {
   VAT_DATE_CODES,
   VATEX_CODE,
 } from './code-lists/index.js';
-import { ROOT, anywhere, below, type UblDoc, type UblRule } from './ubl-engine.js';
+import { ROOT, anywhere, below, matching, type UblDoc, type UblRule } from './ubl-engine.js';
 import { ancestor, at, descendants, has, indicator, norm, val, type El } from './tree.js';
 
 /** At most `max` elements at the path. */
@@ -110,13 +110,13 @@ export const SYNTAX_RULES: UblRule[] = [
   },
   {
     id: 'UBL-SR-19',
-    context: below('PayeeParty'),
+    context: matching('PayeeParty'),
     test: (p) => atMost('PartyName/Name')(p) && payeeNotSeller(p),
     message: 'the payee name (BT-59) occurs more than once or is the seller',
   },
   {
     id: 'UBL-SR-20',
-    context: below('PayeeParty'),
+    context: matching('PayeeParty'),
     test: (p) =>
       at(p, 'PartyIdentification/ID').filter((i) => (i.attrs.schemeID ?? '').toUpperCase() !== 'SEPA')
         .length <= 1 && payeeNotSeller(p),
@@ -124,43 +124,43 @@ export const SYNTAX_RULES: UblRule[] = [
   },
   {
     id: 'UBL-SR-21',
-    context: below('PayeeParty'),
+    context: matching('PayeeParty'),
     test: (p) => atMost('PartyLegalEntity/CompanyID')(p) && payeeNotSeller(p),
     message: 'the payee legal registration (BT-61) occurs more than once or the payee is the seller',
   },
   {
     id: 'UBL-SR-22',
-    context: below('TaxRepresentativeParty'),
+    context: matching('TaxRepresentativeParty'),
     test: atMost('PartyName/Name'),
     message: 'the tax representative name (BT-62) occurs more than once',
   },
   {
     id: 'UBL-SR-23',
-    context: below('TaxRepresentativeParty'),
+    context: matching('TaxRepresentativeParty'),
     test: atMost('PartyTaxScheme/CompanyID'),
     message: 'the tax representative VAT identifier (BT-63) occurs more than once',
   },
   {
     id: 'UBL-SR-25',
-    context: below('Delivery'),
+    context: matching('Delivery'),
     test: atMost('DeliveryParty/PartyName/Name'),
     message: 'the deliver-to party name (BT-70) occurs more than once',
   },
   {
     id: 'UBL-SR-26',
-    context: below('PaymentMeans'),
+    context: matching('PaymentMeans'),
     test: atMost('PaymentID'),
     message: 'the remittance information (BT-83) occurs more than once',
   },
   {
     id: 'UBL-SR-27',
-    context: below('PaymentMeans'),
+    context: matching('PaymentMeans'),
     test: atMost('PaymentMeansCode'),
     message: 'the payment means code (BT-81) occurs more than once',
   },
   {
     id: 'UBL-SR-28',
-    context: below('PaymentMeans'),
+    context: matching('PaymentMeans'),
     test: atMost('PaymentMandate/ID'),
     message: 'the mandate reference (BT-89) occurs more than once',
   },
@@ -175,25 +175,26 @@ export const SYNTAX_RULES: UblRule[] = [
   },
   {
     id: 'UBL-SR-30',
-    context: (d) => at(d.root, 'AllowanceCharge').filter((a) => indicator(a) === false),
+    // The syntax binding's context is any cac:AllowanceCharge, document, line or price level.
+    context: (d) => descendants(d.root, 'AllowanceCharge').filter((a) => indicator(a) === false),
     test: atMost('AllowanceChargeReason'),
     message: 'a document allowance reason (BT-97) occurs more than once',
   },
   {
     id: 'UBL-SR-31',
-    context: (d) => at(d.root, 'AllowanceCharge').filter((a) => indicator(a) === true),
+    context: (d) => descendants(d.root, 'AllowanceCharge').filter((a) => indicator(a) === true),
     test: atMost('AllowanceChargeReason'),
     message: 'a document charge reason (BT-104) occurs more than once',
   },
   {
     id: 'UBL-SR-32',
-    context: below('TaxTotal/TaxSubtotal'),
+    context: matching('TaxTotal/TaxSubtotal'),
     test: atMost('TaxCategory/TaxExemptionReason'),
     message: 'a VAT exemption reason (BT-120) occurs more than once',
   },
   {
     id: 'UBL-SR-33',
-    context: below('AdditionalDocumentReference'),
+    context: matching('AdditionalDocumentReference'),
     test: atMost('DocumentDescription'),
     message: 'a supporting document description (BT-123) occurs more than once',
   },
@@ -220,13 +221,13 @@ export const SYNTAX_RULES: UblRule[] = [
   },
   {
     id: 'UBL-SR-42',
-    context: below('AccountingSupplierParty/Party'),
+    context: matching('AccountingSupplierParty/Party'),
     test: atMost('PartyTaxScheme', 2),
     message: 'the seller has more than two tax registrations',
   },
   {
     id: 'UBL-SR-43',
-    context: below('AdditionalDocumentReference'),
+    context: matching('AdditionalDocumentReference'),
     test: (a, d) => {
       const code = at(a, 'DocumentTypeCode').map((c) => c.text);
       return (

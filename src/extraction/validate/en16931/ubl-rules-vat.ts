@@ -200,10 +200,9 @@ function categoryRules(c: Category): UblRule[] {
   const name = `${NAMES[c.code]} (${c.code})`;
   const lineCats = (d: UblDoc): El[] =>
     d.lines.flatMap((l) => at(l, 'Item/ClassifiedTaxCategory')).filter(of(c.code));
+  // -06 / -07 match cac:AllowanceCharge/cac:TaxCategory at any depth, as the standard's context does.
   const docAllowanceCats = (charge: boolean) => (d: UblDoc) =>
-    rootAllowances(d, charge)
-      .flatMap((a) => at(a, 'TaxCategory'))
-      .filter(of(c.code));
+    allowanceCategories(d, charge).filter(of(c.code));
   const rowCats = (d: UblDoc): El[] => breakdownCategories(d).filter(of(c.code));
   const partyMessage =
     c.parties === 'none'
@@ -281,13 +280,13 @@ function categoryRules(c: Category): UblRule[] {
       id: `${f}-06`,
       context: docAllowanceCats(false),
       test: (tc) => rateOk(c, tc),
-      message: `a document allowance of category ${name} ${rateMessage}`,
+      message: `an allowance of category ${name} ${rateMessage}`,
     },
     {
       id: `${f}-07`,
       context: docAllowanceCats(true),
       test: (tc) => rateOk(c, tc),
-      message: `a document charge of category ${name} ${rateMessage}`,
+      message: `a charge of category ${name} ${rateMessage}`,
     },
     {
       id: `${f}-08`,
