@@ -100,4 +100,20 @@ describe('EN 16931 rules on CII', () => {
     expect(found).toEqual(expect.arrayContaining(['BR-IC-05', 'BR-IC-09', 'BR-IC-10']));
     expect(found.some((r) => /^BR-[KLM]-/.test(r))).toBe(false);
   });
+
+  it('checks allowances, periods and payment accounts in the CII binding (BR-29, BR-33, BR-50)', () => {
+    const allowance =
+      '<ram:SpecifiedTradeAllowanceCharge><ram:ChargeIndicator><udt:Indicator>false</udt:Indicator></ram:ChargeIndicator><ram:ActualAmount>0</ram:ActualAmount><ram:CategoryTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>21.00</ram:RateApplicablePercent></ram:CategoryTradeTax></ram:SpecifiedTradeAllowanceCharge>';
+    const period =
+      '<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString format="102">20240310</udt:DateTimeString></ram:StartDateTime><ram:EndDateTime><udt:DateTimeString format="102">20240301</udt:DateTimeString></ram:EndDateTime></ram:BillingSpecifiedPeriod>';
+    const xml = ciiXml()
+      .replace(
+        '<ram:ApplicableTradeTax><ram:CalculatedAmount>',
+        `${period}<ram:ApplicableTradeTax><ram:CalculatedAmount>`,
+      )
+      .replace('<ram:SpecifiedTradePaymentTerms>', `${allowance}<ram:SpecifiedTradePaymentTerms>`)
+      .replace(/<ram:IBANID>[^<]*<\/ram:IBANID>/, '<ram:IBANID> </ram:IBANID>');
+    expect(rules(xml)).toEqual(expect.arrayContaining(['BR-29', 'BR-33', 'BR-CO-21', 'BR-50']));
+    expect(rules(xml)).not.toContain('BR-61');
+  });
 });

@@ -14,6 +14,7 @@ import { CORE_RULES } from './ubl-rules-core.js';
 import { CODE_RULES, SYNTAX_RULES } from './ubl-rules-syntax.js';
 import { VAT_RULES } from './ubl-rules-vat.js';
 import { toTree } from './tree.js';
+import { CII_TREE_RULES, ciiDoc } from './cii-rules.js';
 
 /** Every rule of EN 16931 bound to UBL 2.1 that we check, in the standard's order of families. */
 const UBL_RULES = [...CORE_RULES, ...VAT_RULES, ...CODE_RULES, ...SYNTAX_RULES];
@@ -60,11 +61,15 @@ export function validateEn16931(root: XmlNode, rootName: string, xml: string): F
       ...safely(() => checkLineArithmetic(model)),
     ];
   }
-  let inv: RuleInvoice;
-  if (rootName === 'CrossIndustryInvoice') inv = ciiRuleModel(root, false);
-  else if (rootName === 'CrossIndustryDocument') inv = ciiRuleModel(root, true);
-  else return [];
-  return [...checkNamespaces(rootName, xml), ...runRules(inv)];
+  if (rootName === 'CrossIndustryInvoice')
+    return [
+      ...checkNamespaces(rootName, xml),
+      ...runRules(ciiRuleModel(root, false)),
+      ...evaluate(CII_TREE_RULES, ciiDoc(toTree(root, rootName))),
+    ];
+  if (rootName === 'CrossIndustryDocument')
+    return [...checkNamespaces(rootName, xml), ...runRules(ciiRuleModel(root, true))];
+  return [];
 }
 
 function safely(run: () => Finding[]): Finding[] {
