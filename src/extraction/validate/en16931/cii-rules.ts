@@ -1,4 +1,15 @@
-import { COUNTRIES } from './code-lists/index.js';
+import {
+  ALLOWANCE_REASONS,
+  ATTACHMENT_MIME_TYPES,
+  COUNTRIES,
+  CURRENCIES,
+  EAS,
+  ICD,
+  ITEM_CLASSIFICATION_CODE,
+  LETTER_CODE,
+  NOTE_SUBJECT,
+  VATEX_CODE,
+} from './code-lists/index.js';
 import { anywhere, type UblDoc as Doc, type UblRule as Rule } from './ubl-engine.js';
 import { at, descendants, filled, has, norm, val, type El } from './tree.js';
 
@@ -267,6 +278,136 @@ export const CII_TREE_RULES: Rule[] = [
  * Lines that bill something: EXTENDED GROUP and INFORMATION lines are headings and notes without
  * VAT terms (the model rules skip them too, see billedLines in model.ts).
  */
+/** A code must be one code (no spaces) of the list, or of the shape for the lists we check by shape. */
+const inList = (list: ReadonlySet<string>, v: string | undefined): boolean =>
+  list.has(norm(v)) && !norm(v).includes(' ');
+const shaped = (shape: RegExp, v: string | undefined): boolean => shape.test(norm(v));
+const withAttr =
+  (attr: string, ...names: string[]) =>
+  (d: Doc) =>
+    descendants(d.root, ...names).filter((e) => attr in e.attrs);
+const insideOf = (el: El, name: string): boolean => {
+  for (let p = el.parent; p; p = p.parent) if (p.name === name) return true;
+  return false;
+};
+const reasonCodes = (charge: boolean) => (d: Doc) =>
+  descendants(d.root, 'SpecifiedTradeAllowanceCharge')
+    .filter((a) => at(a, 'ChargeIndicator/Indicator').some((i) => i.text === String(charge)))
+    .flatMap((a) => at(a, 'ReasonCode'));
+
+/** Code-list rules of the CII binding the model does not check (BR-CL-03, 05..08, 10, 11, 13, 15, 19..22, 24..26). */
+export const CII_CODE_RULES: Rule[] = [
+  {
+    id: 'BR-CL-03',
+    context: withAttr('currencyID', 'TaxTotalAmount'),
+    test: (e) => inList(CURRENCIES, e.attrs.currencyID),
+    message: 'a VAT total currencyID is not an ISO 4217 code',
+  },
+  {
+    id: 'BR-CL-05',
+    context: anywhere('TaxCurrencyCode'),
+    test: (e) => inList(CURRENCIES, e.text),
+    message: 'the VAT accounting currency (BT-6) is not an ISO 4217 code',
+  },
+  {
+    id: 'BR-CL-06',
+    context: anywhere('DueDateTypeCode'),
+    test: (e) => ['5', '29', '72'].includes(norm(e.text)),
+    message: 'the VAT point date code (BT-8) is not 5, 29 or 72 (UNTDID 2475)',
+  },
+  {
+    id: 'BR-CL-07',
+    context: anywhere('ReferenceTypeCode'),
+    test: (e) => shaped(LETTER_CODE, e.text),
+    message: 'a reference type code is not an UNTDID 1153 code',
+  },
+  {
+    id: 'BR-CL-08',
+    context: anywhere('SubjectCode'),
+    test: (e) => shaped(NOTE_SUBJECT, e.text),
+    message: 'a note subject code (BT-21) is not an UNTDID 4451 code',
+  },
+  {
+    id: 'BR-CL-10',
+    context: (d) =>
+      withAttr(
+        'schemeID',
+        'GlobalID',
+      )(d).filter((e) => !insideOf(e, 'SpecifiedTradeProduct') && !insideOf(e, 'ShipToTradeParty')),
+    test: (e) => inList(ICD, e.attrs.schemeID),
+    message: 'a party identifier scheme is not an ISO 6523 ICD code',
+  },
+  {
+    id: 'BR-CL-11',
+    context: (d) => withAttr('schemeID', 'ID')(d).filter((e) => !insideOf(e, 'SpecifiedTaxRegistration')),
+    test: (e) => inList(ICD, e.attrs.schemeID),
+    message: 'a legal registration identifier scheme is not an ISO 6523 ICD code',
+  },
+  {
+    id: 'BR-CL-13',
+    context: withAttr('listID', 'ClassCode'),
+    test: (e) => shaped(ITEM_CLASSIFICATION_CODE, e.attrs.listID),
+    message: 'an item classification scheme (BT-158-1) is not an UNTDID 7143 code',
+  },
+  {
+    id: 'BR-CL-15',
+    context: under('OriginTradeCountry', 'ID'),
+    test: (e) => inList(COUNTRIES, e.text),
+    message: 'the item country of origin (BT-159) is not ISO 3166-1 alpha-2',
+  },
+  {
+    id: 'BR-CL-19',
+    context: reasonCodes(false),
+    test: (e) => inList(ALLOWANCE_REASONS, e.text),
+    message: 'an allowance reason code is not in UNTDID 5189',
+  },
+  {
+    id: 'BR-CL-20',
+    context: reasonCodes(true),
+    test: (e) => shaped(LETTER_CODE, e.text),
+    message: 'a charge reason code is not an UNTDID 7161 code',
+  },
+  {
+    id: 'BR-CL-21',
+    context: (d) =>
+      withAttr('schemeID', 'GlobalID')(d).filter((e) => e.parent?.name === 'SpecifiedTradeProduct'),
+    test: (e) => inList(ICD, e.attrs.schemeID),
+    message: 'an item standard identifier scheme (BT-157-1) is not an ISO 6523 ICD code',
+  },
+  {
+    id: 'BR-CL-22',
+    context: anywhere('ExemptionReasonCode'),
+    test: (e) => shaped(VATEX_CODE, e.text.toUpperCase()),
+    message: 'an exemption reason code (BT-121) is not a VATEX code',
+  },
+  {
+    id: 'BR-CL-24',
+    context: withAttr('mimeCode', 'AttachmentBinaryObject'),
+    test: (e) => ATTACHMENT_MIME_TYPES.has(e.attrs.mimeCode ?? ''),
+    message: 'an attachment media type is not one EN 16931 allows (PDF, PNG, JPEG, CSV, XLSX, ODS)',
+  },
+  {
+    id: 'BR-CL-25',
+    context: (d) =>
+      withAttr('schemeID', 'URIID')(d).filter((e) => e.parent?.name === 'URIUniversalCommunication'),
+    test: (e) => inList(EAS, e.attrs.schemeID),
+    message: 'an electronic address scheme is not in the EAS code list',
+  },
+  {
+    id: 'BR-CL-26',
+    context: (d) =>
+      withAttr(
+        'schemeID',
+        'GlobalID',
+      )(d).filter(
+        (e) =>
+          e.parent?.name === 'ShipToTradeParty' && e.parent.parent?.name === 'ApplicableHeaderTradeDelivery',
+      ),
+    test: (e) => inList(ICD, e.attrs.schemeID),
+    message: 'a deliver-to location identifier scheme (BT-71-1) is not an ISO 6523 ICD code',
+  },
+];
+
 export function ciiDoc(root: El): Doc {
   const lines = at(root, `${TX}/IncludedSupplyChainTradeLineItem`).filter(
     (l) => !['GROUP', 'INFORMATION'].includes(val(l, 'AssociatedDocumentLineDocument/LineStatusReasonCode')),

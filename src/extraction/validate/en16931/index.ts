@@ -14,7 +14,7 @@ import { CORE_RULES } from './ubl-rules-core.js';
 import { CODE_RULES, SYNTAX_RULES } from './ubl-rules-syntax.js';
 import { VAT_RULES } from './ubl-rules-vat.js';
 import { toTree } from './tree.js';
-import { CII_TREE_RULES, ciiDoc } from './cii-rules.js';
+import { CII_CODE_RULES, CII_TREE_RULES, ciiDoc } from './cii-rules.js';
 
 /** Every rule of EN 16931 bound to UBL 2.1 that we check, in the standard's order of families. */
 const UBL_RULES = [...CORE_RULES, ...VAT_RULES, ...CODE_RULES, ...SYNTAX_RULES];
@@ -65,7 +65,7 @@ export function validateEn16931(root: XmlNode, rootName: string, xml: string): F
     return [
       ...checkNamespaces(rootName, xml),
       ...runRules(ciiRuleModel(root, false)),
-      ...evaluate(CII_TREE_RULES, ciiDoc(toTree(root, rootName))),
+      ...evaluate([...CII_TREE_RULES, ...CII_CODE_RULES], ciiDoc(toTree(root, rootName))),
     ];
   if (rootName === 'CrossIndustryDocument')
     return [...checkNamespaces(rootName, xml), ...runRules(ciiRuleModel(root, true))];
