@@ -116,7 +116,7 @@ describe('EN 16931 rules on structured invoices', () => {
   it('rejects more than two decimals (BR-DEC) and impossible dates', () => {
     expect(
       errors(fullCii().replace('<ram:GrandTotalAmount>1210.00', '<ram:GrandTotalAmount>1210.001')),
-    ).toContain('en16931_br_dec');
+    ).toContain('en16931_br_dec_14');
     expect(errors(fullCii().replace('format="102">20240314', 'format="102">20241314'))).toContain(
       'en16931_date',
     );

@@ -194,11 +194,14 @@ function decimalAmounts(
 ): RuleInvoice['amounts'] {
   return [
     ...Object.entries(inv.totals).flatMap(([k, v]) => (typeof v === 'string' ? [{ path: k, value: v }] : [])),
-    ...inv.taxes.flatMap((t) =>
-      [t.base, t.amount].flatMap((v) => (v ? [{ path: 'VAT breakdown', value: v }] : [])),
-    ),
+    ...inv.taxes.flatMap((t) => [
+      ...(t.base ? [{ path: 'VAT breakdown taxable amount', value: t.base }] : []),
+      ...(t.amount ? [{ path: 'VAT breakdown amount', value: t.amount }] : []),
+    ]),
     ...inv.lines.flatMap((l) => (l.net ? [{ path: `line ${l.id ?? ''} net amount`, value: l.net }] : [])),
-    ...inv.allowances.flatMap((a) => (a.amount ? [{ path: 'allowance/charge', value: a.amount }] : [])),
+    ...inv.allowances.flatMap((a) =>
+      a.amount ? [{ path: a.charge ? 'document charge' : 'document allowance', value: a.amount }] : [],
+    ),
   ];
 }
 

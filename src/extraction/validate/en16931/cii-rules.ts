@@ -8,6 +8,7 @@ import {
   ITEM_CLASSIFICATION_CODE,
   LETTER_CODE,
   NOTE_SUBJECT,
+  VAT_DATE_CODES_CII,
   VATEX_CODE,
 } from './code-lists/index.js';
 import { anywhere, type UblDoc as Doc, type UblRule as Rule } from './ubl-engine.js';
@@ -312,7 +313,7 @@ export const CII_CODE_RULES: Rule[] = [
   {
     id: 'BR-CL-06',
     context: anywhere('DueDateTypeCode'),
-    test: (e) => ['5', '29', '72'].includes(norm(e.text)),
+    test: (e) => inList(VAT_DATE_CODES_CII, e.text),
     message: 'the VAT point date code (BT-8) is not 5, 29 or 72 (UNTDID 2475)',
   },
   {

@@ -15,5 +15,6 @@ export {
   PAYMENT_MEANS,
   VAT_CATEGORIES,
   VAT_DATE_CODES,
+  VAT_DATE_CODES_CII,
 } from './untdid.js';
 export { ATTACHMENT_MIME_TYPES, EAS, ICD, VATEX_CODE } from './identifiers.js';

@@ -20,6 +20,9 @@ export const PAYMENT_MEANS = codeList(`
 /** UNTDID 2005 subset for the VAT point date code (BT-8): 3 invoice date, 35 delivery date, 432 paid. */
 export const VAT_DATE_CODES = codeList('3 35 432');
 
+/** UNTDID 2475 subset for the CII VAT point date code (BT-8): 5 invoice, 29 delivery, 72 paid. */
+export const VAT_DATE_CODES_CII = codeList('5 29 72');
+
 /** UNTDID 5189 allowance reasons (BT-98, BT-140). */
 export const ALLOWANCE_REASONS = codeList('41 42 60 62 63 64 65 66 67 68 70 71 88 95 100 102 103 104 105');
 
