@@ -5,7 +5,7 @@
  * laid out as `ubl-2.1/{maindoc,common}/…` and `cii-d16b/…`); without it no schema check runs.
  *
  * Cost: each check starts a worker and compiles the schema set: median 0.8 s per UBL and 0.45 s per
- * CII example on the shared 2-core machine, against 3 ms for all EN 16931 rules (`npm run
+ * CII example on the shared 2-core machine (twice that under load), against 3 ms for all EN 16931 rules (`npm run
  * bench:en16931`). So it runs only when configured, only for UBL / CII, in the extraction worker
  * (never in the API process); the XSD text is read from disk once per process and cached.
  */
