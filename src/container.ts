@@ -408,6 +408,7 @@ export async function createContainer(
     registries: registryLookupsFromConfig(config),
     settings: {
       timeoutMs: config.EXTRACTION_TIMEOUT_MS,
+      schemaDir: config.EINVOICE_SCHEMA_DIR,
       attempts: config.EXTRACTION_ATTEMPTS,
       backoffMs: config.EXTRACTION_BACKOFF_MS,
       keyPrefix: config.REDIS_KEY_PREFIX,

@@ -8,9 +8,11 @@ import { extractFromImage } from './ocr/extract-image.js';
 import { ocrPdfPage } from './ocr/ocr-image.js';
 import { disposeOcr } from './ocr/tesseract.js';
 import { extractFromPdf, type PdfHooks } from './pdf/extract-pdf.js';
+import { decodeXml } from './formats/xml-parse.js';
 import { scanPdfPageForPaymentCode } from './qr/scan.js';
 import { applySupplierDirectory } from './suppliers/directory.js';
 import type { ExtractionResult, ExtractOptions } from './types.js';
+import { checkSchema } from './validate/xsd.js';
 
 export * from './model.js';
 
@@ -56,8 +58,15 @@ async function extractDraft(
   timings: Record<string, number>,
 ): Promise<Draft> {
   switch (detectInputKind(bytes)) {
-    case 'xml':
-      return readXmlInvoice(bytes);
+    case 'xml': {
+      const draft = readXmlInvoice(bytes);
+      if (options.schemaDir && (draft.format === 'ubl' || draft.format === 'cii')) {
+        const started = performance.now();
+        draft.findings.push(...(await schemaFindings(bytes, options.schemaDir)));
+        timings.schemaMs = round(performance.now() - started);
+      }
+      return draft;
+    }
     case 'zip':
       return { ...readXmlInvoice(unpackIsdocx(bytes)), format: 'isdocx' };
     case 'pdf':
@@ -70,6 +79,15 @@ async function extractDraft(
         'the file is not a PDF, image, XML e-invoice or ISDOCX',
       );
   }
+}
+
+/** The XSD check of a UBL or CII document (already parsed once, so well-formed and within limits). */
+async function schemaFindings(bytes: Uint8Array, schemaDir: string) {
+  const { text } = decodeXml(bytes);
+  const rootName = /<(?:[A-Za-z_][\w.-]*:)?(Invoice|CreditNote|CrossIndustryInvoice)[\s>/]/.exec(
+    text.replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g, ''),
+  )?.[1];
+  return rootName ? checkSchema(text, rootName, { schemaDir }) : [];
 }
 
 function round(ms: number): number {

@@ -12,6 +12,7 @@ export interface ThreadTask {
   readonly timeoutMs: number;
   /** The tenant's supplier directory (plain data, copied to the thread with the task). */
   readonly suppliers?: readonly KnownSupplier[] | undefined;
+  readonly schemaDir?: string | undefined;
 }
 
 export type ThreadReply =
@@ -21,7 +22,11 @@ export type ThreadReply =
 parentPort?.on('message', (task: ThreadTask) => {
   extractInvoice(
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
-    { timeoutMs: task.timeoutMs, ...(task.suppliers ? { suppliers: task.suppliers } : {}) },
+    {
+      timeoutMs: task.timeoutMs,
+      schemaDir: task.schemaDir,
+      ...(task.suppliers ? { suppliers: task.suppliers } : {}),
+    },
   ).then(
     (result) => parentPort!.postMessage({ ok: true, result } satisfies ThreadReply),
     (error: unknown) =>

@@ -30,6 +30,8 @@ export type ExtractFunction = (task: {
   timeoutMs: number;
   /** The tenant's supplier directory, built from its validated documents. */
   suppliers?: readonly KnownSupplier[];
+  /** EINVOICE_SCHEMA_DIR: XSDs for the schema check of UBL / CII; undefined = none. */
+  schemaDir?: string | undefined;
 }) => Promise<ExtractionResult>;
 
 /** Loads the engine on first use: the API process, which only enqueues, never pays for it. */
@@ -37,7 +39,11 @@ export const extractInProcess: ExtractFunction = async (task) => {
   const { extractInvoice } = await import('../../extraction/index.js');
   return extractInvoice(
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
-    { timeoutMs: task.timeoutMs, ...(task.suppliers ? { suppliers: task.suppliers } : {}) },
+    {
+      timeoutMs: task.timeoutMs,
+      schemaDir: task.schemaDir,
+      ...(task.suppliers ? { suppliers: task.suppliers } : {}),
+    },
   );
 };
 import type { Db, Tx } from '../../platform/db/db.js';
@@ -114,6 +120,8 @@ const RECONCILE_BATCH = 500;
 
 export interface PipelineSettings {
   readonly timeoutMs: number;
+  /** Directory with the UBL / CII XSDs (EINVOICE_SCHEMA_DIR); undefined = no schema check. */
+  readonly schemaDir?: string | undefined;
   readonly attempts: number;
   readonly backoffMs: number;
   readonly keyPrefix: string;
@@ -345,6 +353,7 @@ export function createExtractionPipeline(deps: {
           contentType: opened.document.contentType,
           timeoutMs: settings.timeoutMs,
           suppliers,
+          schemaDir: settings.schemaDir,
         });
         const result = await checkWithRegistries(extracted, deps.registries);
         const stored = await storeResult(data, result);

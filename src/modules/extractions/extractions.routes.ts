@@ -41,6 +41,12 @@ const ExtractionView = z.object({
             severity: z.string(),
             message: z.string(),
             field: z.string().optional(),
+            rule: z
+              .string()
+              .optional()
+              .describe(
+                'Official rule id (EN 16931 BR-…, BR-CO-…, BR-CL-…, UBL-SR-…, CII-SR-…, XSD) when the finding reports one',
+              ),
           })
           .passthrough(),
       ),

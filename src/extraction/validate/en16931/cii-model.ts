@@ -178,6 +178,9 @@ function totals(settlement: XmlNode | undefined, n: Names, currency: string | un
     chargeTotal: textAt(sum, 'ChargeTotalAmount'),
     taxBasis: amountIn(all(sum, 'TaxBasisTotalAmount'), currency),
     taxTotal: amountIn(all(sum, 'TaxTotalAmount'), currency),
+    taxTotalsInCurrency: all(sum, 'TaxTotalAmount')
+      .filter((x) => currency !== undefined && attr(x, 'currencyID') === currency)
+      .map((x) => text(x) ?? ''),
     grandTotal: amountIn(all(sum, 'GrandTotalAmount'), currency),
     prepaid: textAt(sum, 'TotalPrepaidAmount'),
     rounding: textAt(sum, 'RoundingAmount'),
@@ -190,12 +193,15 @@ function decimalAmounts(
   inv: Pick<RuleInvoice, 'totals' | 'taxes' | 'lines' | 'allowances'>,
 ): RuleInvoice['amounts'] {
   return [
-    ...Object.entries(inv.totals).flatMap(([k, v]) => (v ? [{ path: k, value: v }] : [])),
-    ...inv.taxes.flatMap((t) =>
-      [t.base, t.amount].flatMap((v) => (v ? [{ path: 'VAT breakdown', value: v }] : [])),
-    ),
+    ...Object.entries(inv.totals).flatMap(([k, v]) => (typeof v === 'string' ? [{ path: k, value: v }] : [])),
+    ...inv.taxes.flatMap((t) => [
+      ...(t.base ? [{ path: 'VAT breakdown taxable amount', value: t.base }] : []),
+      ...(t.amount ? [{ path: 'VAT breakdown amount', value: t.amount }] : []),
+    ]),
     ...inv.lines.flatMap((l) => (l.net ? [{ path: `line ${l.id ?? ''} net amount`, value: l.net }] : [])),
-    ...inv.allowances.flatMap((a) => (a.amount ? [{ path: 'allowance/charge', value: a.amount }] : [])),
+    ...inv.allowances.flatMap((a) =>
+      a.amount ? [{ path: a.charge ? 'document charge' : 'document allowance', value: a.amount }] : [],
+    ),
   ];
 }
 

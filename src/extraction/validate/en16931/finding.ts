@@ -1,13 +1,17 @@
 import { toMinorUnits } from '../../fields/amount.js';
 import type { Finding } from '../../types.js';
 
+/** Identifiers the standard and its syntax bindings define; our own checks have other names. */
+const OFFICIAL_RULE = /^(BR(-[A-Z]+)?-\d+|BR-DEC-\d+|(UBL|CII)-(SR|DT|CR)-\d+|XSD)$/;
+
 /**
  * A finding for a rule of EN 16931 (BR-*), a CIUS or a syntax binding. The code is stable and
- * machine-readable (`en16931_br_co_10`); the message names the rule so an accountant can look it up.
+ * machine-readable (`en16931_br_co_10`); `rule` carries the official id when there is one, and the
+ * message names it so an accountant can look it up.
  */
 export function violation(rule: string, message: string, severity: Finding['severity'] = 'error'): Finding {
   const code = `en16931_${rule.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
-  return { code, severity, message: `${rule}: ${message}` };
+  return { code, severity, message: `${rule}: ${message}`, ...(OFFICIAL_RULE.test(rule) ? { rule } : {}) };
 }
 
 const DECIMAL = /^[-+]?\d+(\.\d+)?$/;

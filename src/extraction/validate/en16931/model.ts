@@ -67,6 +67,8 @@ export interface RuleTotals {
   taxBasis?: string;
   /** Tax total in the invoice currency (BT-110). */
   taxTotal?: string;
+  /** CII: the TaxTotalAmount elements whose currencyID is the invoice currency (BR-CO-15 wants one). */
+  taxTotalsInCurrency?: string[];
   grandTotal?: string;
   prepaid?: string;
   rounding?: string;

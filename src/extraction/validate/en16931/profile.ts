@@ -1,7 +1,14 @@
 import type { Finding } from '../../types.js';
-import { ROOT_NAMESPACES } from './codes.js';
 import { violation } from './finding.js';
 import type { RuleInvoice } from './model.js';
+
+/** Declared namespaces of the e-invoice roots; a different one means a different (or broken) schema. */
+export const ROOT_NAMESPACES: Record<string, string[]> = {
+  CrossIndustryInvoice: ['urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100'],
+  CrossIndustryDocument: ['urn:ferd:CrossIndustryDocument:invoice:1p0'],
+  Invoice: ['urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'],
+  CreditNote: ['urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2'],
+};
 
 /** EN 16931 core identifier, optionally followed by #compliant# / #conformant# CIUS and extension URNs. */
 const EN16931_ID = /^urn:cen\.eu:en16931:2017(#(compliant|conformant)#urn:[a-z0-9.-]+(:[A-Za-z0-9._-]+)+)*$/;
@@ -11,27 +18,28 @@ const ZUGFERD1_ID = /^urn:ferd:CrossIndustryDocument:invoice:1p0:(basic|comfort|
 /** ZUGFeRD 1.0 release candidates used urn:ferd:invoice:rc:<profile>; readable, but not the final standard. */
 const ZUGFERD1_RC = /^urn:ferd:invoice:rc:(basic|comfort|extended)$/;
 
-/** BR-01 and the identifier's syntax: a malformed URN means no validator knows which rules apply. */
+/**
+ * BR-01 is the presence of the specification identifier (BT-24). Whether the identifier is one a
+ * validator knows is our own check (`specification-id`): a malformed URN means no validator knows
+ * which rules apply. ZUGFeRD 1.0 identifiers are known, in ZUGFeRD 1.0 and in CII D16B documents
+ * (the official CII examples carry urn:ferd:CrossIndustryDocument:invoice:1p0:comfort).
+ */
 export function checkSpecification(inv: RuleInvoice): Finding[] {
   const id = inv.specId;
-  if (!id) {
-    // Plain UBL 2.1 without a CustomizationID is valid UBL, just not declared as EN 16931.
-    const severity = inv.syntax === 'ubl' ? 'warning' : 'error';
-    return [violation('BR-01', 'the specification identifier (BT-24) is missing', severity)];
-  }
+  if (!id) return [violation('BR-01', 'the specification identifier (BT-24) is missing')];
+  if (ZUGFERD1_ID.test(id) && inv.syntax !== 'ubl') return [];
   if (inv.syntax === 'zugferd1') {
-    if (ZUGFERD1_ID.test(id)) return [];
     if (ZUGFERD1_RC.test(id))
-      return [violation('BR-01', `"${id}" is a ZUGFeRD 1.0 release-candidate profile`, 'warning')];
+      return [violation('specification-id', `"${id}" is a ZUGFeRD 1.0 release-candidate profile`, 'warning')];
     return [
       violation(
-        'BR-01',
+        'specification-id',
         `"${id}" is not a ZUGFeRD 1.0 profile (urn:ferd:CrossIndustryDocument:invoice:1p0:basic|comfort|extended)`,
       ),
     ];
   }
   if (EN16931_ID.test(id) || (inv.syntax === 'cii' && PARTIAL_ID.test(id))) return [];
-  return [violation('BR-01', `specification identifier "${id}" is malformed or unknown`)];
+  return [violation('specification-id', `specification identifier "${id}" is malformed or unknown`)];
 }
 
 /** The root element's namespace; another one is another schema (or a broken document). */

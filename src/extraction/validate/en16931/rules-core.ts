@@ -1,12 +1,14 @@
 import type { Finding } from '../../types.js';
 import {
   COUNTRIES,
+  CREDIT_NOTE_TYPE_CODES,
   CURRENCIES,
   INVOICE_TYPE_CODES,
   PAYMENT_MEANS,
+  UNIT_CODE_SHAPE,
   UNIT_CODES,
   VAT_CATEGORIES,
-} from './codes.js';
+} from './code-lists/index.js';
 import { violation } from './finding.js';
 import { billedLines, isPartialProfile, type RuleInvoice, type RuleLine } from './model.js';
 
@@ -53,12 +55,13 @@ function checkLine(line: RuleLine, index: number): Finding[] {
   const findings = required.filter(([, v]) => !v).map(([rule, , m]) => violation(rule, `${which} ${m}`));
   if (line.price?.trim().startsWith('-'))
     findings.push(violation('BR-27', `${which}: the item net price ${line.price} is negative`));
+  // The unit list is partial (code-lists/rec20-units.ts): only a malformed code is an error.
   if (line.unitCode && !UNIT_CODES.has(line.unitCode))
     findings.push(
       violation(
         'BR-CL-23',
         `${which}: unit code "${line.unitCode}" is not a UN/ECE Rec 20/21 code`,
-        'warning',
+        UNIT_CODE_SHAPE.test(line.unitCode) ? 'warning' : 'error',
       ),
     );
   if (line.category && !VAT_CATEGORIES.has(line.category))
@@ -85,7 +88,8 @@ export function checkCodeLists(inv: RuleInvoice): Finding[] {
   const findings: Finding[] = [];
   if (inv.currency && !CURRENCIES.has(inv.currency))
     findings.push(violation('BR-CL-04', `currency "${inv.currency}" is not an ISO 4217 code`));
-  if (inv.typeCode && !INVOICE_TYPE_CODES.has(inv.typeCode))
+  // CII carries invoices and credit notes under one TypeCode (BT-3).
+  if (inv.typeCode && !INVOICE_TYPE_CODES.has(inv.typeCode) && !CREDIT_NOTE_TYPE_CODES.has(inv.typeCode))
     findings.push(violation('BR-CL-01', `type code "${inv.typeCode}" is not an UNTDID 1001 invoice type`));
   for (const [who, party] of [
     ['seller', inv.seller],

@@ -44,10 +44,32 @@ export function checkDates(inv: RuleInvoice): Finding[] {
   return findings.slice(0, 10);
 }
 
+/** Which BR-DEC rule limits the amount at each place the model names. */
+function decimalRule(path: string): string {
+  const byTotal: Record<string, string> = {
+    lineTotal: 'BR-DEC-09',
+    allowanceTotal: 'BR-DEC-10',
+    chargeTotal: 'BR-DEC-11',
+    taxBasis: 'BR-DEC-12',
+    taxTotal: 'BR-DEC-13',
+    grandTotal: 'BR-DEC-14',
+    prepaid: 'BR-DEC-16',
+    rounding: 'BR-DEC-17',
+    due: 'BR-DEC-18',
+    'VAT breakdown taxable amount': 'BR-DEC-19',
+    'VAT breakdown amount': 'BR-DEC-20',
+    'document allowance': 'BR-DEC-01',
+    'document charge': 'BR-DEC-05',
+  };
+  return byTotal[path] ?? (path.startsWith('line ') ? 'BR-DEC-23' : 'BR-DEC');
+}
+
 /** BR-DEC-*: document-level and line amounts have at most two decimals. */
 export function checkDecimals(inv: RuleInvoice): Finding[] {
   // ZUGFeRD 1.0 allowed four decimals on line amounts; it predates BR-DEC.
   if (inv.syntax === 'zugferd1') return [];
   const first = inv.amounts.find((a) => /\.\d{3,}$/.test(a.value.trim()));
-  return first ? [violation('BR-DEC', `${first.path} ${first.value} has more than two decimals`)] : [];
+  return first
+    ? [violation(decimalRule(first.path), `${first.path} ${first.value} has more than two decimals`)]
+    : [];
 }

@@ -2,36 +2,37 @@ import type { Finding } from '../../types.js';
 import { absDiff, money, sum, units, violation } from './finding.js';
 import { countedLines, type RuleInvoice, type RuleLine } from './model.js';
 
-/** One cent: amounts are stated to two decimals, so totals must match to the cent. */
+/** One cent: our own line checks round the unit price, so they allow it; the standard's totals do not. */
 const CENT = 1n;
 
 function mismatch(rule: string, what: string, stated: string, expected: bigint): Finding {
   return violation(rule, `${what} is ${stated}, but the amounts it is made of give ${money(expected)}`);
 }
 
-/** BR-CO-10..BR-CO-16: the document totals are the sums the standard defines. */
+/**
+ * BR-CO-10..BR-CO-16: the document totals are the sums the standard defines, with signed amounts
+ * (a negative invoice has negative totals) and no tolerance: the standard rounds the sum to the
+ * cent and compares exactly.
+ */
 export function checkTotalsArithmetic(inv: RuleInvoice): Finding[] {
   const t = inv.totals;
   const findings: Finding[] = [];
   const check = (rule: string, what: string, stated: string | undefined, expected: bigint | null): void => {
     const value = units(stated);
     if (stated === undefined || value === null || expected === null) return;
-    if (absDiff(value, expected) > CENT) findings.push(mismatch(rule, what, stated, expected));
+    if (value !== expected) findings.push(mismatch(rule, what, stated, expected));
   };
   const lines = countedLines(inv.lines);
   // ZUGFeRD 1.0 line totals are not always net amounts; its header arithmetic is still checked.
   if (inv.syntax !== 'zugferd1' && lines.length > 0 && lines.every((l) => l.net !== undefined))
     check('BR-CO-10', 'the sum of line net amounts (BT-106)', t.lineTotal, sum(lines.map((l) => l.net)));
-  // Some writers sign allowances negative; the totals compare magnitudes.
-  const magnitude = (v: string | undefined): string | undefined => v?.trim().replace(/^-/, '');
-  const allowances = inv.allowances.filter((a) => !a.charge).map((a) => magnitude(a.amount));
-  const charges = inv.allowances.filter((a) => a.charge && !a.logistics).map((a) => magnitude(a.amount));
-  if (allowances.length)
-    check('BR-CO-11', 'the allowance total (BT-107)', magnitude(t.allowanceTotal), sum(allowances));
+  const allowances = inv.allowances.filter((a) => !a.charge).map((a) => a.amount);
+  const charges = inv.allowances.filter((a) => a.charge && !a.logistics).map((a) => a.amount);
+  if (allowances.length) check('BR-CO-11', 'the allowance total (BT-107)', t.allowanceTotal, sum(allowances));
   if (charges.length && !inv.allowances.some((a) => a.logistics))
-    check('BR-CO-12', 'the charge total (BT-108)', magnitude(t.chargeTotal), sum(charges));
+    check('BR-CO-12', 'the charge total (BT-108)', t.chargeTotal, sum(charges));
   const line = units(t.lineTotal);
-  const allowance = t.allowanceTotal === undefined ? 0n : units(magnitude(t.allowanceTotal));
+  const allowance = t.allowanceTotal === undefined ? 0n : units(t.allowanceTotal);
   const charge = t.chargeTotal === undefined ? 0n : units(t.chargeTotal);
   if (line !== null && allowance !== null && charge !== null)
     check('BR-CO-13', 'the total without VAT (BT-109)', t.taxBasis, line - allowance + charge);
@@ -39,7 +40,8 @@ export function checkTotalsArithmetic(inv: RuleInvoice): Finding[] {
     check('BR-CO-14', 'the VAT total (BT-110)', t.taxTotal, sum(inv.taxes.map((x) => x.amount ?? '0')));
   const basis = units(t.taxBasis);
   const tax = t.taxTotal === undefined ? 0n : units(t.taxTotal);
-  if (basis !== null && tax !== null)
+  if (inv.syntax === 'cii') findings.push(...checkGrossCii(inv));
+  else if (basis !== null && tax !== null)
     check('BR-CO-15', 'the total with VAT (BT-112)', t.grandTotal, basis + tax);
   const grand = units(t.grandTotal);
   const prepaid = t.prepaid === undefined ? 0n : units(t.prepaid);
@@ -48,6 +50,31 @@ export function checkTotalsArithmetic(inv: RuleInvoice): Finding[] {
   if (grand !== null && prepaid !== null && rounding !== null && inv.profile !== 'minimum')
     check('BR-CO-16', 'the amount due (BT-115)', t.due, grand - prepaid + rounding);
   return findings;
+}
+
+/**
+ * BR-CO-15 as the CII binding states it: the grand total equals the VAT-exclusive total plus the one
+ * VAT total in the invoice currency (TaxTotalAmount with that currencyID), or the VAT-exclusive
+ * total alone.
+ */
+function checkGrossCii(inv: RuleInvoice): Finding[] {
+  const t = inv.totals;
+  if (!inv.currency || t.grandTotal === undefined) return [];
+  const grand = units(t.grandTotal);
+  const basis = units(t.taxBasis);
+  const inCurrency = t.taxTotalsInCurrency ?? [];
+  const tax = inCurrency.length === 1 ? units(inCurrency[0]) : null;
+  if (grand === null) return [];
+  if (basis !== null && grand === basis) return [];
+  if (basis !== null && tax !== null && grand === basis + tax) return [];
+  return [
+    violation(
+      'BR-CO-15',
+      inCurrency.length === 1
+        ? `the total with VAT (BT-112) ${t.grandTotal} is not the total without VAT plus the VAT total`
+        : `the total with VAT (BT-112) needs exactly one VAT total (BT-110) with currencyID ${inv.currency}, found ${inCurrency.length}`,
+    ),
+  ];
 }
 
 /** Line net = quantity x net price / price base quantity + line charges - line allowances. */
