@@ -93,6 +93,11 @@ import { createSessionManager } from './modules/auth/sessions.js';
 import { createInvitationsService, type InvitationsService } from './modules/members/invitations.service.js';
 import { createMembersService, type MembersService } from './modules/members/members.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
+import {
+  createDataProcessingService,
+  type DataProcessingService,
+} from './modules/privacy/privacy.data-processing.js';
+import { createOffboardingService, type OffboardingService } from './modules/privacy/privacy.offboarding.js';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
 import { createTokenUseRecorder } from './modules/tokens/tokens.use-recorder.js';
 
@@ -138,6 +143,9 @@ export interface Container {
   readonly erpExport: ExtractionExportService;
   readonly pipeline: ExtractionPipeline;
   readonly webhooks: WebhooksService;
+  /** Closing a firm: grace period, purge (blobs, KEK, rows) and the signed erasure receipt. */
+  readonly offboarding: OffboardingService;
+  readonly dataProcessing: DataProcessingService;
   /** The queues (created on first use), for the queue console. */
   queues(): readonly Queue[];
   /** Closes every connection the container opened. */
@@ -203,6 +211,7 @@ export async function createContainer(
     keyProvider,
     regions: config.TENANT_REGIONS,
     defaultRegion: config.DEFAULT_TENANT_REGION,
+    clock,
   });
   const auditCheckpoints = createScheduledCheckpoints({
     audit,
@@ -389,6 +398,31 @@ export async function createContainer(
     },
   });
 
+  const offboarding = createOffboardingService({
+    db,
+    audit,
+    auditChainer,
+    tenants,
+    keyProvider,
+    blobStores,
+    signer,
+    clock,
+    logger,
+    graceDays: config.OFFBOARDING_GRACE_DAYS,
+  });
+  const dataProcessing = createDataProcessingService({
+    db,
+    tenants,
+    retentionPolicy,
+    settings: {
+      subProcessors: config.SUB_PROCESSORS,
+      trashRetentionDays: config.TRASH_RETENTION_DAYS,
+      backupRetentionDays: config.BACKUP_RETENTION_DAYS,
+      offboardingGraceDays: config.OFFBOARDING_GRACE_DAYS,
+      kmsProvider: config.KMS_PROVIDER,
+    },
+  });
+
   return {
     version: packageVersion(),
     config,
@@ -426,6 +460,8 @@ export async function createContainer(
     erpExport,
     pipeline,
     webhooks,
+    offboarding,
+    dataProcessing,
     queues() {
       maintenanceQueue ??= createQueue(queueSettings, MAINTENANCE_QUEUE);
       return [

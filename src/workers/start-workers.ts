@@ -32,6 +32,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
     {
       auditCheckpointEveryMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
       orphanBlobSweepEveryMs: config.ORPHAN_BLOB_SWEEP_INTERVAL_MS,
+      tenantPurgeEveryMs: config.OFFBOARDING_PURGE_INTERVAL_MS,
     },
     {
       checkIntervalMs: config.MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS,
@@ -50,6 +51,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       webhooks: container.webhooks,
       checkpoints: container.auditCheckpoints,
       orphanBlobs: container.orphanBlobs,
+      offboarding: container.offboarding,
     }),
     { concurrency: 1 },
   );

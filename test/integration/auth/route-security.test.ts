@@ -278,6 +278,23 @@ const routes: RouteCase[] = [
   ),
   companyRoute('DELETE', '/v1/companies/:id', () => w.aViewer.token),
   { method: 'GET', url: '/v1/audit/chain', deniedAs: () => w.aAccountant.token },
+  // Privacy: the record of processing is for administrators; consent and closing for owners.
+  { method: 'GET', url: '/v1/tenant/data-processing', deniedAs: () => w.aAccountant.token },
+  { method: 'GET', url: '/v1/tenant/training-consent', deniedAs: () => w.aReadToken },
+  {
+    method: 'PUT',
+    url: '/v1/tenant/training-consent',
+    payload: () => ({ allowed: true }),
+    deniedAs: () => w.aAdmin.token,
+  },
+  { method: 'GET', url: '/v1/tenant/offboarding', deniedAs: () => w.aAdmin.token },
+  {
+    method: 'POST',
+    url: '/v1/tenant/offboarding',
+    payload: () => ({ confirmName: 'x' }),
+    deniedAs: () => w.aAdmin.token,
+  },
+  { method: 'DELETE', url: '/v1/tenant/offboarding', deniedAs: () => w.aAdmin.token },
 ];
 
 /** A route on one document: the foreign case uses tenant B's document. */
