@@ -98,6 +98,7 @@ import {
   type DataProcessingService,
 } from './modules/privacy/privacy.data-processing.js';
 import { createOffboardingService, type OffboardingService } from './modules/privacy/privacy.offboarding.js';
+import { createPersonService, type PersonService } from './modules/privacy/privacy.person.js';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
 import { createTokenUseRecorder } from './modules/tokens/tokens.use-recorder.js';
 
@@ -146,6 +147,8 @@ export interface Container {
   /** Closing a firm: grace period, purge (blobs, KEK, rows) and the signed erasure receipt. */
   readonly offboarding: OffboardingService;
   readonly dataProcessing: DataProcessingService;
+  /** A member's personal data: export for the firm, erasure for the person. */
+  readonly persons: PersonService;
   /** The queues (created on first use), for the queue console. */
   queues(): readonly Queue[];
   /** Closes every connection the container opened. */
@@ -422,6 +425,7 @@ export async function createContainer(
       kmsProvider: config.KMS_PROVIDER,
     },
   });
+  const persons = createPersonService({ db, audit, clock });
 
   return {
     version: packageVersion(),
@@ -462,6 +466,7 @@ export async function createContainer(
     webhooks,
     offboarding,
     dataProcessing,
+    persons,
     queues() {
       maintenanceQueue ??= createQueue(queueSettings, MAINTENANCE_QUEUE);
       return [

@@ -11,6 +11,7 @@ import type { TenantRow } from '../tenants/tenants.repo.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { DataProcessingService } from './privacy.data-processing.js';
 import type { OffboardingService } from './privacy.offboarding.js';
+import type { PersonService } from './privacy.person.js';
 
 const tags = ['privacy'];
 
@@ -72,13 +73,97 @@ const SignedReceipt = z.object({
   signature: z.string().describe('Base64 Ed25519; verify with `doklad tenant verify-receipt`.'),
 });
 
+const PersonalData = z.object({
+  subject: z.object({
+    id: z.uuid(),
+    name: z.string(),
+    email: z.string(),
+    emailVerifiedAt: IsoDateTime.nullable(),
+    createdAt: IsoDateTime,
+  }),
+  membership: z.object({ role: z.string(), createdAt: IsoDateTime }),
+  sessions: z.array(
+    z.object({
+      createdAt: IsoDateTime,
+      lastSeenAt: IsoDateTime,
+      ip: z.string().nullable(),
+      userAgent: z.string().nullable(),
+      revokedAt: IsoDateTime.nullable(),
+    }),
+  ),
+  tokensCreated: z.array(
+    z.object({
+      id: z.uuid(),
+      name: z.string(),
+      createdAt: IsoDateTime,
+      lastUsedAt: IsoDateTime.nullable(),
+      revokedAt: IsoDateTime.nullable(),
+    }),
+  ),
+  invitations: z.array(
+    z.object({ id: z.uuid(), role: z.string(), createdAt: IsoDateTime, acceptedAt: IsoDateTime.nullable() }),
+  ),
+  documentsUploaded: z.number().int(),
+  auditEvents: z.array(
+    z.object({
+      occurredAt: IsoDateTime,
+      action: z.string(),
+      actorId: z.string(),
+      targetType: z.string().nullable(),
+      targetId: z.string().nullable(),
+      ip: z.string().nullable(),
+      userAgent: z.string().nullable(),
+      requestId: z.string().nullable(),
+    }),
+  ),
+  auditEventsTruncated: z.boolean().describe('More than 1,000 events: the newest 1,000 are listed.'),
+});
+
 export function privacyRoutes(deps: {
   tenants: TenantsService;
   offboarding: OffboardingService;
   dataProcessing: DataProcessingService;
+  persons: PersonService;
   signer: Signer;
 }): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/v1/members/:userId/personal-data',
+      {
+        config: { permission: 'members:manage', userOnly: true, stepUp: true },
+        schema: {
+          tags,
+          operationId: 'exportPersonalData',
+          summary: 'Everything the firm holds about one member (GDPR access request); audited',
+          params: z.object({ userId: z.uuid() }),
+          response: { 200: PersonalData },
+        },
+      },
+      async (request) => deps.persons.exportPersonalData(userOf(request).ctx, request.params.userId),
+    );
+
+    app.post(
+      '/v1/me/erasure',
+      {
+        // Irreversible: a fresh sign-in or step-up for everyone.
+        config: {
+          userOnly: true,
+          stepUp: 'always',
+          docs: { errors: { 409: 'You are the only owner of a firm (last_owner).' } },
+        },
+        schema: {
+          tags,
+          operationId: 'erasePerson',
+          summary: 'Erase your personal data: pseudonymised in every firm, signed out everywhere',
+          body: z
+            .object({ confirmEmail: z.string().min(3).max(254).describe('Your own email address.') })
+            .strict(),
+          response: { 200: z.object({ firmsLeft: z.number().int(), sessionsRevoked: z.number().int() }) },
+        },
+      },
+      async (request) => deps.persons.erasePerson(userOf(request).ctx, request.body.confirmEmail),
+    );
+
     app.get(
       '/v1/tenant/data-processing',
       {

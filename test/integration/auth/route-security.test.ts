@@ -295,6 +295,19 @@ const routes: RouteCase[] = [
     deniedAs: () => w.aAdmin.token,
   },
   { method: 'DELETE', url: '/v1/tenant/offboarding', deniedAs: () => w.aAdmin.token },
+  {
+    method: 'GET',
+    url: '/v1/members/:userId/personal-data',
+    foreignUrl: () => `/v1/members/${w.bMember.userId}/personal-data`,
+    missingUrl: () => `/v1/members/${randomUUID()}/personal-data`,
+    deniedAs: () => w.aAccountant.token,
+  },
+  {
+    method: 'POST',
+    url: '/v1/me/erasure',
+    payload: () => ({ confirmEmail: 'someone@example.test' }),
+    deniedAs: () => w.aReadToken,
+  },
 ];
 
 /** A route on one document: the foreign case uses tenant B's document. */
