@@ -99,6 +99,12 @@ import {
 } from './modules/privacy/privacy.data-processing.js';
 import { createOffboardingService, type OffboardingService } from './modules/privacy/privacy.offboarding.js';
 import { createPersonService, type PersonService } from './modules/privacy/privacy.person.js';
+import {
+  createExportsService,
+  EXPORT_QUEUE,
+  type ExportJobData,
+  type ExportsService,
+} from './modules/privacy/privacy.exports.js';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
 import { createTokenUseRecorder } from './modules/tokens/tokens.use-recorder.js';
 
@@ -149,6 +155,8 @@ export interface Container {
   readonly dataProcessing: DataProcessingService;
   /** A member's personal data: export for the firm, erasure for the person. */
   readonly persons: PersonService;
+  /** The firm's data export archive (built by a job, downloaded once through a link). */
+  readonly exports: ExportsService;
   /** The queues (created on first use), for the queue console. */
   queues(): readonly Queue[];
   /** Closes every connection the container opened. */
@@ -426,6 +434,25 @@ export async function createContainer(
     },
   });
   const persons = createPersonService({ db, audit, clock });
+  let exportQueue: Queue<ExportJobData> | undefined;
+  const exports = createExportsService({
+    db,
+    audit,
+    auditChainer,
+    documents,
+    retentionPolicy,
+    tenants,
+    keyProvider,
+    blobStores,
+    signer,
+    clock,
+    logger,
+    queue: () => (exportQueue ??= createQueue(queueSettings, EXPORT_QUEUE) as Queue<ExportJobData>),
+    settings: {
+      linkTtlMs: config.EXPORT_LINK_TTL_MINUTES * MINUTE_MS,
+      segmentSize: config.DOCUMENT_SEGMENT_BYTES,
+    },
+  });
 
   return {
     version: packageVersion(),
@@ -467,12 +494,14 @@ export async function createContainer(
     offboarding,
     dataProcessing,
     persons,
+    exports,
     queues() {
       maintenanceQueue ??= createQueue(queueSettings, MAINTENANCE_QUEUE);
       return [
         maintenanceQueue,
         (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
         (webhookQueue ??= createQueue(queueSettings, WEBHOOK_QUEUE) as Queue<DeliveryJobData>),
+        (exportQueue ??= createQueue(queueSettings, EXPORT_QUEUE) as Queue<ExportJobData>),
       ];
     },
     async close() {
@@ -487,6 +516,7 @@ export async function createContainer(
         db.close(),
         redis.quit().catch(() => redis.disconnect()),
         extractionQueue?.close(),
+        exportQueue?.close(),
       ]);
     },
   };

@@ -167,6 +167,8 @@ const ConfigSchema = z
     // purge; the purge job looks for firms whose grace period ended this often.
     OFFBOARDING_GRACE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     OFFBOARDING_PURGE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+    // A data export's download link works this long, and once.
+    EXPORT_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
     // How long database and blob backups are kept (stated in each firm's record of processing;
     // keep it within TRASH_RETENTION_DAYS, see docs/operations.md).
     BACKUP_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
