@@ -5,7 +5,7 @@
 CREATE TABLE export_jobs (
   id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   tenant_id            uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
-  requested_by         uuid NOT NULL,
+  requested_by         text NOT NULL,
   status               text NOT NULL DEFAULT 'queued'
                        CHECK (status IN ('queued', 'running', 'ready', 'failed')),
   documents_total      integer NOT NULL DEFAULT 0 CHECK (documents_total >= 0),
