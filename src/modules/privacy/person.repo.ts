@@ -20,6 +20,20 @@ export async function listOwnMemberships(tx: Tx, userId: string): Promise<Person
   return tx.membership.findMany({ where: { userId }, select: { tenantId: true, role: true } });
 }
 
+/**
+ * Makes the transaction act for `userId` too (RLS then also admits that person's own rows), or
+ * for nobody with null. Only for the purge of a closed firm, which must see whether each member
+ * belongs to any other firm, and erase those who do not.
+ */
+export async function actAsUser(tx: Tx, userId: string | null): Promise<void> {
+  await tx.$executeRaw`SELECT set_config('app.user_id', ${userId ?? ''}, true)`;
+}
+
+export async function listMemberIds(tx: Tx, tenantId: string): Promise<string[]> {
+  const rows = await tx.membership.findMany({ where: { tenantId }, select: { userId: true } });
+  return rows.map((r) => r.userId);
+}
+
 export async function countOwners(tx: Tx, tenantId: string): Promise<number> {
   return tx.membership.count({ where: { tenantId, role: 'owner' } });
 }

@@ -5,7 +5,8 @@
  *   2. the tenant's key-encryption key is destroyed in the KMS (crypto-shredding: every wrapped
  *      DEK anywhere, backups included, can never be unwrapped again);
  *   3. every row of the tenant goes except the audit chain, its checkpoints, the receipt and the
- *      tenant row they reference (one database function, see migration 20261202030000), and the
+ *      tenant row they reference (one database function, see migration 20261202030000), the
+ *      accounts of members who belong to no other firm are erased (privacy.person.ts), and the
  *      status becomes `offboarded`, in one transaction with its audit event;
  *   4. the chain is chained up to that event and checkpointed, and a receipt naming what was
  *      destroyed and the chain head is signed and stored, for the owner to fetch with the token
@@ -33,6 +34,7 @@ import {
   type DestroyedFacts,
   type SignedErasureReceipt,
 } from './erasure-receipt.js';
+import { eraseSoleMembers } from './privacy.person.js';
 import * as repo from './privacy.repo.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -172,7 +174,9 @@ export function createOffboardingService(deps: {
     if (tenant.status !== 'offboarding' || !tenant.purgeAfter || tenant.purgeAfter > clock()) return false;
     const content = await destroyContent(tenant);
     const purgedTenant = await db.withTenant(ctx, async (tx) => {
-      const rows = await repo.purgeTenantRows(tx, tenantId);
+      // Before the memberships go: whose account exists only for this firm.
+      const personsErased = await eraseSoleMembers(tx, tenantId, clock());
+      const rows = { ...(await repo.purgeTenantRows(tx, tenantId)), persons_erased: personsErased };
       const destroyed: DestroyedFacts = { ...content, rows };
       await repo.recordDestroyed(tx, tenantId, destroyed);
       return deps.tenants.moveStatus(tx, ctx, {

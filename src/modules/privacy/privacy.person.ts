@@ -17,7 +17,7 @@
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import type { RequestContext } from '../../core/request-context.js';
-import type { Db } from '../../platform/db/db.js';
+import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './person.repo.js';
 
@@ -26,6 +26,25 @@ export const ERASED_NAME = 'Erased person';
 /** The stand-in address of an erased account: unique (from the id), lower-case, never deliverable. */
 export function pseudonymEmail(userId: string): string {
   return `erased-${userId.toLowerCase()}@erased.invalid`;
+}
+
+/**
+ * Inside the purge transaction of a closed firm: erases the accounts of members who belong to no
+ * other firm (nobody is left to whom they matter, and they cannot sign in anywhere). Members of
+ * other firms keep their account. Returns how many accounts were erased.
+ */
+export async function eraseSoleMembers(tx: Tx, tenantId: string, now: Date): Promise<number> {
+  let erased = 0;
+  for (const userId of await repo.listMemberIds(tx, tenantId)) {
+    await repo.actAsUser(tx, userId);
+    const memberships = await repo.listOwnMemberships(tx, userId);
+    if (memberships.every((m) => m.tenantId === tenantId)) {
+      await repo.scrubAccount(tx, userId, { name: ERASED_NAME, email: pseudonymEmail(userId) }, now);
+      erased += 1;
+    }
+  }
+  await repo.actAsUser(tx, null);
+  return erased;
 }
 
 export type PersonalDataExport = NonNullable<Awaited<ReturnType<typeof repo.readPersonalData>>>;

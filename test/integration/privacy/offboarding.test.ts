@@ -16,7 +16,7 @@ import { runVerifyReceiptCommand } from '../../../src/cli/tenant-command.js';
 import { systemContext } from '../../../src/core/request-context.js';
 import { KeyDestroyedError } from '../../../src/platform/kms/key-provider.js';
 import { packageRoot } from '../../../src/platform/package-root.js';
-import { addMember, bearer, login, signup, type SignedUp } from '../../helpers/auth.js';
+import { addMember, bearer, invitationTokenFor, login, signup, type SignedUp } from '../../helpers/auth.js';
 import { listBlobNames, samplePdf, uploadRaw } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
@@ -191,6 +191,16 @@ describe('offboarding a firm, end to end', () => {
       );
     }
 
+    // Its people belonged to no other firm: their accounts are erased too.
+    const { rows: people } = await env.adminQuery(
+      'SELECT name, email FROM users WHERE id = ANY($1::uuid[])',
+      [[owner.userId, member.userId]],
+    );
+    expect(people).toEqual([
+      { name: 'Erased person', email: expect.stringMatching(/^erased-.*@erased\.invalid$/) },
+      { name: 'Erased person', email: expect.stringMatching(/^erased-.*@erased\.invalid$/) },
+    ]);
+
     // The chain of the tenant still verifies, up to the event that records the purge.
     const chain = await env.container.audit.verifyChain(systemContext(owner.tenantId));
     expect(chain.ok, JSON.stringify(chain.problems)).toBe(true);
@@ -217,7 +227,15 @@ describe('offboarding a firm, end to end', () => {
       destroyed: {
         blobs: { container, deleted: 2, remaining: 0 },
         keyEncryptionKey: { keyRef: oldWrappedDek.keyRef },
-        rows: { documents: 2, document_keys: 2, extractions: 1, companies: 1, memberships: 2, api_tokens: 1 },
+        rows: {
+          documents: 2,
+          document_keys: 2,
+          extractions: 1,
+          companies: 1,
+          memberships: 2,
+          api_tokens: 1,
+          persons_erased: 2,
+        },
       },
       auditChain: { headSeq: chain.head!.seq, headHash: chain.head!.hash, checkpointSeq: chain.head!.seq },
     });
@@ -289,6 +307,37 @@ describe('offboarding a firm, end to end', () => {
       'tenant.offboarding_requested',
       'tenant.offboarding_cancelled',
     ]);
+  });
+
+  it('erases only the accounts that belonged to the closed firm alone', async () => {
+    const closing = await signup(env.app);
+    const staying = await signup(env.app);
+    // The owner of the staying firm also works for the closing one.
+    const invite = await env.app.inject({
+      method: 'POST',
+      url: '/v1/invitations',
+      headers: bearer(closing.token),
+      payload: { email: staying.email, role: 'admin' },
+    });
+    expect(invite.statusCode, invite.body).toBe(201);
+    const accept = await env.app.inject({
+      method: 'POST',
+      url: '/v1/invitations/accept',
+      payload: { token: invitationTokenFor(env, staying.email), password: staying.password },
+    });
+    expect(accept.statusCode, accept.body).toBe(200);
+    expect((await requestOffboarding(closing, await tenantName(closing.tenantId))).statusCode).toBe(202);
+    env.clock.advance(31 * DAY_MS);
+    expect(await env.container.offboarding.purgeTenant(closing.tenantId)).toBe(true);
+    const { rows } = await env.adminQuery(
+      'SELECT id, name, email FROM users WHERE id = ANY($1::uuid[]) ORDER BY name',
+      [[closing.userId, staying.userId]],
+    );
+    expect(rows).toEqual([
+      { id: closing.userId, name: 'Erased person', email: expect.stringMatching(/@erased\.invalid$/) },
+      { id: staying.userId, name: 'Olga Owner', email: staying.email },
+    ]);
+    expect((await login(env.app, staying.email, staying.password)).statusCode).toBe(200);
   });
 
   it('needs a fresh sign-in or step-up from everyone, two-factor or not', async () => {
