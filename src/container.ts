@@ -171,6 +171,8 @@ export interface ContainerOverrides {
   readonly extract?: ExtractFunction;
   /** How background tasks are put off (tests hold them back to see what ran before an answer). */
   readonly scheduleBackgroundTask?: ScheduleTask;
+  /** The KMS client (tests: the Azure Key Vault provider against the contract server). */
+  readonly keyProvider?: KeyProvider;
 }
 
 const MINUTE_MS = 60_000;
@@ -186,7 +188,7 @@ export async function createContainer(
     file: config.AUDIT_SIGNING_KEY_FILE,
     createIfMissing: config.AUDIT_SIGNING_KEY_CREATE,
   });
-  const keyProvider = await createKeyProvider(config);
+  const keyProvider = overrides.keyProvider ?? (await createKeyProvider(config));
   const hasher = await createPasswordHasher({
     memoryKiB: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
