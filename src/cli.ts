@@ -8,6 +8,7 @@ import './platform/node-version-guard.js';
 import { parseArgs } from 'node:util';
 import { runExtractCommand } from './cli/extract-command.js';
 import { runPlatformAdminCommand } from './cli/platform-admin-command.js';
+import { runTenantStatusCommand, runVerifyReceiptCommand } from './cli/tenant-command.js';
 import { systemContext } from './core/request-context.js';
 import { isUuid } from './core/ids.js';
 import { createContainer, type Container } from './container.js';
@@ -28,6 +29,13 @@ Commands:
   migrate                              Create the database if needed and apply pending migrations
   tenant create --name <name> [--region <region>]
                                        Create a tenant; prints it as JSON
+  tenant suspend --tenant <id> --reason <text>
+                                       Block every session and integration token of the firm at
+                                       once (platform administrators); audited in its chain
+  tenant unsuspend --tenant <id>       Lift a suspension
+  tenant verify-receipt --file <receipt.json> --public-key <key.pem>
+                                       Verify a closed firm's signed erasure receipt offline (no
+                                       configuration or database needed); exit 1 naming why not
   audit verify --tenant <id> [--json] [--max-backlog-seconds <n>]
                                        Recompute a tenant's audit hash chain and check its signed
                                        checkpoints; exit 1 naming the first broken event. Events
@@ -45,6 +53,8 @@ Commands:
   platform-admin list                  List platform administrators as JSON
   maintenance retention-sweep          Move documents whose retention ended to the trash (all tenants)
   maintenance purge-trash              Purge documents whose time in the trash is over (all tenants)
+  maintenance purge-offboarded         Erase closed firms whose grace period is over (blobs, KEK,
+                                       rows but the audit chain) and issue their erasure receipts
   extract <file...>                    Extract invoice data from files offline; one JSON line per
                                        file, exit 1 if any file could not be read
   help                                 Show this text
@@ -64,6 +74,9 @@ function parse(argv: string[]) {
       region: { type: 'string' },
       tenant: { type: 'string' },
       email: { type: 'string' },
+      reason: { type: 'string' },
+      file: { type: 'string' },
+      'public-key': { type: 'string' },
       json: { type: 'boolean', default: false },
       'max-backlog-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -182,9 +195,31 @@ async function main(argv: string[]): Promise<number> {
     if (files.length === 0) throw new UsageError('extract needs at least one file');
     return runExtractCommand(files, process.stdout);
   }
+  // Verifying a receipt is offline work on two files: no configuration or services needed.
+  if (command === 'tenant' && sub === 'verify-receipt') {
+    const { file, 'public-key': publicKey } = args.values;
+    if (!file || !publicKey)
+      throw new UsageError('--file <receipt.json> and --public-key <key.pem> are required');
+    return runVerifyReceiptCommand({ receipt: file, publicKey }, process.stdout, process.stderr);
+  }
   const config = loadConfigOrExit();
   if (command === 'migrate') return migrate(config);
   if (command === 'tenant' && sub === 'create') return createTenant(config, args);
+  if (command === 'tenant' && (sub === 'suspend' || sub === 'unsuspend')) {
+    const tenantId = requireTenant(args);
+    const reason = args.values.reason?.trim();
+    if (sub === 'suspend' && (!reason || reason.length > 500))
+      throw new UsageError('--reason <text> (1-500 characters) is required');
+    return withContainer(config, (c) =>
+      runTenantStatusCommand(c, { action: sub, tenantId, reason }, process.stdout, process.stderr),
+    );
+  }
+  if (command === 'maintenance' && sub === 'purge-offboarded') {
+    return withContainer(config, async (c) => {
+      process.stdout.write(`${JSON.stringify(await c.offboarding.purgeDue())}\n`);
+      return 0;
+    });
+  }
   if (command === 'audit' && sub === 'verify') return verifyAudit(config, args);
   if (command === 'audit' && sub === 'checkpoint') return checkpointAudit(config, args);
   if (command === 'platform-admin' && (sub === 'grant' || sub === 'revoke' || sub === 'list')) {

@@ -99,6 +99,18 @@ import { createSessionManager } from './modules/auth/sessions.js';
 import { createInvitationsService, type InvitationsService } from './modules/members/invitations.service.js';
 import { createMembersService, type MembersService } from './modules/members/members.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
+import {
+  createDataProcessingService,
+  type DataProcessingService,
+} from './modules/privacy/privacy.data-processing.js';
+import { createOffboardingService, type OffboardingService } from './modules/privacy/privacy.offboarding.js';
+import { createPersonService, type PersonService } from './modules/privacy/privacy.person.js';
+import {
+  createExportsService,
+  EXPORT_QUEUE,
+  type ExportJobData,
+  type ExportsService,
+} from './modules/privacy/privacy.exports.js';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
 import { createTokenUseRecorder } from './modules/tokens/tokens.use-recorder.js';
 import { registryLookupsFromConfig } from './platform/registries/registries-from-config.js';
@@ -147,6 +159,13 @@ export interface Container {
   readonly erpExport: ExtractionExportService;
   readonly pipeline: ExtractionPipeline;
   readonly webhooks: WebhooksService;
+  /** Closing a firm: grace period, purge (blobs, KEK, rows) and the signed erasure receipt. */
+  readonly offboarding: OffboardingService;
+  readonly dataProcessing: DataProcessingService;
+  /** A member's personal data: export for the firm, erasure for the person. */
+  readonly persons: PersonService;
+  /** The firm's data export archive (built by a job, downloaded once through a link). */
+  readonly exports: ExportsService;
   /** The queues (created on first use), for the queue console. */
   queues(): readonly Queue[];
   /** Closes every connection the container opened. */
@@ -161,6 +180,8 @@ export interface ContainerOverrides {
   readonly extract?: ExtractFunction;
   /** How background tasks are put off (tests hold them back to see what ran before an answer). */
   readonly scheduleBackgroundTask?: ScheduleTask;
+  /** The KMS client (tests: the Azure Key Vault provider against the contract server). */
+  readonly keyProvider?: KeyProvider;
 }
 
 const MINUTE_MS = 60_000;
@@ -176,7 +197,7 @@ export async function createContainer(
     file: config.AUDIT_SIGNING_KEY_FILE,
     createIfMissing: config.AUDIT_SIGNING_KEY_CREATE,
   });
-  const keyProvider = await createKeyProvider(config);
+  const keyProvider = overrides.keyProvider ?? (await createKeyProvider(config));
   const hasher = await createPasswordHasher({
     memoryKiB: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
@@ -226,6 +247,7 @@ export async function createContainer(
     keyProvider,
     regions: config.TENANT_REGIONS,
     defaultRegion: config.DEFAULT_TENANT_REGION,
+    clock,
   });
   const auditCheckpoints = createScheduledCheckpoints({
     audit,
@@ -417,6 +439,51 @@ export async function createContainer(
     },
   });
 
+  const offboarding = createOffboardingService({
+    db,
+    audit,
+    auditChainer,
+    tenants,
+    keyProvider,
+    blobStores,
+    signer,
+    clock,
+    logger,
+    graceDays: config.OFFBOARDING_GRACE_DAYS,
+  });
+  const dataProcessing = createDataProcessingService({
+    db,
+    tenants,
+    retentionPolicy,
+    settings: {
+      subProcessors: config.SUB_PROCESSORS,
+      trashRetentionDays: config.TRASH_RETENTION_DAYS,
+      backupRetentionDays: config.BACKUP_RETENTION_DAYS,
+      offboardingGraceDays: config.OFFBOARDING_GRACE_DAYS,
+      kmsProvider: config.KMS_PROVIDER,
+    },
+  });
+  const persons = createPersonService({ db, audit, clock });
+  let exportQueue: Queue<ExportJobData> | undefined;
+  const exports = createExportsService({
+    db,
+    audit,
+    auditChainer,
+    documents,
+    retentionPolicy,
+    tenants,
+    keyProvider,
+    blobStores,
+    signer,
+    clock,
+    logger,
+    queue: () => (exportQueue ??= createQueue(queueSettings, EXPORT_QUEUE) as Queue<ExportJobData>),
+    settings: {
+      linkTtlMs: config.EXPORT_LINK_TTL_MINUTES * MINUTE_MS,
+      segmentSize: config.DOCUMENT_SEGMENT_BYTES,
+    },
+  });
+
   return {
     version: packageVersion(),
     config,
@@ -455,12 +522,17 @@ export async function createContainer(
     erpExport,
     pipeline,
     webhooks,
+    offboarding,
+    dataProcessing,
+    persons,
+    exports,
     queues() {
       maintenanceQueue ??= createQueue(queueSettings, MAINTENANCE_QUEUE);
       return [
         maintenanceQueue,
         (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
         (webhookQueue ??= createQueue(queueSettings, WEBHOOK_QUEUE) as Queue<DeliveryJobData>),
+        (exportQueue ??= createQueue(queueSettings, EXPORT_QUEUE) as Queue<ExportJobData>),
       ];
     },
     async close() {
@@ -476,6 +548,7 @@ export async function createContainer(
         db.close(),
         redis.quit().catch(() => redis.disconnect()),
         extractionQueue?.close(),
+        exportQueue?.close(),
       ]);
     },
   };

@@ -52,14 +52,17 @@ async function consoleUser(request: FastifyRequest, deps: AdminQueuesDeps): Prom
   // With an Authorization header the global hook has resolved it; anything but a live session
   // (Basic credentials, an integration token, a revoked session) is refused.
   if (request.headers.authorization) {
-    if (request.user) return request.user;
+    // As before suspension and offboarding existed: only a person of an active firm opens it.
+    if (request.user?.tenantStatus === 'active') return request.user;
+    if (request.user) throw new AppError(403, 'forbidden', 'Forbidden', 'Your firm is not active.');
     if (request.ctx)
       throw new AppError(403, 'forbidden', 'Forbidden', 'Only a signed-in person can do this.');
     throw unauthorized(request.authFailure ?? 'A Doklad session is required.');
   }
   const token = cookieValue(request.headers.cookie, CONSOLE_COOKIE);
   const user = token ? await deps.principals.resolveSessionToken(token) : null;
-  if (!user) throw unauthorized('Sign in, then open the console with POST /v1/admin/console-session.');
+  if (user?.tenantStatus !== 'active')
+    throw unauthorized('Sign in, then open the console with POST /v1/admin/console-session.');
   return user;
 }
 

@@ -2,10 +2,12 @@
  * Resolves `Authorization: Bearer <token>` into the request's context, once per request, before
  * anything else: an integration token (`dk_...`) or a session token. A refused credential is
  * remembered, not thrown here, so the rate limit still counts the request; the route guard then
- * answers 401. Requests made with integration tokens are recorded when they finish (in batches:
+ * answers 401 (or 403 naming the firm's state when the firm is suspended or closing, since signing
+ * in again would not help). Requests made with integration tokens are recorded when they finish (in batches:
  * tokens.use-recorder.ts), so recording never makes a request wait.
  */
 import type { FastifyInstance } from 'fastify';
+import { TenantUnavailableError } from '../core/errors.js';
 import type { PrincipalService } from '../modules/auth/principal.service.js';
 import { TOKEN_PREFIX, type TokensService } from '../modules/tokens/tokens.service.js';
 
@@ -31,6 +33,11 @@ export function registerAuthentication(
           'The integration token is invalid, expired, revoked or not allowed from this address.';
         return;
       }
+      // Integration tokens work only for an active firm: while it is suspended or closing none does.
+      if (principal.tenantStatus !== 'active') {
+        request.authProblem = new TenantUnavailableError(principal.tenantStatus, 'token');
+        return;
+      }
       request.ctx = {
         tenantId: principal.tenantId,
         actor: { kind: 'token', id: principal.tokenId },
@@ -45,6 +52,12 @@ export function registerAuthentication(
       request.authFailure = 'The session has expired or was revoked. Sign in again.';
       return;
     }
+    if (user.tenantStatus === 'suspended') {
+      request.authProblem = new TenantUnavailableError('suspended');
+      return;
+    }
+    // An offboarding firm's people keep their context: the route guard admits them to the few
+    // routes that declare `duringOffboarding` (export, cancel) and refuses every other.
     request.user = user;
     request.ctx = {
       tenantId: user.tenantId,

@@ -24,6 +24,8 @@ import { consoleSessionRoutes } from '../modules/auth/console-session.routes.js'
 import { meRoutes } from '../modules/auth/me.routes.js';
 import { membersRoutes } from '../modules/members/members.routes.js';
 import { tenantsRoutes } from '../modules/tenants/tenants.routes.js';
+import { privacyRoutes } from '../modules/privacy/privacy.routes.js';
+import { exportsRoutes } from '../modules/privacy/privacy.exports.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { registerAdminQueues } from './admin-queues.js';
 import { registerAuthentication } from './authenticate.js';
@@ -122,6 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(extractionsRoutes(deps));
   await app.register(webhooksRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(privacyRoutes(deps));
+  await app.register(exportsRoutes(deps));
   await app.register(
     consoleSessionRoutes({
       platformAdmins: deps.platformAdmins,

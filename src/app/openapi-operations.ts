@@ -100,9 +100,16 @@ function accessOf(config: RouteOptions['config'], errors: Record<string, string>
     forbidden.push('an integration token called it (forbidden)');
   }
   if (config?.stepUp) {
-    parts.push('needs a recent step-up (POST /v1/auth/step-up) for people with two-factor');
+    parts.push(
+      config.stepUp === 'always'
+        ? 'needs a recent sign-in or step-up (POST /v1/auth/step-up), for everyone'
+        : 'needs a recent step-up (POST /v1/auth/step-up) for people with two-factor',
+    );
     forbidden.push('no recent step-up (step_up_required)');
   }
+  forbidden.push('the firm is suspended (tenant_suspended)');
+  if (config?.duringOffboarding) parts.push('still open while the firm is being closed');
+  else forbidden.push('the firm is being closed (tenant_offboarding)');
   errors['403'] = forbidden.length > 0 ? `Refused: ${forbidden.join('; ')}.` : 'Refused (forbidden).';
   return `Access: ${parts.join('; ')}.`;
 }

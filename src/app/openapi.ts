@@ -52,6 +52,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'webhooks', description: 'Signed event deliveries to ERP agents' },
         { name: 'admin', description: 'Platform administration (the queue console at /admin/queues)' },
         { name: 'audit', description: "The firm's tamper-evident audit trail" },
+        {
+          name: 'privacy',
+          description: 'Record of processing, training consent, closing the firm and its erasure receipt',
+        },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     },

@@ -4,14 +4,23 @@
  *   - `permission: '...'`: a principal (person or integration token) holding that permission;
  *   - `userOnly: true`: only people (sessions), never integration tokens; alone it admits any
  *     signed-in person (their own profile), combined with a permission it narrows it;
- *   - `stepUp: true`: people with 2FA must have confirmed their password or a code recently.
+ *   - `stepUp: true`: people with 2FA must have confirmed their password or a code recently;
+ *     `stepUp: 'always'`: everyone must have (signing in counts), for irreversible actions;
+ *   - `duringOffboarding: true`: still open to the people of a firm that is being closed (only
+ *     data export and cancelling the closure are; every other route answers tenant_offboarding).
  * A route that declares none of public/permission/userOnly stops the app from starting, so an
  * endpoint is never unprotected by omission. The checks run before the handler (preHandler),
  * after the rate limit, so failed authentication is throttled too.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.js';
-import { AppError, ForbiddenError, StepUpRequiredError, UnauthorizedError } from '../core/errors.js';
+import {
+  AppError,
+  ForbiddenError,
+  StepUpRequiredError,
+  TenantUnavailableError,
+  UnauthorizedError,
+} from '../core/errors.js';
 import type { Permission } from '../core/permissions.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { UserPrincipal } from '../modules/auth/principal.service.js';
@@ -21,7 +30,8 @@ declare module 'fastify' {
     permission?: Permission;
     public?: boolean;
     userOnly?: boolean;
-    stepUp?: boolean;
+    stepUp?: boolean | 'always';
+    duringOffboarding?: boolean;
   }
   interface FastifyRequest {
     /** Set by the authentication hook for authenticated requests. */
@@ -30,6 +40,8 @@ declare module 'fastify' {
     user?: UserPrincipal;
     /** Why a presented credential was refused (reported as 401 on protected routes). */
     authFailure?: string;
+    /** A credential that is fine but may not be used now (its firm is suspended or closing). */
+    authProblem?: AppError;
   }
 }
 
@@ -96,10 +108,14 @@ export function registerRouteGuard(
   });
 
   app.addHook('preHandler', async (request) => {
-    const { permission, public: isPublic, userOnly, stepUp } = request.routeOptions.config;
+    const { permission, public: isPublic, userOnly, stepUp, duringOffboarding } = request.routeOptions.config;
     if (isPublic || (!permission && !userOnly)) return;
     const { ctx, user } = request;
-    if (!ctx) throw new UnauthorizedError(request.authFailure);
+    if (!ctx) throw request.authProblem ?? new UnauthorizedError(request.authFailure);
+    if (user?.tenantStatus === 'suspended') throw new TenantUnavailableError('suspended');
+    if (user?.tenantStatus === 'offboarding' && !duringOffboarding) {
+      throw new TenantUnavailableError('offboarding');
+    }
     if (userOnly && !user)
       throw new ForbiddenError('Only a signed-in person can do this, not an integration token.');
     if (permission && !ctx.permissions.has(permission)) {
@@ -113,7 +129,9 @@ export function registerRouteGuard(
       }
       throw new ForbiddenError(`This action needs the permission "${permission}".`);
     }
-    if (stepUp && user?.mfaEnabled) {
+    if (stepUp === 'always' || (stepUp && user?.mfaEnabled)) {
+      // `userOnly` routes only reach here with a user; a step-up route without it is a bug.
+      if (!user) throw new ForbiddenError('Only a signed-in person can do this, not an integration token.');
       const age = options.clock().getTime() - user.session.reauthenticatedAt.getTime();
       if (age > options.stepUpWindowMs) throw new StepUpRequiredError();
     }

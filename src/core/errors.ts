@@ -120,3 +120,24 @@ export class RangeNotSatisfiableError extends AppError {
     );
   }
 }
+
+/**
+ * The firm itself is closed to the caller: suspended by the platform (every request refused), or
+ * closing (offboarding: only data export and cancelling the closure are possible, and only for
+ * people, never integration tokens). 403, not 401: the credential is fine, signing in again
+ * would not help, and the code tells a client exactly why.
+ */
+export class TenantUnavailableError extends AppError {
+  constructor(state: 'suspended' | 'offboarding', by: 'session' | 'token' = 'session') {
+    super(
+      403,
+      `tenant_${state}`,
+      'Forbidden',
+      state === 'suspended'
+        ? 'This firm is suspended by the platform operator: no access is possible until it is lifted.'
+        : by === 'token'
+          ? 'This firm is being closed (offboarding): integration tokens no longer work.'
+          : 'This firm is being closed (offboarding): only the data export and cancelling the closure (DELETE /v1/tenant/offboarding) are possible.',
+    );
+  }
+}

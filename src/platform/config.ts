@@ -185,6 +185,40 @@ const ConfigSchema = z
     LOCAL_KMS_KEY_DIR: z.string().min(1).default('.data/keys/kek'),
     AZURE_KEY_VAULT_URL: z.url({ protocol: /^https$/ }).optional(),
 
+    // Privacy. A firm that asks to be closed keeps this many days to export or cancel before the
+    // purge; the purge job looks for firms whose grace period ended this often.
+    OFFBOARDING_GRACE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    OFFBOARDING_PURGE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(3_600_000),
+    // A data export's download link works this long, and once.
+    EXPORT_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    // How long database and blob backups are kept (stated in each firm's record of processing;
+    // keep it within TRASH_RETENTION_DAYS, see docs/operations.md).
+    BACKUP_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+    // The sub-processors in use, for each firm's record of processing: entries separated by ";",
+    // each "name|purpose|location".
+    SUB_PROCESSORS: z
+      .string()
+      .default(
+        "Microsoft Ireland Operations Ltd (Azure)|hosting, database, blob storage and key management|the tenant's region",
+      )
+      .transform((v) =>
+        v
+          .split(';')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[^|]{1,200}\|[^|]{1,300}\|[^|]{1,100}$/, 'each entry must be "name|purpose|location"')
+            .transform((entry) => {
+              const [name, purpose, location] = entry.split('|').map((part) => part.trim());
+              return { name: name!, purpose: purpose!, location: location! };
+            }),
+        ),
+      ),
+
     AUDIT_SIGNING_KEY: z.string().min(1).optional(),
     AUDIT_SIGNING_KEY_FILE: z.string().min(1).default('.data/keys/audit-signing-key.pem'),
     AUDIT_SIGNING_KEY_CREATE: booleanFromEnv.default(true),

@@ -8,6 +8,7 @@ import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
 import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
+import { EXPORT_QUEUE, type ExportJobData } from '../modules/privacy/privacy.exports.js';
 import { createQueue, createWorker } from '../platform/queue.js';
 import { keepMaintenanceScheduled } from './maintenance-scheduler.js';
 
@@ -32,6 +33,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
     {
       auditCheckpointEveryMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
       orphanBlobSweepEveryMs: config.ORPHAN_BLOB_SWEEP_INTERVAL_MS,
+      tenantPurgeEveryMs: config.OFFBOARDING_PURGE_INTERVAL_MS,
     },
     {
       checkIntervalMs: config.MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS,
@@ -50,6 +52,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       webhooks: container.webhooks,
       checkpoints: container.auditCheckpoints,
       orphanBlobs: container.orphanBlobs,
+      offboarding: container.offboarding,
     }),
     { concurrency: 1 },
   );
@@ -89,7 +92,14 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   };
   const webhooks = createWorker(settings, WEBHOOK_QUEUE, deliver as Processor, { concurrency: 4 });
 
-  const workers = [maintenance, extraction, webhooks];
+  // One archive at a time per worker: each streams a whole firm through memory-flat pipes.
+  const exports = createWorker(
+    settings,
+    EXPORT_QUEUE,
+    ((job: Job<ExportJobData>) => container.exports.buildExport(job.data)) as Processor,
+    { concurrency: 1 },
+  );
+  const workers = [maintenance, extraction, webhooks, exports];
   // Connection trouble, or a job whose keys vanished with a Redis that restarted empty: logged,
   // never printed raw to the console; BullMQ reconnects and carries on by itself.
   for (const worker of workers)
@@ -100,7 +110,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       ? startAuditChainLoop(container.auditChainer, { intervalMs: config.AUDIT_CHAIN_INTERVAL_MS, logger })
       : undefined;
   return {
-    queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE],
+    queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE, EXPORT_QUEUE],
     async close() {
       // First withdraw the health entry: a closing worker no longer keeps anything running.
       await scheduler.stop();

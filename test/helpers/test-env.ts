@@ -58,6 +58,8 @@ export interface TestEnvOptions {
   readonly app?: boolean;
   /** How background tasks start (default: right after the request, like production). */
   readonly scheduleBackgroundTask?: ContainerOverrides['scheduleBackgroundTask'];
+  /** Another KMS client, made when the world is built (after earlier `beforeAll` hooks ran). */
+  readonly keyProvider?: () => NonNullable<ContainerOverrides['keyProvider']>;
 }
 
 export function testAuditSigningKeyPem(): string {
@@ -114,6 +116,7 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
       // A test that configures MAIL_TRANSPORT=smtp gets the real transport (and reads a real inbox).
       ...(config.MAIL_TRANSPORT === 'memory' ? { mailer } : {}),
       ...(options.scheduleBackgroundTask ? { scheduleBackgroundTask: options.scheduleBackgroundTask } : {}),
+      ...(options.keyProvider ? { keyProvider: options.keyProvider() } : {}),
     });
     const app = options.app === false ? undefined : await buildApp(container);
     await app?.ready();

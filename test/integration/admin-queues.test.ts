@@ -122,7 +122,7 @@ describe('queue console access', () => {
         .json()
         .queues.map((q: { name: string }) => q.name)
         .sort(),
-    ).toEqual(['extraction', 'maintenance', 'webhooks']);
+    ).toEqual(['exports', 'extraction', 'maintenance', 'webhooks']);
     // A bearer header works as well, for tools; the log names the person by id, not by email.
     expect((await get('/admin/queues/api/queues', bearer(admin.token))).statusCode).toBe(200);
     const access = env.logs.filter((l) => l.includes('queue console access'));

@@ -53,6 +53,17 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the sub-processors for the record of processing as "name|purpose|location" entries', () => {
+    expect(loadConfig({ SUB_PROCESSORS: 'A Ltd|hosting|EU; B GmbH|mail|DE' }).SUB_PROCESSORS).toEqual([
+      { name: 'A Ltd', purpose: 'hosting', location: 'EU' },
+      { name: 'B GmbH', purpose: 'mail', location: 'DE' },
+    ]);
+    expect(loadConfig({}).SUB_PROCESSORS).toHaveLength(1);
+    expect(() => loadConfig({ SUB_PROCESSORS: 'just a name' })).toThrow(
+      /SUB_PROCESSORS\.0: each entry must be "name\|purpose\|location"/,
+    );
+  });
+
   it('checks settings against each other', () => {
     expect(() => loadConfig({ DEFAULT_TENANT_REGION: 'mars-1' })).toThrow(
       /DEFAULT_TENANT_REGION: must be one of TENANT_REGIONS/,

@@ -288,7 +288,9 @@ export function createAccountService(deps: {
 
     async switchTenant(ctx, session, tenantId) {
       const memberships = await db.withScope(own(ctx), (tx) => repo.listMembershipsOfUser(tx, ctx.actor.id));
-      if (!memberships.some((m) => m.tenantId === tenantId && m.tenantStatus === 'active')) {
+      // A firm that is being closed stays reachable, for its export and cancel routes only.
+      const reachable = (status: string) => status === 'active' || status === 'offboarding';
+      if (!memberships.some((m) => m.tenantId === tenantId && reachable(m.tenantStatus))) {
         throw new NotFoundError('The firm does not exist.');
       }
       await db.withTenant(ctx, (tx) => repo.revokeSession(tx, session.id, clock(), 'switched_tenant'));

@@ -83,7 +83,8 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/logout',
       {
-        config: { userOnly: true },
+        // Open while the firm is being closed: leaving it must stay possible.
+        config: { userOnly: true, duringOffboarding: true },
         schema: {
           tags,
           operationId: 'logout',
@@ -102,7 +103,8 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/switch-tenant',
       {
-        config: { userOnly: true },
+        // Open while the firm is being closed: leaving it must stay possible.
+        config: { userOnly: true, duringOffboarding: true },
         schema: {
           tags,
           operationId: 'switchTenant',

@@ -56,11 +56,16 @@ export function createLoginService(deps: {
     return (await deps.hasher.verify(user.passwordHash, password)) ? user : null;
   }
 
-  /** The firm to sign in to: the one asked for, else the person's first active membership. */
+  /**
+   * The firm to sign in to: the one asked for, else the person's first active membership. A firm
+   * that is being closed can be signed in to (its grace period lasts weeks, sessions hours), but
+   * only when nothing else is chosen: such a session reaches only export and cancel.
+   */
   async function chooseTenant(userId: string, tenantId?: string): Promise<repo.MembershipOfUser | undefined> {
     const memberships = await deps.db.withScope({ userId }, (tx) => repo.listMembershipsOfUser(tx, userId));
-    const active = memberships.filter((m) => m.tenantStatus === 'active');
-    return tenantId ? active.find((m) => m.tenantId === tenantId) : active[0];
+    const open = memberships.filter((m) => m.tenantStatus === 'active' || m.tenantStatus === 'offboarding');
+    if (tenantId) return open.find((m) => m.tenantId === tenantId);
+    return open.find((m) => m.tenantStatus === 'active') ?? open[0];
   }
 
   async function recordFailure(

@@ -23,10 +23,12 @@ import type { TenantsService } from '../tenants/tenants.service.js';
 import {
   TOKEN_PREFIX,
   tokenAdmits,
+  type PrincipalTenantStatus,
   type TokenFacts,
   type TokenPrincipal,
   type TokensService,
 } from '../tokens/tokens.service.js';
+import { principalTenantStatus } from '../tokens/tokens.service.js';
 import type { SessionRow } from './auth.repo.js';
 import type { MfaService } from './mfa.service.js';
 import { createPrincipalCache } from './principal-cache.js';
@@ -40,6 +42,11 @@ export interface UserPrincipal {
   readonly mfaEnabled: boolean;
   /** The firm requires 2FA and this person has not enrolled: they may only enrol. */
   readonly mfaEnrolmentRequired: boolean;
+  /**
+   * Not `active`: the route guard refuses the request (suspended: all of them; offboarding: all
+   * but the routes that declare `duringOffboarding`). An offboarded firm has no principals.
+   */
+  readonly tenantStatus: PrincipalTenantStatus;
 }
 
 export interface PrincipalService {
@@ -103,15 +110,19 @@ export function createPrincipalService(deps: {
       tenant: await deps.tenants.findTenant(tx, session.tenantId),
       mfaEnabled: await deps.mfa.hasConfirmedTotp(tx, session.userId),
     }));
-    if (!facts.role || facts.tenant?.status !== 'active') return null;
+    const tenantStatus = principalTenantStatus(facts.tenant?.status);
+    if (!facts.role || !facts.tenant || !tenantStatus) return null;
     const mfaEnrolmentRequired = facts.tenant.requireMfa && !facts.mfaEnabled;
+    // A suspended firm's people hold no permission at all, whatever else the guard does.
+    const noPermissions = mfaEnrolmentRequired || tenantStatus === 'suspended';
     return {
       tenantId: session.tenantId,
       userId: session.userId,
-      permissions: mfaEnrolmentRequired ? new Set() : ROLE_PERMISSIONS[facts.role],
+      permissions: noPermissions ? new Set() : ROLE_PERMISSIONS[facts.role],
       session,
       mfaEnabled: facts.mfaEnabled,
       mfaEnrolmentRequired,
+      tenantStatus,
     };
   }
 
@@ -151,6 +162,7 @@ export function createPrincipalService(deps: {
         tenantId: facts.tenantId,
         permissions: facts.permissions,
         companyIds: facts.companyIds,
+        tenantStatus: facts.tenantStatus,
       };
     },
 

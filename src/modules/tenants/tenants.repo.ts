@@ -9,6 +9,12 @@ export interface TenantRow {
   readonly requireMfa: boolean;
   readonly kekRef: string | null;
   readonly createdAt: Date;
+  readonly trainingConsent: boolean;
+  readonly trainingConsentChangedAt: Date | null;
+  readonly statusChangedAt: Date | null;
+  readonly statusReason: string | null;
+  readonly offboardingRequestedAt: Date | null;
+  readonly purgeAfter: Date | null;
 }
 
 const COLUMNS = {
@@ -19,6 +25,12 @@ const COLUMNS = {
   requireMfa: true,
   kekRef: true,
   createdAt: true,
+  trainingConsent: true,
+  trainingConsentChangedAt: true,
+  statusChangedAt: true,
+  statusReason: true,
+  offboardingRequestedAt: true,
+  purgeAfter: true,
 } as const;
 
 export async function insertTenant(
@@ -74,4 +86,58 @@ export async function listActiveTenantIds(tx: Tx): Promise<string[]> {
     orderBy: { id: 'asc' },
   });
   return rows.map((r) => r.id);
+}
+
+/**
+ * Moves the tenant from `from` to `to` with the given facts, only if it is still in `from`
+ * (a concurrent change wins, and the caller sees null). The row is locked by the update.
+ */
+export async function moveTenantStatus(
+  tx: Tx,
+  id: string,
+  from: string,
+  to: string,
+  facts: {
+    statusChangedAt: Date;
+    statusReason: string | null;
+    offboardingRequestedAt?: Date | null;
+    purgeAfter?: Date | null;
+    name?: string;
+  },
+): Promise<TenantRow | null> {
+  const { count } = await tx.tenant.updateMany({
+    where: { id, status: from },
+    data: { status: to, ...facts },
+  });
+  return count === 1 ? findTenant(tx, id) : null;
+}
+
+export async function setTrainingConsent(tx: Tx, id: string, allowed: boolean, at: Date): Promise<TenantRow> {
+  return tx.tenant.update({
+    where: { id },
+    data: { trainingConsent: allowed, trainingConsentChangedAt: at },
+    select: COLUMNS,
+  });
+}
+
+/**
+ * Offboarding tenants whose grace period ended, and offboarded ones whose receipt is still to be
+ * issued (purge_after stays set until it is): only inside a `systemScan` scope.
+ */
+export async function listOffboardingDue(tx: Tx, now: Date): Promise<string[]> {
+  const rows = await tx.tenant.findMany({
+    where: {
+      OR: [
+        { status: 'offboarding', purgeAfter: { lte: now } },
+        { status: 'offboarded', purgeAfter: { not: null } },
+      ],
+    },
+    select: { id: true },
+    orderBy: { purgeAfter: 'asc' },
+  });
+  return rows.map((r) => r.id);
+}
+
+export async function clearPurgeAfter(tx: Tx, id: string): Promise<void> {
+  await tx.tenant.update({ where: { id }, data: { purgeAfter: null } });
 }

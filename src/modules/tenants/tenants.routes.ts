@@ -5,6 +5,7 @@ import { userOf } from '../http.js';
 import { IsoDateTime } from '../http-schemas.js';
 import type { TenantRow } from './tenants.repo.js';
 import type { TenantsService } from './tenants.service.js';
+import type { TenantStatus } from './tenants.status.js';
 
 const tags = ['tenant'];
 const TenantView = z.object({
@@ -12,6 +13,9 @@ const TenantView = z.object({
   name: z.string(),
   region: z.string(),
   requireMfa: z.boolean(),
+  status: z
+    .enum(['active', 'suspended', 'offboarding', 'offboarded'])
+    .describe('offboarding: the firm is being closed (see GET /v1/tenant/offboarding).'),
   createdAt: IsoDateTime,
 });
 const view = (t: TenantRow) => ({
@@ -19,6 +23,8 @@ const view = (t: TenantRow) => ({
   name: t.name,
   region: t.region,
   requireMfa: t.requireMfa,
+  // The column's CHECK constraint admits exactly these values.
+  status: t.status as TenantStatus,
   createdAt: t.createdAt,
 });
 
@@ -27,7 +33,8 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
     app.get(
       '/v1/tenant',
       {
-        config: { userOnly: true },
+        // Open while the firm is being closed, so its people can see why everything else is refused.
+        config: { userOnly: true, duringOffboarding: true },
         schema: { tags, operationId: 'getTenant', summary: 'Get your firm', response: { 200: TenantView } },
       },
       async (request) => view(await deps.tenants.getTenant(userOf(request).ctx)),

@@ -7,6 +7,7 @@ import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './tenants.repo.js';
 import type { TenantRow } from './tenants.repo.js';
+import { moveTenantStatus, type StatusChange } from './tenants.status.js';
 
 export interface CreateTenantInput {
   readonly name: string;
@@ -51,6 +52,22 @@ export interface TenantsService {
   sampleActiveTenantIds(count: number): Promise<string[]>;
   /** Ids of every tenant whatever its status (audit checkpoints cover suspended tenants too). */
   listAllTenantIds(): Promise<string[]>;
+  /** Offboarding tenants whose grace period ended by `now` (the purge job's work list). */
+  listOffboardingDue(now: Date): Promise<string[]>;
+  /** Moves the tenant's status inside the caller's transaction (tenants.status.ts has the rules). */
+  moveStatus(tx: Tx, ctx: RequestContext, change: StatusChange): Promise<TenantRow>;
+  /** After the erasure receipt is issued: the purge job has nothing left to do for the tenant. */
+  markPurgeFinished(tx: Tx, tenantId: string): Promise<void>;
+  /** Platform administrators only (CLI): blocks every session and token of the firm at once. */
+  suspendTenant(ctx: RequestContext, reason: string): Promise<TenantRow>;
+  unsuspendTenant(ctx: RequestContext): Promise<TenantRow>;
+  /** Whether the firm lets its documents and corrections improve extraction beyond itself. */
+  setTrainingConsent(ctx: RequestContext, allowed: boolean): Promise<TenantRow>;
+  /**
+   * For the extraction learning code: true only when the firm said yes. Inside the caller's
+   * transaction for the tenant, so a learning job reads it in the same snapshot as the data.
+   */
+  isTrainingConsentGiven(tx: Tx, tenantId: string): Promise<boolean>;
 }
 
 export function createTenantsService(deps: {
@@ -59,7 +76,9 @@ export function createTenantsService(deps: {
   keyProvider: KeyProvider;
   regions: readonly string[];
   defaultRegion: string;
+  clock?: () => Date;
 }): TenantsService {
+  const now = deps.clock ?? (() => new Date());
   const tenantKeys = new Map<string, { readonly kekRef: string; readonly region: string }>();
   return {
     async createTenant<T>(
@@ -117,6 +136,41 @@ export function createTenantsService(deps: {
     listAllTenantIds: () => deps.db.withScope({ systemScan: true }, (tx) => repo.listAllTenantIds(tx)),
     sampleActiveTenantIds: (count) =>
       deps.db.withScope({ systemScan: true }, (tx) => repo.sampleActiveTenantIds(tx, count)),
+
+    listOffboardingDue: (at) =>
+      deps.db.withScope({ systemScan: true }, (tx) => repo.listOffboardingDue(tx, at)),
+
+    moveStatus: (tx, ctx, change) => moveTenantStatus(tx, ctx, deps.audit, change),
+
+    markPurgeFinished: (tx, tenantId) => repo.clearPurgeAfter(tx, tenantId),
+
+    suspendTenant: (ctx, reason) =>
+      deps.db.withTenant(ctx, (tx) =>
+        moveTenantStatus(tx, ctx, deps.audit, { to: 'suspended', at: now(), reason }),
+      ),
+
+    unsuspendTenant: (ctx) =>
+      deps.db.withTenant(ctx, (tx) => moveTenantStatus(tx, ctx, deps.audit, { to: 'active', at: now() })),
+
+    async setTrainingConsent(ctx, allowed) {
+      return deps.db.withTenant(ctx, async (tx) => {
+        const before = await repo.findTenant(tx, ctx.tenantId);
+        if (!before) throw new NotFoundError('The tenant does not exist.');
+        if (before.trainingConsent === allowed) return before;
+        const updated = await repo.setTrainingConsent(tx, ctx.tenantId, allowed, now());
+        await deps.audit.record(tx, ctx, {
+          action: 'tenant.training_consent_changed',
+          target: { type: 'tenant', id: ctx.tenantId },
+          payload: { from: before.trainingConsent, to: allowed },
+        });
+        return updated;
+      });
+    },
+
+    async isTrainingConsentGiven(tx, tenantId) {
+      const tenant = await repo.findTenant(tx, tenantId);
+      return tenant?.status === 'active' && tenant.trainingConsent;
+    },
 
     async updateTenant(ctx, changes) {
       return deps.db.withTenant(ctx, async (tx) => {

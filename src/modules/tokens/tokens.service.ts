@@ -33,11 +33,20 @@ export interface CreateTokenInput {
   readonly companyIds?: readonly string[] | undefined;
 }
 
+/** The firm statuses a principal can still have; an offboarded (or missing) firm has none. */
+export type PrincipalTenantStatus = 'active' | 'suspended' | 'offboarding';
+
+export function principalTenantStatus(status: string | undefined): PrincipalTenantStatus | undefined {
+  return status === 'active' || status === 'suspended' || status === 'offboarding' ? status : undefined;
+}
+
 export interface TokenPrincipal {
   readonly tokenId: string;
   readonly tenantId: string;
   readonly permissions: ReadonlySet<Permission>;
   readonly companyIds?: ReadonlySet<string> | undefined;
+  /** Anything but `active` is refused by authentication, with a problem that says why. */
+  readonly tenantStatus: PrincipalTenantStatus;
 }
 
 /** What a stored token stands for, before the per-request checks (expiry, source address). */
@@ -164,7 +173,8 @@ export function createTokensService(deps: {
         creatorRole: await deps.members.roleOf(tx, row.tenantId, row.createdBy),
         tenant: await deps.tenants.findTenant(tx, row.tenantId),
       }));
-      if (!creatorRole || tenant?.status !== 'active') return null;
+      const tenantStatus = principalTenantStatus(tenant?.status);
+      if (!creatorRole || !tenantStatus) return null;
       const allowedIps = row.allowedIps.length > 0 ? toBlockList(row.allowedIps) : undefined;
       // An allowlist that cannot be read admits nobody (creation refuses such entries anyway).
       if (row.allowedIps.length > 0 && !allowedIps) return null;
@@ -180,6 +190,7 @@ export function createTokensService(deps: {
         companyIds: row.companyIds.length > 0 ? new Set(row.companyIds) : undefined,
         expiresAt: row.expiresAt,
         allowedIps,
+        tenantStatus,
       };
     },
 

@@ -18,6 +18,8 @@ import { readOrCreateKeyFile } from './key-file.js';
 export interface Signer {
   /** `ed25519:` + the first 32 hex digits of the SHA-256 of the public key (SPKI DER). */
   readonly keyId: string;
+  /** The public key (SPKI PEM) that verifies its signatures, for offline verification. */
+  readonly publicKeyPem: string;
   /** Base64 Ed25519 signature of the UTF-8 message. */
   sign(message: string): string;
   /** False for a bad signature and for any key id other than this signer's. */
@@ -30,14 +32,20 @@ export interface SigningKeySource {
   readonly createIfMissing: boolean;
 }
 
+/** The key id of an Ed25519 public key, as signers and offline verifiers compute it. */
+export function signingKeyIdOf(publicKey: KeyObject): string {
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  return `ed25519:${createHash('sha256').update(spki).digest('hex').slice(0, 32)}`;
+}
+
 export function signerFromPrivateKey(privateKey: KeyObject): Signer {
   if (privateKey.asymmetricKeyType !== 'ed25519')
     throw new Error('The audit signing key must be an Ed25519 key');
   const publicKey = createPublicKey(privateKey);
-  const spki = publicKey.export({ format: 'der', type: 'spki' });
-  const keyId = `ed25519:${createHash('sha256').update(spki).digest('hex').slice(0, 32)}`;
+  const keyId = signingKeyIdOf(publicKey);
   return {
     keyId,
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
     verify: (message, signature, candidateKeyId) =>
       candidateKeyId === keyId &&

@@ -28,6 +28,8 @@ export interface DbScope {
   readonly inviteTokenHash?: string;
   readonly resetTokenHash?: string;
   readonly verifyTokenHash?: string;
+  /** An erasure receipt's token, after the purge (no member remains to sign in). */
+  readonly receiptTokenHash?: string;
   /** Background sweeps only: lets the transaction list tenants (ids, names) to work through. */
   readonly systemScan?: true;
 }
@@ -42,6 +44,7 @@ const SETTINGS: Readonly<Record<keyof DbScope, string>> = {
   inviteTokenHash: 'app.invite_token_hash',
   resetTokenHash: 'app.reset_token_hash',
   verifyTokenHash: 'app.verify_token_hash',
+  receiptTokenHash: 'app.receipt_token_hash',
   systemScan: 'app.system_scan',
 };
 

@@ -152,9 +152,10 @@ describe('principal cache', () => {
           async (token) => (await env.app.inject({ url: '/v1/members', headers: bearer(token) })).statusCode,
         ),
       );
-      if (statuses.every((s) => s === 401)) break;
+      if (statuses.every((s) => s === 403)) break;
       await new Promise((r) => setTimeout(r, 10));
     }
-    expect(statuses).toEqual([401, 401]);
+    // 403 tenant_suspended, not 401: the credential is fine, the firm is not (suspension.test.ts).
+    expect(statuses).toEqual([403, 403]);
   });
 });

@@ -26,6 +26,7 @@ interface World {
   bDocumentId: string;
   bCompanyId: string;
   bWebhookId: string;
+  bExportId: string;
 }
 let w: World;
 
@@ -84,6 +85,9 @@ beforeAll(async () => {
     bDocumentId: bDocument.json().id,
     bCompanyId: bCompany.json().id,
     bWebhookId: bWebhook.json().id,
+    bExportId: (
+      await env.app.inject({ method: 'POST', url: '/v1/tenant/exports', headers: bearer(b.token) })
+    ).json().id,
   };
 });
 
@@ -95,6 +99,8 @@ interface RouteCase {
   /** The URL with an id that exists nowhere. */
   missingUrl?: () => string;
   payload?: () => Record<string, unknown>;
+  /** A query string the route requires (its schema runs before the access check). */
+  query?: string;
   /** A caller of tenant A who lacks the route's permission (or is a token on userOnly routes). */
   deniedAs: () => string;
 }
@@ -278,6 +284,60 @@ const routes: RouteCase[] = [
   ),
   companyRoute('DELETE', '/v1/companies/:id', () => w.aViewer.token),
   { method: 'GET', url: '/v1/audit/chain', deniedAs: () => w.aAccountant.token },
+  // Privacy: the record of processing is for administrators; consent and closing for owners.
+  { method: 'GET', url: '/v1/tenant/data-processing', deniedAs: () => w.aAccountant.token },
+  { method: 'GET', url: '/v1/tenant/training-consent', deniedAs: () => w.aReadToken },
+  {
+    method: 'PUT',
+    url: '/v1/tenant/training-consent',
+    payload: () => ({ allowed: true }),
+    deniedAs: () => w.aAdmin.token,
+  },
+  { method: 'GET', url: '/v1/tenant/offboarding', deniedAs: () => w.aAdmin.token },
+  {
+    method: 'POST',
+    url: '/v1/tenant/offboarding',
+    payload: () => ({ confirmName: 'x' }),
+    deniedAs: () => w.aAdmin.token,
+  },
+  { method: 'DELETE', url: '/v1/tenant/offboarding', deniedAs: () => w.aAdmin.token },
+  {
+    method: 'GET',
+    url: '/v1/members/:userId/personal-data',
+    foreignUrl: () => `/v1/members/${w.bMember.userId}/personal-data`,
+    missingUrl: () => `/v1/members/${randomUUID()}/personal-data`,
+    deniedAs: () => w.aAccountant.token,
+  },
+  { method: 'POST', url: '/v1/tenant/exports', deniedAs: () => w.aAdmin.token },
+  idRoute(
+    () => w.bExportId,
+    'GET',
+    '/v1/tenant/exports/:id',
+    () => w.aAdmin.token,
+  ),
+  idRoute(
+    () => w.bExportId,
+    'POST',
+    '/v1/tenant/exports/:id/download-link',
+    () => w.aAdmin.token,
+  ),
+  {
+    ...idRoute(
+      () => w.bExportId,
+      'GET',
+      '/v1/tenant/exports/:id/archive',
+      () => w.aAdmin.token,
+    ),
+    query: '?token=dlx_0123456789abcdef',
+    foreignUrl: () => `/v1/tenant/exports/${w.bExportId}/archive?token=dlx_0123456789abcdef`,
+    missingUrl: () => `/v1/tenant/exports/${randomUUID()}/archive?token=dlx_0123456789abcdef`,
+  },
+  {
+    method: 'POST',
+    url: '/v1/me/erasure',
+    payload: () => ({ confirmEmail: 'someone@example.test' }),
+    deniedAs: () => w.aReadToken,
+  },
 ];
 
 /** A route on one document: the foreign case uses tenant B's document. */
@@ -316,7 +376,7 @@ type RouteArgs = [
 ];
 
 describe.each(routes)('$method $url', (route) => {
-  const url = () => route.url.replace(/:(\w+)/g, () => randomUUID());
+  const url = () => route.url.replace(/:(\w+)/g, () => randomUUID()) + (route.query ?? '');
 
   it('answers 401 without credentials', async () => {
     const res = await env.app.inject({ method: route.method, url: url(), payload: route.payload?.() });

@@ -1,7 +1,11 @@
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAINTENANCE_QUEUE, TRASH_PURGE_JOB } from '../../../src/modules/documents/documents.jobs.js';
+import {
+  MAINTENANCE_QUEUE,
+  TENANT_PURGE_JOB,
+  TRASH_PURGE_JOB,
+} from '../../../src/modules/documents/documents.jobs.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { bearer, signup } from '../../helpers/auth.js';
@@ -24,6 +28,7 @@ describe('maintenance jobs', () => {
       'reconcile-extractions',
       'relay-webhooks',
       'retention-sweep',
+      'tenant-purge',
       'trash-purge',
     ]);
 
@@ -37,6 +42,18 @@ describe('maintenance jobs', () => {
       headers: bearer(owner.token),
       payload: { reason: 'test' },
     });
+    // A firm that asked to be closed: the worker's tenant purge erases it after the grace period.
+    const closing = await signup(env.app);
+    const { rows: names } = await env.adminQuery('SELECT name FROM tenants WHERE id = $1', [
+      closing.tenantId,
+    ]);
+    const asked = await env.app.inject({
+      method: 'POST',
+      url: '/v1/tenant/offboarding',
+      headers: bearer(closing.token),
+      payload: { confirmName: names[0].name },
+    });
+    expect(asked.statusCode, asked.body).toBe(202);
     env.clock.advance(31 * 24 * 60 * 60 * 1000);
 
     const events = new QueueEvents(MAINTENANCE_QUEUE, {
@@ -49,6 +66,12 @@ describe('maintenance jobs', () => {
     expect(result).toMatchObject({ purged: 1 });
     const { rows } = await env.adminQuery('SELECT purged_at FROM documents WHERE id = $1', [doc.id]);
     expect(rows[0].purged_at).toBeInstanceOf(Date);
+    const purge = await queue.add(TENANT_PURGE_JOB, {});
+    expect(await purge.waitUntilFinished(events, 30_000)).toEqual({ tenants: 1, purged: 1 });
+    const { rows: closed } = await env.adminQuery('SELECT status FROM tenants WHERE id = $1', [
+      closing.tenantId,
+    ]);
+    expect(closed[0].status).toBe('offboarded');
     await events.close();
     await queue.close();
   });

@@ -30,6 +30,7 @@ const SCHEDULES = [
   'reconcile-extractions',
   'relay-webhooks',
   'retention-sweep',
+  'tenant-purge',
   'trash-purge',
 ];
 
