@@ -6,6 +6,7 @@
 // First, before anything that loads a native module: refuses an unsupported Node.js.
 import './platform/node-version-guard.js';
 import { parseArgs } from 'node:util';
+import { runAuditFileVerify } from './cli/audit-file-command.js';
 import { runExtractCommand } from './cli/extract-command.js';
 import { runPlatformAdminCommand } from './cli/platform-admin-command.js';
 import { systemContext } from './core/request-context.js';
@@ -34,6 +35,11 @@ Commands:
                                        not chained yet (the worker chains them shortly after
                                        commit) are reported, not checked; exit 3 when the oldest
                                        is older than --max-backlog-seconds (no chainer running?)
+  audit verify --file <export.jsonl> --public-key <key.pem> [--json]
+                                       Verify an audit export (GET /v1/audit-events/export) offline,
+                                       without a database: recompute the chain, check every
+                                       checkpoint's signature with the public key (GET
+                                       /v1/audit/public-keys); exit 1 naming the first bad event
   audit checkpoint --tenant <id>       Chain the tenant's pending audit events, then sign the
                                        chain head
   platform-admin grant --email <email>
@@ -64,6 +70,8 @@ function parse(argv: string[]) {
       region: { type: 'string' },
       tenant: { type: 'string' },
       email: { type: 'string' },
+      file: { type: 'string' },
+      'public-key': { type: 'string' },
       json: { type: 'boolean', default: false },
       'max-backlog-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -181,6 +189,16 @@ async function main(argv: string[]): Promise<number> {
     const files = args.positionals.slice(1);
     if (files.length === 0) throw new UsageError('extract needs at least one file');
     return runExtractCommand(files, process.stdout);
+  }
+  // Offline verification of an export: the file and the public key, nothing else.
+  if (command === 'audit' && sub === 'verify' && args.values.file !== undefined) {
+    const publicKeyFile = args.values['public-key'];
+    if (!publicKeyFile) throw new UsageError('audit verify --file needs --public-key <key.pem>');
+    return runAuditFileVerify(
+      { file: args.values.file, publicKeyFile, json: args.values.json },
+      process.stdout,
+      process.stderr,
+    );
   }
   const config = loadConfigOrExit();
   if (command === 'migrate') return migrate(config);
