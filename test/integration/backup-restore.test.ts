@@ -139,7 +139,9 @@ describe.skipIf(!pgTools)('backup and restore (docs/operations.md)', () => {
 
     const opened = await restored.documents.openContent(ctx, documentId);
     const back = await buffer(opened.stream);
-    expect(createHash('sha256').update(back).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(createHash('sha256').update(back).digest('hex')).toBe(
+      createHash('sha256').update(bytes).digest('hex'),
+    );
 
     // Crypto-shredding: once the tenant's KEK is destroyed, the wrapped DEK in the backup is useless.
     const { rows } = await env.adminQuery('SELECT kek_ref FROM tenants WHERE id = $1', [firm.tenantId]);
