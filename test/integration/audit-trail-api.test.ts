@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../src/core/request-context.js';
 import { hashEvent } from '../../src/modules/audit/audit-chain.js';
 import { chainedEventOf, type ExportEventLine } from '../../src/modules/audit/audit-export-format.js';
+import { verifyExport } from '../../src/modules/audit/audit-offline-verify.js';
+import { verifierFromPublicKey } from '../../src/platform/crypto/signing-key.js';
 import { startWorkers, type RunningWorkers } from '../../src/workers/start-workers.js';
 import { SAMPLE } from '../unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../unit/extraction/fixtures/xml-fixtures.js';
@@ -232,6 +234,36 @@ describe('who may read the trail', () => {
     }
   });
 
+  it('keeps a token limited to some companies to the access log of its own documents', async () => {
+    const company = await env.app.inject({
+      method: 'POST',
+      url: '/v1/companies',
+      headers: bearer(owner.token),
+      payload: { name: 'Scoped s.r.o.', country: 'cz' },
+    });
+    expect(company.statusCode, company.body).toBe(201);
+    const companyId = company.json().id;
+    const mine = (
+      await uploadRaw(env.app, owner.token, samplePdf(), {
+        contentType: 'application/pdf',
+        query: { companyId },
+      })
+    ).json().id;
+    const notMine = await upload(owner.token, samplePdf());
+    const created = await env.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: bearer(owner.token),
+      payload: { name: 'scoped siem', scopes: ['audit:read', 'documents:read'], companyIds: [companyId] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const scoped = created.json().token;
+    expect((await get(scoped, `/v1/documents/${mine}/access-log`)).statusCode).toBe(200);
+    expect((await get(scoped, `/v1/documents/${notMine}/access-log`)).statusCode).toBe(404);
+    expect((await get(scoped, '/v1/audit-events')).statusCode).toBe(403);
+    expect((await get(scoped, '/v1/audit-events/export')).statusCode).toBe(403);
+  });
+
   it('answers 400 problem+json, never 5xx, for malformed filters, cursors and ids', async () => {
     const bad = [
       '/v1/audit-events?limit=0',
@@ -421,6 +453,38 @@ describe('checkpoints, public keys and the offline export', () => {
     const wrongKey = cli(['audit', 'verify', '--file', file, '--public-key', keyFile]);
     expect(wrongKey.status).toBe(1);
     expect(wrongKey.stderr).toContain('checkpoint_unknown_key');
+  });
+
+  it('streams an export across query batches with checkpoints in the middle, and it verifies', async () => {
+    const firm = await signup(env.app);
+    const ctx = systemContext(firm.tenantId, { kind: 'system', id: 'test' });
+    const record = (count: number) =>
+      env.container.db.withTenant(ctx, async (tx) => {
+        for (let i = 0; i < count; i++)
+          await env.container.audit.record(tx, ctx, { action: 'document.viewed', payload: { i } });
+      });
+    await record(1_200);
+    await env.container.auditChainer.chainPending(firm.tenantId);
+    await env.container.audit.createCheckpoint(ctx);
+    await record(1_000);
+    await env.container.auditChainer.chainPending(firm.tenantId);
+    await env.container.audit.createCheckpoint(ctx);
+    const res = await get(firm.token, '/v1/audit-events/export');
+    expect(res.statusCode).toBe(200);
+    const lines = res.body.trimEnd().split('\n');
+    const report = await verifyExport(
+      (async function* () {
+        yield* lines;
+      })(),
+      [verifierFromPublicKey(env.container.signer.publicKeyPem)],
+    );
+    expect(report).toMatchObject({ ok: true, fromGenesis: true, checkpointsChecked: 2 });
+    expect(report.eventsChecked).toBeGreaterThan(2_200);
+    const seqs = lines
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.record === 'event')
+      .map((r) => Number(r.seq));
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });
 
   it('exports a time range anchored on its first event, still ending on a signature, and is itself audited', async () => {

@@ -13,6 +13,7 @@
  * sink is retried with exponential backoff; lag and the last failure are shown in
  * GET /v1/audit/verification. No audit event is recorded per push (that would feed itself).
  */
+import { ValidationFailedError } from '../../core/errors.js';
 import { systemContext, type RequestContext } from '../../core/request-context.js';
 import type { Clock } from '../../core/clock.js';
 import type { Db } from '../../platform/db/db.js';
@@ -120,11 +121,13 @@ export function createAuditSink(deps: {
     } catch (error) {
       const failures = cursor.consecutiveFailures + 1;
       const delay = Math.min(settings.backoffMs * 2 ** (failures - 1), settings.maxBackoffMs);
-      // What the sink answered, or the network error: never internal detail beyond that.
+      // Firms see this (GET /v1/audit/verification) about a platform-wide sink: the sink's status
+      // or a category, never its address or the network error's text, which stay in the log.
       const reason = error instanceof Error ? error.message : String(error);
+      const shown = sinkFailureReason(error);
       await db.withTenant(ctx, (tx) =>
         cursors.markFailed(tx, tenantId, settings.name, {
-          error: reason,
+          error: shown,
           at: clock(),
           retryAt: new Date(clock().getTime() + delay),
         }),
@@ -196,6 +199,16 @@ export function createAuditSink(deps: {
     },
   };
   return sink;
+}
+
+/** What a firm is told about a failed push. */
+export function sinkFailureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  if (/^HTTP \d{3}$/.test(message)) return message;
+  if (error instanceof ValidationFailedError)
+    return 'target_refused: the sink address is refused by the SSRF checks (WEBHOOKS_ALLOW_PRIVATE_TARGETS)';
+  if (/no answer within/.test(message)) return 'timeout: the sink did not answer in time';
+  return 'unreachable: the sink could not be reached';
 }
 
 export interface RunningSinkLoop {

@@ -16,6 +16,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from './audit.service.js';
 import { checkpointLine, eventLine, EXPORT_FORMAT } from './audit-export-format.js';
 import * as repo from './audit.repo.js';
+import { assertFirmWideReader } from './audit.trail.js';
 
 const BATCH = 1_000;
 
@@ -107,6 +108,7 @@ export function createAuditExporter(deps: {
 
   return {
     async exportLines(ctx, range) {
+      assertFirmWideReader(ctx);
       const extent = await extentOf(ctx, range);
       return linesOf(ctx, range, extent);
     },

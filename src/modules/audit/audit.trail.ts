@@ -5,7 +5,7 @@
  * was read; nothing else reacts to those events (the off-box sink records no event per delivery),
  * so a SIEM polling the trail adds exactly one event per request and no loop can build up.
  */
-import { NotFoundError } from '../../core/errors.js';
+import { ForbiddenError, NotFoundError } from '../../core/errors.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { SignatureVerifier } from '../../platform/crypto/signing-key.js';
 import type { Db } from '../../platform/db/db.js';
@@ -117,6 +117,15 @@ export function toEventView(row: repo.TrailRow): AuditEventView {
   };
 }
 
+/**
+ * The firm-wide trail names documents, people and tokens of every company, so an integration
+ * token limited to some companies may not read it (it may read the access log of its documents).
+ */
+export function assertFirmWideReader(ctx: RequestContext): void {
+  if (ctx.companyIds)
+    throw new ForbiddenError('A token limited to some companies cannot read the firm-wide audit trail.');
+}
+
 /** Filters as the audit event records them: only what was set, dates as text. */
 function describeFilter(filter: repo.TrailFilter): Record<string, string> {
   return Object.fromEntries(
@@ -161,6 +170,7 @@ export function createAuditTrailService(deps: {
 
   const service: AuditTrailService = {
     listEvents(ctx, query) {
+      assertFirmWideReader(ctx);
       const filter: repo.TrailFilter = {
         actorKind: query.actorType,
         actorId: query.actorId,
