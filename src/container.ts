@@ -349,7 +349,7 @@ export async function createContainer(
     graceMs: config.ORPHAN_BLOB_GRACE_MS,
   });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
-  const extractions = createExtractionsService({ db, documents });
+  const extractions = createExtractionsService({ db, audit, documents });
   const auditSink = config.AUDIT_SINK_URL
     ? createAuditSink({
         db,

@@ -107,6 +107,7 @@ describe('GET /v1/audit-events', () => {
       headers: { ...bearer(owner.token), 'user-agent': 'audit-test-agent' },
     });
     expect(download.statusCode).toBe(200);
+    expect((await get(viewer.token, `/v1/documents/${docId}/extraction`)).statusCode).toBe(200);
     const token = await createToken(['documents:read']);
     expect((await get(token.token, '/v1/documents')).statusCode).toBe(200);
     await env.container.tokens.uses.flush();
@@ -135,6 +136,12 @@ describe('GET /v1/audit-events', () => {
     // The request id finds exactly what that request recorded.
     const byRequest = await events(admin.token, { requestId: String(download.headers['x-request-id']) });
     expect(byRequest.items.map((e) => e.action)).toEqual(['document.content_read']);
+
+    // Reading the extracted data is an access too.
+    const dataReads = await events(admin.token, { action: 'extraction.read', targetId: docId });
+    expect(dataReads.items).toEqual([
+      expect.objectContaining({ actor: { kind: 'user', id: viewer.userId }, payload: { version: 2 } }),
+    ]);
 
     const uses = await events(admin.token, { action: 'token.used', targetType: 'token', targetId: token.id });
     expect(uses.items.map((e) => e.action)).toEqual(['token.used']);
