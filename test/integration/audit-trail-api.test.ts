@@ -284,6 +284,9 @@ describe('who may read the trail', () => {
       `/v1/audit-events?cursor=${Buffer.from('["99999-01-01","x"]').toString('base64url')}`,
       `/v1/audit-events?targetId=${'x'.repeat(201)}`,
       '/v1/audit-events/export?to=tomorrow',
+      '/v1/audit-events?from=0000-01-01T00:00:00Z',
+      '/v1/audit-events/export?from=0000-06-01T00:00:00Z',
+      '/v1/audit-events?requestId=%00',
       '/v1/documents/not-a-uuid/access-log',
       '/v1/audit/checkpoints?limit=-1',
       '/v1/audit/checkpoints?cursor=%00',
@@ -367,9 +370,25 @@ describe('GET /v1/audit/verification', () => {
       reason: 'hash_mismatch',
       message: 'event #2 was modified after it was recorded',
     });
-    // The CLI reads the same verification.
-    const report = await env.container.audit.verifyChain(systemContext(firm.tenantId));
-    expect(report.problems[0]).toEqual(broken.firstProblem);
+    // The operator's CLI names the same event for the same reason.
+    const operator = spawnSync('tsx', ['src/cli.ts', 'audit', 'verify', '--tenant', firm.tenantId], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        DATABASE_URL: env.config.DATABASE_URL,
+        MIGRATION_DATABASE_URL: env.config.MIGRATION_DATABASE_URL,
+        REDIS_URL: env.config.REDIS_URL,
+        AUDIT_SIGNING_KEY: env.config.AUDIT_SIGNING_KEY,
+        LOCAL_KMS_MASTER_KEY: env.config.LOCAL_KMS_MASTER_KEY,
+        LOCAL_KMS_MASTER_KEY_CREATE: 'false',
+        LOCAL_KMS_KEY_DIR: env.config.LOCAL_KMS_KEY_DIR,
+      },
+    });
+    expect(operator.status, operator.stderr).toBe(1);
+    expect(operator.stderr).toContain(
+      `event #2 (id ${rows[0].id}): hash_mismatch: ${broken.firstProblem.message}`,
+    );
   });
 });
 

@@ -42,6 +42,11 @@ const AuditEvent = z.object({
     .describe('The chain fields; hash = SHA-256(prevHash, "\\n", canonical JSON of the event)'),
 });
 
+/** A time filter PostgreSQL can hold: it has no year 0, and a 500 must never answer a query string. */
+const TimeFilter = IsoDateTime.refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, {
+  message: 'must be between years 1 and 9999',
+});
+
 const Order = z
   .enum(['desc', 'asc'])
   .default('desc')
@@ -69,8 +74,8 @@ const EventsQuery = z
       .optional(),
     targetId: Id.optional(),
     requestId: Id.optional(),
-    from: IsoDateTime.optional().describe('Events at or after this time'),
-    to: IsoDateTime.optional().describe('Events before this time'),
+    from: TimeFilter.optional().describe('Events at or after this time'),
+    to: TimeFilter.optional().describe('Events before this time'),
     order: Order,
     limit: Limit,
     cursor: Cursor,
@@ -78,7 +83,10 @@ const EventsQuery = z
   .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'must not be before from' });
 
 const ExportQuery = z
-  .object({ from: IsoDateTime.optional(), to: IsoDateTime.optional() })
+  .object({
+    from: TimeFilter.optional().describe('Events at or after this time'),
+    to: TimeFilter.optional().describe('Events before this time'),
+  })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'must not be before from' });
 
 const Problem = z.object({
