@@ -93,6 +93,17 @@ describe('off-box audit sink', () => {
     // Each event links to the one before it, across batches.
     const all = batches.flatMap((b) => b.json.events);
     for (let i = 1; i < all.length; i++) expect(all[i]!.prevHash).toBe(all[i - 1]!.hash);
+    // Up to date: another pass sends nothing and writes nothing.
+    const cursorRow = () =>
+      env.adminQuery(`SELECT updated_at FROM audit_sink_cursors WHERE tenant_id = $1`, [firm.tenantId]);
+    const stamp = (await cursorRow()).rows[0].updated_at;
+    expect(await sink.pushTenant(firm.tenantId)).toMatchObject({
+      delivered: 0,
+      failed: false,
+      skipped: false,
+    });
+    expect((await cursorRow()).rows[0].updated_at).toEqual(stamp);
+    expect(forTenant(firm.tenantId).length).toBe(batches.length);
     expect(await offBox(firm.token)).toMatchObject({
       sink: 'platform',
       deliveredSeq: String(chained),
