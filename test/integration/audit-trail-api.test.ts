@@ -389,7 +389,7 @@ describe('GET /v1/audit/verification', () => {
     expect(operator.stderr).toContain(
       `event #2 (id ${rows[0].id}): hash_mismatch: ${broken.firstProblem.message}`,
     );
-  });
+  }, 60_000);
 });
 
 describe('checkpoints, public keys and the offline export', () => {
@@ -479,7 +479,8 @@ describe('checkpoints, public keys and the offline export', () => {
     const wrongKey = cli(['audit', 'verify', '--file', file, '--public-key', keyFile]);
     expect(wrongKey.status).toBe(1);
     expect(wrongKey.stderr).toContain('checkpoint_unknown_key');
-  });
+    // Four CLI processes: each starts tsx, which takes seconds on a loaded machine.
+  }, 120_000);
 
   it('streams an export across query batches with checkpoints in the middle, and it verifies', async () => {
     const firm = await signup(env.app);
@@ -504,14 +505,16 @@ describe('checkpoints, public keys and the offline export', () => {
       })(),
       [verifierFromPublicKey(env.container.signer.publicKeyPem)],
     );
-    expect(report).toMatchObject({ ok: true, fromGenesis: true, checkpointsChecked: 2 });
+    // This file's worker may sign checkpoints of its own meanwhile: at least the two made here.
+    expect(report).toMatchObject({ ok: true, fromGenesis: true });
+    expect(report.checkpointsChecked).toBeGreaterThanOrEqual(2);
     expect(report.eventsChecked).toBeGreaterThan(2_200);
     const seqs = lines
       .map((l) => JSON.parse(l))
       .filter((r) => r.record === 'event')
       .map((r) => Number(r.seq));
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-  });
+  }, 120_000);
 
   it('exports a time range anchored on its first event, still ending on a signature, and is itself audited', async () => {
     const firm = await signup(env.app);
@@ -545,5 +548,5 @@ describe('checkpoints, public keys and the offline export', () => {
     expect(readFileSync(path.join(dir, 'e.jsonl'), 'utf8')).not.toContain(owner.userId);
     const exported = await events(firm.token, { action: 'audit_log.exported' });
     expect(exported.items[0]).toMatchObject({ actor: { id: firm.userId }, payload: { from } });
-  });
+  }, 60_000);
 });

@@ -149,5 +149,5 @@ describe.skipIf(!pgTools)('backup and restore (docs/operations.md)', () => {
     await expect(restored.documents.openContent(ctx, documentId)).rejects.toMatchObject({
       name: 'KeyDestroyedError',
     });
-  });
+  }, 120_000);
 });
