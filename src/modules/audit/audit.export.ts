@@ -80,15 +80,19 @@ export function createAuditExporter(deps: {
     let checkpoints = 0;
     let lastSeq: string | null = null;
     if (extent) {
-      const signed = await db.withTenant(ctx, (tx) =>
-        repo.listCheckpointsInRange(tx, ctx.tenantId, extent.first, extent.end),
-      );
-      let nextCheckpoint = 0;
       let from = extent.first;
       for (;;) {
-        const batch = await db.withTenant(ctx, (tx) =>
-          repo.listChainedRange(tx, ctx.tenantId, from, extent.end, BATCH),
-        );
+        // Events and the checkpoints among them, one batch at a time: a year of minutely
+        // checkpoints is as long a list as the events, so neither is held whole.
+        const { batch, signed } = await db.withTenant(ctx, async (tx) => {
+          const rows = await repo.listChainedRange(tx, ctx.tenantId, from, extent.end, BATCH);
+          const last = rows.at(-1)?.seq;
+          return {
+            batch: rows,
+            signed: last ? await repo.listCheckpointsInRange(tx, ctx.tenantId, from, last) : [],
+          };
+        });
+        let nextCheckpoint = 0;
         for (const row of batch) {
           yield line(eventLine(row));
           events += 1;
