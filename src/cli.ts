@@ -6,6 +6,7 @@
 // First, before anything that loads a native module: refuses an unsupported Node.js.
 import './platform/node-version-guard.js';
 import { parseArgs } from 'node:util';
+import { runAuditFileVerify } from './cli/audit-file-command.js';
 import { runExtractCommand } from './cli/extract-command.js';
 import { runPlatformAdminCommand } from './cli/platform-admin-command.js';
 import { runTenantStatusCommand, runVerifyReceiptCommand } from './cli/tenant-command.js';
@@ -42,6 +43,11 @@ Commands:
                                        not chained yet (the worker chains them shortly after
                                        commit) are reported, not checked; exit 3 when the oldest
                                        is older than --max-backlog-seconds (no chainer running?)
+  audit verify --file <export.jsonl> --public-key <key.pem> [--json]
+                                       Verify an audit export (GET /v1/audit-events/export) offline,
+                                       without a database: recompute the chain, check every
+                                       checkpoint's signature with the public key (GET
+                                       /v1/audit/public-keys); exit 1 naming the first bad event
   audit checkpoint --tenant <id>       Chain the tenant's pending audit events, then sign the
                                        chain head
   platform-admin grant --email <email>
@@ -201,6 +207,16 @@ async function main(argv: string[]): Promise<number> {
     if (!file || !publicKey)
       throw new UsageError('--file <receipt.json> and --public-key <key.pem> are required');
     return runVerifyReceiptCommand({ receipt: file, publicKey }, process.stdout, process.stderr);
+  }
+  // Offline verification of an export: the file and the public key, nothing else.
+  if (command === 'audit' && sub === 'verify' && args.values.file !== undefined) {
+    const publicKeyFile = args.values['public-key'];
+    if (!publicKeyFile) throw new UsageError('audit verify --file needs --public-key <key.pem>');
+    return runAuditFileVerify(
+      { file: args.values.file, publicKeyFile, json: args.values.json },
+      process.stdout,
+      process.stderr,
+    );
   }
   const config = loadConfigOrExit();
   if (command === 'migrate') return migrate(config);

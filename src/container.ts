@@ -76,6 +76,9 @@ import type { Queue } from 'bullmq';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAuditChainer, type AuditChainer } from './modules/audit/audit-chainer.js';
 import { createScheduledCheckpoints, type ScheduledCheckpoints } from './modules/audit/audit-checkpoints.js';
+import { createAuditExporter, type AuditExporter } from './modules/audit/audit.export.js';
+import { createAuditSink, type AuditSink } from './modules/audit/audit-sink.js';
+import { createAuditTrailService, type AuditTrailService } from './modules/audit/audit.trail.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
 import {
   createEmailVerificationService,
@@ -135,6 +138,11 @@ export interface Container {
   readonly auditChainer: AuditChainer;
   /** Signs a checkpoint for every tenant whose chain grew (a scheduled maintenance job). */
   readonly auditCheckpoints: ScheduledCheckpoints;
+  /** The audit API's reads: event pages, access logs, verification, checkpoints. */
+  readonly auditTrail: AuditTrailService;
+  readonly auditExporter: AuditExporter;
+  /** The off-box copy of the audit log; undefined when AUDIT_SINK_URL is not set. */
+  readonly auditSink: AuditSink | undefined;
   readonly tenants: TenantsService;
   readonly accounts: AccountService;
   readonly login: LoginService;
@@ -389,7 +397,35 @@ export async function createContainer(
     graceMs: config.ORPHAN_BLOB_GRACE_MS,
   });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
-  const extractions = createExtractionsService({ db, documents });
+  const extractions = createExtractionsService({ db, audit, documents });
+  const auditSink = config.AUDIT_SINK_URL
+    ? createAuditSink({
+        db,
+        clock,
+        logger,
+        listTenantIds: () => tenants.listAllTenantIds(),
+        settings: {
+          name: 'platform',
+          url: config.AUDIT_SINK_URL,
+          secret: config.AUDIT_SINK_SECRET ?? '',
+          batchSize: config.AUDIT_SINK_BATCH_SIZE,
+          timeoutMs: config.AUDIT_SINK_TIMEOUT_MS,
+          allowPrivateTargets: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+          backoffMs: config.WEBHOOK_BACKOFF_MS,
+          maxBackoffMs: 15 * MINUTE_MS,
+        },
+      })
+    : undefined;
+  const auditTrail = createAuditTrailService({
+    db,
+    audit,
+    verifier: signer,
+    assertDocumentVisible: async (ctx, id) => {
+      await documents.getDocument(ctx, id);
+    },
+    ...(auditSink ? { offBoxStatus: (ctx) => auditSink.status(ctx) } : {}),
+  });
+  const auditExporter = createAuditExporter({ db, audit, verifier: signer, now: clock });
   let webhookQueue: Queue<DeliveryJobData> | undefined;
   let maintenanceQueue: Queue | undefined;
   const webhooks = createWebhooksService({
@@ -500,6 +536,9 @@ export async function createContainer(
     audit,
     auditChainer,
     auditCheckpoints,
+    auditTrail,
+    auditExporter,
+    auditSink,
     tenants,
     accounts,
     login,

@@ -229,8 +229,23 @@ const ConfigSchema = z
     // How often the worker signs a checkpoint for every tenant whose chain grew since its last
     // one: events after the latest checkpoint can be deleted unnoticed, so keep this short.
     AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(60_000),
+    // The off-box copy of the audit log (ASVS 16.4.3): every chained event is pushed, signed like
+    // a webhook with AUDIT_SINK_SECRET, to this HTTPS endpoint outside our database. Unset: no copy.
+    AUDIT_SINK_URL: z.url().optional(),
+    AUDIT_SINK_SECRET: z.string().min(32).optional(),
+    // How often the worker pushes (0: this process does not push), events per push, timeout.
+    AUDIT_SINK_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
+    AUDIT_SINK_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+    AUDIT_SINK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   .superRefine((c, ctx) => {
+    if (c.AUDIT_SINK_URL && !c.AUDIT_SINK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUDIT_SINK_SECRET'],
+        message: 'is required (at least 32 characters) when AUDIT_SINK_URL is set',
+      });
+    }
     if (c.KMS_PROVIDER === 'azure-key-vault' && !c.AZURE_KEY_VAULT_URL) {
       ctx.addIssue({
         code: 'custom',

@@ -5,6 +5,7 @@
 import { UnrecoverableError, type Job, type Processor } from 'bullmq';
 import type { Container } from '../container.js';
 import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
+import { startAuditSinkLoop } from '../modules/audit/audit-sink.js';
 import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
@@ -109,6 +110,11 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
     config.AUDIT_CHAIN_INTERVAL_MS > 0
       ? startAuditChainLoop(container.auditChainer, { intervalMs: config.AUDIT_CHAIN_INTERVAL_MS, logger })
       : undefined;
+  // Also a loop: pushes chained events to the off-box sink, when one is configured.
+  const auditSink =
+    container.auditSink && config.AUDIT_SINK_INTERVAL_MS > 0
+      ? startAuditSinkLoop(container.auditSink, { intervalMs: config.AUDIT_SINK_INTERVAL_MS, logger })
+      : undefined;
   return {
     queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE, EXPORT_QUEUE],
     async close() {
@@ -117,6 +123,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       await Promise.all(workers.map((w) => w.close()));
       // Events still unchained when it stops are chained by another replica or at the next start.
       await auditChain?.stop();
+      await auditSink?.stop();
       await maintenanceQueue.close();
     },
   };

@@ -171,3 +171,187 @@ export async function insertCheckpoint(
 export async function findLatestCheckpoint(tx: Tx, tenantId: string): Promise<StoredCheckpoint | null> {
   return tx.auditCheckpoint.findFirst({ where: { tenantId }, orderBy: { seq: 'desc' } });
 }
+
+/** An event as the audit API shows it: chain columns are null until the chainer has linked it. */
+export interface TrailRow {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly seq: bigint | null;
+  readonly occurredAt: Date;
+  readonly actorKind: string;
+  readonly actorId: string;
+  readonly action: string;
+  readonly targetType: string | null;
+  readonly targetId: string | null;
+  readonly requestId: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly payload: unknown;
+  readonly prevHash: string | null;
+  readonly hash: string | null;
+  readonly chainedAt: Date | null;
+}
+
+export interface TrailFilter {
+  readonly actorKind?: string | undefined;
+  readonly actorId?: string | undefined;
+  /** Matched literally: Prisma escapes LIKE wildcards (`_` is common in our action names). */
+  readonly actionPrefix?: string | undefined;
+  readonly targetType?: string | undefined;
+  readonly targetId?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly from?: Date | undefined;
+  readonly to?: Date | undefined;
+}
+
+const TRAIL_SELECT = {
+  id: true,
+  tenantId: true,
+  seq: true,
+  occurredAt: true,
+  actorKind: true,
+  actorId: true,
+  action: true,
+  targetType: true,
+  targetId: true,
+  requestId: true,
+  ip: true,
+  userAgent: true,
+  payload: true,
+  prevHash: true,
+  hash: true,
+  chainedAt: true,
+} as const;
+
+/**
+ * One page of a tenant's events by (occurred_at, id), newest or oldest first, strictly after the
+ * cursor position in that order. Unchained events are included: the trail shows what happened,
+ * the chain proves it once the chainer has linked it.
+ */
+export async function listTrail(
+  tx: Tx,
+  tenantId: string,
+  filter: TrailFilter,
+  order: 'asc' | 'desc',
+  limit: number,
+  after?: { at: Date; id: string },
+): Promise<TrailRow[]> {
+  const beyond = order === 'desc' ? 'lt' : 'gt';
+  return tx.auditEvent.findMany({
+    where: {
+      tenantId,
+      ...(filter.actorKind ? { actorKind: filter.actorKind } : {}),
+      ...(filter.actorId ? { actorId: filter.actorId } : {}),
+      ...(filter.actionPrefix ? { action: { startsWith: filter.actionPrefix } } : {}),
+      ...(filter.targetType ? { targetType: filter.targetType } : {}),
+      ...(filter.targetId ? { targetId: filter.targetId } : {}),
+      ...(filter.requestId ? { requestId: filter.requestId } : {}),
+      ...(filter.from || filter.to
+        ? {
+            occurredAt: {
+              ...(filter.from ? { gte: filter.from } : {}),
+              ...(filter.to ? { lt: filter.to } : {}),
+            },
+          }
+        : {}),
+      ...(after
+        ? {
+            OR: [
+              { occurredAt: { [beyond]: after.at } },
+              { occurredAt: after.at, id: { [beyond]: after.id } },
+            ],
+          }
+        : {}),
+    },
+    orderBy: [{ occurredAt: order }, { id: order }],
+    take: limit,
+    select: TRAIL_SELECT,
+  });
+}
+
+/** Chained events with seq in [fromSeq, toSeq], in chain order, at most `limit`. */
+export async function listChainedRange(
+  tx: Tx,
+  tenantId: string,
+  fromSeq: bigint,
+  toSeq: bigint,
+  limit: number,
+): Promise<TrailRow[]> {
+  return tx.auditEvent.findMany({
+    where: { tenantId, seq: { gte: fromSeq, lte: toSeq } },
+    orderBy: { seq: 'asc' },
+    take: limit,
+    select: TRAIL_SELECT,
+  });
+}
+
+/** The chain positions an export of [from, to) spans: the first and last chained seq in it. */
+export async function findSeqRange(
+  tx: Tx,
+  tenantId: string,
+  from: Date | undefined,
+  to: Date | undefined,
+): Promise<{ first: bigint; last: bigint } | null> {
+  const result = await tx.auditEvent.aggregate({
+    where: {
+      tenantId,
+      seq: { not: null },
+      occurredAt: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) },
+    },
+    _min: { seq: true },
+    _max: { seq: true },
+  });
+  const first = result._min.seq;
+  const last = result._max.seq;
+  return first != null && last != null ? { first, last } : null;
+}
+
+/** Checkpoints with seq in [fromSeq, toSeq], oldest first. */
+export async function listCheckpointsInRange(
+  tx: Tx,
+  tenantId: string,
+  fromSeq: bigint,
+  toSeq: bigint,
+): Promise<StoredCheckpoint[]> {
+  return tx.auditCheckpoint.findMany({
+    where: { tenantId, seq: { gte: fromSeq, lte: toSeq } },
+    orderBy: { seq: 'asc' },
+  });
+}
+
+/** The first checkpoint at or after `seq`. */
+export async function findCheckpointAtOrAfter(
+  tx: Tx,
+  tenantId: string,
+  seq: bigint,
+): Promise<StoredCheckpoint | null> {
+  return tx.auditCheckpoint.findFirst({ where: { tenantId, seq: { gte: seq } }, orderBy: { seq: 'asc' } });
+}
+
+/** A page of checkpoints, newest first, before the cursor position (signed_at, id). */
+export async function listCheckpointPage(
+  tx: Tx,
+  tenantId: string,
+  limit: number,
+  after?: { at: Date; id: string },
+): Promise<StoredCheckpoint[]> {
+  return tx.auditCheckpoint.findMany({
+    where: {
+      tenantId,
+      ...(after
+        ? { OR: [{ signedAt: { lt: after.at } }, { signedAt: after.at, id: { lt: after.id } }] }
+        : {}),
+    },
+    orderBy: [{ signedAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+  });
+}
+
+/** Whether any event of the tenant targets this object (every document has its upload event). */
+export async function hasEventsFor(tx: Tx, tenantId: string, targetType: string, targetId: string) {
+  const row = await tx.auditEvent.findFirst({
+    where: { tenantId, targetType, targetId },
+    select: { id: true },
+  });
+  return row !== null;
+}

@@ -2,6 +2,7 @@
 import { NotFoundError } from '../../core/errors.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { Db } from '../../platform/db/db.js';
+import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import * as repo from './extractions.repo.js';
 
@@ -31,16 +32,31 @@ export function toExtractionView(row: repo.ExtractionRow): ExtractionView {
   };
 }
 
-export function createExtractionsService(deps: { db: Db; documents: DocumentsService }): ExtractionsService {
+export function createExtractionsService(deps: {
+  db: Db;
+  audit: AuditService;
+  documents: DocumentsService;
+}): ExtractionsService {
   return {
     async getExtraction(ctx, documentId, version) {
       // Visibility (tenant, company restriction) is the document's: 404 exactly as for the document.
       await deps.documents.getDocument(ctx, documentId);
-      const row = await deps.db.withTenant(ctx, (tx) =>
-        version === undefined
-          ? repo.latestExtraction(tx, ctx.tenantId, documentId)
-          : repo.extractionVersion(tx, ctx.tenantId, documentId, version),
-      );
+      const row = await deps.db.withTenant(ctx, async (tx) => {
+        const found =
+          version === undefined
+            ? await repo.latestExtraction(tx, ctx.tenantId, documentId)
+            : await repo.extractionVersion(tx, ctx.tenantId, documentId, version);
+        // The extracted data is the invoice's content, so reading it is an access the document's
+        // access log shows. One INSERT in the transaction the read already opens (this route is not
+        // one of the tuned hot reads: those are the document list and detail and the ERP list).
+        if (found)
+          await deps.audit.record(tx, ctx, {
+            action: 'extraction.read',
+            target: { type: 'document', id: documentId },
+            payload: { version: found.version },
+          });
+        return found;
+      });
       if (!row)
         throw new NotFoundError(
           version === undefined

@@ -5,8 +5,6 @@
  * private networks are refused (see webhook-target.ts).
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
@@ -17,7 +15,8 @@ import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import { signatureHeader, SIGNATURE_HEADER } from './webhook-signature.js';
-import { resolveDeliveryTarget, type DeliveryTarget } from './webhook-target.js';
+import { postToTarget } from './webhook-post.js';
+import { resolveDeliveryTarget } from './webhook-target.js';
 import * as repo from './webhooks.repo.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
@@ -92,34 +91,6 @@ export function deliveryFailureReason(reason: string): string {
 
 const view = ({ secretSealed: _s, tenantId: _t, ...rest }: repo.EndpointRow): EndpointView => rest;
 const sealContext = (id: string) => `webhook:${id}`;
-
-function post(
-  target: DeliveryTarget,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<number> {
-  const client = target.url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = client.request(
-      target.url,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Doklad-Webhooks/1', ...headers },
-        timeout: timeoutMs,
-        // Connect to the address that was checked, whatever DNS says now (no rebinding).
-        lookup: (_host, _options, callback) => callback(null, target.address, target.family),
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', reject);
-    request.end(body);
-  });
-}
 
 export function createWebhooksService(deps: {
   db: Db;
@@ -265,7 +236,7 @@ export function createWebhooksService(deps: {
       let error: string | null = null;
       try {
         const target = await resolveDeliveryTarget(endpoint.url, settings.allowPrivateTargets);
-        statusCode = await post(
+        statusCode = await postToTarget(
           target,
           body,
           {

@@ -15,15 +15,19 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { readOrCreateKeyFile } from './key-file.js';
 
-export interface Signer {
+/** Checks signatures of one public key: what an offline verifier holds. */
+export interface SignatureVerifier {
   /** `ed25519:` + the first 32 hex digits of the SHA-256 of the public key (SPKI DER). */
   readonly keyId: string;
-  /** The public key (SPKI PEM) that verifies its signatures, for offline verification. */
+  /** The public key as SPKI PEM, for publishing (GET /v1/audit/public-keys). */
   readonly publicKeyPem: string;
+  /** False for a bad signature and for any key id other than this key's. */
+  verify(message: string, signature: string, keyId: string): boolean;
+}
+
+export interface Signer extends SignatureVerifier {
   /** Base64 Ed25519 signature of the UTF-8 message. */
   sign(message: string): string;
-  /** False for a bad signature and for any key id other than this signer's. */
-  verify(message: string, signature: string, keyId: string): boolean;
 }
 
 export interface SigningKeySource {
@@ -38,18 +42,27 @@ export function signingKeyIdOf(publicKey: KeyObject): string {
   return `ed25519:${createHash('sha256').update(spki).digest('hex').slice(0, 32)}`;
 }
 
-export function signerFromPrivateKey(privateKey: KeyObject): Signer {
-  if (privateKey.asymmetricKeyType !== 'ed25519')
-    throw new Error('The audit signing key must be an Ed25519 key');
-  const publicKey = createPublicKey(privateKey);
+/** A verifier for an Ed25519 public key (SPKI PEM, or the key object); nothing secret needed. */
+export function verifierFromPublicKey(key: KeyObject | string): SignatureVerifier {
+  const publicKey = typeof key === 'string' ? createPublicKey(key) : key;
+  if (publicKey.asymmetricKeyType !== 'ed25519')
+    throw new Error('The audit public key must be an Ed25519 key');
   const keyId = signingKeyIdOf(publicKey);
   return {
     keyId,
     publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-    sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
     verify: (message, signature, candidateKeyId) =>
       candidateKeyId === keyId &&
       verify(null, Buffer.from(message, 'utf8'), publicKey, Buffer.from(signature, 'base64')),
+  };
+}
+
+export function signerFromPrivateKey(privateKey: KeyObject): Signer {
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error('The audit signing key must be an Ed25519 key');
+  return {
+    ...verifierFromPublicKey(createPublicKey(privateKey)),
+    sign: (message) => sign(null, Buffer.from(message, 'utf8'), privateKey).toString('base64'),
   };
 }
 

@@ -338,6 +338,12 @@ const routes: RouteCase[] = [
     payload: () => ({ confirmEmail: 'someone@example.test' }),
     deniedAs: () => w.aReadToken,
   },
+  { method: 'GET', url: '/v1/audit-events', deniedAs: () => w.aViewer.token },
+  { method: 'GET', url: '/v1/audit-events/export', deniedAs: () => w.aAccountant.token },
+  documentRoute('GET', '/v1/documents/:id/access-log', () => w.aAccountant.token),
+  { method: 'GET', url: '/v1/audit/verification', deniedAs: () => w.aReadToken },
+  { method: 'GET', url: '/v1/audit/checkpoints', deniedAs: () => w.aViewer.token },
+  { method: 'GET', url: '/v1/audit/public-keys', deniedAs: () => w.aAccountant.token },
 ];
 
 /** A route on one document: the foreign case uses tenant B's document. */
