@@ -1,6 +1,7 @@
 import { toMinorUnits } from '../fields/amount.js';
 import type { InvoiceLine, VatBreakdownRow } from '../types.js';
 import { toStructuredInvoice, type StructuredInvoice } from './structured.js';
+import { isdocTransferDetails } from './isdoc-payment.js';
 import { all, first, textAt } from './xml-nav.js';
 import type { XmlNode } from './xml-parse.js';
 
@@ -43,7 +44,7 @@ export function readIsdoc(root: XmlNode): StructuredInvoice {
   const seller = first(root, 'AccountingSupplierParty/Party');
   const buyer = first(root, 'AccountingCustomerParty/Party');
   const totals = first(root, 'LegalMonetaryTotal');
-  const details = first(root, 'PaymentMeans/Payment/Details');
+  const details = isdocTransferDetails(root);
   const type = textAt(root, 'DocumentType');
   return toStructuredInvoice(
     {
