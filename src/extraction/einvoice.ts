@@ -195,6 +195,8 @@ export interface EInvoice {
   /** BG-14 invoicing period */
   periodStart?: string;
   periodEnd?: string;
+  /** BT-90 bank assigned creditor identifier (SEPA direct debit) */
+  creditorId?: string;
   /** BT-83 remittance information (payment reference / variable symbol) */
   paymentReference?: string;
   paymentMeans: EPaymentMeans[];

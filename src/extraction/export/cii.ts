@@ -12,6 +12,7 @@ import type {
   EOtherParty,
   EParty,
 } from '../einvoice.js';
+import { TAX_POINT_CODE_TO_2475 } from '../formats/cii-einvoice.js';
 import { checkConformance, type Conformance } from './conformance.js';
 import { EN16931_CUSTOMIZATION, PEPPOL_CUSTOMIZATION, PEPPOL_PROFILE } from './ubl.js';
 import { group, groupWith, leaf } from './xml-write.js';
@@ -182,6 +183,7 @@ function settlement(inv: EInvoice): string {
   const mandate = inv.paymentMeans.find((m) => m.mandate)?.mandate;
   return group(
     'ram:ApplicableHeaderTradeSettlement',
+    leaf('ram:CreditorReferenceID', inv.creditorId),
     leaf('ram:PaymentReference', inv.paymentReference),
     leaf('ram:TaxCurrencyCode', inv.taxCurrency),
     leaf('ram:InvoiceCurrencyCode', inv.currency),
@@ -221,7 +223,10 @@ function settlement(inv: EInvoice): string {
         leaf('ram:CategoryCode', row.category),
         leaf('ram:ExemptionReasonCode', row.exemptionReasonCode),
         i === 0 ? date102('ram:TaxPointDate', inv.taxPointDate, 'udt:DateString') : '',
-        leaf('ram:DueDateTypeCode', inv.taxPointDateCode),
+        leaf(
+          'ram:DueDateTypeCode',
+          inv.taxPointDateCode && (TAX_POINT_CODE_TO_2475[inv.taxPointDateCode] ?? inv.taxPointDateCode),
+        ),
         leaf('ram:RateApplicablePercent', row.category === 'O' ? undefined : row.rate),
       ),
     ),

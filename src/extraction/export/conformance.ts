@@ -73,7 +73,34 @@ function vatTerms(inv: EInvoice): { missing: string[]; rules: string[] } {
   // BR-CO-18 and the BR-x-08 family: every category of the lines has its breakdown row.
   for (const c of new Set(inv.lines.map((l) => l.category)))
     if (!inv.vat.some((r) => r.category === c)) rules.add('BR-CO-18');
+  breakdownBases(inv).forEach((r) => rules.add(r));
   return { missing: [...missing], rules: [...rules] };
+}
+
+function rateKey(category: string, rate: string | undefined): string {
+  if (category === 'O') return 'O';
+  return `${category}|${rate !== undefined && isDecimalString(rate) ? toMinorUnits(rate, 4).toString() : ''}`;
+}
+
+/**
+ * BR-S-08 and its siblings (BR-Z-08, BR-E-08, BR-AE-08, BR-IC-08, BR-G-08, BR-O-08, BR-AF-08,
+ * BR-AG-08): each breakdown row's base is exactly the lines plus charges minus allowances of its
+ * category and rate. The standard allows no tolerance here.
+ */
+function breakdownBases(inv: EInvoice): string[] {
+  const expected = new Map<string, bigint>();
+  const add = (key: string, amount: bigint) => expected.set(key, (expected.get(key) ?? 0n) + amount);
+  for (const l of inv.lines) add(rateKey(l.category, l.rate), cents(l.net) ?? 0n);
+  for (const a of inv.allowanceCharges)
+    if (a.category) add(rateKey(a.category, a.rate), (a.charge ? 1n : -1n) * (cents(a.amount) ?? 0n));
+  const ruleOf: Record<string, string> = { K: 'BR-IC-08', L: 'BR-AF-08', M: 'BR-AG-08' };
+  const broken = new Set<string>();
+  for (const row of inv.vat) {
+    const key = rateKey(row.category, row.rate);
+    if ((expected.get(key) ?? 0n) !== cents(row.base))
+      broken.add(ruleOf[row.category] ?? `BR-${row.category}-08`);
+  }
+  return [...broken];
 }
 
 function totalsRules(inv: EInvoice): { missing: string[]; rules: string[] } {

@@ -41,8 +41,12 @@ function address(tag: string, a: EAddress | undefined): string {
   );
 }
 
-function party(p: EParty, role: 'seller' | 'buyer'): string {
-  const ids = role === 'seller' || p.ids.length ? p.ids : [];
+function party(p: EParty, role: 'seller' | 'buyer', creditorId?: string): string {
+  // BT-29 may repeat; BT-46 occurs at most once (UBL-SR-16). BT-90 is a seller id with scheme SEPA.
+  const ids =
+    role === 'seller'
+      ? [...p.ids, ...(creditorId ? [{ id: creditorId, scheme: 'SEPA' }] : [])]
+      : p.ids.slice(0, 1);
   return group(
     'cac:Party',
     p.electronicAddress
@@ -76,13 +80,19 @@ function party(p: EParty, role: 'seller' | 'buyer'): string {
   );
 }
 
-function otherParty(tag: string, p: EOtherParty | undefined, taxRepresentative: boolean): string {
+function otherParty(
+  tag: string,
+  p: EOtherParty | undefined,
+  taxRepresentative: boolean,
+  creditorId?: string,
+): string {
   if (!p) return '';
+  const ids = [...p.ids.slice(0, 1), ...(creditorId ? [{ id: creditorId, scheme: 'SEPA' }] : [])];
   return group(
     tag,
     ...(taxRepresentative
       ? []
-      : p.ids.map((id) => group('cac:PartyIdentification', leaf('cbc:ID', id.id, { schemeID: id.scheme })))),
+      : ids.map((id) => group('cac:PartyIdentification', leaf('cbc:ID', id.id, { schemeID: id.scheme })))),
     group('cac:PartyName', leaf('cbc:Name', p.name)),
     taxRepresentative ? address('cac:PostalAddress', p.address) : '',
     p.vatId && taxRepresentative
@@ -97,7 +107,8 @@ function otherParty(tag: string, p: EOtherParty | undefined, taxRepresentative: 
 function paymentMeans(m: EPaymentMeans, inv: EInvoice, isCreditNote: boolean, first: boolean): string {
   return group(
     'cac:PaymentMeans',
-    leaf('cbc:PaymentMeansCode', m.code, { name: m.text }),
+    // BT-82 occurs once per invoice in the UBL binding (UBL-SR-46): the first means carries it.
+    leaf('cbc:PaymentMeansCode', m.code, { name: first ? m.text : undefined }),
     isCreditNote && first ? leaf('cbc:PaymentDueDate', inv.dueDate) : '',
     leaf('cbc:PaymentID', inv.paymentReference),
     m.cardNumber
@@ -282,9 +293,9 @@ export function writeUbl(inv: EInvoice, conformance: Conformance = checkConforma
       : '',
     isCreditNote ? documentRefs('cac:OriginatorDocumentReference', inv.tenderReference) : '',
     isCreditNote ? '' : documentRefs('cac:ProjectReference', inv.projectReference),
-    group('cac:AccountingSupplierParty', party(inv.seller, 'seller')),
+    group('cac:AccountingSupplierParty', party(inv.seller, 'seller', inv.payee ? undefined : inv.creditorId)),
     group('cac:AccountingCustomerParty', party(inv.buyer, 'buyer')),
-    otherParty('cac:PayeeParty', inv.payee, false),
+    otherParty('cac:PayeeParty', inv.payee, false, inv.creditorId),
     otherParty('cac:TaxRepresentativeParty', inv.taxRepresentative, true),
     delivery
       ? group(

@@ -190,6 +190,17 @@ function line(node: XmlNode, d: Dialect): ELine {
   });
 }
 
+/**
+ * BT-8 is coded in UNTDID 2475 in CII (5, 29, 72) and in UNTDID 2005 in UBL (3, 35, 432); the
+ * model keeps the UBL code.
+ */
+const DUE_DATE_TYPE_TO_2005: Record<string, string> = { '5': '3', '29': '35', '72': '432' };
+export const TAX_POINT_CODE_TO_2475: Record<string, string> = { '3': '5', '35': '29', '432': '72' };
+
+function fromDueDateTypeCode(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : (DUE_DATE_TYPE_TO_2005[code] ?? code);
+}
+
 export function readCiiEInvoice(root: XmlNode, legacy: boolean): EInvoice {
   const d = legacy ? ZUGFERD1 : D16B;
   const header = first(root, d.header);
@@ -219,7 +230,7 @@ export function readCiiEInvoice(root: XmlNode, legacy: boolean): EInvoice {
     typeCode: textAt(header, 'TypeCode') ?? '380',
     currency,
     taxCurrency: textAt(settlement, 'TaxCurrencyCode'),
-    taxPointDateCode: textAt(settlement, 'ApplicableTradeTax/DueDateTypeCode'),
+    taxPointDateCode: fromDueDateTypeCode(textAt(settlement, 'ApplicableTradeTax/DueDateTypeCode')),
     buyerReference: textAt(agreement, 'BuyerReference'),
     projectReference: textAt(agreement, 'SpecifiedProcuringProject/ID'),
     contractReference:
@@ -251,6 +262,7 @@ export function readCiiEInvoice(root: XmlNode, legacy: boolean): EInvoice {
     delivery: Object.keys(deliveryModel).length ? deliveryModel : undefined,
     periodStart: date(settlement, 'BillingSpecifiedPeriod/StartDateTime'),
     periodEnd: date(settlement, 'BillingSpecifiedPeriod/EndDateTime'),
+    creditorId: textAt(settlement, 'CreditorReferenceID'),
     paymentReference: textAt(settlement, 'PaymentReference'),
     paymentMeans: children(settlement, 'SpecifiedTradeSettlementPaymentMeans').map((m) =>
       paymentMeans(m, settlement),

@@ -8,7 +8,7 @@ import type {
   EPaymentMeans,
   EVatRow,
 } from '../einvoice.js';
-import { addressOrUndefined, compact, identifier, normaliseVatId } from './einvoice-read.js';
+import { addressOrUndefined, compact, identifier, isoDate, normaliseVatId } from './einvoice-read.js';
 import { all, attr, children, first, text, textAt } from './xml-nav.js';
 import type { XmlNode } from './xml-parse.js';
 
@@ -50,7 +50,9 @@ function party(node: XmlNode | undefined): EParty {
     tradingName: textAt(node, 'PartyLegalEntity/RegistrationName')
       ? textAt(node, 'PartyName/Name')
       : undefined,
+    // schemeID SEPA marks BT-90 (the creditor identifier), not a party identifier.
     ids: all(node, 'PartyIdentification/ID')
+      .filter((n) => attr(n, 'schemeID') !== 'SEPA')
       .map((n) => identifier(n))
       .filter((i) => i !== undefined),
     legalId: identifier(first(node, 'PartyLegalEntity/CompanyID')),
@@ -136,8 +138,8 @@ function line(node: XmlNode, quantityTag: string): ELine {
     category: textAt(item, 'ClassifiedTaxCategory/ID') ?? '',
     rate: textAt(item, 'ClassifiedTaxCategory/Percent'),
     allowances: children(node, 'AllowanceCharge').map((n) => allowanceCharge(n, false)),
-    periodStart: textAt(node, 'InvoicePeriod/StartDate'),
-    periodEnd: textAt(node, 'InvoicePeriod/EndDate'),
+    periodStart: isoDate(textAt(node, 'InvoicePeriod/StartDate')),
+    periodEnd: isoDate(textAt(node, 'InvoicePeriod/EndDate')),
     orderLineRef: textAt(node, 'OrderLineReference/LineID'),
     accountingRef: textAt(node, 'AccountingCost'),
     originCountry: textAt(item, 'OriginCountry/IdentificationCode'),
@@ -161,15 +163,17 @@ export function readUblEInvoice(root: XmlNode, isCreditNote: boolean): EInvoice 
   const deliveryModel = compact({
     name: textAt(delivery, 'DeliveryParty/PartyName/Name'),
     locationId: identifier(first(location, 'ID')),
-    date: textAt(delivery, 'ActualDeliveryDate'),
+    date: isoDate(textAt(delivery, 'ActualDeliveryDate')),
     address: address(first(location, 'Address')),
   });
   const means = children(root, 'PaymentMeans');
   return compact({
     number: textAt(root, 'ID') ?? '',
-    issueDate: textAt(root, 'IssueDate') ?? '',
-    dueDate: textAt(root, 'DueDate') ?? means.map((m) => textAt(m, 'PaymentDueDate')).find(Boolean),
-    taxPointDate: textAt(root, 'TaxPointDate'),
+    issueDate: isoDate(textAt(root, 'IssueDate')) ?? '',
+    dueDate:
+      isoDate(textAt(root, 'DueDate')) ??
+      means.map((m) => isoDate(textAt(m, 'PaymentDueDate'))).find(Boolean),
+    taxPointDate: isoDate(textAt(root, 'TaxPointDate')),
     typeCode:
       textAt(root, isCreditNote ? 'CreditNoteTypeCode' : 'InvoiceTypeCode') ?? (isCreditNote ? '381' : '380'),
     currency,
@@ -185,7 +189,7 @@ export function readUblEInvoice(root: XmlNode, isCreditNote: boolean): EInvoice 
     tenderReference: textAt(root, 'OriginatorDocumentReference/ID'),
     accountingReference: textAt(root, 'AccountingCost'),
     precedingInvoices: all(root, 'BillingReference/InvoiceDocumentReference').map((r) =>
-      compact({ id: textAt(r, 'ID') ?? '', issueDate: textAt(r, 'IssueDate') }),
+      compact({ id: textAt(r, 'ID') ?? '', issueDate: isoDate(textAt(r, 'IssueDate')) }),
     ),
     notes: children(root, 'Note')
       .map(text)
@@ -202,8 +206,13 @@ export function readUblEInvoice(root: XmlNode, isCreditNote: boolean): EInvoice 
     payee: otherParty(first(root, 'PayeeParty')),
     taxRepresentative: otherParty(first(root, 'TaxRepresentativeParty')),
     delivery: Object.keys(deliveryModel).length ? deliveryModel : undefined,
-    periodStart: textAt(root, 'InvoicePeriod/StartDate'),
-    periodEnd: textAt(root, 'InvoicePeriod/EndDate'),
+    periodStart: isoDate(textAt(root, 'InvoicePeriod/StartDate')),
+    periodEnd: isoDate(textAt(root, 'InvoicePeriod/EndDate')),
+    creditorId: [first(root, 'AccountingSupplierParty/Party'), first(root, 'PayeeParty')]
+      .flatMap((p) => all(p, 'PartyIdentification/ID'))
+      .filter((n) => attr(n, 'schemeID') === 'SEPA')
+      .map(text)
+      .find(Boolean),
     paymentReference: means.map((m) => textAt(m, 'PaymentID')).find(Boolean),
     paymentMeans: means.map(paymentMeans),
     paymentTerms: textAt(root, 'PaymentTerms/Note'),
