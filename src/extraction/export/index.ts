@@ -40,18 +40,20 @@ export function conformanceOf(result: ExtractionResult): Conformance {
   return exportEInvoice(result, 'ubl').conformance;
 }
 
-/** The export and the conformance it rests on; write it only when `conformance.en16931`. */
+/**
+ * The export and the conformance it rests on; serve it only when `conformance.en16931`. ISDOC has
+ * no EN 16931 rule set of its own, so its claim rests on the UBL rendering of the same model.
+ */
 export function exportEInvoice(
   result: ExtractionResult,
   format: EInvoiceFormat,
 ): { xml: string; conformance: Conformance } {
   const inv = einvoiceOf(result);
-  const conformance = checkConformance(inv);
-  const xml =
-    format === 'ubl'
-      ? writeUbl(inv, conformance)
-      : format === 'cii'
-        ? writeCii(inv, conformance)
-        : writeIsdoc(inv);
-  return { xml, conformance };
+  const checked = checkConformance(inv);
+  if (format === 'isdoc') {
+    const conformance = checked.en16931 ? withValidatorFindings(writeUbl(inv, checked), checked) : checked;
+    return { xml: writeIsdoc(inv), conformance };
+  }
+  const xml = format === 'ubl' ? writeUbl(inv, checked) : writeCii(inv, checked);
+  return { xml, conformance: checked.en16931 ? withValidatorFindings(xml, checked) : checked };
 }
