@@ -164,7 +164,7 @@ function line(l: ELine): string {
         'ram:ApplicableTradeTax',
         leaf('ram:TypeCode', 'VAT'),
         leaf('ram:CategoryCode', l.category),
-        leaf('ram:RateApplicablePercent', l.category === 'O' ? undefined : l.rate),
+        leaf('ram:RateApplicablePercent', l.rate),
       ),
       group(
         'ram:BillingSpecifiedPeriod',
@@ -227,7 +227,7 @@ function settlement(inv: EInvoice): string {
           'ram:DueDateTypeCode',
           inv.taxPointDateCode && (TAX_POINT_CODE_TO_2475[inv.taxPointDateCode] ?? inv.taxPointDateCode),
         ),
-        leaf('ram:RateApplicablePercent', row.category === 'O' ? undefined : row.rate),
+        leaf('ram:RateApplicablePercent', row.rate),
       ),
     ),
     group(
@@ -257,13 +257,16 @@ function settlement(inv: EInvoice): string {
       leaf('ram:TotalPrepaidAmount', t.prepaid),
       leaf('ram:DuePayableAmount', t.due),
     ),
-    ...inv.precedingInvoices.map((p) =>
-      group(
-        'ram:InvoiceReferencedDocument',
-        leaf('ram:IssuerAssignedID', p.id),
-        date102('ram:FormattedIssueDateTime', p.issueDate, 'qdt:DateTimeString'),
+    // D16B has room for one preceding invoice (BG-3) at document level.
+    ...inv.precedingInvoices
+      .slice(0, 1)
+      .map((p) =>
+        group(
+          'ram:InvoiceReferencedDocument',
+          leaf('ram:IssuerAssignedID', p.id),
+          date102('ram:FormattedIssueDateTime', p.issueDate, 'qdt:DateTimeString'),
+        ),
       ),
-    ),
     group('ram:ReceivableSpecifiedTradeAccountingAccount', leaf('ram:ID', inv.accountingReference)),
   );
 }

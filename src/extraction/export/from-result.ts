@@ -5,6 +5,7 @@
  * alone. Nothing is invented: a category the data do not give stays empty, and `conformance.ts`
  * then names the missing term instead of the export guessing it.
  */
+import { normaliseId } from '../fields/ids.js';
 import { fromMinorUnits, isDecimalString, toMinorUnits } from '../fields/amount.js';
 import type { EInvoice, ELine, EVatRow } from '../einvoice.js';
 import type { ExtractionResult, FieldName } from '../types.js';
@@ -75,9 +76,15 @@ function fromFields(result: ExtractionResult): EInvoice {
   };
 }
 
-/** Lays the reviewed fields over the reader's model: the fields are what a person confirmed. */
+/**
+ * Lays a reviewer's corrections (fields with source `user`) over the reader's model; the values
+ * the reader itself normalised stay as the source wrote them.
+ */
 function withFields(model: EInvoice, result: ExtractionResult): EInvoice {
-  const f = (name: FieldName) => result.fields[name]?.value;
+  const f = (name: FieldName) => {
+    const field = result.fields[name];
+    return field?.source === 'user' ? field.value : undefined;
+  };
   const inv: EInvoice = structuredClone(model);
   const set = <K extends keyof EInvoice>(key: K, value: EInvoice[K] | undefined) => {
     if (value !== undefined) inv[key] = value;
@@ -96,7 +103,7 @@ function withFields(model: EInvoice, result: ExtractionResult): EInvoice {
   if (f('totals.gross')) inv.totals.gross = f('totals.gross')!;
   if (f('totals.due')) inv.totals.due = f('totals.due')!;
   const iban = f('payment.iban');
-  if (iban && !inv.paymentMeans.some((m) => m.account === iban)) {
+  if (iban && !inv.paymentMeans.some((m) => m.account && normaliseId(m.account) === iban)) {
     const transfer = inv.paymentMeans.find((m) => m.account);
     if (transfer) transfer.account = iban;
     else inv.paymentMeans.push({ code: '58', account: iban });

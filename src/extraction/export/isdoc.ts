@@ -44,7 +44,7 @@ function party(p: EParty): string {
   const a = p.address;
   return group(
     'Party',
-    `<PartyIdentification>${req('ID', p.legalId?.id ?? p.ids[0]?.id)}</PartyIdentification>`,
+    `<PartyIdentification>${req('ID', p.legalId?.id)}</PartyIdentification>`,
     `<PartyName>${req('Name', p.name)}</PartyName>`,
     `<PostalAddress>${req('StreetName', a?.lines.join(', '))}${req('BuildingNumber', '')}${req('CityName', a?.city)}${req(
       'PostalZone',
@@ -152,6 +152,12 @@ function subTotal(row: EVatRow): string {
   );
 }
 
+/** The account in IBAN electronic format (no spaces), or undefined when it is no IBAN. */
+function ibanOf(account: string | undefined): string | undefined {
+  const compact = account?.replace(/\s+/g, '').toUpperCase();
+  return compact && /^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$/.test(compact) ? compact : undefined;
+}
+
 /** ISDOC payment means codes: 10 cash, 20 cheque, 31 debit transfer, 42 bank transfer, 48 card, 49 direct debit, 50 COD, 97 netting. */
 function isdocMeansCode(m: EPaymentMeans): string {
   if (['10', '20', '31', '42', '48', '49', '50', '97'].includes(m.code)) return m.code;
@@ -161,15 +167,34 @@ function isdocMeansCode(m: EPaymentMeans): string {
 }
 
 function payment(m: EPaymentMeans, inv: EInvoice, amount: string): string {
-  const isIban = !!m.account && /^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(m.account);
+  const iban = ibanOf(m.account);
   const details =
     inv.dueDate && (m.account || inv.paymentReference)
-      ? `<Details>${req('PaymentDueDate', inv.dueDate)}${req('ID', isIban ? '' : m.account)}${req('BankCode', m.bankCode)}${req(
+      ? `<Details>${req('PaymentDueDate', inv.dueDate)}${req('ID', iban ? '' : m.account)}${req('BankCode', m.bankCode)}${req(
           'Name',
           m.accountName,
-        )}${req('IBAN', isIban ? m.account : '')}${req('BIC', m.bic)}${leaf('VariableSymbol', inv.paymentReference)}</Details>`
+        )}${req('IBAN', iban ?? '')}${req('BIC', m.bic)}${leaf('VariableSymbol', inv.paymentReference)}</Details>`
       : '';
   return `<Payment>${req('PaidAmount', amount)}${req('PaymentMeansCode', isdocMeansCode(m))}${details}</Payment>`;
+}
+
+/**
+ * ISDOC's Details need a due date; without one the accounts go to AlternateBankAccounts, which
+ * need none, so the IBAN survives.
+ */
+function alternateAccounts(inv: EInvoice): string {
+  if (inv.dueDate) return '';
+  const accounts = inv.paymentMeans.filter((m) => m.account);
+  if (!accounts.length) return '';
+  return `<AlternateBankAccounts>${accounts
+    .map((m) => {
+      const iban = ibanOf(m.account);
+      return `<AlternateBankAccount>${req('ID', iban ? '' : m.account)}${req('BankCode', m.bankCode)}${req('Name', m.accountName)}${req(
+        'IBAN',
+        iban ?? '',
+      )}${req('BIC', m.bic)}</AlternateBankAccount>`;
+    })
+    .join('')}</AlternateBankAccounts>`;
 }
 
 function extension(inv: EInvoice): string {
@@ -182,6 +207,8 @@ function extension(inv: EInvoice): string {
     `<Extensions><d:EN16931 xmlns:d="${ISDOC_EXTENSION_NS}">` +
     d('TypeCode', inv.typeCode) +
     d('BuyerReference', inv.buyerReference) +
+    d('DueDate', inv.dueDate) +
+    d('PaymentReference', inv.paymentReference) +
     endpoint('Seller', inv.seller) +
     endpoint('Buyer', inv.buyer) +
     inv.vat
@@ -253,7 +280,7 @@ export function writeIsdoc(inv: EInvoice): string {
       req('PayableAmount', due) +
       '</LegalMonetaryTotal>',
     inv.paymentMeans.length
-      ? `<PaymentMeans>${inv.paymentMeans.map((m, i) => payment(m, inv, i === 0 ? due : '0')).join('')}</PaymentMeans>`
+      ? `<PaymentMeans>${inv.paymentMeans.map((m, i) => payment(m, inv, i === 0 ? due : '0')).join('')}${alternateAccounts(inv)}</PaymentMeans>`
       : '',
   ];
   return `<?xml version="1.0" encoding="UTF-8"?>\n${groupWith('Invoice', { xmlns: 'http://isdoc.cz/namespace/2013', version: '6.0.2' }, ...body)}\n`;

@@ -180,12 +180,7 @@ function line(l: ELine, currency: string, isCreditNote: boolean): string {
           )
         : '',
       group('cac:OriginCountry', leaf('cbc:IdentificationCode', l.originCountry)),
-      group(
-        'cac:ClassifiedTaxCategory',
-        leaf('cbc:ID', l.category),
-        leaf('cbc:Percent', l.category === 'O' ? undefined : l.rate),
-        VAT_SCHEME,
-      ),
+      group('cac:ClassifiedTaxCategory', leaf('cbc:ID', l.category), leaf('cbc:Percent', l.rate), VAT_SCHEME),
     ),
     group(
       'cac:Price',
@@ -193,7 +188,7 @@ function line(l: ELine, currency: string, isCreditNote: boolean): string {
       leaf('cbc:BaseQuantity', l.baseQuantity, {
         unitCode: l.baseQuantity ? (l.unitCode ?? 'C62') : undefined,
       }),
-      l.grossPrice !== undefined
+      l.grossPrice !== undefined || l.priceDiscount !== undefined
         ? group(
             'cac:AllowanceCharge',
             leaf('cbc:ChargeIndicator', 'false'),
@@ -218,7 +213,7 @@ function taxTotal(inv: EInvoice): string {
         group(
           'cac:TaxCategory',
           leaf('cbc:ID', row.category),
-          leaf('cbc:Percent', row.category === 'O' ? undefined : row.rate),
+          leaf('cbc:Percent', row.rate),
           leaf('cbc:TaxExemptionReasonCode', row.exemptionReasonCode),
           leaf('cbc:TaxExemptionReason', row.exemptionReason),
           VAT_SCHEME,
@@ -313,7 +308,10 @@ export function writeUbl(inv: EInvoice, conformance: Conformance = checkConforma
           group('cac:DeliveryParty', group('cac:PartyName', leaf('cbc:Name', delivery.name))),
         )
       : '',
-    ...inv.paymentMeans.map((m, i) => paymentMeans(m, inv, isCreditNote, i === 0)),
+    // BT-83 lives inside BG-16 in UBL: without a known means it goes with code 1 (not defined).
+    ...(inv.paymentMeans.length || !inv.paymentReference ? inv.paymentMeans : [{ code: '1' }]).map((m, i) =>
+      paymentMeans(m, inv, isCreditNote, i === 0),
+    ),
     group('cac:PaymentTerms', leaf('cbc:Note', inv.paymentTerms)),
     ...inv.allowanceCharges.map((a) => allowanceCharge(a, c, true)),
     taxTotal(inv),

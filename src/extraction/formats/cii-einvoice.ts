@@ -110,10 +110,22 @@ function party(node: XmlNode | undefined): EParty {
   });
 }
 
-function otherParty(node: XmlNode | undefined): EOtherParty | undefined {
+/** BG-10 payee (name, ids, legal id) or BG-11 tax representative (name, VAT id, address). */
+function otherParty(node: XmlNode | undefined, taxRepresentative: boolean): EOtherParty | undefined {
   if (!node) return undefined;
   const p = party(node);
-  return compact({ name: p.name, ids: p.ids, legalId: p.legalId, vatId: p.vatId, address: p.address });
+  return compact({
+    name: p.name,
+    ids: taxRepresentative ? [] : p.ids,
+    legalId: taxRepresentative ? undefined : p.legalId,
+    vatId: taxRepresentative ? p.vatId : undefined,
+    address: taxRepresentative ? p.address : undefined,
+  });
+}
+
+/** A price discount of zero says nothing (UBL must write an amount where CII writes none). */
+function nonZero(amount: string | undefined): string | undefined {
+  return amount === undefined || /^[-+]?0*(\.0*)?$/.test(amount) ? undefined : amount;
 }
 
 function allowanceCharge(node: XmlNode, d: Dialect, documentLevel: boolean): EAllowanceCharge {
@@ -171,7 +183,7 @@ function line(node: XmlNode, d: Dialect): ELine {
     price: textAt(net, 'ChargeAmount') ?? '0',
     baseQuantity: textAt(net, 'BasisQuantity') ?? textAt(gross, 'BasisQuantity'),
     grossPrice: gross ? textAt(gross, 'ChargeAmount') : undefined,
-    priceDiscount: textAt(gross, 'AppliedTradeAllowanceCharge/ActualAmount'),
+    priceDiscount: nonZero(textAt(gross, 'AppliedTradeAllowanceCharge/ActualAmount')),
     name: textAt(product, 'Name') ?? '',
     description: textAt(product, 'Description'),
     sellerItemId: textAt(product, 'SellerAssignedID'),
@@ -257,8 +269,8 @@ export function readCiiEInvoice(root: XmlNode, legacy: boolean): EInvoice {
     specification: textAt(context, 'GuidelineSpecifiedDocumentContextParameter/ID'),
     seller: party(first(agreement, 'SellerTradeParty')),
     buyer: party(first(agreement, 'BuyerTradeParty')),
-    payee: otherParty(first(settlement, 'PayeeTradeParty')),
-    taxRepresentative: otherParty(first(agreement, 'SellerTaxRepresentativeTradeParty')),
+    payee: otherParty(first(settlement, 'PayeeTradeParty'), false),
+    taxRepresentative: otherParty(first(agreement, 'SellerTaxRepresentativeTradeParty'), true),
     delivery: Object.keys(deliveryModel).length ? deliveryModel : undefined,
     periodStart: date(settlement, 'BillingSpecifiedPeriod/StartDateTime'),
     periodEnd: date(settlement, 'BillingSpecifiedPeriod/EndDateTime'),

@@ -97,14 +97,28 @@ function line(node: XmlNode): ELine {
   });
 }
 
-function paymentMeans(payment: XmlNode): EPaymentMeans {
-  const details = first(payment, 'Details');
+function paymentMeans(payment: XmlNode, alternate: XmlNode | undefined): EPaymentMeans {
+  const details = first(payment, 'Details') ?? alternate;
   return compact({
     code: textAt(payment, 'PaymentMeansCode') ?? '1',
     account: textAt(details, 'IBAN') ?? textAt(details, 'ID'),
     accountName: undefined,
     bic: textAt(details, 'BIC'),
     bankCode: textAt(details, 'BankCode'),
+  });
+}
+
+/**
+ * Payments without Details (no due date) take their account from AlternateBankAccounts, in
+ * order; cash, card and cash-on-delivery payments have none.
+ */
+function withAlternateAccounts(root: XmlNode): EPaymentMeans[] {
+  const alternates = all(root, 'PaymentMeans/AlternateBankAccounts/AlternateBankAccount');
+  let next = 0;
+  return isdocPayments(root).map((p) => {
+    const takesAlternate =
+      !first(p, 'Details') && !['10', '48', '50'].includes(textAt(p, 'PaymentMeansCode') ?? '');
+    return paymentMeans(p, takesAlternate ? alternates[next++] : undefined);
   });
 }
 
@@ -127,7 +141,7 @@ export function readIsdocEInvoice(root: XmlNode): EInvoice {
   return compact({
     number: textAt(root, 'ID') ?? '',
     issueDate: textAt(root, 'IssueDate') ?? '',
-    dueDate: textAt(transfer, 'Details/PaymentDueDate'),
+    dueDate: textAt(transfer, 'Details/PaymentDueDate') ?? textAt(extension, 'DueDate'),
     taxPointDate: textAt(root, 'TaxPointDate'),
     typeCode: textAt(extension, 'TypeCode') ?? (type === '2' ? '381' : '380'),
     currency: textAt(root, 'LocalCurrencyCode') ?? '',
@@ -145,8 +159,8 @@ export function readIsdocEInvoice(root: XmlNode): EInvoice {
       .map((t) => ({ text: t })),
     seller: party(first(root, 'AccountingSupplierParty/Party'), first(extension, 'Seller')),
     buyer: party(first(root, 'AccountingCustomerParty/Party'), first(extension, 'Buyer')),
-    paymentReference: textAt(transfer, 'Details/VariableSymbol'),
-    paymentMeans: isdocPayments(root).map(paymentMeans),
+    paymentReference: textAt(transfer, 'Details/VariableSymbol') ?? textAt(extension, 'PaymentReference'),
+    paymentMeans: withAlternateAccounts(root),
     allowanceCharges: [],
     totals: compact({
       lineNet: formatMinor(lineNet),

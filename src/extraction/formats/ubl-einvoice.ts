@@ -1,3 +1,4 @@
+import { fromMinorUnits, isDecimalString, toMinorUnits } from '../fields/amount.js';
 import type {
   EAddress,
   EAllowanceCharge,
@@ -65,16 +66,33 @@ function party(node: XmlNode | undefined): EParty {
   });
 }
 
-function otherParty(node: XmlNode | undefined): EOtherParty | undefined {
+/** BG-10 payee (name, ids, legal id) or BG-11 tax representative (name, VAT id, address). */
+function otherParty(node: XmlNode | undefined, taxRepresentative: boolean): EOtherParty | undefined {
   if (!node) return undefined;
   const p = party(node);
   return compact({
     name: textAt(node, 'PartyName/Name') ?? p.name,
-    ids: p.ids,
-    legalId: p.legalId,
-    vatId: p.vatId,
-    address: p.address,
+    ids: taxRepresentative ? [] : p.ids,
+    legalId: taxRepresentative ? undefined : p.legalId,
+    vatId: taxRepresentative ? p.vatId : undefined,
+    address: taxRepresentative ? p.address : undefined,
   });
+}
+
+function grossFrom(price: string | undefined, discount: string | undefined): string | undefined {
+  if (price === undefined || discount === undefined) return undefined;
+  if (!isDecimalString(price) || !isDecimalString(discount)) return undefined;
+  const scale = Math.max(decimals(price), decimals(discount));
+  return fromMinorUnits(toMinorUnits(price, scale) + toMinorUnits(discount, scale), scale);
+}
+
+function decimals(value: string): number {
+  return value.split('.')[1]?.length ?? 0;
+}
+
+/** A price discount of zero says nothing (UBL must write an amount where CII writes none). */
+function nonZero(amount: string | undefined): string | undefined {
+  return amount === undefined || /^[-+]?0*(\.0*)?$/.test(amount) ? undefined : amount;
 }
 
 function allowanceCharge(node: XmlNode, documentLevel: boolean): EAllowanceCharge {
@@ -128,8 +146,12 @@ function line(node: XmlNode, quantityTag: string): ELine {
     net: textAt(node, 'LineExtensionAmount') ?? '0',
     price: textAt(node, 'Price/PriceAmount') ?? '0',
     baseQuantity: textAt(node, 'Price/BaseQuantity'),
-    grossPrice: textAt(priceDiscount, 'BaseAmount'),
-    priceDiscount: textAt(priceDiscount, 'Amount'),
+    // BT-148 = BT-146 + BT-147 (BR-DEC / EN 16931 price rules): a discount without its gross
+    // price still tells the gross price, which CII needs to carry the discount at all.
+    grossPrice:
+      textAt(priceDiscount, 'BaseAmount') ??
+      grossFrom(textAt(node, 'Price/PriceAmount'), nonZero(textAt(priceDiscount, 'Amount'))),
+    priceDiscount: nonZero(textAt(priceDiscount, 'Amount')),
     name: textAt(item, 'Name') ?? '',
     description: textAt(item, 'Description'),
     sellerItemId: textAt(item, 'SellersItemIdentification/ID'),
@@ -182,7 +204,11 @@ export function readUblEInvoice(root: XmlNode, isCreditNote: boolean): EInvoice 
     buyerReference: textAt(root, 'BuyerReference'),
     projectReference: textAt(root, 'ProjectReference/ID'),
     contractReference: textAt(root, 'ContractDocumentReference/ID'),
-    orderReference: textAt(root, 'OrderReference/ID'),
+    // "NA" is the binding's placeholder for a missing BT-13 when only BT-14 is given.
+    orderReference:
+      textAt(root, 'OrderReference/SalesOrderID') && textAt(root, 'OrderReference/ID') === 'NA'
+        ? undefined
+        : textAt(root, 'OrderReference/ID'),
     salesOrderReference: textAt(root, 'OrderReference/SalesOrderID'),
     receivingAdviceReference: textAt(root, 'ReceiptDocumentReference/ID'),
     despatchAdviceReference: textAt(root, 'DespatchDocumentReference/ID'),
@@ -197,14 +223,14 @@ export function readUblEInvoice(root: XmlNode, isCreditNote: boolean): EInvoice 
       .map((t) => {
         // The UBL binding carries BT-21 as a `#CODE#` prefix of the note text.
         const m = /^#([A-Z]{3})#(.*)$/s.exec(t);
-        return m ? { subject: m[1]!, text: m[2]! } : { text: t };
+        return m ? { subject: m[1]!, text: m[2]!.trim() } : { text: t };
       }),
     businessProcess: textAt(root, 'ProfileID'),
     specification: textAt(root, 'CustomizationID'),
     seller: party(first(root, 'AccountingSupplierParty/Party')),
     buyer: party(first(root, 'AccountingCustomerParty/Party')),
-    payee: otherParty(first(root, 'PayeeParty')),
-    taxRepresentative: otherParty(first(root, 'TaxRepresentativeParty')),
+    payee: otherParty(first(root, 'PayeeParty'), false),
+    taxRepresentative: otherParty(first(root, 'TaxRepresentativeParty'), true),
     delivery: Object.keys(deliveryModel).length ? deliveryModel : undefined,
     periodStart: isoDate(textAt(root, 'InvoicePeriod/StartDate')),
     periodEnd: isoDate(textAt(root, 'InvoicePeriod/EndDate')),
