@@ -131,6 +131,43 @@ function totalsRules(inv: EInvoice): { missing: string[]; rules: string[] } {
   return { missing, rules };
 }
 
+/**
+ * The shape of the code lists the scheme identifiers and reason codes must come from. ISO 6523
+ * ICD values are four digits starting 0; CEF EAS values are ICD-like, 99xx national schemes, or
+ * the two-letter AN, AQ, AS, AU, EM; allowance reasons are UNTDID 5189 (numeric), charge reasons
+ * UNTDID 7161 (letters). EAS 9958 (the Leitweg-ID) was withdrawn in favour of ICD 0204 and is
+ * refused by the current EN 16931 artefacts. Full code lists are the validator's; this catches
+ * what a source from another syntax or an older list version carries most often.
+ */
+const ICD = /^0\d{3}$/;
+const EAS = /^(0\d{3}|99\d{2}|AN|AQ|AS|AU|EM)$/;
+const WITHDRAWN_EAS = new Set(['9958']);
+
+function codeListRules(inv: EInvoice): string[] {
+  const rules = new Set<string>();
+  const parties = [inv.seller, inv.buyer];
+  for (const p of [...parties, ...(inv.payee ? [inv.payee] : [])])
+    if (p.ids.some((i) => i.scheme !== undefined && !ICD.test(i.scheme))) rules.add('BR-CL-10');
+  for (const p of [...parties, ...(inv.payee ? [inv.payee] : [])])
+    if (p.legalId?.scheme !== undefined && !ICD.test(p.legalId.scheme)) rules.add('BR-CL-11');
+  if (inv.delivery?.locationId?.scheme !== undefined && !ICD.test(inv.delivery.locationId.scheme))
+    rules.add('BR-CL-26');
+  for (const p of parties) {
+    const scheme = p.electronicAddress?.scheme;
+    if (p.electronicAddress && (!scheme || !EAS.test(scheme) || WITHDRAWN_EAS.has(scheme)))
+      rules.add('BR-CL-25');
+  }
+  for (const l of inv.lines)
+    if (l.standardItemId?.scheme !== undefined && !ICD.test(l.standardItemId.scheme)) rules.add('BR-CL-21');
+  const allowances = [...inv.allowanceCharges, ...inv.lines.flatMap((l) => l.allowances)];
+  for (const a of allowances) {
+    if (a.reasonCode === undefined) continue;
+    if (!a.charge && !/^\d{1,3}$/.test(a.reasonCode)) rules.add('BR-CL-19');
+    if (a.charge && !/^[A-Z]{1,3}$/.test(a.reasonCode)) rules.add('BR-CL-20');
+  }
+  return [...rules];
+}
+
 function peppolTerms(inv: EInvoice): string[] {
   const missing: string[] = [];
   if (!inv.buyerReference && !inv.orderReference) missing.push('BT-10');
@@ -155,7 +192,7 @@ export function checkConformance(inv: EInvoice): Conformance {
   totals.missing.forEach((m) => missing.add(m));
   // BR-CO-25: an amount due needs a due date or payment terms.
   if ((cents(inv.totals.due) ?? 0n) > 0n && !inv.dueDate && !inv.paymentTerms) missing.add('BT-9');
-  const rules = [...vat.rules, ...totals.rules];
+  const rules = [...vat.rules, ...totals.rules, ...codeListRules(inv)];
   const en16931 = missing.size === 0 && rules.length === 0;
   const peppolMissing = peppolTerms(inv);
   return {
