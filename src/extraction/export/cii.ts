@@ -13,7 +13,7 @@ import type {
   EParty,
 } from '../einvoice.js';
 import { TAX_POINT_CODE_TO_2475 } from '../formats/cii-einvoice.js';
-import { checkConformance, type Conformance } from './conformance.js';
+import { checkConformance, claimsPeppol, type Conformance } from './conformance.js';
 import { EN16931_CUSTOMIZATION, PEPPOL_CUSTOMIZATION, PEPPOL_PROFILE } from './ubl.js';
 import { group, groupWith, leaf } from './xml-write.js';
 
@@ -273,8 +273,9 @@ function settlement(inv: EInvoice): string {
 
 /** Writes the invoice as CII D16B; `conformance` (default: checked here) decides the guideline claim. */
 export function writeCii(inv: EInvoice, conformance: Conformance = checkConformance(inv)): string {
-  const guideline = conformance.peppol ? PEPPOL_CUSTOMIZATION : EN16931_CUSTOMIZATION;
-  const process = conformance.peppol ? PEPPOL_PROFILE : inv.businessProcess;
+  const peppol = claimsPeppol(inv, conformance, 'cii');
+  const guideline = peppol ? PEPPOL_CUSTOMIZATION : EN16931_CUSTOMIZATION;
+  const process = peppol ? PEPPOL_PROFILE : inv.businessProcess;
   const delivery = inv.delivery;
   const ref = (tag: string, id: string | undefined) => group(tag, leaf('ram:IssuerAssignedID', id));
   const body = [

@@ -6,7 +6,7 @@
  * caller can say precisely why a document cannot be exported as a conformant e-invoice.
  */
 import { isDecimalString, toMinorUnits } from '../fields/amount.js';
-import type { EInvoice, EParty } from '../einvoice.js';
+import type { EIdentifier, EInvoice, EParty } from '../einvoice.js';
 
 export interface Conformance {
   en16931: boolean;
@@ -168,12 +168,47 @@ function codeListRules(inv: EInvoice): string[] {
   return [...rules];
 }
 
+/** Peppol participant schemes: EAS codes of registries (not EM e-mail or the AN..AU service ids). */
+const PEPPOL_EAS = /^(0\d{3}|99\d{2})$/;
+/** Invoice type codes Peppol BIS 3 profile 01 takes (PEPPOL-EN16931-P0100/P0101, the common ones). */
+const PEPPOL_TYPE_CODES = new Set(['380', '381', '383', '384', '386', '326']);
+
+/** GS1 check digit of a GLN (ICD / EAS 0088), PEPPOL-COMMON-R040. */
+function validGln(id: string): boolean {
+  if (!/^\d{13}$/.test(id)) return false;
+  const digits = [...id].map(Number);
+  const sum = digits.slice(0, 12).reduce((acc, d, i) => acc + d * (i % 2 === 0 ? 1 : 3), 0);
+  return (10 - (sum % 10)) % 10 === digits[12];
+}
+
 function peppolTerms(inv: EInvoice): string[] {
   const missing: string[] = [];
   if (!inv.buyerReference && !inv.orderReference) missing.push('BT-10');
-  if (!inv.seller.electronicAddress?.scheme) missing.push('BT-34');
-  if (!inv.buyer.electronicAddress?.scheme) missing.push('BT-49');
+  if (!inv.seller.electronicAddress?.scheme || !PEPPOL_EAS.test(inv.seller.electronicAddress.scheme))
+    missing.push('BT-34');
+  if (!inv.buyer.electronicAddress?.scheme || !PEPPOL_EAS.test(inv.buyer.electronicAddress.scheme))
+    missing.push('BT-49');
+  if (!PEPPOL_TYPE_CODES.has(inv.typeCode)) missing.push('BT-3');
+  const glns: EIdentifier[] = [inv.seller, inv.buyer].flatMap((p) => [
+    ...p.ids,
+    ...(p.legalId ? [p.legalId] : []),
+    ...(p.electronicAddress ? [p.electronicAddress] : []),
+  ]);
+  if (inv.payee) glns.push(...inv.payee.ids, ...(inv.payee.legalId ? [inv.payee.legalId] : []));
+  if (inv.delivery?.locationId) glns.push(inv.delivery.locationId);
+  if (glns.some((i) => i.scheme === '0088' && !validGln(i.id))) missing.push('PEPPOL-COMMON-R040');
   return missing;
+}
+
+/**
+ * Peppol BIS 3 in CII allows one document note without subject code (PEPPOL-EN16931-R002 CII);
+ * in UBL several notes are allowed only between German parties.
+ */
+export function claimsPeppol(inv: EInvoice, conformance: Conformance, syntax: 'ubl' | 'cii'): boolean {
+  if (!conformance.peppol) return false;
+  if (syntax === 'cii') return inv.notes.length <= 1 && !inv.notes.some((n) => n.subject);
+  const german = inv.seller.address?.country === 'DE' && inv.buyer.address?.country === 'DE';
+  return inv.notes.length <= 1 || german;
 }
 
 /** Decides what the data allow an export to claim. */

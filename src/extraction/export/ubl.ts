@@ -12,7 +12,7 @@ import type {
   EParty,
   EPaymentMeans,
 } from '../einvoice.js';
-import { checkConformance, type Conformance } from './conformance.js';
+import { checkConformance, claimsPeppol, type Conformance } from './conformance.js';
 import { group, groupWith, leaf } from './xml-write.js';
 
 export const EN16931_CUSTOMIZATION = 'urn:cen.eu:en16931:2017';
@@ -228,8 +228,9 @@ function taxTotal(inv: EInvoice): string {
   return main + inTaxCurrency;
 }
 
-function customization(conformance: Conformance): { customization: string; profile?: string } {
-  if (conformance.peppol) return { customization: PEPPOL_CUSTOMIZATION, profile: PEPPOL_PROFILE };
+function customization(inv: EInvoice, conformance: Conformance): { customization: string; profile?: string } {
+  if (claimsPeppol(inv, conformance, 'ubl'))
+    return { customization: PEPPOL_CUSTOMIZATION, profile: PEPPOL_PROFILE };
   return { customization: EN16931_CUSTOMIZATION };
 }
 
@@ -238,7 +239,7 @@ export function writeUbl(inv: EInvoice, conformance: Conformance = checkConforma
   const isCreditNote = ['381', '261', '262', '296', '308', '396', '420', '458', '532'].includes(inv.typeCode);
   const root = isCreditNote ? 'CreditNote' : 'Invoice';
   const c = inv.currency;
-  const claim = customization(conformance);
+  const claim = customization(inv, conformance);
   const delivery = inv.delivery;
   const documentRefs = (tag: string, id: string | undefined) => group(tag, leaf('cbc:ID', id));
   const body = [
