@@ -223,6 +223,8 @@ export function readCiiEInvoice(root: XmlNode, legacy: boolean): EInvoice {
   const summation = first(settlement, d.summation);
   const currency = textAt(settlement, 'InvoiceCurrencyCode') ?? '';
   const tax = inCurrency(all(summation, 'TaxTotalAmount'), currency);
+  // BT-111 only with its currency BT-6.
+  if (!textAt(settlement, 'TaxCurrencyCode')) delete tax.other;
   const shipTo = first(delivery, 'ShipToTradeParty');
   const deliveryModel = compact({
     name: textAt(shipTo, 'Name'),

@@ -172,7 +172,10 @@ function line(node: XmlNode, quantityTag: string): ELine {
 function taxTotals(root: XmlNode, currency: string | undefined) {
   const totals = children(root, 'TaxTotal');
   const inCurrency = totals.find((t) => attr(first(t, 'TaxAmount'), 'currencyID') === currency) ?? totals[0];
-  const other = totals.find((t) => t !== inCurrency);
+  const taxCurrency = textAt(root, 'TaxCurrencyCode');
+  const other = taxCurrency
+    ? totals.find((t) => t !== inCurrency && attr(first(t, 'TaxAmount'), 'currencyID') === taxCurrency)
+    : undefined;
   return { inCurrency, other };
 }
 
