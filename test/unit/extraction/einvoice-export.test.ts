@@ -3,6 +3,8 @@ import { checkConformance } from '../../../src/extraction/export/conformance.js'
 import { exportEInvoice } from '../../../src/extraction/export/index.js';
 import { writeUbl } from '../../../src/extraction/export/ubl.js';
 import { extractInvoice, type ExtractionResult } from '../../../src/extraction/index.js';
+import { normaliseId } from '../../../src/extraction/fields/ids.js';
+import { VAT_ID_IN_TEXT } from '../../../src/extraction/text/parsers.js';
 import { bytes, isdocXml, ublXml } from './fixtures/xml-fixtures.js';
 
 /** The EN 16931 exports on small invoices made here: what they keep, claim and refuse. */
@@ -165,5 +167,14 @@ describe('e-invoice exports', () => {
     expect(claimed.xml).toContain(
       '<cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>',
     );
+  });
+});
+
+describe('VAT IDs printed with dots', () => {
+  it('are found in text and normalised without dots or spaces', () => {
+    const found = [...'DIČ: CZ 123.456.78, BTW BE 0123.456.789'.matchAll(VAT_ID_IN_TEXT)].map((m) =>
+      normaliseId(m[0]),
+    );
+    expect(found).toEqual(['CZ12345678', 'BE0123456789']);
   });
 });
