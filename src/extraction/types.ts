@@ -1,3 +1,4 @@
+import type { EInvoice } from './einvoice.js';
 import type { KnownSupplier } from './suppliers/directory.js';
 
 /** Where a field value came from, most to least reliable. */
@@ -92,6 +93,11 @@ export interface ExtractionResult {
   fields: Partial<Record<FieldName, ExtractedField>>;
   vatBreakdown: VatBreakdownRow[];
   lines: InvoiceLine[];
+  /**
+   * The EN 16931 model of a structured e-invoice (UBL, CII, ZUGFeRD 1, ISDOC, also inside a PDF):
+   * every business term the UBL / CII / ISDOC exports write. Absent for documents read from text.
+   */
+  einvoice?: EInvoice;
   findings: Finding[];
   /** True when a key field is missing, has low confidence, or an error finding exists. */
   needsReview: boolean;

@@ -105,10 +105,16 @@ export function readCii(root: XmlNode, legacy = false): StructuredInvoice {
       'totals.tax': amountInCurrency(all(summation, 'TaxTotalAmount'), currency),
       'totals.gross': amountInCurrency(all(summation, 'GrandTotalAmount'), currency),
       'totals.due': amountInCurrency(all(summation, 'DuePayableAmount'), currency),
-      'payment.iban': textAt(
-        settlement,
-        'SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount/IBANID',
-      ),
+      // BT-84 is the IBAN or, for other accounts, the proprietary id (as UBL's one account ID).
+      'payment.iban':
+        textAt(
+          settlement,
+          'SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount/IBANID',
+        ) ??
+        textAt(
+          settlement,
+          'SpecifiedTradeSettlementPaymentMeans/PayeePartyCreditorFinancialAccount/ProprietaryID',
+        ),
       'payment.reference': textAt(settlement, 'PaymentReference'),
     },
     vatBreakdown: readVatBreakdown(settlement, d),

@@ -1,6 +1,7 @@
 import { toMinorUnits } from '../fields/amount.js';
 import type { InvoiceLine, VatBreakdownRow } from '../types.js';
 import { toStructuredInvoice, type StructuredInvoice } from './structured.js';
+import { isdocTransferDetails } from './isdoc-payment.js';
 import { all, first, textAt } from './xml-nav.js';
 import type { XmlNode } from './xml-parse.js';
 
@@ -43,14 +44,16 @@ export function readIsdoc(root: XmlNode): StructuredInvoice {
   const seller = first(root, 'AccountingSupplierParty/Party');
   const buyer = first(root, 'AccountingCustomerParty/Party');
   const totals = first(root, 'LegalMonetaryTotal');
-  const details = first(root, 'PaymentMeans/Payment/Details');
+  const details = isdocTransferDetails(root);
+  // Doklad's own ISDOC export keeps in Extensions what ISDOC has no element for (isdoc-einvoice.ts).
+  const extension = first(root, 'Extensions/EN16931');
   const type = textAt(root, 'DocumentType');
   return toStructuredInvoice(
     {
       values: {
         invoiceNumber: textAt(root, 'ID'),
         issueDate: textAt(root, 'IssueDate'),
-        dueDate: textAt(details, 'PaymentDueDate'),
+        dueDate: textAt(details, 'PaymentDueDate') ?? textAt(extension, 'DueDate'),
         currency: textAt(root, 'LocalCurrencyCode'),
         'seller.name': textAt(seller, 'PartyName/Name'),
         'seller.vatId': partyVatId(seller),
@@ -61,8 +64,10 @@ export function readIsdoc(root: XmlNode): StructuredInvoice {
         'totals.tax': taxWithoutAdvance(root),
         'totals.gross': textAt(totals, 'TaxInclusiveAmount'),
         'totals.due': textAt(totals, 'PayableAmount'),
-        'payment.iban': textAt(details, 'IBAN'),
-        'payment.reference': textAt(details, 'VariableSymbol'),
+        'payment.iban':
+          textAt(details, 'IBAN') ??
+          textAt(root, 'PaymentMeans/AlternateBankAccounts/AlternateBankAccount/IBAN'),
+        'payment.reference': textAt(details, 'VariableSymbol') ?? textAt(extension, 'PaymentReference'),
       },
       vatBreakdown: readVatBreakdown(root),
       lines: readLines(root),

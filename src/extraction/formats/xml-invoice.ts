@@ -1,15 +1,20 @@
 import { ExtractionError } from '../errors.js';
 import type { DocumentFormat } from '../types.js';
+import type { EInvoice } from '../einvoice.js';
 import { readCii } from './cii.js';
+import { readCiiEInvoice } from './cii-einvoice.js';
 import { readIsdoc } from './isdoc.js';
+import { readIsdocEInvoice } from './isdoc-einvoice.js';
 import type { StructuredInvoice } from './structured.js';
 import { readUbl } from './ubl.js';
+import { readUblEInvoice } from './ubl-einvoice.js';
 import { children } from './xml-nav.js';
 import { parseXmlSecure, type XmlNode } from './xml-parse.js';
 import { validateEn16931 } from '../validate/en16931/index.js';
 
 export interface XmlInvoice extends StructuredInvoice {
   format: Extract<DocumentFormat, 'ubl' | 'cii' | 'zugferd1' | 'isdoc'>;
+  einvoice: EInvoice;
 }
 
 /** ISDOC also uses an `Invoice` root; its namespace or its ISDOC-only elements tell it apart from UBL. */
@@ -33,11 +38,24 @@ function checkIsdocNamespace(text: string): XmlInvoice['findings'] {
 export function readXmlInvoice(bytes: Uint8Array): XmlInvoice {
   const { rootName, root, text, findings } = parseXmlSecure(bytes);
   let invoice: XmlInvoice;
-  if (rootName === 'CrossIndustryInvoice') invoice = { ...readCii(root), format: 'cii' };
-  else if (rootName === 'CrossIndustryDocument') invoice = { ...readCii(root, true), format: 'zugferd1' };
-  else if (rootName === 'Invoice' && isIsdoc(root, text)) invoice = { ...readIsdoc(root), format: 'isdoc' };
-  else if (rootName === 'Invoice' || rootName === 'CreditNote')
-    invoice = { ...readUbl(root, rootName), format: 'ubl' };
+  if (rootName === 'CrossIndustryInvoice')
+    invoice = { ...readCii(root), format: 'cii', einvoice: readCiiEInvoice(root, false) };
+  else if (rootName === 'CrossIndustryDocument')
+    invoice = { ...readCii(root, true), format: 'zugferd1', einvoice: readCiiEInvoice(root, true) };
+  else if (rootName === 'Invoice' && isIsdoc(root, text)) {
+    const einvoice = readIsdocEInvoice(root);
+    invoice = { ...readIsdoc(root), format: 'isdoc', einvoice };
+    // ISDOC writes no category codes; the model derived them from ISDOC's flags.
+    invoice.vatBreakdown.forEach((row, i) => {
+      const category = einvoice.vat[i]?.category;
+      if (category) row.category = category;
+    });
+  } else if (rootName === 'Invoice' || rootName === 'CreditNote')
+    invoice = {
+      ...readUbl(root, rootName),
+      format: 'ubl',
+      einvoice: readUblEInvoice(root, rootName === 'CreditNote'),
+    };
   else
     throw new ExtractionError(
       'unknown_xml_document',

@@ -85,8 +85,9 @@ function parseCompanyId(text: string): string | null {
   return m[0].replace(/\s+/g, ' ').trim();
 }
 
+/** VAT IDs as printed; Czech and Belgian ones are often grouped with dots (CZ 123.456.78, BE 0123.456.789). */
 export const VAT_ID_IN_TEXT =
-  /\b(?:ATU\s?\d{8}|(?:DE|EE|PT|EL|GR)\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|PL\s?\d{10}|PL\s?\d{3}-?\d{3}-?\d{2}-?\d{2}|FR\s?[0-9A-Z]{2}(?:\s?\d){9}|IT\s?\d{11}|NL\s?\d{9}B\d{2}|BE\s?0?\d{9,10}|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|GB\s?\d{9}(?:\d{3})?|IE\s?\d{7}[A-Z]{1,2}|DK\s?\d{8}|LU\s?\d{8}|HU\s?\d{8}|SE\s?\d{12}|FI\s?\d{8}|SI\s?\d{8}|HR\s?\d{11}|LT\s?\d{9,12}|LV\s?\d{11}|RO\s?\d{2,10}|BG\s?\d{9,10}|CY\s?\d{8}[A-Z]|MT\s?\d{8}|XI\s?\d{9}(?:\d{3})?|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b/g;
+  /\b(?:ATU\s?\d{8}|(?:DE|EE|PT|EL|GR)\s?\d{9}|CZ\s?\d{3}\.?\d{3}\.?\d{2,4}|SK\s?\d{10}|PL\s?\d{10}|PL\s?\d{3}-?\d{3}-?\d{2}-?\d{2}|FR\s?[0-9A-Z]{2}(?:\s?\d){9}|IT\s?\d{11}|NL\s?\d{9}B\d{2}|BE\s?[01]?\d{3}\.?\d{3}\.?\d{3}|BE\s?0?\d{9,10}|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|GB\s?\d{9}(?:\d{3})?|IE\s?\d{7}[A-Z]{1,2}|DK\s?\d{8}|LU\s?\d{8}|HU\s?\d{8}|SE\s?\d{12}|FI\s?\d{8}|SI\s?\d{8}|HR\s?\d{11}|LT\s?\d{9,12}|LV\s?\d{11}|RO\s?\d{2,10}|BG\s?\d{9,10}|CY\s?\d{8}[A-Z]|MT\s?\d{8}|XI\s?\d{9}(?:\d{3})?|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b/g;
 
 const IBAN_IN_TEXT = /\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b/g;
 

@@ -11,6 +11,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import { conformanceSummary } from './einvoice-export.js';
 import * as repo from './extractions.repo.js';
 
 export interface ExportItem {
@@ -24,6 +25,8 @@ export interface ExportItem {
   readonly fields: Record<string, string>;
   readonly vatBreakdown: unknown[];
   readonly lines: unknown[];
+  /** Whether the data meet EN 16931 (and Peppol BIS 3); what `?format=ubl|cii|isdoc` would answer. */
+  readonly conformance: ReturnType<typeof conformanceSummary>;
 }
 
 export interface ExportQuery {
@@ -36,7 +39,7 @@ export interface ExportQuery {
 
 export interface ExtractionExportService {
   list(ctx: RequestContext, query: ExportQuery): Promise<{ items: ExportItem[]; nextCursor: string | null }>;
-  /** One validated extraction, with its full result (for the UBL rendering). */
+  /** One validated extraction, with its full result (for the UBL / CII / ISDOC renderings). */
   getForExport(
     ctx: RequestContext,
     documentId: string,
@@ -68,6 +71,7 @@ function toExportItem(
     fields: Object.fromEntries(Object.entries(result.fields).map(([name, field]) => [name, field!.value])),
     vatBreakdown: result.vatBreakdown,
     lines: result.lines,
+    conformance: conformanceSummary(result),
   };
 }
 

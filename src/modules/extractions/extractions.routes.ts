@@ -6,7 +6,7 @@ import { IsoDateTime, PositiveInt4 } from '../http-schemas.js';
 import type { ExtractionPipeline } from './extraction-pipeline.js';
 import type { ExtractionExportService } from './extraction-export.js';
 import { toCsv } from './extraction-export.js';
-import { toUbl } from './ubl-export.js';
+import { EINVOICE_FORMATS, renderEInvoice } from './einvoice-export.js';
 import type { ExtractionReviewService } from './extraction-review.js';
 import type { ExtractionsService } from './extractions.service.js';
 
@@ -80,6 +80,16 @@ const ExportItem = z.object({
   fields: z.record(z.string(), z.string()).describe('EN 16931 field name -> normalised value'),
   vatBreakdown: z.array(z.unknown()),
   lines: z.array(z.unknown()),
+  conformance: z
+    .object({
+      en16931: z.boolean(),
+      peppol: z.boolean(),
+      missing: z
+        .array(z.string())
+        .describe('Business terms (BT-/BG- numbers) EN 16931 requires and the data lack'),
+      rules: z.array(z.string()).describe('EN 16931 rules (BR-...) the data break'),
+    })
+    .describe('What ?format=ubl|cii|isdoc would answer: an e-invoice only when en16931 is true, else 422'),
 });
 const ExportQuery = z.object({
   status: z.literal('validated').default('validated').describe('Only validated extractions are handed off'),
@@ -256,11 +266,17 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
         config: {
           permission: 'extractions:read',
           docs: {
-            errors: { 409: 'The extraction is not validated (code not_validated).' },
+            errors: {
+              409: 'The extraction is not validated (code not_validated).',
+              422: 'format=ubl|cii|isdoc: the data do not meet EN 16931 (code not_conformant); `missing` lists the absent business terms (BT-/BG- numbers), `rules` the EN 16931 rules the data break.',
+            },
             responses: {
               200: {
-                description: 'The validated extraction: JSON, or a UBL 2.1 Invoice/CreditNote.',
-                content: { 'application/xml': { schema: { type: 'string' } } },
+                description:
+                  'The validated extraction: JSON (with `conformance`), or an EN 16931 e-invoice: UBL 2.1 Invoice/CreditNote (format=ubl), CII D16B CrossIndustryInvoice (format=cii, the Factur-X/ZUGFeRD/XRechnung syntax), ISDOC 6.0.2 (format=isdoc).',
+                content: {
+                  'application/xml': { schema: { type: 'string' } },
+                },
               },
             },
           },
@@ -269,22 +285,22 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           tags,
           operationId: 'getExtractionForExport',
           summary:
-            'One validated extraction (by document id): JSON, or UBL 2.1 XML with ?format=ubl / Accept: application/xml',
+            'One validated extraction (by document id): JSON, or UBL / CII / ISDOC XML with ?format= (Accept: application/xml means UBL)',
           params: IdParams,
-          querystring: z.object({ format: z.enum(['json', 'ubl']).optional() }),
+          querystring: z.object({ format: z.enum(['json', ...EINVOICE_FORMATS]).optional() }),
           response: { 200: ExportItem },
         },
       },
       async (request, reply) => {
         const { item, result } = await deps.erpExport.getForExport(contextOf(request), request.params.id);
-        const wantsUbl =
-          request.query.format === 'ubl' ||
-          (!request.query.format && /application\/xml/.test(request.headers.accept ?? ''));
-        if (!wantsUbl) return item;
+        const accept = request.headers.accept ?? '';
+        const format = request.query.format ?? (/application\/xml/.test(accept) ? 'ubl' : 'json');
+        if (format === 'json') return item;
+        const { body, contentType } = renderEInvoice(result, format);
         return reply
-          .type('application/xml; charset=utf-8')
+          .type(contentType)
           .serializer((payload: unknown) => payload as string)
-          .send(toUbl(result) as never);
+          .send(body as never);
       },
     );
 
