@@ -446,6 +446,9 @@ export async function createContainer(
         db.close(),
         redis.quit().catch(() => redis.disconnect()),
         extractionQueue?.close(),
+        // The queue console (built with every API) opens these two as well.
+        webhookQueue?.close(),
+        maintenanceQueue?.close(),
       ]);
     },
   };
