@@ -22,7 +22,7 @@ import { tenantsRoutes } from '../modules/tenants/tenants.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { registerAdminQueues } from './admin-queues.js';
 import { registerAuthentication } from './authenticate.js';
-import { registerErrorHandling } from './error-handler.js';
+import { registerErrorHandling, renderFrameworkError } from './error-handler.js';
 import { registerTextInputCheck } from './text-input.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -49,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     return503OnClosing: true,
+    frameworkErrors: renderFrameworkError,
   });
 
   app.setValidatorCompiler(validatorCompiler);

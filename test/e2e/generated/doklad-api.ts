@@ -2522,6 +2522,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -3131,6 +3140,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -3229,6 +3247,15 @@ export interface operations {
       };
       /** @description The body is larger than the API accepts (code payload_too_large). */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -3501,6 +3528,15 @@ export interface operations {
       };
       /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -3791,6 +3827,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -4066,6 +4111,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -4137,6 +4191,15 @@ export interface operations {
       };
       /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -4247,6 +4310,15 @@ export interface operations {
       };
       /** @description The body is larger than the API accepts (code payload_too_large). */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -4889,6 +4961,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -5023,6 +5104,15 @@ export interface operations {
       };
       /** @description The body is larger than the API accepts (code payload_too_large). */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -5174,6 +5264,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The body is not application/json (code unsupported_media_type). */
       415: {
         headers: {
@@ -5314,6 +5413,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The Range starts beyond the end of the document (code range_not_satisfiable). */
       416: {
         headers: {
@@ -5433,6 +5541,15 @@ export interface operations {
       };
       /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -5572,6 +5689,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The body is not application/json (code unsupported_media_type). */
       415: {
         headers: {
@@ -5698,6 +5824,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -5816,6 +5951,15 @@ export interface operations {
       };
       /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -5974,6 +6118,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The body is not application/json (code unsupported_media_type). */
       415: {
         headers: {
@@ -6068,6 +6221,15 @@ export interface operations {
       };
       /** @description The ERP has taken the extraction over (extraction_exported): correct it with a reason instead. */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -6217,6 +6379,15 @@ export interface operations {
       };
       /** @description The body is larger than the API accepts (code payload_too_large). */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -6529,6 +6700,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -6616,6 +6796,15 @@ export interface operations {
       };
       /** @description The extraction is not validated (code not_validated). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -6905,6 +7094,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
       429: {
         headers: {
@@ -6976,6 +7174,15 @@ export interface operations {
       };
       /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -7098,6 +7305,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The body is not application/json (code unsupported_media_type). */
       415: {
         headers: {
@@ -7199,6 +7415,15 @@ export interface operations {
       };
       /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
