@@ -4817,6 +4817,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The companyId names no company of your firm, or one outside your companies (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The Idempotency-Key was used for other content or its document is gone (idempotency_key_reused, idempotency_key_unavailable), or the content is stored outside your companies (duplicate_content). */
       409: {
         headers: {
