@@ -23,7 +23,7 @@ const layerBoundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'coverage/', '.data/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'test/e2e/generated/', 'coverage/', '.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -588,6 +588,9 @@ export async function createContainer(
         redis.quit().catch(() => redis.disconnect()),
         extractionQueue?.close(),
         exportQueue?.close(),
+        // The queue console (built with every API) opens these two as well.
+        webhookQueue?.close(),
+        maintenanceQueue?.close(),
       ]);
     },
   };

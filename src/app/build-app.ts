@@ -29,7 +29,7 @@ import { exportsRoutes } from '../modules/privacy/privacy.exports.routes.js';
 import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { registerAdminQueues } from './admin-queues.js';
 import { registerAuthentication } from './authenticate.js';
-import { registerErrorHandling } from './error-handler.js';
+import { registerErrorHandling, renderFrameworkError } from './error-handler.js';
 import { registerTextInputCheck } from './text-input.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -59,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One line per request (below) instead of Fastify's two ("incoming request" and "request
     // completed"), which doubled the log and split what belongs together.
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: renderFrameworkError,
   });
 
   app.setValidatorCompiler(validatorCompiler);

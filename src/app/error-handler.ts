@@ -62,6 +62,25 @@ function validationProblems(error: FastifyError): FieldProblem[] {
   }));
 }
 
+/**
+ * Errors Fastify raises while routing, before any hook or the error handler runs: a path
+ * parameter beyond the router's length limit (414) or a URL that is not valid percent-encoding
+ * (400). Passed to Fastify as `frameworkErrors`, so they are problems like every other error.
+ */
+export function renderFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply.header('x-request-id', request.id);
+  return sendProblem(request, reply, {
+    status,
+    code: status === 414 ? 'uri_too_long' : 'bad_url',
+    detail:
+      status === 414
+        ? 'A path parameter is longer than the API accepts.'
+        : 'The URL is not valid (check its percent-encoding).',
+  });
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {

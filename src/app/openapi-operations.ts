@@ -125,6 +125,7 @@ function planOf(route: RouteOptions, source: FastifySchema | undefined): Operati
   if (route.url.includes(':')) {
     errors['404'] =
       'No such resource, or it belongs to another firm, which to you is the same (code not_found).';
+    errors['414'] = 'A path parameter is longer than the API accepts (code uri_too_long).';
   }
   if (source?.body) {
     errors['413'] = 'The body is larger than the API accepts (code payload_too_large).';

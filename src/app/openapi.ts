@@ -24,7 +24,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           'Multi-tenant API for encrypted accounting documents, invoice extraction and ERP hand-off. ' +
           'Errors are RFC 9457 application/problem+json (the Problem schema). Each operation names the permission it ' +
           'needs (also as x-required-permission).',
+        license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       },
+      // Relative: the API that serves this document (so /docs tries requests against itself).
+      servers: [{ url: '/', description: 'This API' }],
       components: {
         securitySchemes: {
           bearerAuth: {

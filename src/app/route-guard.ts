@@ -104,6 +104,8 @@ export function registerRouteGuard(
       ...route.schema,
       security: isPublic ? [] : [{ bearerAuth: [] }],
       ...(!isPublic && config?.permission ? { 'x-required-permission': config.permission } : {}),
+      // Integration tokens are refused whatever their scopes (docs/permissions.md shows this).
+      ...(config?.userOnly === true ? { 'x-people-only': true } : {}),
     };
   });
 

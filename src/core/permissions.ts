@@ -8,6 +8,7 @@ export const PERMISSIONS = [
   'documents:delete-early',
   'extractions:read',
   'extractions:write',
+  'extractions:export',
   'companies:read',
   'companies:manage',
   'members:read',
@@ -29,10 +30,18 @@ const VIEWER: readonly Permission[] = [
   'companies:read',
   'members:read',
 ];
+/**
+ * `extractions:export` marks validated data as taken over by the ERP (the ack), which removes it
+ * from the hand-off list: accountants hold it because they run that hand-off (by hand, or through
+ * an ERP token they ask an admin for, and a token never holds more than its creator), admins and
+ * owners because they create the ERP tokens. It is separate from `extractions:write` so an ERP
+ * token can acknowledge without being able to rewrite extractions; viewers hold neither.
+ */
 const ACCOUNTANT: readonly Permission[] = [
   ...VIEWER,
   'documents:write',
   'extractions:write',
+  'extractions:export',
   'companies:manage',
 ];
 const ADMIN: readonly Permission[] = [

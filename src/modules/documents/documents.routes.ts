@@ -119,7 +119,10 @@ const CONTENT_PARAMETERS = [
 ];
 
 function parseFields(fields: Record<string, string>): UploadMetadata {
-  const parsed = s.UploadFields.safeParse(fields);
+  // An empty form field is one left blank: browsers' forms and the /docs try-out send those
+  // ("Send empty value"), and they mean "not given", not "an empty company id".
+  const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== ''));
+  const parsed = s.UploadFields.safeParse(given);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((i) => ({
       field: `body.${i.path.join('.')}`,
@@ -299,6 +302,7 @@ function uploadRoute(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
           docs: {
             requestBody: uploadRequestBody(deps.maxBytes),
             errors: {
+              404: 'The companyId names no company of your firm, or one outside your companies (code not_found).',
               409: 'The Idempotency-Key was used for other content or its document is gone (idempotency_key_reused, idempotency_key_unavailable), or the content is stored outside your companies (duplicate_content).',
               413: `The document is larger than ${deps.maxBytes} bytes (code payload_too_large).`,
               415: 'The content is not a PDF, PNG, JPEG, TIFF, e-invoice XML (UBL, CII, ISDOC) or ISDOCX (code unsupported_media_type).',

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
-import { NotFoundError } from '../../core/errors.js';
+import { ConflictError, NotFoundError } from '../../core/errors.js';
 import { systemContext, type RequestContext } from '../../core/request-context.js';
 import {
   ExtractionError,
@@ -321,7 +321,18 @@ export function createExtractionPipeline(deps: {
     async requestExtraction(ctx, documentId) {
       // Visibility (tenant and company restriction) is the document's own: 404 exactly as there.
       await deps.documents.getDocument(ctx, documentId);
-      const runId = await db.withTenant(ctx, (tx) => startQueuedRun(tx, ctx, documentId));
+      const runId = await db.withTenant(ctx, async (tx) => {
+        await repo.lockDocument(tx, ctx.tenantId, documentId);
+        // A new engine run would silently replace data the ERP already took over; that data
+        // changes only through a person's correction with a reason (extraction-review.ts).
+        if ((await repo.findDocumentState(tx, ctx.tenantId, documentId))?.status === 'exported') {
+          throw new ConflictError(
+            'The ERP has taken this extraction over (exported): correct it (PATCH /v1/documents/{id}/extraction with a reason) instead of running the extraction again.',
+            'extraction_exported',
+          );
+        }
+        return startQueuedRun(tx, ctx, documentId);
+      });
       await submit(ctx, documentId, runId);
     },
 

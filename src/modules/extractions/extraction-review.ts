@@ -47,10 +47,17 @@ export function fieldsNeedingAttention(result: ExtractionResult): AttentionItem[
 }
 
 export interface ExtractionReviewService {
+  /**
+   * A person's or a token's correction, stored as a new version. Once the ERP has taken the
+   * extraction over (`exported`), only a person may change it, and only with a `reason`: the new
+   * version is validated at once (the reason stands for the review, as an override reason does),
+   * goes back on the hand-off list, and `extraction.changed_after_export` is announced.
+   */
   correct(
     ctx: RequestContext,
     documentId: string,
     corrections: Record<string, string | null>,
+    reason?: string,
   ): Promise<ExtractionView>;
   validate(ctx: RequestContext, documentId: string, override?: { reason: string }): Promise<ExtractionView>;
   reviewQueue(
@@ -71,6 +78,27 @@ export interface ExtractionReviewService {
 }
 
 const CORRECTABLE = new Set(['extracted', 'needs_review', 'validated', 'exported']);
+
+/**
+ * Data the ERP already took over is changed deliberately or not at all: by a person (an ERP token,
+ * even one holding `extractions:write`, is refused), who says why.
+ */
+function assertMayChangeExported(ctx: RequestContext, reason: string | undefined): void {
+  if (ctx.actor.kind !== 'user') {
+    throw new AppError(
+      403,
+      'exported_extraction_people_only',
+      'Forbidden',
+      'The ERP has taken this extraction over (exported); only a signed-in person can change it now, with a reason.',
+    );
+  }
+  if (!reason?.trim()) {
+    throw new ValidationFailedError(
+      'The ERP has taken this extraction over (exported): say why it changes (reason).',
+      [{ field: 'body.reason', message: 'required once the extraction is exported' }],
+    );
+  }
+}
 
 export function createExtractionReviewService(deps: {
   db: Db;
@@ -98,11 +126,14 @@ export function createExtractionReviewService(deps: {
   }
 
   return {
-    async correct(ctx, documentId, corrections) {
+    async correct(ctx, documentId, corrections, reason) {
       await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
-      return db.withTenant(ctx, async (tx) => {
+      let deliveries: string[] = [];
+      const corrected = await db.withTenant(ctx, async (tx) => {
         await repo.lockDocument(tx, ctx.tenantId, documentId);
-        const { latest } = await latestOf(tx, ctx, documentId);
+        const { doc, latest } = await latestOf(tx, ctx, documentId);
+        const afterExport = doc.status === 'exported';
+        if (afterExport) assertMayChangeExported(ctx, reason);
         const applied = applyCorrections(latest.result as unknown as ExtractionResult, corrections);
         if ('problems' in applied) {
           throw new ValidationFailedError(
@@ -121,11 +152,6 @@ export function createExtractionReviewService(deps: {
           createdByKind: ctx.actor.kind,
           createdById: ctx.actor.id,
         });
-        // A correction reopens a validated or exported document: it must be validated again.
-        await repo.setDocumentState(tx, ctx.tenantId, documentId, {
-          status: applied.result.needsReview ? 'needs_review' : 'extracted',
-          validatedAt: null,
-        });
         for (const change of applied.changes) {
           await audit.record(tx, ctx, {
             action: 'extraction.field_corrected',
@@ -135,11 +161,46 @@ export function createExtractionReviewService(deps: {
               field: change.field,
               before: change.before,
               after: change.after,
+              ...(afterExport ? { reason: reason ?? null } : {}),
             },
           });
         }
+        if (!afterExport) {
+          // A correction reopens a validated document: it must be validated again.
+          await repo.setDocumentState(tx, ctx.tenantId, documentId, {
+            status: applied.result.needsReview ? 'needs_review' : 'extracted',
+            validatedAt: null,
+          });
+          return toExtractionView(row);
+        }
+        // The ERP holds the previous version: the new one is handed off again, and announced.
+        await repo.setDocumentState(tx, ctx.tenantId, documentId, {
+          status: 'validated',
+          validatedAt: clock(),
+          exportedAt: null,
+        });
+        const errors = applied.result.findings.filter((f) => f.severity === 'error').length;
+        await audit.record(tx, ctx, {
+          action: 'extraction.changed_after_export',
+          target: { type: 'document', id: documentId },
+          payload: {
+            version: row.version,
+            previousVersion: latest.version,
+            fields: applied.changes.map((c) => c.field),
+            overriddenErrors: errors,
+            reason: reason ?? null,
+          },
+        });
+        deliveries = await deps.webhooks.recordEvent(tx, ctx, 'extraction.changed_after_export', {
+          documentId,
+          version: row.version,
+          previousVersion: latest.version,
+          fields: applied.changes.map((c) => c.field),
+        });
         return toExtractionView(row);
       });
+      await deps.webhooks.dispatch(ctx.tenantId, deliveries);
+      return corrected;
     },
 
     async validate(ctx, documentId, override) {

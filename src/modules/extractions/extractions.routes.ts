@@ -136,7 +136,14 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
     app.post(
       '/v1/documents/:id/reprocess',
       {
-        config: { permission: 'extractions:write' },
+        config: {
+          permission: 'extractions:write',
+          docs: {
+            errors: {
+              409: 'The ERP has taken the extraction over (extraction_exported): correct it with a reason instead.',
+            },
+          },
+        },
         schema: {
           tags,
           operationId: 'reprocessDocument',
@@ -154,22 +161,47 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
     app.patch(
       '/v1/documents/:id/extraction',
       {
-        config: { permission: 'extractions:write' },
+        config: {
+          permission: 'extractions:write',
+          docs: {
+            errors: {
+              403: 'Refused: the caller lacks the permission (forbidden); or the extraction is exported and the caller is an integration token (exported_extraction_people_only).',
+              409: 'No finished extraction yet (extraction_not_ready).',
+            },
+          },
+        },
         schema: {
           tags,
           operationId: 'correctExtraction',
           summary: 'Correct fields (validated and normalised); stored as a new version with source "user"',
+          description:
+            'Once the ERP has acknowledged the extraction (exported), only a person may correct it, ' +
+            'with a `reason`; the new version is validated at once, listed again for the ERP ' +
+            '(GET /v1/extractions?exported=false) and announced as the webhook event ' +
+            '`extraction.changed_after_export`. Before that, a correction reopens the review.',
           params: IdParams,
           body: z.object({
             fields: z
-              .record(z.string(), z.string().max(500).nullable())
+              .record(z.string().max(100), z.string().max(500).nullable())
               .refine((f) => Object.keys(f).length > 0, 'give at least one field'),
+            reason: z
+              .string()
+              .trim()
+              .min(3)
+              .max(500)
+              .optional()
+              .describe('Why it changes; required once the extraction is exported'),
           }),
           response: { 200: ExtractionView },
         },
       },
       async (request) =>
-        deps.review.correct(contextOf(request), request.params.id, request.body.fields) as never,
+        deps.review.correct(
+          contextOf(request),
+          request.params.id,
+          request.body.fields,
+          request.body.reason,
+        ) as never,
     );
 
     app.post(
@@ -307,10 +339,11 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
     app.post(
       '/v1/extractions/:id/ack',
       {
-        // Acknowledging changes the extraction's state (it leaves the hand-off list for good), so
-        // it needs the write scope: a viewer or a read-only agent must not mark data exported.
+        // Acknowledging changes the extraction's state (it leaves the hand-off list), so it needs
+        // its own scope: an ERP agent holds it without `extractions:write`, which would let it
+        // rewrite data; a viewer or a read-only agent must not mark data exported.
         config: {
-          permission: 'extractions:write',
+          permission: 'extractions:export',
           docs: { errors: { 409: 'The extraction is not validated (code not_validated).' } },
         },
         schema: {

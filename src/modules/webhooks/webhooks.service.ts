@@ -25,6 +25,8 @@ export const WEBHOOK_EVENTS = [
   'document.needs_review',
   'document.failed',
   'extraction.validated',
+  // A person changed an extraction the ERP had already taken over: fetch the new version.
+  'extraction.changed_after_export',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -119,6 +119,22 @@ describe('upload and download', () => {
     expect(res.json().errors[0].field).toBe('body.type');
   });
 
+  it('treats blank multipart fields as not given, as /docs and browser forms send them', async () => {
+    const owner = await signup(env.app);
+    const body = multipartBody(
+      { bytes: samplePdf(), filename: 'blank.pdf', contentType: 'application/pdf' },
+      { type: 'invoice', companyId: '', externalRef: '' },
+    );
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/v1/documents',
+      headers: { ...bearer(owner.token), 'content-type': body.contentType },
+      payload: body.payload,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ type: 'invoice', companyId: null, externalRef: null });
+  });
+
   it.each([
     ['PNG', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]), 'image/png'],
     ['JPEG', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), 'image/jpeg'],

@@ -186,7 +186,7 @@ describe('ERP hand-off', () => {
         method: 'POST',
         url: '/v1/tokens',
         headers: bearer(owner.token),
-        payload: { name: 'ERP agent', scopes: ['extractions:read', 'extractions:write'] },
+        payload: { name: 'ERP agent', scopes: ['extractions:read', 'extractions:export'] },
       })
     ).json().token;
     const poll = async () =>
@@ -278,7 +278,7 @@ describe('ERP hand-off', () => {
     ).toEqual([]);
   });
 
-  it('lets only a caller who may change extractions mark one exported: viewer and read-only token 403, write token 200', async () => {
+  it('lets only a caller holding extractions:export mark one exported: viewer, read-only and write-only tokens 403, export token 200', async () => {
     const id = await extractedDocument('ERP-ACK-SCOPE');
     expect((await validate(id)).statusCode).toBe(200);
     const tokenWith = async (scopes: string[]) =>
@@ -300,8 +300,9 @@ describe('ERP hand-off', () => {
       await env.app.inject({ url: '/v1/extractions?exported=false&limit=100', headers: bearer(owner.token) })
     ).json();
     expect(pending.items.some((i: { documentId: string }) => i.documentId === id)).toBe(true);
-    const written = await ack(await tokenWith(['extractions:read', 'extractions:write']));
-    expect(written.statusCode, written.body).toBe(200);
+    expect((await ack(await tokenWith(['extractions:read', 'extractions:write']))).statusCode).toBe(403);
+    const exported = await ack(await tokenWith(['extractions:read', 'extractions:export']));
+    expect(exported.statusCode, exported.body).toBe(200);
   });
 
   it('refuses to acknowledge what is not validated', async () => {
