@@ -2,6 +2,8 @@
 import './platform/node-version-guard.js';
 import { createContainer } from './container.js';
 import { createLogger } from './platform/logger.js';
+import { observeQueues } from './platform/metrics.js';
+import { startMetricsServer } from './platform/metrics-server.js';
 import { loadConfigOrExit, onShutdownSignal } from './platform/process.js';
 import { pingRedis } from './platform/redis.js';
 import { createExtractionPool } from './workers/extraction-pool.js';
@@ -21,9 +23,22 @@ if (!(await pingRedis(container.redis))) {
 }
 
 const workers = await startWorkers(container);
+// Queue depth and the oldest waiting job's age are read from Redis at each scrape.
+observeQueues(() => container.queues());
+const metrics = config.METRICS_ENABLED
+  ? await startMetricsServer({
+      host: config.METRICS_HOST,
+      port: config.WORKER_METRICS_PORT,
+      token: config.METRICS_TOKEN,
+    })
+  : undefined;
 onShutdownSignal(logger, config.SHUTDOWN_GRACE_MS, async () => {
+  await metrics?.close();
   await workers.close();
   await pool?.close();
   await container.close();
 });
-logger.info({ queues: workers.queueNames }, 'Doklad worker started');
+logger.info(
+  { queues: workers.queueNames, metrics: metrics && `${metrics.address}/metrics` },
+  'Doklad worker started',
+);

@@ -2,12 +2,13 @@
  * Starts one BullMQ Worker per queue for the worker process, and closes them gracefully: on
  * shutdown a worker stops taking jobs and waits for the running ones.
  */
-import { UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, type Job, type Processor, type Worker } from 'bullmq';
 import type { Container } from '../container.js';
 import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
 import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
+import { jobDuration, jobsFinished } from '../platform/metrics.js';
 import { createQueue, createWorker } from '../platform/queue.js';
 import { keepMaintenanceScheduled } from './maintenance-scheduler.js';
 
@@ -20,6 +21,29 @@ export interface RunningWorkers {
 /** True when BullMQ will not try this job again after the current failure. */
 export function isFinalAttempt(job: Job, error: unknown): boolean {
   return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/** Job metrics: every finished attempt by queue and outcome, with how long it ran. */
+function countFinishedJobs(worker: Worker): void {
+  const observe = (job: Job | undefined, outcome: string) => {
+    jobsFinished.inc({ queue: worker.name, outcome });
+    // A retried attempt has no finishedOn yet: it ended now.
+    if (job?.processedOn)
+      jobDuration.observe(
+        { queue: worker.name, outcome },
+        ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000,
+      );
+  };
+  worker.on('completed', (job) => observe(job, 'completed'));
+  // BullMQ has counted the attempt by now: the last one, or an unrecoverable error, fails for good.
+  worker.on('failed', (job, error) =>
+    observe(
+      job,
+      !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+        ? 'failed'
+        : 'retry',
+    ),
+  );
 }
 
 export async function startWorkers(container: Container): Promise<RunningWorkers> {
@@ -92,8 +116,10 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const workers = [maintenance, extraction, webhooks];
   // Connection trouble, or a job whose keys vanished with a Redis that restarted empty: logged,
   // never printed raw to the console; BullMQ reconnects and carries on by itself.
-  for (const worker of workers)
+  for (const worker of workers) {
     worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'queue worker error'));
+    countFinishedJobs(worker);
+  }
   // Not a queue: a loop that chains recorded audit events shortly after they commit.
   const auditChain =
     config.AUDIT_CHAIN_INTERVAL_MS > 0

@@ -34,6 +34,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
   );
 };
 import type { Db, Tx } from '../../platform/db/db.js';
+import { extractionFailures, extractions, ocrPages } from '../../platform/metrics.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
@@ -98,6 +99,16 @@ export function failureReasonOf(error: unknown): string {
     .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .slice(0, MAX_REASON_MESSAGE_CHARS);
   return `${error.code}: ${message}`;
+}
+
+/** The source most of a result's fields came from (`none` without fields): a bounded metric label. */
+function mainSource(result: ExtractionResult): string {
+  const counts = new Map<string, number>();
+  for (const field of Object.values(result.fields))
+    counts.set(field.source, (counts.get(field.source) ?? 0) + 1);
+  let best = 'none';
+  for (const [source, count] of counts) if (count > (counts.get(best) ?? 0)) best = source;
+  return best;
 }
 
 const MAX_PRIORITY = 2_097_151;
@@ -334,10 +345,17 @@ export function createExtractionPipeline(deps: {
         });
         const stored = await storeResult(data, result);
         await finishWaiting(data.tenantId);
+        extractions.inc({ outcome: stored.status, kind: result.format, source: mainSource(result) });
+        ocrPages.inc(result.timings.ocrPages ?? 0);
         return stored;
       } catch (error) {
         const permanent = isPermanentRefusal(error);
+        extractionFailures.inc({
+          code: error instanceof ExtractionError ? error.code : 'internal_error',
+          final: String(permanent || lastAttempt),
+        });
         if (permanent || lastAttempt) {
+          extractions.inc({ outcome: 'failed', kind: 'unknown', source: 'none' });
           await this.markFailed(data, failureReasonOf(error));
           await finishWaiting(data.tenantId);
         }

@@ -14,6 +14,7 @@ import { systemContext, type RequestContext } from '../../core/request-context.j
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { generateToken } from '../../platform/crypto/tokens.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { webhookDeliveries, webhookEndpointsDisabled } from '../../platform/metrics.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import { signatureHeader, SIGNATURE_HEADER } from './webhook-signature.js';
@@ -289,15 +290,16 @@ export function createWebhooksService(deps: {
         });
         if (!error) await repo.updateEndpoint(tx, tenantId, endpoint.id, { consecutiveFailures: 0 });
       });
+      webhookDeliveries.inc({ outcome: error ? 'attempt_failed' : 'delivered' });
       if (error) throw new Error(`${DELIVERY_FAILED}${error}`);
       return { statusCode };
     },
 
     async markDeliveryFailed(data, reason) {
       const ctx = workerCtx(data.tenantId);
-      await db.withTenant(ctx, async (tx) => {
+      const marked = await db.withTenant(ctx, async (tx) => {
         const delivery = await repo.findDelivery(tx, data.tenantId, data.deliveryId);
-        if (!delivery || delivery.status !== 'pending') return;
+        if (!delivery || delivery.status !== 'pending') return null;
         await repo.updateDelivery(tx, data.tenantId, data.deliveryId, {
           status: 'failed',
           lastError: deliveryFailureReason(reason).slice(0, 500),
@@ -315,7 +317,10 @@ export function createWebhooksService(deps: {
           target: { type: 'webhook', id: endpointId },
           payload: { deliveryId: data.deliveryId, failures },
         });
+        return { disabled: disable };
       });
+      if (marked) webhookDeliveries.inc({ outcome: 'failed' });
+      if (marked?.disabled) webhookEndpointsDisabled.inc();
     },
 
     async relay() {

@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { BlobServiceClient, RestError } from '@azure/storage-blob';
+import { blobStoreErrors } from '../metrics.js';
 import { readHead, withHead } from '../streams.js';
 
 export interface BlobStore {
@@ -56,7 +57,7 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
   const blob = (container: string, name: string) =>
     service.getContainerClient(container).getBlockBlobClient(name);
 
-  return {
+  return countErrors({
     containerFor(tenantId) {
       return `${containerPrefix}-${tenantId.toLowerCase()}`;
     },
@@ -113,7 +114,41 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
         await service.getProperties({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
         return true;
       } catch {
+        blobStoreErrors.inc({ operation: 'ping' });
         return false;
+      }
+    },
+  });
+}
+
+/**
+ * Counts failed operations (`doklad_blob_store_errors_total`). A missing blob is an answer, not
+ * an error of the store, so `BlobNotFoundError` is not counted.
+ */
+function countErrors(store: BlobStore): BlobStore {
+  const counted =
+    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (!(error instanceof BlobNotFoundError)) blobStoreErrors.inc({ operation });
+        throw error;
+      }
+    };
+  return {
+    ...store,
+    ensureContainer: counted('ensure_container', store.ensureContainer),
+    upload: counted('upload', store.upload),
+    download: counted('download', store.download),
+    delete: counted('delete', store.delete),
+    exists: counted('exists', store.exists),
+    async *list(container) {
+      try {
+        yield* store.list(container);
+      } catch (error) {
+        blobStoreErrors.inc({ operation: 'list' });
+        throw error;
       }
     },
   };
