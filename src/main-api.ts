@@ -3,7 +3,8 @@ import './platform/node-version-guard.js';
 import { buildApp } from './app/build-app.js';
 import { createContainer } from './container.js';
 import { createLogger } from './platform/logger.js';
-import { startMetricsServer } from './platform/metrics-server.js';
+import { startMetricsServerOrExit } from './platform/metrics-server.js';
+import { shutdownTracing } from './platform/tracing.js';
 import { loadConfigOrExit, onShutdownSignal } from './platform/process.js';
 
 const config = loadConfigOrExit();
@@ -12,9 +13,10 @@ const container = await createContainer(config, logger);
 const app = await buildApp(container);
 // Prometheus scrapes a listener of its own, never the public port (see metrics-server.ts).
 const metrics = config.METRICS_ENABLED
-  ? await startMetricsServer({
+  ? await startMetricsServerOrExit(logger, {
       host: config.METRICS_HOST,
       port: config.METRICS_PORT,
+      portSetting: 'METRICS_PORT',
       token: config.METRICS_TOKEN,
     })
   : undefined;
@@ -23,6 +25,7 @@ onShutdownSignal(logger, config.SHUTDOWN_GRACE_MS, async () => {
   await metrics?.close();
   await app.close();
   await container.close();
+  await shutdownTracing();
 });
 
 const address = await app.listen({ host: config.HOST, port: config.PORT });

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Logger } from './logger.js';
 import { renderMetrics } from './metrics.js';
 
 export interface MetricsServerOptions {
@@ -70,4 +71,24 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Starts the listener or stops the process with one clear line naming the setting: a process
+ * that cannot be watched should not run unnoticed (two processes on one host need two ports).
+ */
+export async function startMetricsServerOrExit(
+  logger: Logger,
+  options: MetricsServerOptions & { readonly portSetting: string },
+): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer(options);
+  } catch (error) {
+    logger.fatal(
+      { err: error },
+      `the metrics listener could not start on ${options.host}:${options.port}; set ${options.portSetting} ` +
+        '(0: any free port) or METRICS_ENABLED=false',
+    );
+    process.exit(1);
+  }
 }

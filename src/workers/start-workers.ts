@@ -9,6 +9,7 @@ import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/do
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
 import { jobDuration, jobsFinished } from '../platform/metrics.js';
+import { traceProcess, type TraceCarrier } from '../platform/tracing.js';
 import { createQueue, createWorker } from '../platform/queue.js';
 import { keepMaintenanceScheduled } from './maintenance-scheduler.js';
 
@@ -21,6 +22,32 @@ export interface RunningWorkers {
 /** True when BullMQ will not try this job again after the current failure. */
 export function isFinalAttempt(job: Job, error: unknown): boolean {
   return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Runs a job in a span that continues the trace its data carries (the enqueuing request's), and
+ * logs its end inside that span, so the log line carries the same trace id.
+ */
+function traced<D extends TraceCarrier & { documentId?: string }, R>(
+  queue: string,
+  logger: Container['logger'],
+  process: (job: Job<D>) => Promise<R>,
+): Processor {
+  return (async (job: Job<D>) =>
+    traceProcess(queue, job.data, { 'messaging.message.id': job.id ?? '' }, async () => {
+      const startedAt = performance.now();
+      const result = await process(job);
+      logger.info(
+        {
+          queue,
+          jobId: job.id,
+          documentId: job.data.documentId,
+          durationMs: Math.round(performance.now() - startedAt),
+        },
+        'job processed',
+      );
+      return result;
+    })) as Processor;
 }
 
 /** Job metrics: every finished attempt by queue and outcome, with how long it ran. */
@@ -84,7 +111,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const extraction = createWorker(
     settings,
     EXTRACTION_QUEUE,
-    ((job: Job<ExtractionJobData>) => container.pipeline.process(job)) as Processor,
+    traced(EXTRACTION_QUEUE, logger, (job: Job<ExtractionJobData>) => container.pipeline.process(job)),
     {
       concurrency: config.EXTRACTION_CONCURRENCY,
       // The lock is renewed while a job runs; a killed worker's job is taken over after it lapses.

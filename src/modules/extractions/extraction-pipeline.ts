@@ -35,6 +35,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
 };
 import type { Db, Tx } from '../../platform/db/db.js';
 import { extractionFailures, extractions, ocrPages } from '../../platform/metrics.js';
+import { currentTraceCarrier, tracePublish, type TraceCarrier } from '../../platform/tracing.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
@@ -45,7 +46,7 @@ import * as repo from './extractions.repo.js';
 export const EXTRACTION_QUEUE = 'extraction';
 export const EXTRACT_JOB = 'extract';
 
-export interface ExtractionJobData {
+export interface ExtractionJobData extends TraceCarrier {
   readonly tenantId: string;
   readonly documentId: string;
   readonly runId: string;
@@ -219,18 +220,22 @@ export function createExtractionPipeline(deps: {
    */
   async function submit(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
     try {
-      const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
-      const added = deps.queue().add(
-        EXTRACT_JOB,
-        { tenantId: ctx.tenantId, documentId, runId },
-        {
-          jobId: `extract-${documentId}-${runId}`,
-          priority: Math.min(waiting, MAX_PRIORITY),
-          attempts: settings.attempts,
-          backoff: { type: 'exponential', delay: settings.backoffMs },
-        },
-      );
-      await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+      // The job carries the request's trace context (a traceparent: ids only) so the worker's
+      // spans join the upload's trace.
+      await tracePublish(EXTRACTION_QUEUE, { 'doklad.document_id': documentId }, async () => {
+        const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
+        const added = deps.queue().add(
+          EXTRACT_JOB,
+          { tenantId: ctx.tenantId, documentId, runId, ...currentTraceCarrier() },
+          {
+            jobId: `extract-${documentId}-${runId}`,
+            priority: Math.min(waiting, MAX_PRIORITY),
+            attempts: settings.attempts,
+            backoff: { type: 'exponential', delay: settings.backoffMs },
+          },
+        );
+        await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+      });
       return true;
     } catch {
       await db.withTenant(ctx, (tx) =>
