@@ -138,7 +138,9 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       throw error;
     }
   };
-  const webhooks = createWorker(settings, WEBHOOK_QUEUE, deliver as Processor, { concurrency: 4 });
+  const webhooks = createWorker(settings, WEBHOOK_QUEUE, traced(WEBHOOK_QUEUE, logger, deliver), {
+    concurrency: 4,
+  });
 
   const workers = [maintenance, extraction, webhooks];
   // Connection trouble, or a job whose keys vanished with a Redis that restarted empty: logged,

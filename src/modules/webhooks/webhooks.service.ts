@@ -15,6 +15,7 @@ import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { generateToken } from '../../platform/crypto/tokens.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import { webhookDeliveries, webhookEndpointsDisabled } from '../../platform/metrics.js';
+import { currentTraceCarrier, type TraceCarrier } from '../../platform/tracing.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import { signatureHeader, SIGNATURE_HEADER } from './webhook-signature.js';
@@ -39,7 +40,7 @@ export interface WebhookSettings {
   readonly disableAfterFailures: number;
 }
 
-export interface DeliveryJobData {
+export interface DeliveryJobData extends TraceCarrier {
   readonly tenantId: string;
   readonly deliveryId: string;
 }
@@ -144,7 +145,8 @@ export function createWebhooksService(deps: {
     for (const deliveryId of ids) {
       await deps.queue().add(
         'deliver',
-        { tenantId, deliveryId },
+        // The trace context of the change that caused the event (an extraction's, usually).
+        { tenantId, deliveryId, ...currentTraceCarrier() },
         {
           jobId: `webhook-${deliveryId}`,
           attempts: settings.attempts,
