@@ -94,6 +94,12 @@ export const extractionFailures = new Counter({
   registers: [registry],
 });
 
+export const reconcilerEnqueued = new Counter({
+  name: 'doklad_reconciler_enqueued_total',
+  help: 'Documents the reconciler enqueued: never queued, or their job vanished (a crash between commit and enqueue, Redis lost)',
+  registers: [registry],
+});
+
 export const ocrPages = new Counter({
   name: 'doklad_ocr_pages_total',
   help: 'Pages (or images) read by OCR',

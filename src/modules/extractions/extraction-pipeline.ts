@@ -34,7 +34,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
   );
 };
 import type { Db, Tx } from '../../platform/db/db.js';
-import { extractionFailures, extractions, ocrPages } from '../../platform/metrics.js';
+import { extractionFailures, extractions, ocrPages, reconcilerEnqueued } from '../../platform/metrics.js';
 import { currentTraceCarrier, tracePublish, type TraceCarrier } from '../../platform/tracing.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -421,6 +421,7 @@ export function createExtractionPipeline(deps: {
           if (runId && (await submit(ctx, doc.id, runId))) enqueued += 1;
         }
       }
+      reconcilerEnqueued.inc(enqueued);
       return { enqueued };
     },
   };
