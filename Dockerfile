@@ -30,6 +30,7 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# The V8 flag: see docs/operations.md, "Streaming throughput and memory" (same as `npm start`).
 # The preload module starts OpenTelemetry before anything it instruments loads (a no-op unless
 # OTEL_EXPORTER_OTLP_ENDPOINT is set); the worker uses the same with dist/src/main-worker.js.
-CMD ["node", "--import", "./dist/src/instrumentation.js", "dist/src/main-api.js"]
+CMD ["node", "--external-memory-accounted-in-global-limit", "--import", "./dist/src/instrumentation.js", "dist/src/main-api.js"]

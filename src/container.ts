@@ -95,6 +95,7 @@ import { createMembersService, type MembersService } from './modules/members/mem
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
 import { createTokenUseRecorder } from './modules/tokens/tokens.use-recorder.js';
+import { registryLookupsFromConfig } from './platform/registries/registries-from-config.js';
 
 export interface Container {
   readonly version: string;
@@ -379,6 +380,7 @@ export async function createContainer(
       (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
     webhooks,
     extract: overrides.extract,
+    registries: registryLookupsFromConfig(config),
     settings: {
       timeoutMs: config.EXTRACTION_TIMEOUT_MS,
       attempts: config.EXTRACTION_ATTEMPTS,

@@ -9,6 +9,7 @@ import { ocrPdfPage } from './ocr/ocr-image.js';
 import { disposeOcr } from './ocr/tesseract.js';
 import { extractFromPdf, type PdfHooks } from './pdf/extract-pdf.js';
 import { scanPdfPageForPaymentCode } from './qr/scan.js';
+import { applySupplierDirectory } from './suppliers/directory.js';
 import type { ExtractionResult, ExtractOptions } from './types.js';
 
 export * from './model.js';
@@ -43,6 +44,8 @@ export async function extractInvoice(
     throw new ExtractionError('file_too_large', `the file is larger than ${maxBytes} bytes`);
   const timings: Record<string, number> = {};
   const draft = await extractDraft(bytes, options, deadline, timings);
+  if (options.suppliers?.length)
+    draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers));
   return finalizeResult(draft, { ...timings, totalMs: round(deadline.elapsedMs()) });
 }
 

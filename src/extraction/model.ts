@@ -22,6 +22,8 @@ export type {
   VatBreakdownRow,
 } from './types.js';
 export { FIELD_NAMES } from './types.js';
+export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
+export { applyRegistryFacts, type RegistryFacts } from './suppliers/registry-facts.js';
 export {
   applyCorrections,
   isFieldName,

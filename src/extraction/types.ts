@@ -1,3 +1,5 @@
+import type { KnownSupplier } from './suppliers/directory.js';
+
 /** Where a field value came from, most to least reliable. */
 export type FieldSource = 'xml' | 'qr' | 'text' | 'ocr' | 'learned' | 'user';
 
@@ -107,4 +109,9 @@ export interface ExtractOptions {
   timeoutMs?: number;
   /** Maximum input size in bytes (default 50 MiB). */
   maxBytes?: number;
+  /**
+   * The firm's supplier directory (from its validated documents): a matching supplier fills the
+   * seller's master data (`source: learned`) and contradictions become findings.
+   */
+  suppliers?: readonly KnownSupplier[];
 }

@@ -107,6 +107,13 @@ const ConfigSchema = z
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(5),
     EXTRACTION_LOCK_MS: z.coerce.number().int().min(1000).default(60_000),
+    // Public registers asked about a document's seller after extraction: off by default (the
+    // engine never needs them; only the identifier is sent). ARES: Czech IČO; VIES: EU VAT IDs.
+    REGISTRY_ARES_ENABLED: booleanFromEnv.default(false),
+    REGISTRY_VIES_ENABLED: booleanFromEnv.default(false),
+    ARES_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ares.gov.cz'),
+    VIES_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ec.europa.eu'),
+    REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
 
     TENANT_REGIONS: z
       .string()

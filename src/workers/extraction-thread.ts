@@ -3,13 +3,15 @@
  * event loop, so BullMQ can keep renewing job locks while a scan is OCR'd.
  */
 import { parentPort } from 'node:worker_threads';
-import { ExtractionError, extractInvoice } from '../extraction/index.js';
+import { ExtractionError, extractInvoice, type KnownSupplier } from '../extraction/index.js';
 
 export interface ThreadTask {
   readonly bytes: Uint8Array;
   readonly filename?: string | undefined;
   readonly contentType?: string | undefined;
   readonly timeoutMs: number;
+  /** The tenant's supplier directory (plain data, copied to the thread with the task). */
+  readonly suppliers?: readonly KnownSupplier[] | undefined;
 }
 
 export type ThreadReply =
@@ -19,7 +21,7 @@ export type ThreadReply =
 parentPort?.on('message', (task: ThreadTask) => {
   extractInvoice(
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
-    { timeoutMs: task.timeoutMs },
+    { timeoutMs: task.timeoutMs, ...(task.suppliers ? { suppliers: task.suppliers } : {}) },
   ).then(
     (result) => parentPort!.postMessage({ ok: true, result } satisfies ThreadReply),
     (error: unknown) =>

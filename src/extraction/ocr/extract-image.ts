@@ -1,4 +1,5 @@
 import { extractTextFields } from '../text/text-fields.js';
+import { missingBreakdownFinding } from '../text/vat-summary.js';
 import type { ExtractionResult } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
 import { scanImageForPaymentCode } from '../qr/scan.js';
@@ -23,6 +24,8 @@ export async function extractFromImage(bytes: Uint8Array, useOcr: boolean, useQr
     findings: [],
   };
   if (code) draft.findings.push(...mergePaymentCode(draft.fields, code, 1));
+  const noBreakdown = missingBreakdownFinding(draft.fields);
+  if (noBreakdown) draft.findings.push(noBreakdown);
   if (!useOcr)
     draft.findings.push({
       code: 'ocr_disabled',

@@ -2,6 +2,7 @@ import type * as mupdf from 'mupdf';
 import type { Deadline } from '../deadline.js';
 import { documentTypeFromWords } from '../text/document-type.js';
 import { extractTextFields } from '../text/text-fields.js';
+import { missingBreakdownFinding } from '../text/vat-summary.js';
 import type { Word } from '../text/words.js';
 import type { DocumentFormat, ExtractionResult, Finding } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
@@ -92,6 +93,8 @@ async function readPages(
   const source = scanned > 0 && scanned === pages ? 'ocr' : 'text';
   const fields = extractTextFields(words, source);
   if (qr) findings.push(...mergePaymentCode(fields, qr.code, qr.page));
+  const noBreakdown = missingBreakdownFinding(fields);
+  if (noBreakdown) findings.push(noBreakdown);
   if (words.length === 0)
     findings.push({ code: 'no_text', severity: 'error', message: 'the PDF has no readable text' });
   return {

@@ -38,7 +38,10 @@ export function mergePaymentCode(fields: Fields, code: PaymentCode, page?: numbe
         field: name,
         message: `${code.kind} QR code says ${name} = ${value}, the page says ${existing.value}`,
       });
-      if (name.startsWith('payment.') || name === 'totals.due') fields[name] = qrField;
+      // The creditor named by the code replaces a doubtful reading of the page (a letterhead
+      // OCR'd with errors); a sure one stays, with the finding.
+      const weakName = name === 'seller.name' && existing.confidence < 0.7;
+      if (name.startsWith('payment.') || name === 'totals.due' || weakName) fields[name] = qrField;
     }
   }
   const gross = fields['totals.gross'];

@@ -21,6 +21,9 @@ function parseSpayd(text: string): PaymentCode | null {
   if (amount && /^\d+(\.\d{1,2})?$/.test(amount)) code['totals.due'] = amount;
   const currency = pairs.get('CC');
   if (currency && /^[A-Z]{3}$/.test(currency)) code.currency = currency;
+  // RN: the recipient's name, i.e. the creditor the invoice is from.
+  const recipient = pairs.get('RN')?.trim();
+  if (recipient) code['seller.name'] = recipient.slice(0, 140);
   const vs = pairs.get('X-VS');
   if (vs) code['payment.reference'] = vs;
   const due = pairs.get('DT');

@@ -133,6 +133,19 @@ function bestPlace(
   return best;
 }
 
+/**
+ * A bare "Total" whose next cell on the row qualifies it ("Total | Excluded Tax", "Total | Qty")
+ * is not the grand total: OCR split the label at a wide gap, so the label's own exclusions did
+ * not see the qualifier.
+ */
+const TOTAL_QUALIFIER =
+  /^(?:excl\w*|net\w*|tax\w*|before|ht|gst|vat|qty|quantity|items?|discount|savings?|round\w*)\b/iu;
+
+function qualifiedAway(field: FieldName, cell: Cell, next: Cell | undefined): boolean {
+  if (!GRAND_TOTAL_FIELDS.has(field) || !/^total\s*:?$/iu.test(cell.text.trim())) return false;
+  return next !== undefined && next.row === cell.row && TOTAL_QUALIFIER.test(next.text);
+}
+
 /** Finds values next to printed labels for every field that has labels and a parser. */
 export function findLabelledCandidates(cells: Cell[]): Candidate[] {
   const byRow = new Map<number, Cell[]>();
@@ -144,6 +157,7 @@ export function findLabelledCandidates(cells: Cell[]): Candidate[] {
       if (!parse || !labels) continue;
       const label = labels.find((l) => l.pattern.test(cell.text));
       if (!label) continue;
+      if (qualifiedAway(field, cell, cells[index + 1])) continue;
       const match = cell.text.match(label.pattern)!;
       const at = match.index ?? 0;
       const rest = cell.text.slice(at + match[0].length);

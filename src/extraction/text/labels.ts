@@ -137,4 +137,4 @@ export const SELLER_HEADING =
 
 /** Legal-form suffixes that mark a line as a company name. */
 export const LEGAL_FORM =
-  /\b(?:GmbH(?: & Co\.? KG)?|AG|KG|OHG|e\.\s?K\.|UG|SE|s\.\s?r\.\s?o\.|spol\. s r\.o\.|a\.\s?s\.|k\.\s?s\.|v\.\s?o\.\s?s\.|Sp\. z o\.\s?o\.|S\.A\.|OÜ|AS|SARL|SAS|SA|EURL|Ltd\.?|Limited|LLC|Inc\.?|PLC|B\.V\.|N\.V\.|BVBA|S\.p\.A\.|S\.r\.l\.|Corporation|Corp\.?|Pvt\.? Ltd\.?|a\.G\.|e\.V\.)(?=$|[\s,.)])/u;
+  /\b(?:GmbH(?: & Co\.? KG)?|AG|KG|OHG|e\.\s?K\.|UG|SE|s\.\s?r\.\s?o\.|spol\. s r\.o\.|a\.\s?s\.|k\.\s?s\.|v\.\s?o\.\s?s\.|Sp\. z o\.\s?o\.|S\.A\.|OÜ|AS|SARL|SAS|SA|EURL|Ltd\.?|Limited|LLC|Inc\.?|PLC|B\.V\.|N\.V\.|BVBA|S\.p\.A\.|S\.r\.l\.|Corporation|Corp\.?|Pvt\.? Ltd\.?|a\.G\.|e\.V\.|S[Dd][Nn]\.? B[Hh][Dd]\.?|BHD|Bhd|Pte\.? Ltd\.?|ApS|A\/S|Oy|AB|Kft\.|Zrt\.|d\.o\.o\.|S\.L\.|SIA|UAB|sp\. j\.|sp\.k\.)(?=$|[\s,.)])/u;

@@ -6,6 +6,7 @@ const NAME_LABEL = /^(?:name|firma|název|názov|nazwa|nimi|raison sociale|compa
 /** A party heading in front of the name on the same line ("Verkäufer: Lieferant GmbH"). */
 const PARTY_PREFIX =
   /^(?:sold by\s*:?|(?:verkäufer|lieferant|dodavatel|dodávateľ|sprzedawca|müüja|vendeur|seller|supplier)\s*:)\s*/iu;
+const SOLD_BY_IN_SENTENCE = /^.{0,80}?\b(?:sold|issued|operated|provided|invoiced) by\s+/iu;
 /** Address, contact and register lines: never a company or person name. */
 const NOT_A_NAME =
   /\d{3,}|@|www\.|https?:|straße|strasse|str\.|(?<!\p{L})(?:tel|fax|iban|bic|ust|vat|steuer|amtsgericht|hrb|geschäftsführ|postfach|rue|ul\.)(?!\p{L})/iu;
@@ -83,7 +84,14 @@ function namesUnderHeadings(cells: Cell[], rows: Map<number, Cell[]>): PartyValu
   const out: PartyValue[] = [];
   for (const heading of cells) {
     const party = headingParty(heading);
-    if (!party || party === 'unknown' || !isBlockHeading(heading, rows)) continue;
+    if (!party || party === 'unknown') continue;
+    // "Sold By : WS Retail Services Pvt. Ltd.," names the party on the heading's own line.
+    const inline = heading.text.replace(PARTY_PREFIX, '');
+    if (inline !== heading.text && isNameLike(inline) && LEGAL_FORM.test(inline)) {
+      out.push({ value: inline, party, score: 0.75, cell: heading });
+      continue;
+    }
+    if (!isBlockHeading(heading, rows)) continue;
     for (let r = heading.row + 1; r <= heading.row + 5; r++) {
       const line = rows.get(r)?.find((c) => c.page === heading.page && c.x0 > heading.x0 - 20);
       if (!line || line.x0 > heading.x0 + 250 || headingParty(line)) break;
@@ -122,9 +130,11 @@ function windowAddress(cells: Cell[], rows: Map<number, Cell[]>): PartyValue[] {
 function legalFormNames(cells: Cell[], parties: Party[]): PartyValue[] {
   const out: PartyValue[] = [];
   cells.forEach((cell, i) => {
-    const text = cell.text.replace(PARTY_PREFIX, '');
+    // "All services are sold by Nordwind Services, Inc.": the seller named inside a sentence.
+    const text = cell.text.replace(PARTY_PREFIX, '').replace(SOLD_BY_IN_SENTENCE, '');
     const part = text
       .split(RETURN_LINE_SEPARATOR)
+      .map(stripLegalStatement)
       .find((p) => LEGAL_FORM.test(p))
       ?.trim();
     if (!part || part.length < 3 || !isNameLike(part)) return;
@@ -138,6 +148,11 @@ function legalFormNames(cells: Cell[], parties: Party[]): PartyValue[] {
     });
   });
   return out;
+}
+
+/** "Free SAS au capital de 3.441.812 Euros": the capital statement is not part of the name. */
+function stripLegalStatement(text: string): string {
+  return text.replace(/\s+au capital (?:social )?de\b.*$/iu, '');
 }
 
 /** Drops a heading in front, a trailing comma and a French "au capital de …" legal statement. */

@@ -78,13 +78,15 @@ function parseReference(text: string): string | null {
 /** A company registration number: digits with optional spaces, slashes or a register prefix. */
 function parseCompanyId(text: string): string | null {
   const start = text.replace(/^[\s:#.]+/, '').replace(/^(?:nr|no|n°|number|číslo)\.?\s*:?\s*/iu, '');
-  const m = start.match(/^(?:[A-Z]{1,3}\s?)?\d[\d /.-]{3,20}\d(?![\d])/u);
+  // "KvK Rotterdam 24330087", "Amtsgericht Köln HRB 1234": the register's town before the number.
+  const number = start.replace(/^\p{Lu}\p{Ll}+\s+(?=\d{6,})/u, '');
+  const m = number.match(/^(?:[A-Z]{1,3}\s?)?\d[\d /.-]{3,20}\d(?![\d])/u);
   if (!m || parseDate(m[0]) || /^\d{1,3}([.,]\d{3})*,\d{2}$/.test(m[0])) return null;
   return m[0].replace(/\s+/g, ' ').trim();
 }
 
 export const VAT_ID_IN_TEXT =
-  /\b(?:ATU\s?\d{8}|(?:DE|EE|PT|EL|GR)\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|PL\s?\d{10}|PL\s?\d{3}-?\d{3}-?\d{2}-?\d{2}|FR\s?[0-9A-Z]{2}(?:\s?\d){9}|IT\s?\d{11}|NL\s?\d{9}B\d{2}|BE\s?0?\d{9,10}|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|GB\s?\d{9}(?:\d{3})?|IE\s?\d{7}[A-Z]{1,2}|DK\s?\d{8}|LU\s?\d{8}|HU\s?\d{8}|SE\s?\d{12}|FI\s?\d{8}|SI\s?\d{8}|HR\s?\d{11}|LT\s?\d{9,12}|LV\s?\d{11}|RO\s?\d{2,10}|BG\s?\d{9,10}|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b/g;
+  /\b(?:ATU\s?\d{8}|(?:DE|EE|PT|EL|GR)\s?\d{9}|CZ\s?\d{8,10}|SK\s?\d{10}|PL\s?\d{10}|PL\s?\d{3}-?\d{3}-?\d{2}-?\d{2}|FR\s?[0-9A-Z]{2}(?:\s?\d){9}|IT\s?\d{11}|NL\s?\d{9}B\d{2}|BE\s?0?\d{9,10}|ES\s?[0-9A-Z]\d{7}[0-9A-Z]|GB\s?\d{9}(?:\d{3})?|IE\s?\d{7}[A-Z]{1,2}|DK\s?\d{8}|LU\s?\d{8}|HU\s?\d{8}|SE\s?\d{12}|FI\s?\d{8}|SI\s?\d{8}|HR\s?\d{11}|LT\s?\d{9,12}|LV\s?\d{11}|RO\s?\d{2,10}|BG\s?\d{9,10}|CY\s?\d{8}[A-Z]|MT\s?\d{8}|XI\s?\d{9}(?:\d{3})?|CHE[-\s]?\d{3}\.?\d{3}\.?\d{3})\b/g;
 
 const IBAN_IN_TEXT = /\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b/g;
 

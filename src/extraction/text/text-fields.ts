@@ -1,10 +1,14 @@
-import { toMinorUnits } from '../fields/amount.js';
+import { fromMinorUnits, toMinorUnits } from '../fields/amount.js';
 import { ibanShapedAfterLabel, parseDateIn, parseIbanIn, parseCurrencyIn } from './parsers.js';
 import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
 import { letterDateCandidates, titleDateCandidates } from './date-candidates.js';
+import { letterheadIssuer } from './issuer-block.js';
+import { LEGAL_FORM } from './labels.js';
 import { findNames } from './names.js';
 import { applyReceiptRules } from './receipt-totals.js';
+import { vatSummaryCandidates } from './vat-summary.js';
+import { companyIdFromVatId } from '../fields/company-id-from-vat.js';
 import { assignParties, findVatIds, type Party, type PartyValue } from './parties.js';
 import { buildCells, buildRows, type Cell, type Word } from './words.js';
 
@@ -54,6 +58,28 @@ function bestParty(values: PartyValue[], party: 'seller' | 'buyer'): PartyValue 
   return adjusted[0] ? { ...adjusted[0].v, score: adjusted[0].s } : undefined;
 }
 
+/**
+ * A letterhead often prints the brand ("Free", "Amazon Web Services") and the footer or the
+ * seller block the legal name ("Free SAS", "Amazon Web Services, Inc."): a legal-form name that
+ * starts with the letterhead's first word is the same company, and the one to book. The same name
+ * in the buyer's block means the top of the page was the recipient's address instead.
+ */
+function confirmIssuer(issuer: PartyValue, names: PartyValue[]): PartyValue {
+  const key = (v: string): string =>
+    v
+      .toLowerCase()
+      .replace(/[^\p{L}\d ]/gu, '')
+      .trim();
+  if (names.some((n) => n.party === 'buyer' && key(n.value) === key(issuer.value)))
+    return { ...issuer, party: 'buyer', score: 0 };
+  const first = key(issuer.value).split(' ')[0] ?? '';
+  if (first.length < 3 || LEGAL_FORM.test(issuer.value)) return issuer;
+  const legal = names.find(
+    (n) => n.party !== 'buyer' && LEGAL_FORM.test(n.value) && key(n.value).split(' ')[0] === first,
+  );
+  return legal ? { ...legal, party: 'seller', score: issuer.score + 0.1 } : issuer;
+}
+
 /** Fallback currency: the code or symbol printed most often. */
 function dominantCurrency(cells: Cell[]): { value: string; cell: Cell } | null {
   const counts = new Map<string, { n: number; cell: Cell }>();
@@ -87,7 +113,8 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   // A lone date that is the value of a due-date label is not the letter's date line.
   const dueCells = new Set(labelled.filter((c) => c.field === 'dueDate').map((c) => c.cell));
   const letterDates = letterDateCandidates(cells).filter((c) => !dueCells.has(c.cell));
-  for (const c of [...labelled, ...titleDateCandidates(numbers, cells), ...letterDates])
+  const summary = vatSummaryCandidates(cells);
+  for (const c of [...labelled, ...summary, ...titleDateCandidates(numbers, cells), ...letterDates])
     byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
   applyAgreement(byField);
   applyReceiptRules(byField, cells);
@@ -100,6 +127,8 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   addFallbacks(fields, cells, source);
   const vatIds = findVatIds(cells, parties);
   const names = findNames(cells, parties);
+  const issuer = letterheadIssuer(cells);
+  if (issuer) names.push(confirmIssuer(issuer, names));
   for (const party of ['seller', 'buyer'] as const) {
     const vat = bestParty(vatIds, party);
     if (vat) fields[`${party}.vatId`] = toField(vat.value, vat.score, vat.cell, source);
@@ -108,6 +137,9 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   }
   if (fields['seller.vatId'] && fields['seller.vatId'].value === fields['buyer.vatId']?.value)
     delete fields['buyer.vatId'];
+  const derived = fields['seller.vatId'] && companyIdFromVatId(fields['seller.vatId'].value);
+  if (derived && !fields['seller.companyId'])
+    fields['seller.companyId'] = { ...fields['seller.vatId']!, value: derived, confidence: 0.6 };
   return fields;
 }
 
@@ -130,6 +162,32 @@ function findIban(cells: Cell[]): { value: string; score: number; cell: Cell } |
   return null;
 }
 
+/**
+ * Net + tax = gross: when two of the three are printed the third follows by arithmetic (no rate is
+ * assumed), with the weaker confidence of the two and lower still, since nothing printed confirms it.
+ */
+function completeTotals(fields: TextFields): void {
+  const net = fields['totals.net'];
+  const tax = fields['totals.tax'];
+  const gross = fields['totals.gross'];
+  const derived = (value: bigint, a: ExtractedField, b: ExtractedField): ExtractedField | null =>
+    value < 0n
+      ? null
+      : {
+          ...a,
+          value: fromMinorUnits(value),
+          confidence: Math.round(Math.min(a.confidence, b.confidence) * 80) / 100,
+        };
+  const units = (f: ExtractedField): bigint => toMinorUnits(f.value);
+  if (!net && tax && gross) {
+    const f = derived(units(gross) - units(tax), gross, tax);
+    if (f) fields['totals.net'] = f;
+  } else if (net && !tax && gross) {
+    const f = derived(units(gross) - units(net), gross, net);
+    if (f) fields['totals.tax'] = f;
+  }
+}
+
 function addFallbacks(fields: TextFields, cells: Cell[], source: 'text' | 'ocr'): void {
   if (!fields.issueDate) {
     const cell = cells.find((c) => parseDateIn(c.text));
@@ -143,6 +201,7 @@ function addFallbacks(fields: TextFields, cells: Cell[], source: 'text' | 'ocr')
     const iban = findIban(cells);
     if (iban) fields['payment.iban'] = toField(iban.value, iban.score, iban.cell, source);
   }
+  completeTotals(fields);
   if (!fields['totals.gross'] && fields['totals.due']) {
     fields['totals.gross'] = { ...fields['totals.due'], confidence: fields['totals.due'].confidence * 0.7 };
   }

@@ -43,8 +43,13 @@ export function buildRows(words: Word[]): Row[] {
     const row = rows.at(-1);
     if (row && row.page === word.page && overlapsVertically(row, word)) {
       row.words.push(word);
-      row.y0 = Math.min(row.y0, word.y0);
-      row.y1 = Math.max(row.y1, word.y1);
+      // A title twice the height of the line beside it joins the line but does not widen its
+      // band: otherwise the next line of small text ("Coolblue B.V." / "Weena 664" beside a large
+      // "FACTUUR") would be merged into the same row.
+      if (word.y1 - word.y0 <= 1.6 * (row.y1 - row.y0)) {
+        row.y0 = Math.min(row.y0, word.y0);
+        row.y1 = Math.max(row.y1, word.y1);
+      }
     } else {
       rows.push({ page: word.page, words: [word], y0: word.y0, y1: word.y1 });
     }

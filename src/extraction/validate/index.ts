@@ -27,7 +27,9 @@ function checkIdentifiers(fields: Fields): Finding[] {
   }
   for (const field of ['seller.vatId', 'buyer.vatId']) {
     const vat = fields[field]?.value;
-    const problem = vat ? checkVatId(vat) : null;
+    // Tax ids of countries outside the VAT ID scheme (GSTIN, ABN, EIN, a Malaysian GST number)
+    // carry no country prefix and have no rule here: not flagged, as unknown countries are not.
+    const problem = vat && /^[A-Z]{2}/.test(vat) ? checkVatId(vat) : null;
     if (problem) {
       findings.push({
         code: `vat_id_invalid_${problem}`,

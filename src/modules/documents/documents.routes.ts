@@ -337,6 +337,7 @@ function uploadRoute(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
         const uploaded = await uploadAndQueue(request, deps, (withinCreation) =>
           deps.documents.uploadDocument(contextOf(request), {
             source: rawBody(request),
+            expectedBytes: declaredLength > 0 ? declaredLength : undefined,
             filename,
             idempotencyKey,
             metadata: async () => metadata,

@@ -52,6 +52,8 @@ export interface UploadInput {
   /** Resolved after the content is stored: multipart fields may follow the file part. */
   readonly metadata: () => Promise<UploadMetadata>;
   readonly idempotencyKey?: string | undefined;
+  /** The size the client announced (Content-Length of a raw body), when it did. */
+  readonly expectedBytes?: number | undefined;
   /**
    * Runs inside the transaction that creates the document (not for a duplicate or a replay), so
    * that what it writes commits or fails with the document; the upload route starts the
@@ -198,6 +200,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         kekRef,
         maxBytes: deps.maxBytes,
         segmentSize: deps.segmentSize,
+        expectedBytes: input.expectedBytes,
       });
       const discard = () => blobStore.delete(container, documentId).catch(() => undefined);
       try {

@@ -6,17 +6,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   PayloadTooLargeError,
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationFailedError,
 } from '../../core/errors.js';
-import { createEncryptStream } from '../../platform/crypto/segmented-aead.js';
+import { ciphertextLength, SegmentEncryptor } from '../../platform/crypto/segmented-aead.js';
 import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
-import type { BlobStore } from '../../platform/storage/blob-store.js';
-import { readHead, withHead } from '../../platform/streams.js';
+import type { BlobStore, BlobWriter } from '../../platform/storage/blob-store.js';
+import { readHead } from '../../platform/streams.js';
 import {
   ACCEPTED_CONTENT_TYPES,
   SNIFF_BYTES,
@@ -40,30 +39,41 @@ export interface EncryptedUploadTarget {
   readonly kekRef: string;
   readonly maxBytes: number;
   readonly segmentSize: number;
+  /** The plaintext size when the client announced it (Content-Length); sizes the first buffer. */
+  readonly expectedBytes?: number | undefined;
 }
 
 /**
- * The whole plaintext, counted and hashed as it passes: it fails with 413 as soon as the total
- * grows past `maxBytes`. Done here rather than in a Transform of its own, this costs no extra
- * stream hop per chunk.
+ * Counts, hashes and encrypts the plaintext in one pass over each chunk, writing the ciphertext
+ * straight into the blob's block buffers: no stream stage and no extra copy between the request
+ * and blob storage. Fails with 413 as soon as the total grows past `maxBytes`.
  */
-class MeasuredPlaintext {
+class PlaintextSink {
   readonly hash = createHash('sha256');
   sizeBytes = 0;
+  private readonly emit: (piece: Buffer) => void;
 
-  constructor(private readonly maxBytes: number) {}
-
-  async *read(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) yield this.measure(chunk);
+  constructor(
+    private readonly encryptor: SegmentEncryptor,
+    private readonly writer: BlobWriter,
+    private readonly maxBytes: number,
+  ) {
+    this.emit = (piece) => writer.write(piece); // created once, not per chunk
   }
 
-  private measure(chunk: Buffer): Buffer {
+  async write(chunk: Buffer): Promise<void> {
     this.sizeBytes += chunk.length;
     if (this.sizeBytes > this.maxBytes) {
       throw new PayloadTooLargeError(`The document is larger than the limit of ${this.maxBytes} bytes.`);
     }
     this.hash.update(chunk);
-    return chunk;
+    this.encryptor.write(chunk, this.emit);
+    await this.writer.ready();
+  }
+
+  async close(): Promise<void> {
+    this.encryptor.end(this.emit);
+    await this.writer.close();
   }
 }
 
@@ -101,17 +111,31 @@ export async function storeEncrypted(
   const dek = randomBytes(32);
   try {
     const wrappedKey = await target.keyProvider.wrapKey(target.kekRef, dek);
-    const measure = new MeasuredPlaintext(target.maxBytes);
-    const encrypt = createEncryptStream(dek, { segmentSize: target.segmentSize });
-    // The iterable is written straight into the encrypt stream (pipeline honours its backpressure),
-    // and the blob store reads that stream itself: no extra Readable in between. The pipeline
-    // settles once the upload has, and an error on either side destroys the other.
-    await pipeline(measure.read(withHead(head, iterator)), encrypt, () =>
-      target.blobStore.upload(target.container, target.blobName, encrypt),
+    const sizeHint =
+      target.expectedBytes !== undefined && target.expectedBytes <= target.maxBytes
+        ? ciphertextLength(target.expectedBytes, target.segmentSize)
+        : undefined;
+    const writer = target.blobStore.openWriter(target.container, target.blobName, { sizeHint });
+    const sink = new PlaintextSink(
+      new SegmentEncryptor(dek, { segmentSize: target.segmentSize, piecesCopied: true }),
+      writer,
+      target.maxBytes,
     );
+    try {
+      for (const chunk of head.chunks) await sink.write(chunk);
+      if (!head.done) {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          await sink.write(next.value);
+        }
+      }
+      await sink.close();
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
     return {
-      sha256: measure.hash.digest('hex'),
-      sizeBytes: measure.sizeBytes,
+      sha256: sink.hash.digest('hex'),
+      sizeBytes: sink.sizeBytes,
       type,
       segmentSize: target.segmentSize,
       wrappedKey,

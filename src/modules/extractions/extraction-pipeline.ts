@@ -15,7 +15,12 @@ import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import { systemContext, type RequestContext } from '../../core/request-context.js';
-import { ExtractionError, type ExtractionErrorCode, type ExtractionResult } from '../../extraction/model.js';
+import {
+  ExtractionError,
+  type ExtractionErrorCode,
+  type ExtractionResult,
+  type KnownSupplier,
+} from '../../extraction/model.js';
 
 /** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
 export type ExtractFunction = (task: {
@@ -23,6 +28,8 @@ export type ExtractFunction = (task: {
   filename?: string;
   contentType?: string;
   timeoutMs: number;
+  /** The tenant's supplier directory, built from its validated documents. */
+  suppliers?: readonly KnownSupplier[];
 }) => Promise<ExtractionResult>;
 
 /** Loads the engine on first use: the API process, which only enqueues, never pays for it. */
@@ -30,7 +37,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
   const { extractInvoice } = await import('../../extraction/index.js');
   return extractInvoice(
     { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
-    { timeoutMs: task.timeoutMs },
+    { timeoutMs: task.timeoutMs, ...(task.suppliers ? { suppliers: task.suppliers } : {}) },
   );
 };
 import type { Db, Tx } from '../../platform/db/db.js';
@@ -41,6 +48,8 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { checkWithRegistries, type RegistryLookups } from './extraction-registries.js';
+import { createSupplierDirectorySource } from './extraction-suppliers.js';
 import * as repo from './extractions.repo.js';
 
 export const EXTRACTION_QUEUE = 'extraction';
@@ -172,11 +181,14 @@ export function createExtractionPipeline(deps: {
   queue: () => Queue<ExtractionJobData>;
   webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
   extract?: ExtractFunction;
+  /** ARES / VIES clients when registry lookups are switched on (off by default). */
+  registries?: RegistryLookups;
   redis: Redis;
   clock: Clock;
   settings: PipelineSettings;
 }): ExtractionPipeline {
   const { db, audit, clock, settings } = deps;
+  const directory = createSupplierDirectorySource(db);
 
   /** Marks `runId` queued (audited) in `tx`; false when the document has moved on since. */
   async function markQueued(
@@ -342,12 +354,15 @@ export function createExtractionPipeline(deps: {
         });
         const opened = await deps.documents.openContent(ctx, data.documentId);
         const bytes = await buffer(opened.stream);
-        const result = await (deps.extract ?? extractInProcess)({
+        const suppliers = await directory.get(data.tenantId);
+        const extracted = await (deps.extract ?? extractInProcess)({
           bytes: new Uint8Array(bytes),
           filename: opened.document.filename,
           contentType: opened.document.contentType,
           timeoutMs: settings.timeoutMs,
+          suppliers,
         });
+        const result = await checkWithRegistries(extracted, deps.registries);
         const stored = await storeResult(data, result);
         await finishWaiting(data.tenantId);
         extractions.inc({ outcome: stored.status, kind: result.format, source: mainSource(result) });

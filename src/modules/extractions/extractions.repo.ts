@@ -326,3 +326,52 @@ export async function setRunState(
   });
   return count;
 }
+
+/** The seller data of one validated document, as its latest extraction version states it. */
+export interface ValidatedSellerRow {
+  readonly name: string | null;
+  readonly vat_id: string | null;
+  readonly company_id: string | null;
+  readonly iban: string | null;
+  readonly validated_at: Date | null;
+}
+
+/**
+ * Sellers of the tenant's validated (and exported) documents, most recently validated first, at
+ * most `limit`: the supplier directory a new document is matched against. Only the four values
+ * are read out of each result.
+ */
+export async function listValidatedSellers(
+  tx: Tx,
+  tenantId: string,
+  limit: number,
+): Promise<ValidatedSellerRow[]> {
+  return tx.$queryRaw<ValidatedSellerRow[]>`
+    SELECT e.result #>> '{fields,seller.name,value}'      AS name,
+           e.result #>> '{fields,seller.vatId,value}'     AS vat_id,
+           e.result #>> '{fields,seller.companyId,value}' AS company_id,
+           e.result #>> '{fields,payment.iban,value}'     AS iban,
+           d.validated_at
+      FROM documents d
+      JOIN LATERAL (SELECT x.result FROM extractions x
+                     WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id
+                     ORDER BY x.version DESC LIMIT 1) e ON true
+     WHERE d.tenant_id = ${tenantId}::uuid
+       AND d.status IN ('validated', 'exported')
+       AND d.purged_at IS NULL AND d.trashed_at IS NULL
+     ORDER BY d.validated_at DESC NULLS LAST, d.id
+     LIMIT ${limit}`;
+}
+
+/**
+ * What the directory is built from, in one cheap aggregate: when neither the count nor the last
+ * change of the validated documents moved, a cached directory is still the tenant's.
+ */
+export async function validatedSellersFingerprint(tx: Tx, tenantId: string): Promise<string> {
+  const rows = await tx.$queryRaw<{ n: bigint; last: Date | null }[]>`
+    SELECT count(*) AS n, max(updated_at) AS last FROM documents
+     WHERE tenant_id = ${tenantId}::uuid AND status IN ('validated', 'exported')
+       AND purged_at IS NULL AND trashed_at IS NULL`;
+  const row = rows[0];
+  return `${row?.n ?? 0}:${row?.last?.toISOString() ?? '-'}`;
+}

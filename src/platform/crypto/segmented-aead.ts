@@ -35,6 +35,7 @@
  * derivation, sealing and opening one segment), and this file (the encrypt and decrypt streams).
  */
 import { Transform } from 'node:stream';
+import { releaseBuffer } from '../release-buffer.js';
 import { assertDek, SegmentCipher } from './segmented-aead-cipher.js';
 import {
   assertSegmentSize,
@@ -63,46 +64,96 @@ export {
   type StreamHeader,
 } from './segmented-aead-format.js';
 
+/** Receives the encrypted form piece by piece. */
+export type EmitCiphertext = (piece: Buffer) => void;
+
+export interface EncryptorOptions {
+  readonly segmentSize?: number;
+  /**
+   * The caller copies each piece during `emit` and keeps no reference: the encryptor then frees
+   * each segment's ciphertext as soon as `emit` returns (see release-buffer.ts) instead of leaving
+   * it to the garbage collector.
+   */
+  readonly piecesCopied?: boolean;
+}
+
 /**
- * Returns a Transform that encrypts its input into the segmented format, header first. It holds
+ * The state machine behind `createEncryptStream`, for callers that push bytes themselves (the
+ * upload writes ciphertext straight into blob blocks, with no stream stage in between). It holds
  * at most one plaintext segment, in one buffer allocated up front: a full segment is sealed only
  * once more input shows that it is not the last one. Input that already holds a whole segment
- * followed by more bytes is sealed in place, without that copy. Each segment leaves as two
- * chunks, ciphertext and tag.
+ * followed by more bytes is sealed in place, without that copy. The header is emitted with the
+ * first call, each segment as two pieces, ciphertext then tag.
  */
+export class SegmentEncryptor {
+  private readonly header: StreamHeader;
+  private readonly cipher: SegmentCipher;
+  private readonly segmentSize: number;
+  private readonly pending: Buffer;
+  private filled = 0;
+  private index = 0;
+  private headerSent = false;
+  private readonly piecesCopied: boolean;
+
+  constructor(dek: Buffer, opts: EncryptorOptions = {}) {
+    assertDek(dek);
+    this.piecesCopied = opts.piecesCopied ?? false;
+    this.segmentSize = opts.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+    assertSegmentSize(this.segmentSize);
+    this.header = buildHeader(this.segmentSize);
+    this.cipher = new SegmentCipher(dek, this.header);
+    this.pending = Buffer.allocUnsafe(this.segmentSize);
+  }
+
+  write(chunk: Buffer, emit: EmitCiphertext): void {
+    this.sendHeader(emit);
+    const { segmentSize, pending } = this;
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.filled === segmentSize) {
+        this.seal(pending, false, emit); // more input follows, so the held segment is not the last
+        this.filled = 0;
+      }
+      if (this.filled === 0 && chunk.length - offset > segmentSize) {
+        this.seal(chunk.subarray(offset, offset + segmentSize), false, emit);
+        offset += segmentSize;
+        continue;
+      }
+      const copied = chunk.copy(pending, this.filled, offset, offset + segmentSize - this.filled);
+      this.filled += copied;
+      offset += copied;
+    }
+  }
+
+  /** Seals the held bytes as the final segment. Call once, after the last `write`. */
+  end(emit: EmitCiphertext): void {
+    this.sendHeader(emit);
+    this.seal(this.pending.subarray(0, this.filled), true, emit);
+    this.filled = 0;
+  }
+
+  private sendHeader(emit: EmitCiphertext): void {
+    if (this.headerSent) return;
+    this.headerSent = true;
+    emit(this.header.bytes);
+  }
+
+  private seal(plaintext: Buffer, isLast: boolean, emit: EmitCiphertext): void {
+    const [ciphertext, tag] = this.cipher.seal(plaintext, this.index++, isLast);
+    emit(ciphertext);
+    emit(tag);
+    if (this.piecesCopied) releaseBuffer(ciphertext);
+  }
+}
+
+/** Returns a Transform that encrypts its input into the segmented format (see `SegmentEncryptor`). */
 export function createEncryptStream(dek: Buffer, opts: { segmentSize?: number } = {}): Transform {
-  assertDek(dek);
-  const segmentSize = opts.segmentSize ?? DEFAULT_SEGMENT_SIZE;
-  assertSegmentSize(segmentSize);
-  const header = buildHeader(segmentSize);
-  const cipher = new SegmentCipher(dek, header);
-  const pending = Buffer.allocUnsafe(segmentSize);
-  let filled = 0;
-  let index = 0;
-  // Created once per stream, not per chunk.
-  const seal = (plaintext: Buffer, isLast: boolean): void => {
-    const [ciphertext, tag] = cipher.seal(plaintext, index++, isLast);
-    stream.push(ciphertext);
-    stream.push(tag);
-  };
+  const encryptor = new SegmentEncryptor(dek, opts);
+  const emit: EmitCiphertext = (piece) => stream.push(piece); // created once per stream, not per chunk
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
-        let offset = 0;
-        while (offset < chunk.length) {
-          if (filled === segmentSize) {
-            seal(pending, false); // more input follows, so the held segment is not the last
-            filled = 0;
-          }
-          if (filled === 0 && chunk.length - offset > segmentSize) {
-            seal(chunk.subarray(offset, offset + segmentSize), false);
-            offset += segmentSize;
-            continue;
-          }
-          const copied = chunk.copy(pending, filled, offset, offset + segmentSize - filled);
-          filled += copied;
-          offset += copied;
-        }
+        encryptor.write(chunk, emit);
         callback();
       } catch (error) {
         callback(error as Error);
@@ -110,14 +161,13 @@ export function createEncryptStream(dek: Buffer, opts: { segmentSize?: number } 
     },
     flush(callback) {
       try {
-        seal(pending.subarray(0, filled), true);
+        encryptor.end(emit);
         callback();
       } catch (error) {
         callback(error as Error);
       }
     },
   });
-  stream.push(header.bytes);
   return stream;
 }
 

@@ -3,16 +3,25 @@
  * ciphertext only, and it knows nothing of documents or keys. Each tenant gets its own container,
  * named from the tenant id so that no user input ever becomes part of a storage path.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BlobServiceClient, RestError } from '@azure/storage-blob';
 import { blobStoreErrors } from '../metrics.js';
-import { readHead, withHead } from '../streams.js';
+import { openBlockWriter, type BlobWriter } from './block-writer.js';
+
+export type { BlobWriter } from './block-writer.js';
 
 export interface BlobStore {
   /** Container name for a tenant: `<prefix>-<tenant uuid>` (valid: 3-63 lower-case characters). */
   containerFor(tenantId: string): string;
   ensureContainer(container: string): Promise<void>;
+  /** Stores a whole stream (a convenience over `openWriter`). */
   upload(container: string, blobName: string, body: Readable): Promise<void>;
+  /**
+   * A writer that copies bytes into reused block buffers and stores them as it goes; the blob
+   * exists once `close()` resolved. `sizeHint` (e.g. Content-Length) sizes the first buffer, so a
+   * small document does not take a whole block of memory.
+   */
+  openWriter(container: string, blobName: string, options?: { sizeHint?: number }): BlobWriter;
   /** Streams a blob, or a byte range of it. Rejects with `BlobNotFoundError` when absent. */
   download(
     container: string,
@@ -40,14 +49,6 @@ export class BlobNotFoundError extends Error {
   override name = 'BlobNotFoundError';
 }
 
-const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
-const UPLOAD_CONCURRENCY = 4;
-/**
- * Bodies up to this size (most invoices) are stored with one Put Blob request: half the round
- * trips of staging a block and committing the list, and the blob appears atomically. Larger ones
- * stream in blocks, holding at most this much before the first block goes out.
- */
-const SINGLE_PUT_MAX_BYTES = UPLOAD_BLOCK_BYTES;
 const PING_TIMEOUT_MS = 2_000;
 
 export function createBlobStore(connectionString: string, containerPrefix: string): BlobStore {
@@ -57,6 +58,9 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
   const blob = (container: string, name: string) =>
     service.getContainerClient(container).getBlockBlobClient(name);
 
+  const openWriter = (container: string, blobName: string, options?: { sizeHint?: number }) =>
+    openBlockWriter(blob(container, blobName), options?.sizeHint);
+
   return countErrors({
     containerFor(tenantId) {
       return `${containerPrefix}-${tenantId.toLowerCase()}`;
@@ -65,20 +69,19 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
       await service.getContainerClient(container).createIfNotExists();
     },
     async upload(container, blobName, body) {
-      const client = blob(container, blobName);
-      const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      const head = await readHead(source, SINGLE_PUT_MAX_BYTES + 1);
-      if (head.done) {
-        // A factory, not a stream: the SDK calls it again when it retries the request.
-        await client.upload(() => Readable.from(head.chunks), head.length);
-        return;
+      const writer = openWriter(container, blobName);
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          writer.write(chunk);
+          await writer.ready();
+        }
+        await writer.close();
+      } catch (error) {
+        await writer.abort();
+        throw error;
       }
-      await client.uploadStream(
-        Readable.from(withHead(head, source)),
-        UPLOAD_BLOCK_BYTES,
-        UPLOAD_CONCURRENCY,
-      );
     },
+    openWriter,
     async download(container, blobName, range) {
       try {
         const response = await blob(container, blobName).download(range?.offset ?? 0, range?.count);
@@ -143,6 +146,22 @@ function countErrors(store: BlobStore): BlobStore {
     download: counted('download', store.download),
     delete: counted('delete', store.delete),
     exists: counted('exists', store.exists),
+    openWriter(container, blobName, options) {
+      const writer = store.openWriter(container, blobName, options);
+      // One count per writer: a failed block makes ready() and close() both reject.
+      let isCounted = false;
+      const note = (error: unknown): never => {
+        if (!isCounted) blobStoreErrors.inc({ operation: 'write' });
+        isCounted = true;
+        throw error;
+      };
+      return {
+        write: (bytes) => writer.write(bytes),
+        ready: () => writer.ready().catch(note),
+        close: () => writer.close().catch(note),
+        abort: () => writer.abort(),
+      };
+    },
     async *list(container) {
       try {
         yield* store.list(container);

@@ -21,6 +21,18 @@ describe('extraction thread pool', () => {
     expect(results.map((r) => r.fields.invoiceNumber?.value)).toEqual(['POOL-1', 'POOL-2', 'POOL-3']);
   });
 
+  it('hands the supplier directory to the thread with the task', async () => {
+    const result = await pool.run({
+      bytes: new TextEncoder().encode(ublXml({ ...SAMPLE, iban: 'CZ6508000000192000145399' })),
+      timeoutMs: 30_000,
+      suppliers: [{ vatId: SAMPLE.seller.vatId, ibans: [SAMPLE.iban], documents: 2 }],
+    });
+    expect(result.findings).toContainEqual(
+      expect.objectContaining({ code: 'supplier_iban_changed', severity: 'error' }),
+    );
+    expect(result.needsReview).toBe(true);
+  });
+
   it('passes the engine’s refusals back with their codes', async () => {
     const attempt = pool.run({
       bytes: new TextEncoder().encode('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'),

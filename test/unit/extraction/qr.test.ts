@@ -85,6 +85,21 @@ describe('payment QR payloads', () => {
   });
 });
 
+describe('the payment code names the creditor', () => {
+  it('reads the SPAYD recipient (RN) as the seller and lets it replace a doubtful page reading', async () => {
+    const { mergePaymentCode } = await import('../../../src/extraction/qr/merge.js');
+    const code = parsePaymentCode(`${SPAYD}*RN:DEMO OBCHOD S.R.O.`)!;
+    expect(code['seller.name']).toBe('DEMO OBCHOD S.R.O.');
+    const weak = { 'seller.name': { value: 'DEM0 0BCH0D', confidence: 0.4, source: 'ocr' as const } };
+    mergePaymentCode(weak, code, 1);
+    expect(weak['seller.name']).toMatchObject({ value: 'DEMO OBCHOD S.R.O.', source: 'qr' });
+    const sure = { 'seller.name': { value: 'Jiná Firma s.r.o.', confidence: 0.9, source: 'text' as const } };
+    const findings = mergePaymentCode(sure, code, 1);
+    expect(sure['seller.name'].source).toBe('text');
+    expect(findings).toContainEqual(expect.objectContaining({ code: 'qr_mismatch', field: 'seller.name' }));
+  });
+});
+
 describe('payment QR codes on pages and images', () => {
   it('decodes an EPC code printed on a PDF and confirms the page values', async () => {
     const r = await extractInvoice(

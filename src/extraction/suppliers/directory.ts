@@ -1,0 +1,174 @@
+import { normaliseId } from '../fields/ids.js';
+import type { ExtractedField, FieldName, Finding } from '../types.js';
+
+/**
+ * The firm's own supplier directory as an engine input: suppliers it has booked before (built by
+ * the caller from validated documents), matched against a new document by VAT ID, company id,
+ * IBAN or a close name. A match fills the supplier's master data the page did not give
+ * (`source: learned`) and every contradiction is a finding; an IBAN that changed for a known
+ * supplier is an error, because a changed bank account is the classic invoice fraud.
+ */
+export interface KnownSupplier {
+  name?: string | undefined;
+  vatId?: string | undefined;
+  companyId?: string | undefined;
+  /** Every IBAN the supplier's validated documents were paid to. */
+  ibans?: readonly string[] | undefined;
+  /** How many validated documents the record comes from (more means surer). */
+  documents?: number | undefined;
+}
+
+export type SupplierMatchKey = 'vatId' | 'companyId' | 'iban' | 'name';
+
+export interface SupplierMatch {
+  supplier: KnownSupplier;
+  by: SupplierMatchKey;
+}
+
+/** A directory larger than this is cut: matching is linear and the caller bounds its query too. */
+export const MAX_DIRECTORY_SUPPLIERS = 5_000;
+/** Names are compared on at most this many characters. */
+const MAX_NAME_CHARS = 200;
+/** Character-bigram similarity from which two company names are the same supplier. */
+const NAME_SIMILARITY = 0.88;
+
+type Fields = Partial<Record<FieldName, ExtractedField>>;
+
+/**
+ * Legal forms once dots are gone and case is folded ("G.m.b.H." = "gmbh", "s. r. o." = "s r o"):
+ * "Muster GmbH" and "MUSTER G.m.b.H" are one company.
+ */
+const LEGAL_WORDS =
+  /(?<![\p{L}\d])(?:gmbh|mbh|ag|kg|ohg|ug|se|s ?r ?o|spol|a ?s|sa|sas|sarl|eurl|ltd|limited|llc|inc|plc|b ?v|n ?v|bvba|spa|srl|corp|corporation|pvt|pte|sdn|bhd|ou|sp z o ?o|kft|zrt|d ?o ?o|sl|sia|uab|aps|oy|ab|e ?v|e ?k)(?![\p{L}\d])/gu;
+
+/** Lower case, no diacritics, legal form or punctuation: "Muster-Lieferant GmbH" ~ "MUSTER LIEFERANT". */
+export function nameKey(name: string): string {
+  return name
+    .slice(0, MAX_NAME_CHARS)
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/\.\s?/gu, (m) => (m.length > 1 ? ' ' : ''))
+    .replace(/[^\p{L}\d]+/gu, ' ')
+    .replace(LEGAL_WORDS, ' ')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+function bigrams(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const s = ` ${text} `;
+  for (let i = 0; i < s.length - 1; i++) out.set(s.slice(i, i + 2), (out.get(s.slice(i, i + 2)) ?? 0) + 1);
+  return out;
+}
+
+/** Sørensen-Dice similarity of two name keys, 0..1. */
+export function nameSimilarity(a: string, b: string): number {
+  const ka = nameKey(a);
+  const kb = nameKey(b);
+  if (!ka || !kb) return 0;
+  if (ka === kb) return 1;
+  const ba = bigrams(ka);
+  const bb = bigrams(kb);
+  let common = 0;
+  for (const [gram, n] of ba) common += Math.min(n, bb.get(gram) ?? 0);
+  const total = [...ba.values(), ...bb.values()].reduce((x, y) => x + y, 0);
+  return (2 * common) / total;
+}
+
+/** Company ids compared on their digits and letters ("HRB 12345" = "HRB12345", "123 45 678" = "12345678"). */
+function idKey(value: string | undefined): string {
+  return value ? normaliseId(value).replace(/[^A-Z0-9]/g, '') : '';
+}
+
+/**
+ * The known supplier the document is from: a VAT ID or company id printed on it, then an IBAN,
+ * then a close name whose record carries no other VAT ID than the document's.
+ */
+export function matchSupplier(fields: Fields, suppliers: readonly KnownSupplier[]): SupplierMatch | null {
+  const list = suppliers.slice(0, MAX_DIRECTORY_SUPPLIERS);
+  const vat = idKey(fields['seller.vatId']?.value);
+  const company = idKey(fields['seller.companyId']?.value);
+  const iban = idKey(fields['payment.iban']?.value);
+  const name = fields['seller.name']?.value;
+  const byVat = vat && list.find((s) => idKey(s.vatId) === vat);
+  if (byVat) return { supplier: byVat, by: 'vatId' };
+  const byCompany = company && list.find((s) => idKey(s.companyId) === company);
+  if (byCompany) return { supplier: byCompany, by: 'companyId' };
+  const byIban = iban && list.find((s) => s.ibans?.some((i) => idKey(i) === iban));
+  if (byIban) return { supplier: byIban, by: 'iban' };
+  if (!name) return null;
+  let best: { supplier: KnownSupplier; score: number } | null = null;
+  for (const s of list) {
+    if (!s.name || (vat && s.vatId && idKey(s.vatId) !== vat)) continue;
+    const score = nameSimilarity(name, s.name);
+    if (score >= NAME_SIMILARITY && (!best || score > best.score)) best = { supplier: s, score };
+  }
+  return best ? { supplier: best.supplier, by: 'name' } : null;
+}
+
+/** How much a learned value is trusted: an identifier match is near-certain, a name match less so. */
+function learnedConfidence(by: SupplierMatchKey, supplier: KnownSupplier): number {
+  const base = by === 'name' ? 0.75 : 0.9;
+  return Math.min(0.95, base + Math.min(0.05, 0.01 * ((supplier.documents ?? 1) - 1)));
+}
+
+/** Fills a field from the directory when the page gave none, or only a doubtful reading of it. */
+function fill(fields: Fields, name: FieldName, value: string | undefined, confidence: number): boolean {
+  if (!value) return false;
+  const current = fields[name];
+  const same = current && idKeyOrName(name, current.value) === idKeyOrName(name, value);
+  if (same) {
+    current.confidence = Math.max(current.confidence, confidence);
+    return false;
+  }
+  if (current && current.confidence >= 0.7) return false;
+  fields[name] = { value, confidence, source: 'learned' };
+  return true;
+}
+
+function idKeyOrName(name: FieldName, value: string): string {
+  return name === 'seller.name' ? nameKey(value) : idKey(value);
+}
+
+/**
+ * Matches the document against the directory, fills what the match knows and reports what the
+ * document contradicts. Returns the findings; `fields` is completed in place.
+ */
+export function applySupplierDirectory(fields: Fields, suppliers: readonly KnownSupplier[]): Finding[] {
+  if (suppliers.length === 0) return [];
+  const match = matchSupplier(fields, suppliers);
+  if (!match) return [];
+  const { supplier, by } = match;
+  const findings: Finding[] = [];
+  const docVat = idKey(fields['seller.vatId']?.value);
+  const docIban = idKey(fields['payment.iban']?.value);
+  const knownIbans = (supplier.ibans ?? []).map(idKey).filter(Boolean);
+  const label = supplier.name ?? supplier.vatId ?? supplier.companyId ?? 'a known supplier';
+  if (docVat && supplier.vatId && idKey(supplier.vatId) !== docVat)
+    findings.push({
+      code: 'supplier_vat_id_mismatch',
+      severity: 'warning',
+      field: 'seller.vatId',
+      message: `the document matches ${label} by ${by}, whose validated documents carry VAT ID ${supplier.vatId}, not ${fields['seller.vatId']!.value}`,
+    });
+  if (by !== 'iban' && docIban && knownIbans.length > 0 && !knownIbans.includes(docIban))
+    findings.push({
+      code: 'supplier_iban_changed',
+      severity: 'error',
+      field: 'payment.iban',
+      message: `${label} was paid to ${knownIbans.join(', ')} before; this document asks for ${fields['payment.iban']!.value}: confirm the new account with the supplier before paying`,
+    });
+  const confidence = learnedConfidence(by, supplier);
+  const filled = [
+    fill(fields, 'seller.name', supplier.name, confidence) ? 'seller.name' : null,
+    fill(fields, 'seller.vatId', supplier.vatId, confidence) ? 'seller.vatId' : null,
+    fill(fields, 'seller.companyId', supplier.companyId, confidence) ? 'seller.companyId' : null,
+  ].filter((f): f is string => f !== null);
+  findings.push({
+    code: 'supplier_known',
+    severity: 'info',
+    message: `the seller is ${label} from the supplier directory (matched by ${by}${filled.length ? `; filled ${filled.join(', ')}` : ''})`,
+  });
+  return findings;
+}

@@ -1,0 +1,80 @@
+/**
+ * The tenant's supplier directory for the engine: built from its validated documents (a bounded
+ * query in the tenant's RLS transaction) and cached per tenant while the validated set does not
+ * change, so a batch of jobs for one firm reads it once.
+ */
+import type { Db } from '../../platform/db/db.js';
+import { systemContext } from '../../core/request-context.js';
+import type { KnownSupplier } from '../../extraction/model.js';
+import * as repo from './extractions.repo.js';
+
+/** Validated documents read per directory: the most recent ones speak for a supplier's current data. */
+export const DIRECTORY_DOCUMENT_LIMIT = 2_000;
+/** IBANs kept per supplier (a supplier with more accounts than this is unusual already). */
+const MAX_IBANS_PER_SUPPLIER = 10;
+/** Tenants whose directory is kept in memory at once. */
+const MAX_CACHED_TENANTS = 100;
+
+const key = (value: string | null): string => (value ?? '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+
+/**
+ * Groups validated sellers into suppliers: one record per VAT ID, else per company id, else per
+ * name; the most recent document names it, every IBAN it was paid to is kept.
+ */
+export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownSupplier[] {
+  const byKey = new Map<
+    string,
+    { name?: string; vatId?: string; companyId?: string; ibans: Set<string>; documents: number }
+  >();
+  for (const row of rows) {
+    const id = key(row.vat_id)
+      ? `v:${key(row.vat_id)}`
+      : key(row.company_id)
+        ? `c:${key(row.company_id)}`
+        : '';
+    const nameId = row.name ? `n:${row.name.toLowerCase().replace(/\s+/g, ' ').trim()}` : '';
+    const k = id || nameId;
+    if (!k) continue;
+    const entry = byKey.get(k) ?? { ibans: new Set<string>(), documents: 0 };
+    entry.name ??= row.name ?? undefined;
+    entry.vatId ??= row.vat_id ?? undefined;
+    entry.companyId ??= row.company_id ?? undefined;
+    if (row.iban && entry.ibans.size < MAX_IBANS_PER_SUPPLIER) entry.ibans.add(key(row.iban));
+    entry.documents += 1;
+    byKey.set(k, entry);
+  }
+  return [...byKey.values()].map((e) => ({
+    name: e.name,
+    vatId: e.vatId,
+    companyId: e.companyId,
+    ibans: [...e.ibans],
+    documents: e.documents,
+  }));
+}
+
+export interface SupplierDirectorySource {
+  /** The tenant's directory: cached while its validated documents did not change. */
+  get(tenantId: string): Promise<KnownSupplier[]>;
+}
+
+export function createSupplierDirectorySource(
+  db: Db,
+  limit = DIRECTORY_DOCUMENT_LIMIT,
+): SupplierDirectorySource {
+  const cache = new Map<string, { fingerprint: string; suppliers: KnownSupplier[] }>();
+  return {
+    async get(tenantId) {
+      const ctx = systemContext(tenantId, { kind: 'worker', id: 'worker:extraction' });
+      return db.withTenant(ctx, async (tx) => {
+        const fingerprint = await repo.validatedSellersFingerprint(tx, tenantId);
+        const cached = cache.get(tenantId);
+        if (cached?.fingerprint === fingerprint) return cached.suppliers;
+        const suppliers = buildDirectory(await repo.listValidatedSellers(tx, tenantId, limit));
+        cache.delete(tenantId);
+        if (cache.size >= MAX_CACHED_TENANTS) cache.delete(cache.keys().next().value!);
+        cache.set(tenantId, { fingerprint, suppliers });
+        return suppliers;
+      });
+    },
+  };
+}

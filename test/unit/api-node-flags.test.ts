@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { API_NODE_FLAGS } from '../../bench/support.js';
+
+// The API's V8 flags are written in three places (npm start, the Dockerfile, the benches' entry);
+// a flag that reaches one and not the others would make the benches measure something else.
+describe('API Node flags', () => {
+  const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+
+  it('are the same in npm start, the Dockerfile and the benchmarks', () => {
+    expect(API_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const flag of API_NODE_FLAGS) {
+      expect(packageJson.scripts.start).toContain(`node ${flag} `);
+      expect(dockerfile).toMatch(new RegExp(`CMD \\["node", "${flag}", "dist/src/main-api.js"\\]`));
+    }
+  });
+});
