@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The scale-out proof runs on its own: `npm run test:scale` (vitest.scale.config.ts).
+    exclude: [...configDefaults.exclude, 'test/scale/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Each integration test file gets its own database, Redis prefix and blob containers,
     // so files run in parallel without seeing each other's data.

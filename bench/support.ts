@@ -211,6 +211,9 @@ export function benchEnvironment(
     LOCAL_KMS_MASTER_KEY_FILE: path.join(s.keysDir, 'local-kms-master.key'),
     LOCAL_KMS_MASTER_KEY_CREATE: 'true',
     LOCAL_KMS_KEY_DIR: path.join(s.keysDir, 'kek'),
+    // Several API and worker processes may run at once on this machine: any free metrics port.
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
     ...extra,
   };
 }

@@ -2,6 +2,9 @@
 import './platform/node-version-guard.js';
 import { createContainer } from './container.js';
 import { createLogger } from './platform/logger.js';
+import { observeQueues } from './platform/metrics.js';
+import { startMetricsServerOrExit } from './platform/metrics-server.js';
+import { shutdownTracing } from './platform/tracing.js';
 import { loadConfigOrExit, onShutdownSignal } from './platform/process.js';
 import { pingRedis } from './platform/redis.js';
 import { createExtractionPool } from './workers/extraction-pool.js';
@@ -21,9 +24,24 @@ if (!(await pingRedis(container.redis))) {
 }
 
 const workers = await startWorkers(container);
+// Queue depth and the oldest waiting job's age are read from Redis at each scrape.
+observeQueues(() => container.queues());
+const metrics = config.METRICS_ENABLED
+  ? await startMetricsServerOrExit(logger, {
+      host: config.METRICS_HOST,
+      port: config.WORKER_METRICS_PORT,
+      portSetting: 'WORKER_METRICS_PORT',
+      token: config.METRICS_TOKEN,
+    })
+  : undefined;
 onShutdownSignal(logger, config.SHUTDOWN_GRACE_MS, async () => {
+  await metrics?.close();
   await workers.close();
   await pool?.close();
   await container.close();
+  await shutdownTracing();
 });
-logger.info({ queues: workers.queueNames }, 'Doklad worker started');
+logger.info(
+  { queues: workers.queueNames, metrics: metrics && `${metrics.address}/metrics` },
+  'Doklad worker started',
+);

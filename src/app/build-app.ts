@@ -30,6 +30,7 @@ import { tokensRoutes } from '../modules/tokens/tokens.routes.js';
 import { registerAdminQueues } from './admin-queues.js';
 import { registerAuthentication } from './authenticate.js';
 import { registerErrorHandling, renderFrameworkError } from './error-handler.js';
+import { registerHttpMetrics } from './http-metrics.js';
 import { registerTextInputCheck } from './text-input.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
 import { registerOpenApi } from './openapi.js';
@@ -80,6 +81,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
+  // Observability first, so every request (refused ones too) is timed. /metrics itself is served
+  // on a listener of its own (platform/metrics-server.ts), never by this app.
+  registerHttpMetrics(app);
   registerAuthentication(app, deps);
   // Security (and so the rate limit) before the guard: refused credentials are counted too.
   await registerSecurity(app, {

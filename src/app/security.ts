@@ -6,6 +6,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import { rateLimitRefusals } from '../platform/metrics.js';
 
 export interface SecurityOptions {
   readonly redis: Redis;
@@ -40,5 +41,7 @@ export async function registerSecurity(app: FastifyInstance, options: SecurityOp
     // While Redis is unreachable requests are served without counting (and /readyz reports the
     // outage) rather than the whole API failing; login throttling does not depend on this limit.
     skipOnError: true,
+    onExceeded: (request) =>
+      rateLimitRefusals.inc({ principal_kind: request.ctx?.actor.kind ?? 'anonymous' }),
   });
 }

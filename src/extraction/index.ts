@@ -72,6 +72,7 @@ async function extractDraft(
     case 'pdf':
       return extractFromPdf(bytes, options.maxPages ?? 10, deadline, pdfHooks(options), timings);
     case 'image':
+      timings.ocrPages = options.ocr !== false ? 1 : 0;
       return extractFromImage(bytes, options.ocr !== false, options.qr !== false);
     default:
       throw new ExtractionError(

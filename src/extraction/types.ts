@@ -81,6 +81,10 @@ export type DocumentFormat =
   | 'pdf-scan'
   | 'image';
 
+/**
+ * Milliseconds per stage, plus `ocrPages`: the pages (or the image) read by OCR, a count kept
+ * here because it too measures the work a run did (the worker's OCR-pages metric reads it).
+ */
 export interface ExtractionTimings {
   totalMs: number;
   [stage: string]: number;

@@ -31,6 +31,11 @@ export const AZURITE_DEV_CONNECTION_STRING =
   'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
   'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
 
+/** Whether a listen address accepts connections only from this machine. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 const ConfigSchema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -237,6 +242,19 @@ const ConfigSchema = z
     AUDIT_SINK_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
     AUDIT_SINK_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
     AUDIT_SINK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+
+    // --- Observability (metrics, traces) ---
+    // `/metrics` (Prometheus) is served on its own listener, never on the API port: the API on
+    // METRICS_PORT, the worker on WORKER_METRICS_PORT (0: any free port, logged), both on
+    // METRICS_HOST. Off a loopback address a METRICS_TOKEN (bearer) is required.
+    METRICS_ENABLED: booleanFromEnv.default(true),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    // Traces are exported over OTLP/HTTP only when this is set (e.g. http://collector:4318).
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('doklad'),
   })
   .superRefine((c, ctx) => {
     if (c.AUDIT_SINK_URL && !c.AUDIT_SINK_SECRET) {
@@ -255,6 +273,13 @@ const ConfigSchema = z
     }
     if (c.MAIL_TRANSPORT === 'smtp' && !c.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when MAIL_TRANSPORT=smtp' });
+    }
+    if (c.METRICS_ENABLED && !c.METRICS_TOKEN && !isLoopbackHost(c.METRICS_HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_TOKEN'],
+        message: `is required when METRICS_HOST (${c.METRICS_HOST}) is not a loopback address`,
+      });
     }
     if (!c.TENANT_REGIONS.includes(c.DEFAULT_TENANT_REGION)) {
       ctx.addIssue({

@@ -4,6 +4,7 @@
  * any of the first three levels of nesting (pino's redaction needs explicit paths).
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { activeTraceIds } from './tracing.js';
 
 /** Header paths as Fastify's serializers and our own log lines name them. */
 const SECRET_HEADER_PATHS = [
@@ -55,6 +56,8 @@ export function loggerOptions(level: string): LoggerOptions {
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     base: { service: 'doklad' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // traceId/spanId of the active span, so a log line leads to its trace (nothing when untraced).
+    mixin: activeTraceIds,
     serializers: {
       // Only what identifies a request: never its headers or body.
       req: (req: { method?: string; url?: string; ip?: string }) => ({

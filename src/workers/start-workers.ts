@@ -2,7 +2,7 @@
  * Starts one BullMQ Worker per queue for the worker process, and closes them gracefully: on
  * shutdown a worker stops taking jobs and waits for the running ones.
  */
-import { UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, type Job, type Processor, type Worker } from 'bullmq';
 import type { Container } from '../container.js';
 import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
 import { startAuditSinkLoop } from '../modules/audit/audit-sink.js';
@@ -10,6 +10,8 @@ import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/do
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
 import { EXPORT_QUEUE, type ExportJobData } from '../modules/privacy/privacy.exports.js';
+import { jobDuration, jobsFinished } from '../platform/metrics.js';
+import { traceProcess, type TraceCarrier } from '../platform/tracing.js';
 import { createQueue, createWorker } from '../platform/queue.js';
 import { keepMaintenanceScheduled } from './maintenance-scheduler.js';
 
@@ -22,6 +24,55 @@ export interface RunningWorkers {
 /** True when BullMQ will not try this job again after the current failure. */
 export function isFinalAttempt(job: Job, error: unknown): boolean {
   return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * Runs a job in a span that continues the trace its data carries (the enqueuing request's), and
+ * logs its end inside that span, so the log line carries the same trace id.
+ */
+function traced<D extends TraceCarrier & { documentId?: string }, R>(
+  queue: string,
+  logger: Container['logger'],
+  process: (job: Job<D>) => Promise<R>,
+): Processor {
+  return (async (job: Job<D>) =>
+    traceProcess(queue, job.data, { 'messaging.message.id': job.id ?? '' }, async () => {
+      const startedAt = performance.now();
+      const result = await process(job);
+      logger.info(
+        {
+          queue,
+          jobId: job.id,
+          documentId: job.data.documentId,
+          durationMs: Math.round(performance.now() - startedAt),
+        },
+        'job processed',
+      );
+      return result;
+    })) as Processor;
+}
+
+/** Job metrics: every finished attempt by queue and outcome, with how long it ran. */
+function countFinishedJobs(worker: Worker): void {
+  const observe = (job: Job | undefined, outcome: string) => {
+    jobsFinished.inc({ queue: worker.name, outcome });
+    // A retried attempt has no finishedOn yet: it ended now.
+    if (job?.processedOn)
+      jobDuration.observe(
+        { queue: worker.name, outcome },
+        ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000,
+      );
+  };
+  worker.on('completed', (job) => observe(job, 'completed'));
+  // BullMQ has counted the attempt by now: the last one, or an unrecoverable error, fails for good.
+  worker.on('failed', (job, error) =>
+    observe(
+      job,
+      !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+        ? 'failed'
+        : 'retry',
+    ),
+  );
 }
 
 export async function startWorkers(container: Container): Promise<RunningWorkers> {
@@ -64,7 +115,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const extraction = createWorker(
     settings,
     EXTRACTION_QUEUE,
-    ((job: Job<ExtractionJobData>) => container.pipeline.process(job)) as Processor,
+    traced(EXTRACTION_QUEUE, logger, (job: Job<ExtractionJobData>) => container.pipeline.process(job)),
     {
       concurrency: config.EXTRACTION_CONCURRENCY,
       // The lock is renewed while a job runs; a killed worker's job is taken over after it lapses.
@@ -91,7 +142,9 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       throw error;
     }
   };
-  const webhooks = createWorker(settings, WEBHOOK_QUEUE, deliver as Processor, { concurrency: 4 });
+  const webhooks = createWorker(settings, WEBHOOK_QUEUE, traced(WEBHOOK_QUEUE, logger, deliver), {
+    concurrency: 4,
+  });
 
   // One archive at a time per worker: each streams a whole firm through memory-flat pipes.
   const exports = createWorker(
@@ -103,8 +156,10 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   const workers = [maintenance, extraction, webhooks, exports];
   // Connection trouble, or a job whose keys vanished with a Redis that restarted empty: logged,
   // never printed raw to the console; BullMQ reconnects and carries on by itself.
-  for (const worker of workers)
+  for (const worker of workers) {
     worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'queue worker error'));
+    countFinishedJobs(worker);
+  }
   // Not a queue: a loop that chains recorded audit events shortly after they commit.
   const auditChain =
     config.AUDIT_CHAIN_INTERVAL_MS > 0

@@ -18,6 +18,9 @@ function baseEnv(): NodeJS.ProcessEnv {
     AZURE_STORAGE_CONNECTION_STRING: env.config.AZURE_STORAGE_CONNECTION_STRING,
     AUDIT_SIGNING_KEY: env.config.AUDIT_SIGNING_KEY,
     AUDIT_SIGNING_KEY_CREATE: 'false',
+    // Other test files and benchmarks run processes at the same time: any free metrics port.
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
   };
 }
 

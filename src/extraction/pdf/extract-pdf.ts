@@ -53,7 +53,7 @@ export async function extractFromPdf(
     const pages = Math.min(opened.pageCount, maxPages);
     // Before mupdf runs any page: a decompression bomb fails here, fast and for good.
     checkPdfStreams(doc, pages);
-    return await readPages(doc, pages, deadline, hooks, findings);
+    return await readPages(doc, pages, deadline, hooks, findings, timings);
   } finally {
     doc.destroy();
   }
@@ -65,6 +65,7 @@ async function readPages(
   deadline: Deadline,
   hooks: PdfHooks,
   findings: Finding[],
+  timings: Record<string, number>,
 ): Promise<Draft> {
   const words: Word[] = [];
   let scanned = 0;
@@ -88,6 +89,7 @@ async function readPages(
       page.destroy();
     }
   }
+  timings.ocrPages = scanned;
   const source = scanned > 0 && scanned === pages ? 'ocr' : 'text';
   const fields = extractTextFields(words, source);
   if (qr) findings.push(...mergePaymentCode(fields, qr.code, qr.page));

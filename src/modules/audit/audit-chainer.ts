@@ -12,6 +12,12 @@
 import { systemContext, type RequestContext } from '../../core/request-context.js';
 import type { Db } from '../../platform/db/db.js';
 import type { Logger } from '../../platform/logger.js';
+import {
+  auditChainBacklogTenants,
+  auditChainLag,
+  auditChainLastLag,
+  auditEventsChained,
+} from '../../platform/metrics.js';
 import { GENESIS_HASH, hashEvent } from './audit-chain.js';
 import * as repo from './audit.repo.js';
 
@@ -89,6 +95,11 @@ export function createAuditChainer(deps: { db: Db; logger: Logger; batchSize: nu
       while (!options.signal?.aborted) {
         const batch = await chainBatch(ctx, batchSize, options.skipIfBusy ?? false);
         if (!batch) return { chained, maxLagMs, busy: true };
+        // After the commit: a batch rolled back is chained again by the next pass.
+        if (batch.chained > 0) {
+          auditEventsChained.inc(batch.chained);
+          auditChainLag.observe(batch.maxLagMs / 1000);
+        }
         chained += batch.chained;
         maxLagMs = Math.max(maxLagMs, batch.maxLagMs);
         if (batch.chained < batchSize) break;
@@ -117,6 +128,8 @@ export function createAuditChainer(deps: { db: Db; logger: Logger; batchSize: nu
           deps.logger.error({ err: error, tenantId }, 'audit chaining failed for a tenant');
         }
       }
+      auditChainBacklogTenants.set(tenantIds.length);
+      if (chained > 0) auditChainLastLag.set(maxLagMs / 1000);
       return { tenants: tenantIds.length, chained, maxLagMs };
     },
   };

@@ -7,6 +7,7 @@ import { canonicalJson } from '../../core/canonical-json.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { Signer } from '../../platform/crypto/signing-key.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { auditEventsAppended } from '../../platform/metrics.js';
 import { checkpointMessage, GENESIS_HASH, hashEvent } from './audit-chain.js';
 import * as repo from './audit.repo.js';
 
@@ -113,6 +114,8 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
         userAgent: ctx.userAgent?.slice(0, 512) ?? null,
         payload,
       });
+      // Counted when the statement succeeded; a transaction rolled back later still counts it.
+      auditEventsAppended.inc({ action: event.action });
     },
 
     async verifyChain(ctx) {

@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ServiceUnavailableError, TooManyRequestsError } from '../../core/errors.js';
+import { loginFailures, loginLockouts } from '../../platform/metrics.js';
 import type { Redis } from '../../platform/redis.js';
 
 export interface LoginThrottleOptions {
@@ -125,9 +126,12 @@ export function createLoginThrottle(
         // The sources are remembered so that a reset can clear each of their locks.
         await redis.sadd(`${account(email)}:sources`, ip);
         await redis.expire(`${account(email)}:sources`, FAILURE_MEMORY_SECONDS);
+        loginFailures.inc({ factor: 'password' });
         const sourceLocked = await countFailure(source(email, ip), options.maxFailures);
         const accountLocked = await countFailure(account(email), options.accountMaxFailures);
         await countIpFailure(ip);
+        if (sourceLocked) loginLockouts.inc({ scope: 'source' });
+        if (accountLocked) loginLockouts.inc({ scope: 'account' });
         if (sourceLocked || accountLocked) await notifyLocked(account(email), { email });
       }),
 
@@ -154,8 +158,10 @@ export function createLoginThrottle(
 
     recordSecondFactorFailure: (userId, ip) =>
       guarded(async () => {
+        loginFailures.inc({ factor: 'second_factor' });
         const locked = await countFailure(secondFactor(userId), options.maxFailures);
         await countIpFailure(ip);
+        if (locked) loginLockouts.inc({ scope: 'second_factor' });
         if (locked) await notifyLocked(secondFactor(userId), { userId });
       }),
 

@@ -47,6 +47,8 @@ export const extractInProcess: ExtractFunction = async (task) => {
   );
 };
 import type { Db, Tx } from '../../platform/db/db.js';
+import { extractionFailures, extractions, ocrPages, reconcilerEnqueued } from '../../platform/metrics.js';
+import { currentTraceCarrier, tracePublish, type TraceCarrier } from '../../platform/tracing.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
@@ -59,7 +61,7 @@ import * as repo from './extractions.repo.js';
 export const EXTRACTION_QUEUE = 'extraction';
 export const EXTRACT_JOB = 'extract';
 
-export interface ExtractionJobData {
+export interface ExtractionJobData extends TraceCarrier {
   readonly tenantId: string;
   readonly documentId: string;
   readonly runId: string;
@@ -113,6 +115,16 @@ export function failureReasonOf(error: unknown): string {
     .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .slice(0, MAX_REASON_MESSAGE_CHARS);
   return `${error.code}: ${message}`;
+}
+
+/** The source most of a result's fields came from (`none` without fields): a bounded metric label. */
+function mainSource(result: ExtractionResult): string {
+  const counts = new Map<string, number>();
+  for (const field of Object.values(result.fields))
+    counts.set(field.source, (counts.get(field.source) ?? 0) + 1);
+  let best = 'none';
+  for (const [source, count] of counts) if (count > (counts.get(best) ?? 0)) best = source;
+  return best;
 }
 
 const MAX_PRIORITY = 2_097_151;
@@ -228,18 +240,22 @@ export function createExtractionPipeline(deps: {
    */
   async function submit(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
     try {
-      const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
-      const added = deps.queue().add(
-        EXTRACT_JOB,
-        { tenantId: ctx.tenantId, documentId, runId },
-        {
-          jobId: `extract-${documentId}-${runId}`,
-          priority: Math.min(waiting, MAX_PRIORITY),
-          attempts: settings.attempts,
-          backoff: { type: 'exponential', delay: settings.backoffMs },
-        },
-      );
-      await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+      // The job carries the request's trace context (a traceparent: ids only) so the worker's
+      // spans join the upload's trace.
+      await tracePublish(EXTRACTION_QUEUE, { 'doklad.document_id': documentId }, async () => {
+        const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
+        const added = deps.queue().add(
+          EXTRACT_JOB,
+          { tenantId: ctx.tenantId, documentId, runId, ...currentTraceCarrier() },
+          {
+            jobId: `extract-${documentId}-${runId}`,
+            priority: Math.min(waiting, MAX_PRIORITY),
+            attempts: settings.attempts,
+            backoff: { type: 'exponential', delay: settings.backoffMs },
+          },
+        );
+        await withTimeout(added, ENQUEUE_TIMEOUT_MS);
+      });
       return true;
     } catch {
       await db.withTenant(ctx, (tx) =>
@@ -369,10 +385,17 @@ export function createExtractionPipeline(deps: {
         const result = await checkWithRegistries(extracted, deps.registries);
         const stored = await storeResult(data, result);
         await finishWaiting(data.tenantId);
+        extractions.inc({ outcome: stored.status, kind: result.format, source: mainSource(result) });
+        ocrPages.inc(result.timings.ocrPages ?? 0);
         return stored;
       } catch (error) {
         const permanent = isPermanentRefusal(error);
+        extractionFailures.inc({
+          code: error instanceof ExtractionError ? error.code : 'internal_error',
+          final: String(permanent || lastAttempt),
+        });
         if (permanent || lastAttempt) {
+          extractions.inc({ outcome: 'failed', kind: 'unknown', source: 'none' });
           await this.markFailed(data, failureReasonOf(error));
           await finishWaiting(data.tenantId);
         }
@@ -433,6 +456,7 @@ export function createExtractionPipeline(deps: {
           if (runId && (await submit(ctx, doc.id, runId))) enqueued += 1;
         }
       }
+      reconcilerEnqueued.inc(enqueued);
       return { enqueued };
     },
   };

@@ -15,6 +15,7 @@ import type { Clock } from '../../core/clock.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { Db } from '../../platform/db/db.js';
 import type { Logger } from '../../platform/logger.js';
+import { tokenUses } from '../../platform/metrics.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './tokens.repo.js';
 
@@ -100,6 +101,7 @@ export function createTokenUseRecorder(deps: {
 
   return {
     record(ctx, details) {
+      tokenUses.inc({ token_id: ctx.actor.id });
       buffer.push({
         tenantId: ctx.tenantId,
         tokenId: ctx.actor.id,

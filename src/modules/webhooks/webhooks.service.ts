@@ -12,6 +12,8 @@ import { systemContext, type RequestContext } from '../../core/request-context.j
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { generateToken } from '../../platform/crypto/tokens.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { webhookDeliveries, webhookEndpointsDisabled } from '../../platform/metrics.js';
+import { currentTraceCarrier, type TraceCarrier } from '../../platform/tracing.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import { signatureHeader, SIGNATURE_HEADER } from './webhook-signature.js';
@@ -39,7 +41,7 @@ export interface WebhookSettings {
   readonly disableAfterFailures: number;
 }
 
-export interface DeliveryJobData {
+export interface DeliveryJobData extends TraceCarrier {
   readonly tenantId: string;
   readonly deliveryId: string;
 }
@@ -116,7 +118,8 @@ export function createWebhooksService(deps: {
     for (const deliveryId of ids) {
       await deps.queue().add(
         'deliver',
-        { tenantId, deliveryId },
+        // The trace context of the change that caused the event (an extraction's, usually).
+        { tenantId, deliveryId, ...currentTraceCarrier() },
         {
           jobId: `webhook-${deliveryId}`,
           attempts: settings.attempts,
@@ -262,15 +265,16 @@ export function createWebhooksService(deps: {
         });
         if (!error) await repo.updateEndpoint(tx, tenantId, endpoint.id, { consecutiveFailures: 0 });
       });
+      webhookDeliveries.inc({ outcome: error ? 'attempt_failed' : 'delivered' });
       if (error) throw new Error(`${DELIVERY_FAILED}${error}`);
       return { statusCode };
     },
 
     async markDeliveryFailed(data, reason) {
       const ctx = workerCtx(data.tenantId);
-      await db.withTenant(ctx, async (tx) => {
+      const marked = await db.withTenant(ctx, async (tx) => {
         const delivery = await repo.findDelivery(tx, data.tenantId, data.deliveryId);
-        if (!delivery || delivery.status !== 'pending') return;
+        if (!delivery || delivery.status !== 'pending') return null;
         await repo.updateDelivery(tx, data.tenantId, data.deliveryId, {
           status: 'failed',
           lastError: deliveryFailureReason(reason).slice(0, 500),
@@ -288,7 +292,10 @@ export function createWebhooksService(deps: {
           target: { type: 'webhook', id: endpointId },
           payload: { deliveryId: data.deliveryId, failures },
         });
+        return { disabled: disable };
       });
+      if (marked) webhookDeliveries.inc({ outcome: 'failed' });
+      if (marked?.disabled) webhookEndpointsDisabled.inc();
     },
 
     async relay() {

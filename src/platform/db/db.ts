@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { ServiceUnavailableError } from '../../core/errors.js';
 import { isUuid } from '../../core/ids.js';
 import type { RequestContext } from '../../core/request-context.js';
+import { observePool } from '../metrics.js';
 import { isPoolSaturation } from './errors.js';
 import { createDatabaseClient, type DatabaseClient, type Prisma, type PrismaClient } from './prisma.js';
 
@@ -114,6 +115,8 @@ function saturated(): ServiceUnavailableError {
 
 export function createDb(client: DatabaseClient, settings: TransactionSettings): Db {
   const { prisma, pool } = client;
+  // In use / idle / waiting, read from the pool at every scrape (doklad_db_pool_*).
+  const unobservePool = observePool(pool);
   const options = { maxWait: settings.poolWaitMs, timeout: settings.transactionTimeoutMs };
   const withScope: Db['withScope'] = async (scope, fn) => {
     assertScope(scope);
@@ -192,6 +195,7 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
       }
     },
     async close() {
+      unobservePool();
       await prisma.$disconnect();
       await client.pool.end().catch(() => undefined);
     },

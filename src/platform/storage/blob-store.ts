@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { BlobServiceClient, RestError } from '@azure/storage-blob';
+import { blobStoreErrors } from '../metrics.js';
 import { openBlockWriter, type BlobWriter } from './block-writer.js';
 
 export type { BlobWriter } from './block-writer.js';
@@ -60,7 +61,7 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
   const openWriter = (container: string, blobName: string, options?: { sizeHint?: number }) =>
     openBlockWriter(blob(container, blobName), options?.sizeHint);
 
-  return {
+  return countErrors({
     containerFor(tenantId) {
       return `${containerPrefix}-${tenantId.toLowerCase()}`;
     },
@@ -116,7 +117,57 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
         await service.getProperties({ abortSignal: AbortSignal.timeout(PING_TIMEOUT_MS) });
         return true;
       } catch {
+        blobStoreErrors.inc({ operation: 'ping' });
         return false;
+      }
+    },
+  });
+}
+
+/**
+ * Counts failed operations (`doklad_blob_store_errors_total`). A missing blob is an answer, not
+ * an error of the store, so `BlobNotFoundError` is not counted.
+ */
+function countErrors(store: BlobStore): BlobStore {
+  const counted =
+    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (!(error instanceof BlobNotFoundError)) blobStoreErrors.inc({ operation });
+        throw error;
+      }
+    };
+  return {
+    ...store,
+    ensureContainer: counted('ensure_container', store.ensureContainer),
+    upload: counted('upload', store.upload),
+    download: counted('download', store.download),
+    delete: counted('delete', store.delete),
+    exists: counted('exists', store.exists),
+    openWriter(container, blobName, options) {
+      const writer = store.openWriter(container, blobName, options);
+      // One count per writer: a failed block makes ready() and close() both reject.
+      let isCounted = false;
+      const note = (error: unknown): never => {
+        if (!isCounted) blobStoreErrors.inc({ operation: 'write' });
+        isCounted = true;
+        throw error;
+      };
+      return {
+        write: (bytes) => writer.write(bytes),
+        ready: () => writer.ready().catch(note),
+        close: () => writer.close().catch(note),
+        abort: () => writer.abort(),
+      };
+    },
+    async *list(container) {
+      try {
+        yield* store.list(container);
+      } catch (error) {
+        blobStoreErrors.inc({ operation: 'list' });
+        throw error;
       }
     },
   };

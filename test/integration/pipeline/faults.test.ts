@@ -72,6 +72,8 @@ function workerProcess(extra: Record<string, string> = {}): ChildProcess {
       TENANT_REGIONS: 'eu-west,eu-north',
       EXTRACTION_LOCK_MS: '3000',
       LOG_LEVEL: 'warn',
+      // Several workers run at once on this machine: each takes any free metrics port.
+      WORKER_METRICS_PORT: '0',
       ...extra,
     },
     stdio: 'ignore',
