@@ -26,7 +26,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: PostgreSQL, Redis and blob storage are reachable */
+    /** Readiness: PostgreSQL, Redis and blob storage are reachable, and the blobs are there */
     get: operations['getReadiness'];
     put?: never;
     post?: never;
@@ -115,7 +115,7 @@ export interface paths {
     put?: never;
     /**
      * End this session
-     * @description Access: people only (a signed-in session, not an integration token).
+     * @description Access: people only (a signed-in session, not an integration token); still open while the firm is being closed.
      */
     post: operations['logout'];
     delete?: never;
@@ -135,7 +135,7 @@ export interface paths {
     put?: never;
     /**
      * Move to another firm you belong to (a new session token)
-     * @description Access: people only (a signed-in session, not an integration token).
+     * @description Access: people only (a signed-in session, not an integration token); still open while the firm is being closed.
      */
     post: operations['switchTenant'];
     delete?: never;
@@ -405,7 +405,7 @@ export interface paths {
     };
     /**
      * Get your firm
-     * @description Access: people only (a signed-in session, not an integration token).
+     * @description Access: people only (a signed-in session, not an integration token); still open while the firm is being closed.
      */
     get: operations['getTenant'];
     put?: never;
@@ -860,7 +860,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * One validated extraction (by document id): JSON, or UBL 2.1 XML with ?format=ubl / Accept: application/xml
+     * One validated extraction (by document id): JSON, or UBL / CII / ISDOC XML with ?format= (Accept: application/xml means UBL)
      * @description Access: needs the permission `extractions:read`.
      */
     get: operations['getExtractionForExport'];
@@ -986,6 +986,352 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/audit-events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The firm's audit events, filtered, newest or oldest first (reading is itself audited)
+     * @description Access: needs the permission `audit:read`.
+     */
+    get: operations['listAuditEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit-events/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Streams the chained events of a time range with the checkpoints that sign them
+     * @description Access: needs the permission `audit:read`.
+     */
+    get: operations['exportAuditEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/documents/{id}/access-log': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every download, export and change of one document, with actor, IP and time
+     * @description Access: needs the permission `audit:read`.
+     */
+    get: operations['getDocumentAccessLog'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit/verification': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Recomputes the firm's hash chain and checks its signed checkpoints, like `doklad audit verify`
+     * @description Access: needs the permission `audit:read`.
+     */
+    get: operations['verifyAuditChain'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit/checkpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Signed checkpoints of the chain head, newest first, with signature and key id
+     * @description Access: needs the permission `audit:read`.
+     */
+    get: operations['listAuditCheckpoints'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/audit/public-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The public keys that sign audit checkpoints, for offline verification
+     * @description Access: needs the permission `audit:read`.
+     */
+    get: operations['listAuditPublicKeys'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/members/{userId}/personal-data': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Everything the firm holds about one member (GDPR access request); audited
+     * @description Access: needs the permission `members:manage`; people only (a signed-in session, not an integration token); needs a recent step-up (POST /v1/auth/step-up) for people with two-factor.
+     */
+    get: operations['exportPersonalData'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/erasure': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Erase your personal data: pseudonymised in every firm, signed out everywhere
+     * @description Access: people only (a signed-in session, not an integration token); needs a recent sign-in or step-up (POST /v1/auth/step-up), for everyone.
+     */
+    post: operations['erasePerson'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/data-processing': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The firm’s record of processing: region, sub-processors, retention, consent
+     * @description Access: needs the permission `audit:read`.
+     */
+    get: operations['getDataProcessingRecord'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/training-consent': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether the firm lets its documents and corrections improve extraction for others
+     * @description Access: people only (a signed-in session, not an integration token).
+     */
+    get: operations['getTrainingConsent'];
+    /**
+     * Allow or refuse the use of the firm’s data to improve extraction beyond it
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); needs a recent step-up (POST /v1/auth/step-up) for people with two-factor.
+     */
+    put: operations['putTrainingConsent'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/offboarding': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Whether the firm is being closed, and when the purge may run
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); still open while the firm is being closed.
+     */
+    get: operations['getOffboarding'];
+    put?: never;
+    /**
+     * Close the firm: a grace period for export or cancel, then everything is erased
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); needs a recent sign-in or step-up (POST /v1/auth/step-up), for everyone.
+     */
+    post: operations['requestOffboarding'];
+    /**
+     * Cancel closing the firm (within the grace period)
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); still open while the firm is being closed.
+     */
+    delete: operations['cancelOffboarding'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/erasure-receipts/lookup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Fetch the signed erasure receipt of a closed firm with its receipt token */
+    post: operations['lookupErasureReceipt'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/erasure-receipts/public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The Ed25519 public key that verifies erasure receipts (and audit checkpoints) */
+    get: operations['getErasureReceiptPublicKey'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/exports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Export all of the firm’s data as one archive (built in the background)
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); needs a recent step-up (POST /v1/auth/step-up) for people with two-factor; still open while the firm is being closed.
+     */
+    post: operations['startTenantExport'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/exports/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An export’s status and progress
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); still open while the firm is being closed.
+     */
+    get: operations['getTenantExport'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/exports/{id}/download-link': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A download link for a ready export: valid for minutes, for one download
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); needs a recent step-up (POST /v1/auth/step-up) for people with two-factor; still open while the firm is being closed.
+     */
+    post: operations['createTenantExportLink'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/tenant/exports/{id}/archive': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download the archive with the one-time link
+     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); still open while the firm is being closed.
+     */
+    get: operations['downloadTenantExport'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/admin/console-session': {
     parameters: {
       query?: never;
@@ -1092,6 +1438,11 @@ export interface operations {
               redis: 'up' | 'down';
               /** @enum {string} */
               blobStorage: 'up' | 'down';
+              /**
+               * @description down when sampled tenants' newest documents have no blob: the store was wiped or swapped
+               * @enum {string}
+               */
+              blobContents: 'up' | 'down';
             };
           };
         };
@@ -1112,6 +1463,11 @@ export interface operations {
               redis: 'up' | 'down';
               /** @enum {string} */
               blobStorage: 'up' | 'down';
+              /**
+               * @description down when sampled tenants' newest documents have no blob: the store was wiped or swapped
+               * @enum {string}
+               */
+              blobContents: 'up' | 'down';
             };
           };
         };
@@ -1492,7 +1848,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1576,7 +1932,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -1669,7 +2025,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2106,7 +2462,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2164,7 +2520,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2246,7 +2602,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden); no recent step-up (step_up_required). */
+      /** @description Refused: an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2340,7 +2696,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2435,7 +2791,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2504,7 +2860,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2604,7 +2960,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden); no recent step-up (step_up_required). */
+      /** @description Refused: an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2697,7 +3053,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2793,7 +3149,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2865,6 +3221,11 @@ export interface operations {
             name: string;
             region: string;
             requireMfa: boolean;
+            /**
+             * @description offboarding: the firm is being closed (see GET /v1/tenant/offboarding).
+             * @enum {string}
+             */
+            status: 'active' | 'suspended' | 'offboarding' | 'offboarded';
             /** Format: date-time */
             createdAt: string;
           };
@@ -2879,7 +3240,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden). */
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2940,6 +3301,11 @@ export interface operations {
             name: string;
             region: string;
             requireMfa: boolean;
+            /**
+             * @description offboarding: the firm is being closed (see GET /v1/tenant/offboarding).
+             * @enum {string}
+             */
+            status: 'active' | 'suspended' | 'offboarding' | 'offboarded';
             /** Format: date-time */
             createdAt: string;
           };
@@ -2963,7 +3329,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3053,7 +3419,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3122,7 +3488,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3227,7 +3593,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3338,7 +3704,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3430,7 +3796,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3517,7 +3883,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3613,7 +3979,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3722,7 +4088,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3809,7 +4175,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3901,7 +4267,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3993,7 +4359,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4093,7 +4459,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4180,7 +4546,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4290,7 +4656,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4392,7 +4758,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4478,7 +4844,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4623,7 +4989,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4808,7 +5174,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4952,7 +5318,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5084,7 +5450,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5246,7 +5612,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5404,7 +5770,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5539,7 +5905,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5671,7 +6037,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5815,7 +6181,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5922,6 +6288,8 @@ export interface operations {
                 severity: string;
                 message: string;
                 field?: string;
+                /** @description Official rule id (EN 16931 BR-…, BR-CO-…, BR-CL-…, UBL-SR-…, CII-SR-…, XSD) when the finding reports one */
+                rule?: string;
               } & {
                 [key: string]: unknown;
               })[];
@@ -5949,7 +6317,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6064,6 +6432,8 @@ export interface operations {
                 severity: string;
                 message: string;
                 field?: string;
+                /** @description Official rule id (EN 16931 BR-…, BR-CO-…, BR-CL-…, UBL-SR-…, CII-SR-…, XSD) when the finding reports one */
+                rule?: string;
               } & {
                 [key: string]: unknown;
               })[];
@@ -6210,7 +6580,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6332,6 +6702,8 @@ export interface operations {
                 severity: string;
                 message: string;
                 field?: string;
+                /** @description Official rule id (EN 16931 BR-…, BR-CO-…, BR-CL-…, UBL-SR-…, CII-SR-…, XSD) when the finding reports one */
+                rule?: string;
               } & {
                 [key: string]: unknown;
               })[];
@@ -6359,7 +6731,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6491,7 +6863,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6568,6 +6940,15 @@ export interface operations {
               };
               vatBreakdown: unknown[];
               lines: unknown[];
+              /** @description What ?format=ubl|cii|isdoc would answer: an e-invoice only when en16931 is true, else 422 */
+              conformance: {
+                en16931: boolean;
+                peppol: boolean;
+                /** @description Business terms (BT-/BG- numbers) EN 16931 requires and the data lack */
+                missing: string[];
+                /** @description EN 16931 rules (BR-...) the data break */
+                rules: string[];
+              };
             }[];
             nextCursor: string | null;
           };
@@ -6592,7 +6973,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6628,7 +7009,7 @@ export interface operations {
   getExtractionForExport: {
     parameters: {
       query?: {
-        format?: 'json' | 'ubl';
+        format?: 'json' | 'ubl' | 'cii' | 'isdoc';
       };
       header?: never;
       path: {
@@ -6638,7 +7019,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The validated extraction: JSON, or a UBL 2.1 Invoice/CreditNote. */
+      /** @description The validated extraction: JSON (with `conformance`), or an EN 16931 e-invoice: UBL 2.1 Invoice/CreditNote (format=ubl), CII D16B CrossIndustryInvoice (format=cii, the Factur-X/ZUGFeRD/XRechnung syntax), ISDOC 6.0.2 (format=isdoc). */
       200: {
         headers: {
           [name: string]: unknown;
@@ -6660,6 +7041,15 @@ export interface operations {
             };
             vatBreakdown: unknown[];
             lines: unknown[];
+            /** @description What ?format=ubl|cii|isdoc would answer: an e-invoice only when en16931 is true, else 422 */
+            conformance: {
+              en16931: boolean;
+              peppol: boolean;
+              /** @description Business terms (BT-/BG- numbers) EN 16931 requires and the data lack */
+              missing: string[];
+              /** @description EN 16931 rules (BR-...) the data break */
+              rules: string[];
+            };
           };
           'application/xml': string;
         };
@@ -6682,7 +7072,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6711,6 +7101,15 @@ export interface operations {
       };
       /** @description A path parameter is longer than the API accepts (code uri_too_long). */
       414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description format=ubl|cii|isdoc: the data do not meet EN 16931 (code not_conformant); `missing` lists the absent business terms (BT-/BG- numbers), `rules` the EN 16931 rules the data break. */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -6785,7 +7184,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6887,7 +7286,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6984,7 +7383,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7085,7 +7484,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7172,7 +7571,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7287,7 +7686,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7413,7 +7812,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7482,6 +7881,7 @@ export interface operations {
           'application/json': {
             /** @description The last chained event; null before the first one is chained */
             head: {
+              /** @description A chain position (decimal; may exceed 2^53) */
               seq: string;
               hash: string;
               /** Format: date-time */
@@ -7493,6 +7893,7 @@ export interface operations {
               oldestOccurredAt: string | null;
             };
             latestCheckpoint: {
+              /** @description A chain position (decimal; may exceed 2^53) */
               seq: string;
               headHash: string;
               keyId: string;
@@ -7511,8 +7912,1890 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required). */
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAuditEvents: {
+    parameters: {
+      query?: {
+        actorType?: 'user' | 'token' | 'system' | 'worker';
+        /** @description A user id, token id, or a worker name */
+        actorId?: string;
+        /** @description An action prefix: `document.` or `document.content_read` */
+        action?: string;
+        targetType?: string;
+        targetId?: string;
+        requestId?: string;
+        /** @description Events at or after this time */
+        from?: string;
+        /** @description Events before this time */
+        to?: string;
+        /** @description desc: newest first (default); asc: oldest first */
+        order?: 'desc' | 'asc';
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /** Format: uuid */
+              id: string;
+              /** @description null until the chainer has linked the event */
+              seq: string | null;
+              /** Format: date-time */
+              occurredAt: string;
+              actor: {
+                kind: string;
+                id: string;
+              };
+              /** @description `<resource>.<past-tense verb>`, e.g. `document.content_read` */
+              action: string;
+              target: {
+                type: string;
+                id: string | null;
+              } | null;
+              requestId: string | null;
+              ip: string | null;
+              userAgent: string | null;
+              payload: unknown;
+              /** @description The chain fields; hash = SHA-256(prevHash, "\n", canonical JSON of the event) */
+              chain: {
+                prevHash: string;
+                hash: string;
+                /** Format: date-time */
+                chainedAt: string;
+              } | null;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  exportAuditEvents: {
+    parameters: {
+      query?: {
+        /** @description Events at or after this time */
+        from?: string;
+        /** @description Events before this time */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description JSON Lines (doklad.audit.export.v1): a header, the chained events in seq order with their chain fields, each signed checkpoint after the event it signs, an end record. Verify it offline with `doklad audit verify --file <f> --public-key <pem>`. */
+      200: {
+        headers: {
+          /** @description attachment */
+          'Content-Disposition'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getDocumentAccessLog: {
+    parameters: {
+      query?: {
+        /** @description desc: newest first (default); asc: oldest first */
+        order?: 'desc' | 'asc';
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /** Format: uuid */
+              id: string;
+              /** @description null until the chainer has linked the event */
+              seq: string | null;
+              /** Format: date-time */
+              occurredAt: string;
+              actor: {
+                kind: string;
+                id: string;
+              };
+              /** @description `<resource>.<past-tense verb>`, e.g. `document.content_read` */
+              action: string;
+              target: {
+                type: string;
+                id: string | null;
+              } | null;
+              requestId: string | null;
+              ip: string | null;
+              userAgent: string | null;
+              payload: unknown;
+              /** @description The chain fields; hash = SHA-256(prevHash, "\n", canonical JSON of the event) */
+              chain: {
+                prevHash: string;
+                hash: string;
+                /** Format: date-time */
+                chainedAt: string;
+              } | null;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  verifyAuditChain: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ok: boolean;
+            eventsChecked: number;
+            checkpointsChecked: number;
+            head: {
+              /** @description A chain position (decimal; may exceed 2^53) */
+              seq: string;
+              hash: string;
+            } | null;
+            latestCheckpoint: {
+              /** @description A chain position (decimal; may exceed 2^53) */
+              seq: string;
+              headHash: string;
+              keyId: string;
+              /** Format: date-time */
+              signedAt: string;
+            } | null;
+            unchained: {
+              count: number;
+              oldestOccurredAt: string | null;
+            };
+            /** @description The first broken link (lowest seq); null when intact */
+            firstProblem: {
+              /** @description A chain position (decimal; may exceed 2^53) */
+              seq: string;
+              /** Format: uuid */
+              eventId?: string;
+              reason: string;
+              message: string;
+            } | null;
+            /** @description At most 20, lowest seq first */
+            problems: {
+              /** @description A chain position (decimal; may exceed 2^53) */
+              seq: string;
+              /** Format: uuid */
+              eventId?: string;
+              reason: string;
+              message: string;
+            }[];
+            /** @description Where the off-box copy stands; null when no sink is configured */
+            offBoxCopy: {
+              sink: string;
+              /** @description A chain position (decimal; may exceed 2^53) */
+              deliveredSeq: string;
+              /** @description Chained events the sink has not acknowledged yet */
+              pendingEvents: number;
+              lastDeliveredAt: string | null;
+              consecutiveFailures: number;
+              lastError: string | null;
+              nextAttemptAt: string | null;
+            } | null;
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAuditCheckpoints: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /** @description A chain position (decimal; may exceed 2^53) */
+              seq: string;
+              headHash: string;
+              keyId: string;
+              /** Format: date-time */
+              signedAt: string;
+              /** @description Base64 Ed25519 signature of signedMessage */
+              signature: string;
+              /** @description The exact text signed (canonical JSON) */
+              signedMessage: string;
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listAuditPublicKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              keyId: string;
+              /** @enum {string} */
+              algorithm: 'Ed25519';
+              /** @description SPKI PEM: pass it to `doklad audit verify --public-key` */
+              publicKeyPem: string;
+            }[];
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  exportPersonalData: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            subject: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              email: string;
+              emailVerifiedAt: string | null;
+              /** Format: date-time */
+              createdAt: string;
+            };
+            membership: {
+              role: string;
+              /** Format: date-time */
+              createdAt: string;
+            };
+            sessions: {
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              lastSeenAt: string;
+              ip: string | null;
+              userAgent: string | null;
+              revokedAt: string | null;
+            }[];
+            tokensCreated: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              /** Format: date-time */
+              createdAt: string;
+              lastUsedAt: string | null;
+              revokedAt: string | null;
+            }[];
+            invitations: {
+              /** Format: uuid */
+              id: string;
+              role: string;
+              /** Format: date-time */
+              createdAt: string;
+              acceptedAt: string | null;
+            }[];
+            documentsUploaded: number;
+            auditEvents: {
+              /** Format: date-time */
+              occurredAt: string;
+              action: string;
+              actorId: string;
+              targetType: string | null;
+              targetId: string | null;
+              ip: string | null;
+              userAgent: string | null;
+              requestId: string | null;
+            }[];
+            /** @description More than 1,000 events: the newest 1,000 are listed. */
+            auditEventsTruncated: boolean;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  erasePerson: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Your own email address. */
+          confirmEmail: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            firmsLeft: number;
+            sessionsRevoked: number;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description You are the only owner of a firm (last_owner). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the API accepts (code payload_too_large). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json (code unsupported_media_type). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getDataProcessingRecord: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            tenantId: string;
+            status: string;
+            /** @description Where the firm’s data is stored and processed. */
+            region: string;
+            subProcessors: {
+              name: string;
+              purpose: string;
+              location: string;
+            }[];
+            retention: {
+              defaultYears: number;
+              typeYears: {
+                [key: string]: number;
+              };
+              /** @description A deleted document stays restorable this long. */
+              trashDays: number;
+              /** @description Backups (and the wrapped keys in them) are kept this long. */
+              backupDays: number;
+              offboardingGraceDays: number;
+            };
+            encryption: {
+              documents: string;
+              keyManagement: string;
+            };
+            trainingConsent: {
+              /** @description Documents and corrections may be used to improve extraction beyond this firm. */
+              allowed: boolean;
+              changedAt: string | null;
+            };
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTrainingConsent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Documents and corrections may be used to improve extraction beyond this firm. */
+            allowed: boolean;
+            changedAt: string | null;
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: an integration token called it (forbidden); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putTrainingConsent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          allowed: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Documents and corrections may be used to improve extraction beyond this firm. */
+            allowed: boolean;
+            changedAt: string | null;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the API accepts (code payload_too_large). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json (code unsupported_media_type). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getOffboarding: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'active' | 'suspended' | 'offboarding' | 'offboarded';
+            requestedAt: string | null;
+            /** @description When the purge may run; until then only export and cancel work. */
+            purgeAfter: string | null;
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  requestOffboarding: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The firm’s exact name, as confirmation. */
+          confirmName: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Accepted; the work continues in the background. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'active' | 'suspended' | 'offboarding' | 'offboarded';
+            requestedAt: string | null;
+            /** @description When the purge may run; until then only export and cancel work. */
+            purgeAfter: string | null;
+            /** @description Shown once: fetches the signed erasure receipt after the purge. */
+            receiptToken: string;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The firm is not active (already closing, or suspended). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the API accepts (code payload_too_large). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json (code unsupported_media_type). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  cancelOffboarding: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'active' | 'suspended' | 'offboarding' | 'offboarded';
+            requestedAt: string | null;
+            /** @description When the purge may run; until then only export and cancel work. */
+            purgeAfter: string | null;
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The firm is not being closed, or the grace period is over. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  lookupErasureReceipt: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            receipt: {
+              /** @enum {string} */
+              type: 'doklad.erasure_receipt';
+              /** @enum {number} */
+              version: 1;
+              /** Format: uuid */
+              tenantId: string;
+              region: string;
+              offboardingRequestedAt: string;
+              purgedAt: string;
+              issuedAt: string;
+              destroyed: {
+                blobs: {
+                  container: string;
+                  deleted: number;
+                  remaining: number;
+                };
+                keyEncryptionKey: {
+                  keyRef: string | null;
+                  destroyedAt: string;
+                };
+                rows: {
+                  [key: string]: number;
+                };
+              };
+              kept: string[];
+              auditChain: {
+                headSeq: string | null;
+                headHash: string | null;
+                checkpointSeq: string | null;
+                checkpointSignedAt: string | null;
+              };
+            };
+            keyId: string;
+            /** @description Base64 Ed25519; verify with `doklad tenant verify-receipt`. */
+            signature: string;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the API accepts (code payload_too_large). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json (code unsupported_media_type). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getErasureReceiptPublicKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            keyId: string;
+            publicKeyPem: string;
+          };
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  startTenantExport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted; the work continues in the background. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: 'queued' | 'running' | 'ready' | 'failed';
+            progress: {
+              documentsDone: number;
+              documentsTotal: number;
+            };
+            sizeBytes: number | null;
+            /** @description SHA-256 of the archive as downloaded. */
+            sha256: string | null;
+            failureReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            finishedAt: string | null;
+            downloadedAt: string | null;
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTenantExport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: 'queued' | 'running' | 'ready' | 'failed';
+            progress: {
+              documentsDone: number;
+              documentsTotal: number;
+            };
+            sizeBytes: number | null;
+            /** @description SHA-256 of the archive as downloaded. */
+            sha256: string | null;
+            failureReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            finishedAt: string | null;
+            downloadedAt: string | null;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createTenantExportLink: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            url: string;
+            /** Format: date-time */
+            expiresAt: string;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The export is not ready, or was downloaded already. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  downloadTenantExport: {
+    parameters: {
+      query: {
+        token: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The archive (POSIX tar), decrypted as it streams. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-tar': string;
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); the firm is suspended (tenant_suspended). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The link is invalid, expired or used already (export_link_invalid). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -7569,7 +9852,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Refused: an integration token called it (forbidden); no recent step-up (step_up_required). */
+      /** @description Refused: an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
       403: {
         headers: {
           [name: string]: unknown;
