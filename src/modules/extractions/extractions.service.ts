@@ -12,6 +12,8 @@ export interface ExtractionView {
   readonly createdAt: Date;
   readonly createdBy: { readonly kind: string; readonly id: string };
   readonly needsReview: boolean;
+  /** The earlier document of the firm this one duplicates (same supplier, number, gross, date). */
+  readonly duplicateOf: string | null;
   readonly result: Record<string, unknown>;
 }
 
@@ -19,7 +21,7 @@ export interface ExtractionsService {
   getExtraction(ctx: RequestContext, documentId: string, version?: number): Promise<ExtractionView>;
 }
 
-export function toExtractionView(row: repo.ExtractionRow): ExtractionView {
+export function toExtractionView(row: repo.ExtractionRow, duplicateOf: string | null): ExtractionView {
   return {
     documentId: row.documentId,
     version: row.version,
@@ -27,6 +29,7 @@ export function toExtractionView(row: repo.ExtractionRow): ExtractionView {
     createdAt: row.createdAt,
     createdBy: { kind: row.createdByKind, id: row.createdById },
     needsReview: row.needsReview,
+    duplicateOf,
     result: row.result as Record<string, unknown>,
   };
 }
@@ -36,18 +39,20 @@ export function createExtractionsService(deps: { db: Db; documents: DocumentsSer
     async getExtraction(ctx, documentId, version) {
       // Visibility (tenant, company restriction) is the document's: 404 exactly as for the document.
       await deps.documents.getDocument(ctx, documentId);
-      const row = await deps.db.withTenant(ctx, (tx) =>
-        version === undefined
-          ? repo.latestExtraction(tx, ctx.tenantId, documentId)
-          : repo.extractionVersion(tx, ctx.tenantId, documentId, version),
-      );
+      const { row, doc } = await deps.db.withTenant(ctx, async (tx) => ({
+        row:
+          version === undefined
+            ? await repo.latestExtraction(tx, ctx.tenantId, documentId)
+            : await repo.extractionVersion(tx, ctx.tenantId, documentId, version),
+        doc: await repo.findDocumentState(tx, ctx.tenantId, documentId),
+      }));
       if (!row)
         throw new NotFoundError(
           version === undefined
             ? 'The document has no extraction yet.'
             : `The document has no extraction version ${version}.`,
         );
-      return toExtractionView(row);
+      return toExtractionView(row, doc?.duplicateOf ?? null);
     },
   };
 }
