@@ -178,9 +178,10 @@ export function createExtractionReviewService(deps: {
             { duplicateOf },
           );
         }
-        // The duplicate finding has its own override above; the general one covers the rest.
+        // The duplicate finding is decided above (its own override, or its original is gone); the
+        // general override covers the other error findings.
         const errors = (latest.result as unknown as ExtractionResult).findings.filter(
-          (f) => f.severity === 'error' && !(duplicate && f.code === DUPLICATE_FINDING),
+          (f) => f.severity === 'error' && f.code !== DUPLICATE_FINDING,
         );
         if (errors.length > 0 && !override?.reason.trim()) {
           throw new AppError(

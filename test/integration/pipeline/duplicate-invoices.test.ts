@@ -206,6 +206,24 @@ describe('duplicate invoices', () => {
     expect(stranger.extraction.result.findings.map((f) => f.code)).not.toContain('duplicate_invoice');
   });
 
+  it('validates a flagged copy without override once its original is in the trash, and exports it', async () => {
+    const invoice = { ...INVOICE, number: 'DUP-2024-008' };
+    const first = await processed(firm, await invoicePdf(invoice, 'Writer A'));
+    const second = await processed(firm, await invoicePdf(invoice, 'Print to PDF B'));
+    expect(second.duplicateOf).toBe(first.id);
+    const trashed = await env.app.inject({
+      method: 'DELETE',
+      url: `/v1/documents/${first.id}`,
+      headers: bearer(firm.token),
+      payload: { reason: 'uploaded twice by mistake' },
+    });
+    expect(trashed.statusCode, trashed.body).toBe(200);
+    const res = await validate(firm, second.id, {});
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().duplicateOf).toBeNull();
+    expect(await exportedIds(firm)).toContain(second.id);
+  });
+
   it("does not flag another firm's identical invoice", async () => {
     const theirs = await processed(otherFirm, copyBytes);
     expect(theirs.extraction.result.fields.invoiceNumber?.value).toBe('DUP-2024-007');
