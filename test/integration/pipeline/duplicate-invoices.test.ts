@@ -3,14 +3,19 @@
  * same invoice re-saved as a different PDF (other producer and metadata, so other bytes and
  * another sha256) is flagged `duplicateOf` the first, shown so in the document, extraction and
  * review-queue views, refused at validation without the explicit override, and never handed to
- * an ERP without it. Another supplier's invoice with the same number is not a duplicate, nor is
- * another firm's identical invoice.
+ * an ERP without it; a scan of a stored text PDF is caught as well. Another supplier's invoice
+ * with the same number is not a duplicate, nor is another firm's identical invoice.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { SAMPLE, type FixtureInvoice } from '../../unit/extraction/fixtures/invoice-model.js';
-import { germanLayout, textInvoicePdf } from '../../unit/extraction/fixtures/pdf-fixtures.js';
+import {
+  germanLayout,
+  scannedPdfBytes,
+  textInvoicePdf,
+  textInvoicePdfBytes,
+} from '../../unit/extraction/fixtures/pdf-fixtures.js';
 import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
 import { uploadRaw } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';
@@ -205,6 +210,25 @@ describe('duplicate invoices', () => {
     expect(stranger.duplicateOf).toBeNull();
     expect(stranger.extraction.result.findings.map((f) => f.code)).not.toContain('duplicate_invoice');
   });
+
+  it(
+    'flags a scan of an invoice already stored as a text PDF (read by OCR)',
+    { timeout: 120_000 },
+    async () => {
+      const invoice = { ...INVOICE, number: 'DUP-2024-009' };
+      const text = await textInvoicePdfBytes(germanLayout(invoice));
+      const first = await processed(firm, Buffer.from(text));
+      const scan = await processed(firm, Buffer.from((await scannedPdfBytes(text, 200)).pdf));
+      expect(scan.extraction.result.fields.invoiceNumber?.value).toBe('DUP-2024-009');
+      expect(scan.duplicateOf).toBe(first.id);
+      expect(scan.extraction.result.findings).toContainEqual(
+        expect.objectContaining({ code: 'duplicate_invoice', severity: 'error' }),
+      );
+      const refused = await validate(firm, scan.id, {});
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().code).toBe('duplicate_invoice');
+    },
+  );
 
   it('validates a flagged copy without override once its original is in the trash, and exports it', async () => {
     const invoice = { ...INVOICE, number: 'DUP-2024-008' };
