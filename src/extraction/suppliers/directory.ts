@@ -77,8 +77,39 @@ export function nameSimilarity(a: string, b: string): number {
 }
 
 /** Company ids compared on their digits and letters ("HRB 12345" = "HRB12345", "123 45 678" = "12345678"). */
-function idKey(value: string | undefined): string {
+export function idKey(value: string | undefined): string {
   return value ? normaliseId(value).replace(/[^A-Z0-9]/g, '') : '';
+}
+
+/** The supplier identities a document states ('' where it states none), strongest first. */
+export interface SupplierIdentity {
+  readonly vatId: string;
+  readonly companyId: string;
+  readonly iban: string;
+  readonly name: string;
+}
+
+/** The identity keys of the seller of `fields`, normalised as the directory matches them. */
+export function supplierIdentity(fields: Fields): SupplierIdentity {
+  return {
+    vatId: idKey(fields['seller.vatId']?.value),
+    companyId: idKey(fields['seller.companyId']?.value),
+    iban: idKey(fields['payment.iban']?.value),
+    // As printed: `nameSimilarity` folds case, diacritics and legal forms itself.
+    name: fields['seller.name']?.value ?? '',
+  };
+}
+
+/**
+ * Whether two documents come from the same supplier, decided by the strongest identity both state
+ * (VAT ID, else company id, else IBAN, else a close name): the same order the directory matches
+ * in. Two documents sharing no identity at all are not known to be from one supplier.
+ */
+export function isSameSupplier(a: SupplierIdentity, b: SupplierIdentity): boolean {
+  for (const key of ['vatId', 'companyId', 'iban'] as const) {
+    if (a[key] && b[key]) return a[key] === b[key];
+  }
+  return Boolean(a.name && b.name) && nameSimilarity(a.name, b.name) >= NAME_SIMILARITY;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface DocumentRow {
   readonly purgedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** Set by the extraction pipeline: the earlier document this one duplicates. */
+  readonly duplicateOf: string | null;
 }
 
 export interface DocumentFilter {
@@ -56,7 +58,7 @@ function companyScope(allowed: readonly string[] | undefined): Prisma.DocumentWh
 const DOCUMENT_COLUMNS = `id, tenant_id, company_id, status, type, filename, content_type,
   size_bytes::text, sha256, external_ref, blob_name, segment_size, issue_date::text,
   retain_until::text, legal_hold, legal_hold_reason, failure_reason, trashed_at, trash_reason,
-  purge_after, purged_at, created_at, updated_at`;
+  purge_after, purged_at, created_at, updated_at, duplicate_of::text`;
 
 interface DocumentSqlRow {
   id: string;
@@ -82,6 +84,7 @@ interface DocumentSqlRow {
   purged_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  duplicate_of: string | null;
 }
 
 const utcDay = (day: string) => new Date(`${day}T00:00:00.000Z`);
@@ -111,6 +114,7 @@ function fromSql(r: DocumentSqlRow): DocumentRow {
     purgedAt: r.purged_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    duplicateOf: r.duplicate_of,
   };
 }
 
@@ -206,6 +210,7 @@ export async function insertDocument(
     | 'purgeAfter'
     | 'purgedAt'
     | 'createdAt'
+    | 'duplicateOf'
     | 'updatedAt'
     | 'issueDate'
   > & {

@@ -31,6 +31,10 @@ export const DocumentView = z.object({
   failureReason: z.string().nullable().describe('Why processing failed (status failed)'),
   trashedAt: IsoDateTime.nullable(),
   purgeAfter: IsoDateTime.nullable().describe('When a trashed document is purged for good'),
+  duplicateOf: z
+    .uuid()
+    .nullable()
+    .describe('The earlier document with the same invoice (supplier, number, gross total, issue date)'),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });

@@ -32,6 +32,8 @@ export interface DocumentView {
   readonly failureReason: string | null;
   readonly trashedAt: Date | null;
   readonly purgeAfter: Date | null;
+  /** The earlier document of the firm with the same invoice (supplier, number, gross, date). */
+  readonly duplicateOf: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -68,6 +70,7 @@ export function toDocumentView(row: DocumentRow): DocumentView {
     failureReason: row.status === 'failed' ? publicFailureReason(row.failureReason) : null,
     trashedAt: row.trashedAt,
     purgeAfter: row.purgeAfter,
+    duplicateOf: row.duplicateOf,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -75,6 +75,17 @@ function toExportItem(
   };
 }
 
+/**
+ * A duplicate invoice validated without the duplicate override (validated before it was found to
+ * be one) is never handed to an ERP: the list leaves it out, a direct read refuses it.
+ */
+function duplicateNotAllowed(duplicateOf: string): ConflictError {
+  return new ConflictError(
+    `The document duplicates document ${duplicateOf} and was not validated with allowDuplicate.`,
+    'duplicate_invoice',
+  );
+}
+
 export function createExtractionExportService(deps: {
   db: Db;
   audit: AuditService;
@@ -117,6 +128,7 @@ export function createExtractionExportService(deps: {
         if (!doc || !latest || (doc.status !== 'validated' && doc.status !== 'exported')) {
           throw new ConflictError('Only validated extractions can be exported.', 'not_validated');
         }
+        if (doc.duplicateOf && !doc.duplicateOverrideReason) throw duplicateNotAllowed(doc.duplicateOf);
         return {
           item: toExportItem(doc, latest),
           result: latest.result as unknown as ExtractionResult,
@@ -132,6 +144,7 @@ export function createExtractionExportService(deps: {
         if (doc?.status === 'exported' && doc.exportedAt) return { documentId, exportedAt: doc.exportedAt };
         if (doc?.status !== 'validated')
           throw new ConflictError('Only validated extractions can be acknowledged.', 'not_validated');
+        if (doc.duplicateOf && !doc.duplicateOverrideReason) throw duplicateNotAllowed(doc.duplicateOf);
         const exportedAt = deps.clock();
         await repo.setDocumentState(tx, ctx.tenantId, documentId, { status: 'exported', exportedAt });
         await deps.audit.record(tx, ctx, {

@@ -54,6 +54,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { checkDuplicate } from './extraction-duplicates.js';
 import { checkWithRegistries, type RegistryLookups } from './extraction-registries.js';
 import { createSupplierDirectorySource } from './extraction-suppliers.js';
 import * as repo from './extractions.repo.js';
@@ -273,7 +274,7 @@ export function createExtractionPipeline(deps: {
 
   async function storeResult(
     data: ExtractionJobData,
-    result: ExtractionResult,
+    engineResult: ExtractionResult,
   ): Promise<{ status: string; version: number }> {
     const ctx = workerCtx(data.tenantId);
     let deliveries: string[] = [];
@@ -282,6 +283,10 @@ export function createExtractionPipeline(deps: {
       const existing = await repo.findByRun(tx, data.tenantId, data.documentId, data.runId);
       const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
       if (existing) return { status: doc?.status ?? 'extracted', version: existing.version };
+      // A second copy of an invoice already in the firm is found here, in the tenant's transaction
+      // (extraction-duplicates.ts): its finding sends the document to review.
+      const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, engineResult);
+      const result = duplicate.result;
       const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
       const version = (latest?.version ?? 0) + 1;
       const status = result.needsReview ? 'needs_review' : 'extracted';
@@ -311,6 +316,7 @@ export function createExtractionPipeline(deps: {
           runId: data.runId,
           format: result.format,
           findings: result.findings.length,
+          ...(duplicate.duplicateOf ? { duplicateOf: duplicate.duplicateOf } : {}),
           ...applied,
         },
       });

@@ -12,6 +12,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { checkDuplicate, DUPLICATE_FINDING } from './extraction-duplicates.js';
 import * as repo from './extractions.repo.js';
 import { toExtractionView, type ExtractionView } from './extractions.service.js';
 
@@ -46,6 +47,11 @@ export function fieldsNeedingAttention(result: ExtractionResult): AttentionItem[
   return items;
 }
 
+/** A person's decision to validate a duplicate invoice anyway (e.g. a second, partial delivery). */
+export interface DuplicateOverride {
+  readonly reason: string;
+}
+
 export interface ExtractionReviewService {
   /**
    * A person's or a token's correction, stored as a new version. Once the ERP has taken the
@@ -59,7 +65,12 @@ export interface ExtractionReviewService {
     corrections: Record<string, string | null>,
     reason?: string,
   ): Promise<ExtractionView>;
-  validate(ctx: RequestContext, documentId: string, override?: { reason: string }): Promise<ExtractionView>;
+  validate(
+    ctx: RequestContext,
+    documentId: string,
+    override?: { reason: string },
+    duplicate?: DuplicateOverride,
+  ): Promise<ExtractionView>;
   reviewQueue(
     ctx: RequestContext,
     limit: number,
@@ -71,6 +82,7 @@ export interface ExtractionReviewService {
       companyId: string | null;
       createdAt: Date;
       version: number;
+      duplicateOf: string | null;
       attention: AttentionItem[];
     }[];
     nextCursor: string | null;
@@ -141,14 +153,16 @@ export function createExtractionReviewService(deps: {
             applied.problems.map((p) => ({ field: `body.fields.${p.field}`, message: p.message })),
           );
         }
+        // A corrected number, total or supplier can make (or unmake) a duplicate.
+        const checked = await checkDuplicate(tx, ctx.tenantId, documentId, applied.result);
         const row = await repo.insertExtraction(tx, {
           tenantId: ctx.tenantId,
           documentId,
           version: latest.version + 1,
           origin: 'user',
           runId: null,
-          result: JSON.parse(JSON.stringify(applied.result)) as object,
-          needsReview: applied.result.needsReview,
+          result: JSON.parse(JSON.stringify(checked.result)) as object,
+          needsReview: checked.result.needsReview,
           createdByKind: ctx.actor.kind,
           createdById: ctx.actor.id,
         });
@@ -165,21 +179,24 @@ export function createExtractionReviewService(deps: {
             },
           });
         }
-        if (!afterExport) {
-          // A correction reopens a validated document: it must be validated again.
-          await repo.setDocumentState(tx, ctx.tenantId, documentId, {
-            status: applied.result.needsReview ? 'needs_review' : 'extracted',
-            validatedAt: null,
-          });
-          return toExtractionView(row);
-        }
-        // The ERP holds the previous version: the new one is handed off again, and announced.
-        await repo.setDocumentState(tx, ctx.tenantId, documentId, {
-          status: 'validated',
-          validatedAt: clock(),
-          exportedAt: null,
-        });
-        const errors = applied.result.findings.filter((f) => f.severity === 'error').length;
+        // A correction reopens a validated document, and an exported one that it turns into a
+        // duplicate: it must be validated again. Otherwise an exported one goes back to the ERP.
+        const reopens = !afterExport || checked.duplicateOf !== null;
+        await repo.setDocumentState(
+          tx,
+          ctx.tenantId,
+          documentId,
+          reopens
+            ? {
+                status: checked.result.needsReview ? 'needs_review' : 'extracted',
+                validatedAt: null,
+                ...(afterExport ? { exportedAt: null } : {}),
+              }
+            : { status: 'validated', validatedAt: clock(), exportedAt: null },
+        );
+        if (!afterExport) return toExtractionView(row, checked.duplicateOf);
+        // The ERP holds the previous version: the change is announced either way.
+        const errors = checked.result.findings.filter((f) => f.severity === 'error').length;
         await audit.record(tx, ctx, {
           action: 'extraction.changed_after_export',
           target: { type: 'document', id: documentId },
@@ -197,21 +214,38 @@ export function createExtractionReviewService(deps: {
           previousVersion: latest.version,
           fields: applied.changes.map((c) => c.field),
         });
-        return toExtractionView(row);
+        return toExtractionView(row, checked.duplicateOf);
       });
       await deps.webhooks.dispatch(ctx.tenantId, deliveries);
       return corrected;
     },
 
-    async validate(ctx, documentId, override) {
+    async validate(ctx, documentId, override, duplicate) {
       await deps.documents.getDocument(ctx, documentId);
       let deliveries: string[] = [];
       const validated = await db.withTenant(ctx, async (tx) => {
         await repo.lockDocument(tx, ctx.tenantId, documentId);
         const { doc, latest } = await latestOf(tx, ctx, documentId);
-        if (doc.status === 'validated' || doc.status === 'exported') return toExtractionView(latest);
+        if (doc.status === 'validated' || doc.status === 'exported')
+          return toExtractionView(latest, doc.duplicateOf);
+        // A duplicate whose original has since been trashed is no longer one.
+        const duplicateOf =
+          doc.duplicateOf && (await repo.isActiveDocument(tx, ctx.tenantId, doc.duplicateOf))
+            ? doc.duplicateOf
+            : null;
+        if (duplicateOf && !duplicate) {
+          throw new AppError(
+            409,
+            DUPLICATE_FINDING,
+            'Conflict',
+            `The document duplicates document ${duplicateOf} (same supplier, invoice number and gross total); validate it only with allowDuplicate and a duplicateReason.`,
+            { duplicateOf },
+          );
+        }
+        // The duplicate finding is decided above (its own override, or its original is gone); the
+        // general override covers the other error findings.
         const errors = (latest.result as unknown as ExtractionResult).findings.filter(
-          (f) => f.severity === 'error',
+          (f) => f.severity === 'error' && f.code !== DUPLICATE_FINDING,
         );
         if (errors.length > 0 && !override?.reason.trim()) {
           throw new AppError(
@@ -227,6 +261,8 @@ export function createExtractionReviewService(deps: {
         await repo.setDocumentState(tx, ctx.tenantId, documentId, {
           status: 'validated',
           validatedAt: clock(),
+          duplicateOf,
+          duplicateOverrideReason: duplicateOf ? duplicate!.reason : null,
         });
         await audit.record(tx, ctx, {
           action: 'extraction.validated',
@@ -235,13 +271,14 @@ export function createExtractionReviewService(deps: {
             version: latest.version,
             overriddenErrors: errors.length,
             reason: override?.reason ?? null,
+            ...(duplicateOf ? { duplicateOf, duplicateReason: duplicate!.reason } : {}),
           },
         });
         deliveries = await deps.webhooks.recordEvent(tx, ctx, 'extraction.validated', {
           documentId,
           version: latest.version,
         });
-        return toExtractionView(latest);
+        return toExtractionView(latest, duplicateOf);
       });
       await deps.webhooks.dispatch(ctx.tenantId, deliveries);
       return validated;
@@ -268,6 +305,7 @@ export function createExtractionReviewService(deps: {
             companyId: row.companyId,
             createdAt: row.createdAt,
             version: extraction.version,
+            duplicateOf: row.duplicateOf,
             attention: fieldsNeedingAttention(extraction.result as unknown as ExtractionResult),
           };
         });

@@ -96,6 +96,8 @@ export async function findDocumentState(tx: Tx, tenantId: string, documentId: st
       updatedAt: true,
       validatedAt: true,
       exportedAt: true,
+      duplicateOf: true,
+      duplicateOverrideReason: true,
     },
   });
 }
@@ -129,6 +131,7 @@ export interface ReviewRow {
   readonly filename: string;
   readonly companyId: string | null;
   readonly createdAt: Date;
+  readonly duplicateOf: string | null;
 }
 
 /** Documents waiting for a person, oldest first (keyset on created_at, id). */
@@ -157,7 +160,7 @@ export async function listNeedsReview(
     },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: limit,
-    select: { id: true, filename: true, companyId: true, createdAt: true },
+    select: { id: true, filename: true, companyId: true, createdAt: true, duplicateOf: true },
   });
 }
 
@@ -207,6 +210,8 @@ export async function readExportPage(
   if (filter.allowedCompanyIds)
     q.add((p) => `d.company_id = ANY(${p}::uuid[])`, [...filter.allowedCompanyIds]);
   if (filter.updatedSince) q.add((p) => `d.updated_at >= ${p}`, filter.updatedSince);
+  // A duplicate invoice is handed over only when a person validated it with the override.
+  q.where.push('(d.duplicate_of IS NULL OR d.duplicate_override_reason IS NOT NULL)');
   if (after) q.where.push(`(d.updated_at, d.id) > (${q.param(after.updatedAt)}, ${q.param(after.id)}::uuid)`);
   const rows = await sql.query<{
     id: string;
@@ -374,4 +379,64 @@ export async function validatedSellersFingerprint(tx: Tx, tenantId: string): Pro
        AND purged_at IS NULL AND trashed_at IS NULL`;
   const row = rows[0];
   return `${row?.n ?? 0}:${row?.last?.toISOString() ?? '-'}`;
+}
+
+/** Serialises duplicate checks of one invoice key in the tenant until the transaction ends. */
+export async function lockInvoiceKey(tx: Tx, tenantId: string, key: string): Promise<void> {
+  await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`invoice:${tenantId}:${key}`}, 0))::text`;
+}
+
+/** An active document with the same invoice key, and the seller data of its latest extraction. */
+export interface InvoiceKeyCandidate {
+  readonly id: string;
+  readonly name: string | null;
+  readonly vat_id: string | null;
+  readonly company_id: string | null;
+  readonly iban: string | null;
+  readonly issue_date: string | null;
+}
+
+/**
+ * Other active documents of the tenant with the invoice key, oldest first, at most `limit` (the
+ * (tenant_id, invoice_key) index). A document that is itself a duplicate of an active document is
+ * not a candidate: the original is, so a third copy points at it and a reprocessed original never
+ * becomes a duplicate of its own copy.
+ */
+export async function listInvoiceKeyCandidates(
+  tx: Tx,
+  tenantId: string,
+  documentId: string,
+  key: string,
+  limit: number,
+): Promise<InvoiceKeyCandidate[]> {
+  return tx.$queryRaw<InvoiceKeyCandidate[]>`
+    SELECT d.id::text,
+           e.result #>> '{fields,seller.name,value}'      AS name,
+           e.result #>> '{fields,seller.vatId,value}'     AS vat_id,
+           e.result #>> '{fields,seller.companyId,value}' AS company_id,
+           e.result #>> '{fields,payment.iban,value}'     AS iban,
+           e.result #>> '{fields,issueDate,value}'        AS issue_date
+      FROM documents d
+      JOIN LATERAL (SELECT x.result FROM extractions x
+                     WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id
+                     ORDER BY x.version DESC LIMIT 1) e ON true
+     WHERE d.tenant_id = ${tenantId}::uuid
+       AND d.invoice_key = ${key}
+       AND d.id <> ${documentId}::uuid
+       AND d.trashed_at IS NULL AND d.purged_at IS NULL
+       AND (d.duplicate_of IS NULL OR NOT EXISTS (
+             SELECT 1 FROM documents o
+              WHERE o.tenant_id = d.tenant_id AND o.id = d.duplicate_of
+                AND o.trashed_at IS NULL AND o.purged_at IS NULL))
+     ORDER BY d.created_at, d.id
+     LIMIT ${limit}`;
+}
+
+/** Whether the document exists in the tenant and is neither trashed nor purged. */
+export async function isActiveDocument(tx: Tx, tenantId: string, documentId: string): Promise<boolean> {
+  const found = await tx.document.findFirst({
+    where: { tenantId, id: documentId, trashedAt: null, purgedAt: null },
+    select: { id: true },
+  });
+  return found !== null;
 }

@@ -25,6 +25,12 @@ const ExtractionView = z.object({
   createdAt: IsoDateTime,
   createdBy: z.object({ kind: z.string(), id: z.string() }),
   needsReview: z.boolean(),
+  duplicateOf: z
+    .uuid()
+    .nullable()
+    .describe(
+      'The earlier document of the firm this one duplicates (same supplier, invoice number, gross total and issue date); validating it needs allowDuplicate',
+    ),
   result: z
     .object({
       documentType: z.string(),
@@ -55,6 +61,26 @@ const ExtractionView = z.object({
 });
 const IdParams = z.object({ id: z.uuid() });
 
+const Reason = z.string().trim().min(3).max(500);
+/**
+ * Validation may override error findings (with a reason) and, separately and explicitly, the
+ * duplicate check: a duplicate is validated only with `allowDuplicate: true` and its own reason.
+ */
+const ValidateBody = z
+  .object({
+    override: z.object({ reason: Reason }).optional(),
+    allowDuplicate: z
+      .boolean()
+      .optional()
+      .describe('Validate although the document duplicates another one; needs duplicateReason'),
+    duplicateReason: Reason.optional().describe('Why the duplicate is booked anyway (audited)'),
+  })
+  .refine((b) => Boolean(b.allowDuplicate) === (b.duplicateReason !== undefined), {
+    message: 'allowDuplicate: true and duplicateReason go together',
+    path: ['duplicateReason'],
+  })
+  .nullish();
+
 const Attention = z.object({ field: z.string(), reason: z.string() });
 const ReviewQueue = z.object({
   items: z.array(
@@ -64,6 +90,7 @@ const ReviewQueue = z.object({
       companyId: z.uuid().nullable(),
       createdAt: IsoDateTime,
       version: z.number().int(),
+      duplicateOf: z.uuid().nullable().describe('The earlier document this one duplicates, if any'),
       attention: z.array(Attention),
     }),
   ),
@@ -92,7 +119,12 @@ const ExportItem = z.object({
     .describe('What ?format=ubl|cii|isdoc would answer: an e-invoice only when en16931 is true, else 422'),
 });
 const ExportQuery = z.object({
-  status: z.literal('validated').default('validated').describe('Only validated extractions are handed off'),
+  status: z
+    .literal('validated')
+    .default('validated')
+    .describe(
+      'Only validated extractions are handed off; a duplicate invoice only when validated with allowDuplicate',
+    ),
   exported: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -211,7 +243,7 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           permission: 'extractions:write',
           docs: {
             errors: {
-              409: 'Error findings remain and no override reason was given (unresolved_errors, with `findings`), or no finished extraction yet (extraction_not_ready).',
+              409: 'The document duplicates another one and allowDuplicate was not given (duplicate_invoice, with `duplicateOf`), error findings remain and no override reason was given (unresolved_errors, with `findings`), or no finished extraction yet (extraction_not_ready).',
             },
           },
         },
@@ -221,14 +253,17 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           summary:
             'Mark the extraction correct; refused (409) while error findings remain unless overridden with a reason',
           params: IdParams,
-          body: z
-            .object({ override: z.object({ reason: z.string().trim().min(3).max(500) }).optional() })
-            .nullish(),
+          body: ValidateBody,
           response: { 200: ExtractionView },
         },
       },
       async (request) =>
-        deps.review.validate(contextOf(request), request.params.id, request.body?.override) as never,
+        deps.review.validate(
+          contextOf(request),
+          request.params.id,
+          request.body?.override,
+          request.body?.allowDuplicate ? { reason: request.body.duplicateReason! } : undefined,
+        ) as never,
     );
 
     app.get(
@@ -299,7 +334,7 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           permission: 'extractions:read',
           docs: {
             errors: {
-              409: 'The extraction is not validated (code not_validated).',
+              409: 'The extraction is not validated (not_validated), or it is a duplicate invoice validated without allowDuplicate (duplicate_invoice).',
               422: 'format=ubl|cii|isdoc: the data do not meet EN 16931 (code not_conformant); `missing` lists the absent business terms (BT-/BG- numbers), `rules` the EN 16931 rules the data break.',
             },
             responses: {
@@ -344,7 +379,11 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
         // rewrite data; a viewer or a read-only agent must not mark data exported.
         config: {
           permission: 'extractions:export',
-          docs: { errors: { 409: 'The extraction is not validated (code not_validated).' } },
+          docs: {
+            errors: {
+              409: 'The extraction is not validated (not_validated), or it is a duplicate invoice validated without allowDuplicate (duplicate_invoice).',
+            },
+          },
         },
         schema: {
           tags,

@@ -13,6 +13,8 @@ export interface ExtractionView {
   readonly createdAt: Date;
   readonly createdBy: { readonly kind: string; readonly id: string };
   readonly needsReview: boolean;
+  /** The earlier document of the firm this one duplicates (same supplier, number, gross, date). */
+  readonly duplicateOf: string | null;
   readonly result: Record<string, unknown>;
 }
 
@@ -20,7 +22,7 @@ export interface ExtractionsService {
   getExtraction(ctx: RequestContext, documentId: string, version?: number): Promise<ExtractionView>;
 }
 
-export function toExtractionView(row: repo.ExtractionRow): ExtractionView {
+export function toExtractionView(row: repo.ExtractionRow, duplicateOf: string | null): ExtractionView {
   return {
     documentId: row.documentId,
     version: row.version,
@@ -28,6 +30,7 @@ export function toExtractionView(row: repo.ExtractionRow): ExtractionView {
     createdAt: row.createdAt,
     createdBy: { kind: row.createdByKind, id: row.createdById },
     needsReview: row.needsReview,
+    duplicateOf,
     result: row.result as Record<string, unknown>,
   };
 }
@@ -41,7 +44,7 @@ export function createExtractionsService(deps: {
     async getExtraction(ctx, documentId, version) {
       // Visibility (tenant, company restriction) is the document's: 404 exactly as for the document.
       await deps.documents.getDocument(ctx, documentId);
-      const row = await deps.db.withTenant(ctx, async (tx) => {
+      const { row, doc } = await deps.db.withTenant(ctx, async (tx) => {
         const found =
           version === undefined
             ? await repo.latestExtraction(tx, ctx.tenantId, documentId)
@@ -55,7 +58,7 @@ export function createExtractionsService(deps: {
             target: { type: 'document', id: documentId },
             payload: { version: found.version },
           });
-        return found;
+        return { row: found, doc: await repo.findDocumentState(tx, ctx.tenantId, documentId) };
       });
       if (!row)
         throw new NotFoundError(
@@ -63,7 +66,7 @@ export function createExtractionsService(deps: {
             ? 'The document has no extraction yet.'
             : `The document has no extraction version ${version}.`,
         );
-      return toExtractionView(row);
+      return toExtractionView(row, doc?.duplicateOf ?? null);
     },
   };
 }

@@ -79,6 +79,7 @@ describe('upload and download', () => {
       failureReason: null,
       trashedAt: null,
       purgeAfter: null,
+      duplicateOf: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
