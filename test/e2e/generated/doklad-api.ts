@@ -4962,6 +4962,8 @@ export interface operations {
               trashedAt: string | null;
               /** @description When a trashed document is purged for good */
               purgeAfter: string | null;
+              /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+              duplicateOf: string | null;
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
@@ -5101,6 +5103,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -5149,6 +5153,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -5293,6 +5299,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -5425,6 +5433,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -5587,6 +5597,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -5880,6 +5892,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -6012,6 +6026,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -6156,6 +6172,8 @@ export interface operations {
             trashedAt: string | null;
             /** @description When a trashed document is purged for good */
             purgeAfter: string | null;
+            /** @description The earlier document with the same invoice (supplier, number, gross total, issue date) */
+            duplicateOf: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -6264,6 +6282,8 @@ export interface operations {
               id: string;
             };
             needsReview: boolean;
+            /** @description The earlier document of the firm this one duplicates (same supplier, invoice number, gross total and issue date); validating it needs allowDuplicate */
+            duplicateOf: string | null;
             result: {
               documentType: string;
               format: string;
@@ -6408,6 +6428,8 @@ export interface operations {
               id: string;
             };
             needsReview: boolean;
+            /** @description The earlier document of the firm this one duplicates (same supplier, invoice number, gross total and issue date); validating it needs allowDuplicate */
+            duplicateOf: string | null;
             result: {
               documentType: string;
               format: string;
@@ -6655,6 +6677,10 @@ export interface operations {
           override?: {
             reason: string;
           };
+          /** @description Validate although the document duplicates another one; needs duplicateReason */
+          allowDuplicate?: boolean;
+          /** @description Why the duplicate is booked anyway (audited) */
+          duplicateReason?: string;
         } | null;
       };
     };
@@ -6678,6 +6704,8 @@ export interface operations {
               id: string;
             };
             needsReview: boolean;
+            /** @description The earlier document of the firm this one duplicates (same supplier, invoice number, gross total and issue date); validating it needs allowDuplicate */
+            duplicateOf: string | null;
             result: {
               documentType: string;
               format: string;
@@ -6749,7 +6777,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description Error findings remain and no override reason was given (unresolved_errors, with `findings`), or no finished extraction yet (extraction_not_ready). */
+      /** @description The document duplicates another one and allowDuplicate was not given (duplicate_invoice, with `duplicateOf`), error findings remain and no override reason was given (unresolved_errors, with `findings`), or no finished extraction yet (extraction_not_ready). */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6836,6 +6864,8 @@ export interface operations {
               /** Format: date-time */
               createdAt: string;
               version: number;
+              /** @description The earlier document this one duplicates, if any */
+              duplicateOf: string | null;
               attention: {
                 field: string;
                 reason: string;
@@ -6899,7 +6929,7 @@ export interface operations {
   listExtractionsForExport: {
     parameters: {
       query?: {
-        /** @description Only validated extractions are handed off */
+        /** @description Only validated extractions are handed off; a duplicate invoice only when validated with allowDuplicate */
         status?: 'validated';
         exported?: 'true' | 'false';
         companyId?: string;
@@ -7090,7 +7120,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description The extraction is not validated (code not_validated). */
+      /** @description The extraction is not validated (not_validated), or it is a duplicate invoice validated without allowDuplicate (duplicate_invoice). */
       409: {
         headers: {
           [name: string]: unknown;
@@ -7202,7 +7232,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description The extraction is not validated (code not_validated). */
+      /** @description The extraction is not validated (not_validated), or it is a duplicate invoice validated without allowDuplicate (duplicate_invoice). */
       409: {
         headers: {
           [name: string]: unknown;
