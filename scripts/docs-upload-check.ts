@@ -57,11 +57,7 @@ try {
   await operation.locator('button.try-out__btn').click();
   await operation.locator('.body-param-content-type select').selectOption('multipart/form-data');
   await operation.locator('input[type=file]').first().setInputFiles(pdf);
-  // Swagger UI prefills optional form fields with sample values ("string", a made-up company id),
-  // which the API rightly refuses (404 company); a user clears them, and so does this check.
-  for (const field of ['companyId', 'externalRef']) {
-    await operation.locator(`tr[data-property-name="${field}"] input[type=text]`).fill('');
-  }
+  // The optional fields are left as /docs shows them (blank): no clearing, as a new user would.
   await operation.locator('button.execute').click();
   const live = operation.locator('.live-responses-table tbody .response-col_status').first();
   await live.waitFor({ timeout: 30_000 });

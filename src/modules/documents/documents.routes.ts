@@ -52,10 +52,23 @@ const header = (description: string, schema: Record<string, unknown> = { type: '
  * content-type parsers above), never against a schema, so it is documented here instead.
  */
 function uploadRequestBody(maxBytes: number) {
+  // A blank multipart field means "not given", and the schema says so: the empty examples keep
+  // Swagger UI's "Try it out" form blank for the optional fields, where it would otherwise prefill
+  // a made-up company id and "string", which the API rightly refuses.
   const metadata = {
     type: { type: 'string', enum: s.DocumentType.options },
-    companyId: { type: 'string', format: 'uuid' },
-    externalRef: { type: 'string', minLength: 1, maxLength: 200 },
+    companyId: {
+      type: 'string',
+      anyOf: [{ maxLength: 0 }, { format: 'uuid' }],
+      description: 'A company of the firm; blank = none',
+      examples: [''],
+    },
+    externalRef: {
+      type: 'string',
+      maxLength: 200,
+      description: 'Your own reference; blank = none',
+      examples: [''],
+    },
   };
   return {
     required: true,

@@ -5050,8 +5050,15 @@ export interface operations {
           file: string;
           /** @enum {string} */
           type?: 'invoice' | 'credit_note' | 'receipt' | 'other';
-          /** Format: uuid */
-          companyId?: string;
+          /**
+           * @description A company of the firm; blank = none
+           * @example
+           */
+          companyId?: string | unknown | unknown;
+          /**
+           * @description Your own reference; blank = none
+           * @example
+           */
           externalRef?: string;
         };
         'application/octet-stream': string;
