@@ -30,7 +30,7 @@ import {
   toDocumentView,
   type DocumentView,
 } from './documents.views.js';
-import { asStorageError, storeEncrypted } from './encrypted-upload.js';
+import { asStorageError, receiveEncrypted } from './encrypted-upload.js';
 import { sanitizeFilename } from './filename.js';
 import { retainUntil, type DocumentType } from './retention.js';
 
@@ -192,7 +192,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
     async uploadDocument(ctx, input) {
       const { kekRef, blobStore, container } = await storageFor(ctx);
       const documentId = randomUUID();
-      const stored = await storeEncrypted(input.source, {
+      const received = await receiveEncrypted(input.source, {
         blobStore,
         container,
         blobName: documentId,
@@ -202,7 +202,12 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         segmentSize: deps.segmentSize,
         expectedBytes: input.expectedBytes,
       });
-      const discard = () => blobStore.delete(container, documentId).catch(() => undefined);
+      const { stored } = received;
+      // The blob's last write may still be under way: let it settle before deleting the blob.
+      const discard = async () => {
+        await received.durable.catch(() => undefined);
+        await blobStore.delete(container, documentId).catch(() => undefined);
+      };
       try {
         const metadata = await input.metadata();
         const outcome = await db.withTenant(ctx, async (tx) => {
@@ -265,10 +270,15 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
               companyId: metadata.companyId ?? null,
             },
           });
-          if (!input.withinCreation) return { row: inserted, created: true };
-          await input.withinCreation(tx, documentId);
-          const row = await repo.findDocument(tx, ctx.tenantId, documentId);
-          return { row: row ?? inserted, created: true };
+          let row = inserted;
+          if (input.withinCreation) {
+            await input.withinCreation(tx, documentId);
+            row = (await repo.findDocument(tx, ctx.tenantId, documentId)) ?? inserted;
+          }
+          // The row commits only once its content is durable (the blob's last write ran while
+          // the statements above did): a document never points at content that is not stored.
+          await received.durable;
+          return { row, created: true };
         });
         if (!outcome.created) await discard();
         return {

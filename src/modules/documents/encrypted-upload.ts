@@ -87,14 +87,29 @@ export function isStorageOutage(error: unknown): boolean {
   );
 }
 
+/** What `receiveEncrypted` read, and the write of its last block still under way. */
+export interface ReceivedContent {
+  readonly stored: StoredContent;
+  /**
+   * Settles once the blob is durable (its last block or its single Put committed); rejects with a
+   * storage error (503), the blob then deleted. Await it before committing anything that points
+   * at the blob: until then the content may not exist.
+   */
+  readonly durable: Promise<void>;
+}
+
 /**
- * Stores `source` encrypted at `target`. On any failure (type refused, too large, client gone,
- * storage down) nothing is left behind: the blob is deleted before the error is rethrown.
+ * Reads `source` to its end, hashing and encrypting it into blob storage at `target`, and returns
+ * as soon as the last byte was read: the final write to blob storage (for most documents the only
+ * one, a single Put) goes on in `durable`, so the caller can do its database work meanwhile. The
+ * data key is wrapped by the KMS while the bytes stream, not before. On any failure before that
+ * (type refused, too large, client gone, storage down) nothing is left behind: the blob is deleted
+ * before the error is rethrown.
  */
-export async function storeEncrypted(
+export async function receiveEncrypted(
   source: Readable,
   target: EncryptedUploadTarget,
-): Promise<StoredContent> {
+): Promise<ReceivedContent> {
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const head = await readHead(iterator, SNIFF_BYTES);
   if (head.length === 0)
@@ -109,8 +124,9 @@ export async function storeEncrypted(
     );
   }
   const dek = randomBytes(32);
+  const wrapping = target.keyProvider.wrapKey(target.kekRef, dek);
+  const deleteBlob = () => target.blobStore.delete(target.container, target.blobName).catch(() => undefined);
   try {
-    const wrappedKey = await target.keyProvider.wrapKey(target.kekRef, dek);
     const sizeHint =
       target.expectedBytes !== undefined && target.expectedBytes <= target.maxBytes
         ? ciphertextLength(target.expectedBytes, target.segmentSize)
@@ -121,6 +137,7 @@ export async function storeEncrypted(
       writer,
       target.maxBytes,
     );
+    let durable: Promise<void>;
     try {
       for (const chunk of head.chunks) await sink.write(chunk);
       if (!head.done) {
@@ -128,22 +145,39 @@ export async function storeEncrypted(
           await sink.write(next.value);
         }
       }
-      await sink.close();
+      durable = sink.close();
     } catch (error) {
       await writer.abort();
       throw error;
     }
+    const settled = durable.catch(async (error: unknown) => {
+      await deleteBlob();
+      throw asStorageError(error);
+    });
+    settled.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
+    let wrappedKey: WrappedKey;
+    try {
+      wrappedKey = await wrapping;
+    } catch (error) {
+      await settled.catch(() => undefined);
+      throw error;
+    }
     return {
-      sha256: sink.hash.digest('hex'),
-      sizeBytes: sink.sizeBytes,
-      type,
-      segmentSize: target.segmentSize,
-      wrappedKey,
+      stored: {
+        sha256: sink.hash.digest('hex'),
+        sizeBytes: sink.sizeBytes,
+        type,
+        segmentSize: target.segmentSize,
+        wrappedKey,
+      },
+      durable: settled,
     };
   } catch (error) {
-    await target.blobStore.delete(target.container, target.blobName).catch(() => undefined);
+    await deleteBlob();
     throw asStorageError(error);
   } finally {
+    // The KMS reads the key while wrapping it: wiped only once that settled.
+    await Promise.allSettled([wrapping]);
     dek.fill(0);
   }
 }
