@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE } from '../unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../unit/extraction/fixtures/xml-fixtures.js';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/auth.js';
-import { useTestEnv } from '../helpers/test-env.js';
+import { childProcessEnv, useTestEnv } from '../helpers/test-env.js';
 
 const env = useTestEnv({ app: false });
 
@@ -58,30 +58,11 @@ function startReceiver(): Promise<{ server: Server; url: string; spans: Exported
 }
 
 function processEnv(otlpUrl: string, service: string): NodeJS.ProcessEnv {
-  const c = env.config;
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATABASE_URL: c.DATABASE_URL,
-    MIGRATION_DATABASE_URL: c.MIGRATION_DATABASE_URL,
-    REDIS_URL: c.REDIS_URL,
-    REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX,
-    AZURE_STORAGE_CONNECTION_STRING: c.AZURE_STORAGE_CONNECTION_STRING,
-    BLOB_CONTAINER_PREFIX: c.BLOB_CONTAINER_PREFIX,
-    AUDIT_SIGNING_KEY: c.AUDIT_SIGNING_KEY,
-    AUDIT_SIGNING_KEY_CREATE: 'false',
-    LOCAL_KMS_MASTER_KEY: c.LOCAL_KMS_MASTER_KEY,
-    LOCAL_KMS_MASTER_KEY_CREATE: 'false',
-    LOCAL_KMS_KEY_DIR: c.LOCAL_KMS_KEY_DIR,
-    TENANT_REGIONS: 'eu-west,eu-north',
-    ARGON2_MEMORY_KIB: '19456',
-    PORT: '0',
-    METRICS_PORT: '0',
-    WORKER_METRICS_PORT: '0',
+  return childProcessEnv(env.config, {
     LOG_LEVEL: 'info',
     OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
     OTEL_SERVICE_NAME: service,
-  };
+  });
 }
 
 interface Started {

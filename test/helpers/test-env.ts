@@ -173,3 +173,33 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
     },
   };
 }
+
+/**
+ * The environment of an API or worker process a test spawns against this test's services: the
+ * same database, Redis prefix, blob storage, keys and regions as `config`, nothing inherited from
+ * the developer's shell but PATH and HOME, and any free ports (other test files and benchmarks run
+ * processes at the same time). `extra` adds or overrides settings.
+ */
+export function childProcessEnv(config: Config, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: config.DATABASE_URL,
+    MIGRATION_DATABASE_URL: config.MIGRATION_DATABASE_URL,
+    REDIS_URL: config.REDIS_URL,
+    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+    AZURE_STORAGE_CONNECTION_STRING: config.AZURE_STORAGE_CONNECTION_STRING,
+    BLOB_CONTAINER_PREFIX: config.BLOB_CONTAINER_PREFIX,
+    AUDIT_SIGNING_KEY: config.AUDIT_SIGNING_KEY,
+    AUDIT_SIGNING_KEY_CREATE: 'false',
+    LOCAL_KMS_MASTER_KEY: config.LOCAL_KMS_MASTER_KEY,
+    LOCAL_KMS_MASTER_KEY_CREATE: 'false',
+    LOCAL_KMS_KEY_DIR: config.LOCAL_KMS_KEY_DIR,
+    TENANT_REGIONS: config.TENANT_REGIONS.join(','),
+    ARGON2_MEMORY_KIB: '19456',
+    PORT: '0',
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
+    ...extra,
+  };
+}

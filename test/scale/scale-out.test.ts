@@ -13,7 +13,7 @@ import { systemContext } from '../../src/core/request-context.js';
 import { SAMPLE } from '../unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../unit/extraction/fixtures/xml-fixtures.js';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/auth.js';
-import { useTestEnv } from '../helpers/test-env.js';
+import { childProcessEnv, useTestEnv } from '../helpers/test-env.js';
 
 const UPLOADS = 200;
 const TOKENS = 4;
@@ -23,23 +23,7 @@ const RATE_LIMIT_MAX = 120;
 const env = useTestEnv({ app: false });
 
 function processEnv(): NodeJS.ProcessEnv {
-  const c = env.config;
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATABASE_URL: c.DATABASE_URL,
-    MIGRATION_DATABASE_URL: c.MIGRATION_DATABASE_URL,
-    REDIS_URL: c.REDIS_URL,
-    REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX,
-    AZURE_STORAGE_CONNECTION_STRING: c.AZURE_STORAGE_CONNECTION_STRING,
-    BLOB_CONTAINER_PREFIX: c.BLOB_CONTAINER_PREFIX,
-    AUDIT_SIGNING_KEY: c.AUDIT_SIGNING_KEY,
-    AUDIT_SIGNING_KEY_CREATE: 'false',
-    LOCAL_KMS_MASTER_KEY: c.LOCAL_KMS_MASTER_KEY,
-    LOCAL_KMS_MASTER_KEY_CREATE: 'false',
-    LOCAL_KMS_KEY_DIR: c.LOCAL_KMS_KEY_DIR,
-    TENANT_REGIONS: 'eu-west,eu-north',
-    ARGON2_MEMORY_KIB: '19456',
+  return childProcessEnv(env.config, {
     RATE_LIMIT_MAX: String(RATE_LIMIT_MAX),
     // A killed worker's job is taken over quickly.
     EXTRACTION_LOCK_MS: '3000',
@@ -50,11 +34,8 @@ function processEnv(): NodeJS.ProcessEnv {
     EXTRACTION_ATTEMPTS: '3',
     EXTRACTION_BACKOFF_MS: '200',
     DOCS_ENABLED: 'false',
-    PORT: '0',
-    METRICS_PORT: '0',
-    WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
-  };
+  });
 }
 
 interface Started {

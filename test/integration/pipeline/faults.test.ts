@@ -24,7 +24,7 @@ import {
 import { ublXml } from '../../unit/extraction/fixtures/xml-fixtures.js';
 import { bearer, signup } from '../../helpers/auth.js';
 import { uploadRaw } from '../../helpers/documents.js';
-import { useTestEnv } from '../../helpers/test-env.js';
+import { childProcessEnv, useTestEnv } from '../../helpers/test-env.js';
 
 const env = useTestEnv({
   env: { EXTRACTION_ATTEMPTS: '3', EXTRACTION_BACKOFF_MS: '50', EXTRACTION_LOCK_MS: '3000' },
@@ -55,27 +55,7 @@ function workerProcess(extra: Record<string, string> = {}): ChildProcess {
   // node itself (not the tsx CLI, which would wrap it in a second process): SIGKILL must hit the
   // process that holds the job.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main-worker.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_URL: c.DATABASE_URL,
-      MIGRATION_DATABASE_URL: c.MIGRATION_DATABASE_URL,
-      REDIS_URL: c.REDIS_URL,
-      REDIS_KEY_PREFIX: c.REDIS_KEY_PREFIX,
-      AZURE_STORAGE_CONNECTION_STRING: c.AZURE_STORAGE_CONNECTION_STRING,
-      BLOB_CONTAINER_PREFIX: c.BLOB_CONTAINER_PREFIX,
-      AUDIT_SIGNING_KEY: c.AUDIT_SIGNING_KEY,
-      AUDIT_SIGNING_KEY_CREATE: 'false',
-      LOCAL_KMS_MASTER_KEY: c.LOCAL_KMS_MASTER_KEY,
-      LOCAL_KMS_MASTER_KEY_CREATE: 'false',
-      LOCAL_KMS_KEY_DIR: c.LOCAL_KMS_KEY_DIR,
-      TENANT_REGIONS: 'eu-west,eu-north',
-      EXTRACTION_LOCK_MS: '3000',
-      LOG_LEVEL: 'warn',
-      // Several workers run at once on this machine: each takes any free metrics port.
-      WORKER_METRICS_PORT: '0',
-      ...extra,
-    },
+    env: childProcessEnv(c, { EXTRACTION_LOCK_MS: '3000', LOG_LEVEL: 'warn', ...extra }),
     stdio: 'ignore',
   });
   children.push(child);
