@@ -12,6 +12,7 @@
 import { systemContext, type RequestContext } from '../../core/request-context.js';
 import type { Db } from '../../platform/db/db.js';
 import type { Logger } from '../../platform/logger.js';
+import { startIntervalLoop } from '../../platform/interval-loop.js';
 import {
   auditChainBacklogTenants,
   auditChainLag,
@@ -154,26 +155,17 @@ export function startAuditChainLoop(
   chainer: AuditChainer,
   settings: { intervalMs: number; logger: Logger },
 ): RunningChainLoop {
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const pass = async (): Promise<void> => {
-    try {
-      const result = await chainer.chainAllPending(abort.signal);
+  const loop = startIntervalLoop(
+    async (signal) => {
+      const result = await chainer.chainAllPending(signal);
       if (result.chained > 0) settings.logger.debug(result, 'audit events chained');
-    } catch (error) {
-      settings.logger.error({ err: error }, 'audit chaining pass failed; retrying');
-    }
-    if (!abort.signal.aborted) timer = setTimeout(() => (running = pass()), settings.intervalMs);
-  };
-  running = pass();
+    },
+    { ...settings, failureMessage: 'audit chaining pass failed; retrying' },
+  );
 
   return {
     async stop() {
-      abort.abort();
-      clearTimeout(timer);
-      await running;
+      await loop.stop();
       // One last pass, bounded in time, so the events of the jobs this worker just finished do
       // not wait for another worker (or the next start) to be chained.
       try {

@@ -18,6 +18,7 @@ import { systemContext, type RequestContext } from '../../core/request-context.j
 import type { Clock } from '../../core/clock.js';
 import type { Db } from '../../platform/db/db.js';
 import type { Logger } from '../../platform/logger.js';
+import { startIntervalLoop, type IntervalLoop } from '../../platform/interval-loop.js';
 import { signatureHeader, SIGNATURE_HEADER } from '../webhooks/webhook-signature.js';
 import { postToTarget } from '../webhooks/webhook-post.js';
 import { resolveDeliveryTarget } from '../webhooks/webhook-target.js';
@@ -217,33 +218,18 @@ export function sinkFailureReason(error: unknown): string {
   return 'unreachable: the sink could not be reached';
 }
 
-export interface RunningSinkLoop {
-  stop(): Promise<void>;
-}
+export type RunningSinkLoop = IntervalLoop;
 
 /** Runs `pushAll` every `intervalMs` in the worker process, like the chain loop. */
 export function startAuditSinkLoop(
   sink: AuditSink,
   settings: { intervalMs: number; logger: Logger },
 ): RunningSinkLoop {
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const pass = async (): Promise<void> => {
-    try {
-      const result = await sink.pushAll(abort.signal);
+  return startIntervalLoop(
+    async (signal) => {
+      const result = await sink.pushAll(signal);
       if (result.delivered > 0) settings.logger.debug(result, 'audit events pushed to the off-box sink');
-    } catch (error) {
-      settings.logger.error({ err: error }, 'audit sink pass failed; retrying');
-    }
-    if (!abort.signal.aborted) timer = setTimeout(() => (running = pass()), settings.intervalMs);
-  };
-  running = pass();
-  return {
-    async stop() {
-      abort.abort();
-      clearTimeout(timer);
-      await running;
     },
-  };
+    { ...settings, failureMessage: 'audit sink pass failed; retrying' },
+  );
 }
