@@ -51,7 +51,7 @@ import {
   type ExtractFunction,
   type ExtractionJobData,
   type ExtractionPipeline,
-} from './modules/extractions/extraction-pipeline.js';
+} from './modules/extractions/extractions.pipeline.js';
 import {
   createExtractionsService,
   type ExtractionsService,
@@ -59,11 +59,11 @@ import {
 import {
   createExtractionExportService,
   type ExtractionExportService,
-} from './modules/extractions/extraction-export.js';
+} from './modules/extractions/extractions.erp-export.js';
 import {
   createExtractionReviewService,
   type ExtractionReviewService,
-} from './modules/extractions/extraction-review.js';
+} from './modules/extractions/extractions.review.js';
 import { createQueue } from './platform/queue.js';
 import { MAINTENANCE_QUEUE } from './modules/documents/documents.jobs.js';
 import {

@@ -7,7 +7,7 @@ import type { Container } from '../container.js';
 import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
 import { startAuditSinkLoop } from '../modules/audit/audit-sink.js';
 import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/documents.jobs.js';
-import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extraction-pipeline.js';
+import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extractions.pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
 import { EXPORT_QUEUE, type ExportJobData } from '../modules/privacy/privacy.exports.js';
 import { jobDuration, jobsFinished } from '../platform/metrics.js';

@@ -9,7 +9,7 @@
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { ScheduledCheckpoints } from '../audit/audit-checkpoints.js';
-import type { ExtractionPipeline } from '../extractions/extraction-pipeline.js';
+import type { ExtractionPipeline } from '../extractions/extractions.pipeline.js';
 import type { OffboardingService } from '../privacy/privacy.offboarding.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';

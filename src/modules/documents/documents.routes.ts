@@ -20,7 +20,7 @@ import { ACCEPTED_CONTENT_TYPES } from './content-sniffer.js';
 import type { ByteRange } from './decrypted-content.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
 import * as s from './documents.schemas.js';
-import type { ExtractionPipeline } from '../extractions/extraction-pipeline.js';
+import type { ExtractionPipeline } from '../extractions/extractions.pipeline.js';
 import type { DocumentsService, UploadInput, UploadMetadata } from './documents.service.js';
 import { contentDisposition } from './filename.js';
 

@@ -3,11 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../http.js';
 import { IsoDateTime, PositiveInt4 } from '../http-schemas.js';
-import type { ExtractionPipeline } from './extraction-pipeline.js';
-import type { ExtractionExportService } from './extraction-export.js';
-import { toCsv } from './extraction-export.js';
-import { EINVOICE_FORMATS, renderEInvoice } from './einvoice-export.js';
-import type { ExtractionReviewService } from './extraction-review.js';
+import type { ExtractionPipeline } from './extractions.pipeline.js';
+import type { ExtractionExportService } from './extractions.erp-export.js';
+import { toCsv } from './extractions.erp-export.js';
+import { EINVOICE_FORMATS, renderEInvoice } from './extractions.einvoice-export.js';
+import type { ExtractionReviewService } from './extractions.review.js';
 import type { ExtractionsService } from './extractions.service.js';
 
 const tags = ['extractions'];

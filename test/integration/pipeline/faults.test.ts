@@ -13,7 +13,7 @@ import { createQueue } from '../../../src/platform/queue.js';
 import {
   EXTRACTION_QUEUE,
   INTERNAL_FAILURE_REASON,
-} from '../../../src/modules/extractions/extraction-pipeline.js';
+} from '../../../src/modules/extractions/extractions.pipeline.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import {

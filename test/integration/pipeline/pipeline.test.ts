@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app/build-app.js';
-import { createExtractionPipeline } from '../../../src/modules/extractions/extraction-pipeline.js';
+import { createExtractionPipeline } from '../../../src/modules/extractions/extractions.pipeline.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import { createRedis } from '../../../src/platform/redis.js';

@@ -1,7 +1,7 @@
 /** The pure parts of duplicate detection: the invoice key and the same-supplier decision. */
 import { describe, expect, it } from 'vitest';
 import { isSameSupplier, supplierIdentity, type ExtractionResult } from '../../../src/extraction/model.js';
-import { invoiceKey, withDuplicateFinding } from '../../../src/modules/extractions/extraction-duplicates.js';
+import { invoiceKey, withDuplicateFinding } from '../../../src/modules/extractions/extractions.duplicates.js';
 
 const field = (value: string) => ({ value, confidence: 0.95, source: 'text' as const });
 

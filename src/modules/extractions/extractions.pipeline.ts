@@ -54,9 +54,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
-import { checkDuplicate } from './extraction-duplicates.js';
-import { checkWithRegistries, type RegistryLookups } from './extraction-registries.js';
-import { createSupplierDirectorySource } from './extraction-suppliers.js';
+import { checkDuplicate } from './extractions.duplicates.js';
+import { checkWithRegistries, type RegistryLookups } from './extractions.registries.js';
+import { createSupplierDirectorySource } from './extractions.suppliers.js';
 import * as repo from './extractions.repo.js';
 
 export const EXTRACTION_QUEUE = 'extraction';
@@ -284,7 +284,7 @@ export function createExtractionPipeline(deps: {
       const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
       if (existing) return { status: doc?.status ?? 'extracted', version: existing.version };
       // A second copy of an invoice already in the firm is found here, in the tenant's transaction
-      // (extraction-duplicates.ts): its finding sends the document to review.
+      // (extractions.duplicates.ts): its finding sends the document to review.
       const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, engineResult);
       const result = duplicate.result;
       const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
@@ -346,7 +346,7 @@ export function createExtractionPipeline(deps: {
       const runId = await db.withTenant(ctx, async (tx) => {
         await repo.lockDocument(tx, ctx.tenantId, documentId);
         // A new engine run would silently replace data the ERP already took over; that data
-        // changes only through a person's correction with a reason (extraction-review.ts).
+        // changes only through a person's correction with a reason (extractions.review.ts).
         if ((await repo.findDocumentState(tx, ctx.tenantId, documentId))?.status === 'exported') {
           throw new ConflictError(
             'The ERP has taken this extraction over (exported): correct it (PATCH /v1/documents/{id}/extraction with a reason) instead of running the extraction again.',

@@ -12,7 +12,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
-import { checkDuplicate, DUPLICATE_FINDING } from './extraction-duplicates.js';
+import { checkDuplicate, DUPLICATE_FINDING } from './extractions.duplicates.js';
 import * as repo from './extractions.repo.js';
 import { toExtractionView, type ExtractionView } from './extractions.service.js';
 

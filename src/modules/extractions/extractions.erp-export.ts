@@ -11,7 +11,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
-import { conformanceSummary } from './einvoice-export.js';
+import { conformanceSummary } from './extractions.einvoice-export.js';
 import * as repo from './extractions.repo.js';
 
 export interface ExportItem {
