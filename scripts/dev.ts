@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadEnvFileIfPresent } from '../src/platform/config.js';
 import { applyMigrations, ensureDatabaseExists } from '../src/platform/db/migrations.js';
 import { migrationsDir } from '../src/platform/package-root.js';
-import { startAzurite, type AzuriteProcess } from '../src/platform/storage/azurite-process.js';
+import { startAzurite, type AzuriteProcess } from './dev-services/azurite-process.js';
 import { startMailCatcher, type MailCatcher } from './dev-mail-catcher.js';
 
 /**

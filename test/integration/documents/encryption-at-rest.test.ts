@@ -10,7 +10,7 @@ import {
   HEADER_LENGTH,
   TAG_LENGTH,
 } from '../../../src/platform/crypto/segmented-aead.js';
-import { azuriteConnectionString } from '../../../src/platform/storage/azurite-process.js';
+import { azuriteConnectionString } from '../../../scripts/dev-services/azurite-process.js';
 import { bearer, signup } from '../../helpers/auth.js';
 import { listBlobNames, uploadRaw } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMailCatcher } from '../../../scripts/dev-mail-catcher.js';
-import { freePort } from '../../../src/platform/free-port.js';
+import { freePort } from '../../../scripts/dev-services/free-port.js';
 import { bearer, signup, STRONG_PASSWORD, uniqueEmail } from '../../helpers/auth.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app/build-app.js';
 import { createContainer } from '../../../src/container.js';
 import { createLogger } from '../../../src/platform/logger.js';
-import { freePort } from '../../../src/platform/free-port.js';
+import { freePort } from '../../../scripts/dev-services/free-port.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import {
   EXTRACTION_QUEUE,

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createContainer } from '../../../src/container.js';
 import { MAINTENANCE_QUEUE } from '../../../src/modules/documents/documents.jobs.js';
-import { freePort } from '../../../src/platform/free-port.js';
+import { freePort } from '../../../scripts/dev-services/free-port.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
