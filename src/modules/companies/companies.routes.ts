@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { IdParams, IsoDateTime, listOf } from '../http-schemas.js';
 import type { CompaniesService } from './companies.service.js';
 
 const tags = ['companies'];
@@ -33,7 +33,6 @@ const CompanyBody = z.object({
     .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
     .transform((c) => c.toUpperCase()),
 });
-const IdParams = z.object({ id: z.uuid() });
 
 export function companiesRoutes(deps: { companies: CompaniesService }): FastifyPluginAsyncZod {
   return async (app) => {

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, userOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { IdParams, IsoDateTime, listOf } from '../http-schemas.js';
 import type { InvitationsService } from './invitations.service.js';
 import type { MembersService } from './members.service.js';
 
@@ -25,7 +25,6 @@ const Invitation = z.object({
   createdAt: IsoDateTime,
 });
 const UserParams = z.object({ userId: z.uuid() });
-const IdParams = z.object({ id: z.uuid() });
 
 export function membersRoutes(deps: {
   members: MembersService;

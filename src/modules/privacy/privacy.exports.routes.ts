@@ -2,11 +2,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../http.js';
-import { IsoDateTime } from '../http-schemas.js';
+import { IdParams, IsoDateTime } from '../http-schemas.js';
 import type { ExportsService } from './privacy.exports.js';
 
 const tags = ['privacy'];
-const IdParams = z.object({ id: z.uuid() });
 const ExportView = z.object({
   id: z.uuid(),
   status: z.enum(['queued', 'running', 'ready', 'failed']),

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { IdParams, IsoDateTime, listOf } from '../http-schemas.js';
 import { WEBHOOK_EVENTS, type WebhooksService } from './webhooks.service.js';
 
 const tags = ['webhooks'];
@@ -28,7 +28,6 @@ const Delivery = z.object({
   createdAt: IsoDateTime,
   deliveredAt: IsoDateTime.nullable(),
 });
-const IdParams = z.object({ id: z.uuid() });
 const Url = z.string().trim().min(8).max(2000);
 
 export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPluginAsyncZod {
