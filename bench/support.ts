@@ -224,8 +224,8 @@ export function benchEnvironment(
  */
 export async function createKeyFiles(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env);
-  await loadSigner({ file: config.AUDIT_SIGNING_KEY_FILE, createIfMissing: true });
-  await createKeyProvider(config);
+  await loadSigner({ file: config.audit.signingKey.file, createIfMissing: true });
+  await createKeyProvider(config.kms);
 }
 
 export interface BenchStack {

@@ -43,3 +43,24 @@ export function createWorker(
     ...options,
   });
 }
+
+export interface LazyQueues {
+  /** The queue of this name, opened (with its own Redis connection) on first use. */
+  get<T = unknown>(name: string): Queue<T>;
+  /** Closes every queue opened so far. */
+  close(): Promise<void>;
+}
+
+export function createLazyQueues(settings: QueueSettings): LazyQueues {
+  const opened = new Map<string, Queue>();
+  return {
+    get<T>(name: string) {
+      let queue = opened.get(name);
+      if (!queue) opened.set(name, (queue = createQueue(settings, name)));
+      return queue as unknown as Queue<T>;
+    },
+    async close() {
+      await Promise.allSettled([...opened.values()].map((queue) => queue.close()));
+    },
+  };
+}
