@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Signer } from '../../platform/crypto/signing-key.js';
 import { contextOf, userOf } from '../http.js';
 import { IsoDateTime } from '../http-schemas.js';
-import type { TenantRow } from '../tenants/tenants.repo.js';
+import type { TenantView } from '../tenants/tenants.views.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { DataProcessingService } from './privacy.data-processing.js';
 import type { OffboardingService } from './privacy.offboarding.js';
@@ -21,7 +21,7 @@ const TrainingConsent = z.object({
     .describe('Documents and corrections may be used to improve extraction beyond this firm.'),
   changedAt: IsoDateTime.nullable(),
 });
-const consentOf = (t: TenantRow) => ({ allowed: t.trainingConsent, changedAt: t.trainingConsentChangedAt });
+const consentOf = (t: TenantView) => ({ allowed: t.trainingConsent, changedAt: t.trainingConsentChangedAt });
 
 const DataProcessingRecord = z.object({
   tenantId: z.uuid(),

@@ -3,9 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../http.js';
 import { IsoDateTime } from '../http-schemas.js';
-import type { TenantRow } from './tenants.repo.js';
 import type { TenantsService } from './tenants.service.js';
-import type { TenantStatus } from './tenants.status.js';
 
 const tags = ['tenant'];
 const TenantView = z.object({
@@ -18,15 +16,6 @@ const TenantView = z.object({
     .describe('offboarding: the firm is being closed (see GET /v1/tenant/offboarding).'),
   createdAt: IsoDateTime,
 });
-const view = (t: TenantRow) => ({
-  id: t.id,
-  name: t.name,
-  region: t.region,
-  requireMfa: t.requireMfa,
-  // The column's CHECK constraint admits exactly these values.
-  status: t.status as TenantStatus,
-  createdAt: t.createdAt,
-});
 
 export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -37,7 +26,7 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
         config: { userOnly: true, duringOffboarding: true },
         schema: { tags, operationId: 'getTenant', summary: 'Get your firm', response: { 200: TenantView } },
       },
-      async (request) => view(await deps.tenants.getTenant(userOf(request).ctx)),
+      async (request) => deps.tenants.getTenant(userOf(request).ctx),
     );
 
     app.patch(
@@ -55,7 +44,7 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
           response: { 200: TenantView },
         },
       },
-      async (request) => view(await deps.tenants.updateTenant(userOf(request).ctx, request.body)),
+      async (request) => deps.tenants.updateTenant(userOf(request).ctx, request.body),
     );
   };
 }

@@ -20,6 +20,7 @@ import { signatureHeader, SIGNATURE_HEADER } from './webhook-signature.js';
 import { postToTarget } from './webhook-post.js';
 import { resolveDeliveryTarget } from './webhook-target.js';
 import * as repo from './webhooks.repo.js';
+import { deliveryView, endpointView, type DeliveryView, type EndpointView } from './webhooks.views.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 export const WEBHOOK_EVENTS = [
@@ -46,7 +47,7 @@ export interface DeliveryJobData extends TraceCarrier {
   readonly deliveryId: string;
 }
 
-export type EndpointView = Omit<repo.EndpointRow, 'secretSealed' | 'tenantId'>;
+export type { DeliveryView, EndpointView } from './webhooks.views.js';
 
 export interface WebhooksService {
   createEndpoint(
@@ -61,7 +62,7 @@ export interface WebhooksService {
     changes: { url?: string; events?: WebhookEvent[]; active?: boolean },
   ): Promise<EndpointView>;
   deleteEndpoint(ctx: RequestContext, id: string): Promise<void>;
-  listDeliveries(ctx: RequestContext, id: string, limit: number): Promise<repo.DeliveryRow[]>;
+  listDeliveries(ctx: RequestContext, id: string, limit: number): Promise<DeliveryView[]>;
   /** Inside the caller's transaction: one pending delivery per subscribed endpoint. */
   recordEvent(
     tx: Tx,
@@ -93,7 +94,6 @@ export function deliveryFailureReason(reason: string): string {
     : 'internal_error: the delivery could not be attempted';
 }
 
-const view = ({ secretSealed: _s, tenantId: _t, ...rest }: repo.EndpointRow): EndpointView => rest;
 const sealContext = (id: string) => `webhook:${id}`;
 
 export function createWebhooksService(deps: {
@@ -151,13 +151,13 @@ export function createWebhooksService(deps: {
         });
         return created;
       });
-      return { ...view(row), secret };
+      return { ...endpointView(row), secret };
     },
 
     listEndpoints: async (ctx) =>
-      (await db.withTenant(ctx, (tx) => repo.listEndpoints(tx, ctx.tenantId))).map(view),
+      (await db.withTenant(ctx, (tx) => repo.listEndpoints(tx, ctx.tenantId))).map(endpointView),
 
-    getEndpoint: async (ctx, id) => view(await db.withTenant(ctx, (tx) => visible(tx, ctx, id))),
+    getEndpoint: async (ctx, id) => endpointView(await db.withTenant(ctx, (tx) => visible(tx, ctx, id))),
 
     async updateEndpoint(ctx, id, changes) {
       if (changes.url) await resolveDeliveryTarget(changes.url, settings.allowPrivateTargets);
@@ -179,7 +179,7 @@ export function createWebhooksService(deps: {
           target: { type: 'webhook', id },
           payload: changes,
         });
-        return view(updated);
+        return endpointView(updated);
       });
     },
 
@@ -194,7 +194,7 @@ export function createWebhooksService(deps: {
     async listDeliveries(ctx, id, limit) {
       return db.withTenant(ctx, async (tx) => {
         await visible(tx, ctx, id);
-        return repo.listDeliveries(tx, ctx.tenantId, id, limit);
+        return (await repo.listDeliveries(tx, ctx.tenantId, id, limit)).map(deliveryView);
       });
     },
 
