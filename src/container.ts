@@ -39,7 +39,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     ...privacy,
     /** The queues (each opened on first use), for the queue console. */
     queues(): readonly Queue[] {
-      return QUEUE_NAMES.map((name) => platform.queues.get(name));
+      return QUEUE_NAMES.map((name) => platform.lazyQueues.get(name));
     },
     /** Closes every connection the container opened. */
     async close(): Promise<void> {
@@ -54,7 +54,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
         identity.principals.close(),
         platform.db.close(),
         platform.redis.quit().catch(() => platform.redis.disconnect()),
-        platform.queues.close(),
+        platform.lazyQueues.close(),
       ]);
     },
   };

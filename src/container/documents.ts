@@ -32,7 +32,7 @@ export function buildDocuments(
   { tenants, companies }: Pick<Identity, 'tenants' | 'companies'>,
   extract: ExtractFunction | undefined,
 ) {
-  const { config, db, audit, clock, logger, blobStores, queues } = platform;
+  const { config, db, audit, clock, logger, blobStores, lazyQueues: queues } = platform;
   const settings = config.documents;
   const documents = createDocumentsService({
     db,

@@ -80,7 +80,7 @@ export async function buildPlatform(config: Config, logger: Logger, overrides: C
     mailLinks: createMailLinks(config.http.publicBaseUrl),
     secretBox: createPlatformSecretBox(db, keyProvider, 'user-secrets'),
     /** The BullMQ queues, each opened on first use: the CLI and most tests never enqueue anything. */
-    queues: createLazyQueues({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }),
+    lazyQueues: createLazyQueues({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }),
   };
 }
 

@@ -63,7 +63,7 @@ export function buildPrivacy(
       signer,
       clock,
       logger,
-      queue: () => platform.queues.get<ExportJobData>(EXPORT_QUEUE),
+      queue: () => platform.lazyQueues.get<ExportJobData>(EXPORT_QUEUE),
       settings: { linkTtlMs: privacy.exportLinkTtlMs, segmentSize: config.documents.segmentBytes },
     }),
   };
