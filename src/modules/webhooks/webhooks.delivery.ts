@@ -4,13 +4,13 @@
  * to the delivery log, and, when a delivery has failed for the last time, the failure counted
  * towards disabling an endpoint that keeps failing.
  */
+import { UnrecoverableError } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/db.js';
 import { workerContext, type JobAttempt } from '../../platform/jobs.js';
 import { webhookDeliveries, webhookEndpointsDisabled } from '../../platform/metrics.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { UnrecoverableError } from 'bullmq';
 import { signatureHeader, SIGNATURE_HEADER } from './webhook-signature.js';
 import { postToTarget } from './webhook-post.js';
 import { resolveDeliveryTarget } from './webhook-target.js';
