@@ -42,15 +42,17 @@ export const reconcileExtractionsJob = defineJob({
 
 /**
  * Puts a run's job on the extraction queue, after the commit that queued the run, in a publish
- * span (the worker's spans join the upload's trace). Rejects when Redis did not take it in time.
+ * span (the worker's spans join the upload's trace); the job's options are worked out inside that
+ * span, as they take Redis calls of their own (the fairness rank). Rejects when Redis did not take
+ * the job in time.
  */
 export function enqueueExtraction(
   queue: Queue,
   payload: ExtractionJobData,
-  options: Pick<JobsOptions, 'priority' | 'attempts' | 'backoff'>,
+  options: () => Promise<Pick<JobsOptions, 'priority' | 'attempts' | 'backoff'>>,
 ): Promise<void> {
-  return tracePublish(EXTRACTION_QUEUE, { 'doklad.document_id': payload.documentId }, () =>
-    enqueueJob(queue, extractDocumentJob, payload, options),
+  return tracePublish(EXTRACTION_QUEUE, { 'doklad.document_id': payload.documentId }, async () =>
+    enqueueJob(queue, extractDocumentJob, payload, await options()),
   );
 }
 

@@ -141,16 +141,11 @@ export function createExtractionPipeline(deps: {
    */
   async function submit(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
     try {
-      const priority = await fairness.enter(ctx.tenantId);
-      await enqueueExtraction(
-        deps.queue(),
-        { tenantId: ctx.tenantId, documentId, runId },
-        {
-          priority,
-          attempts: settings.attempts,
-          backoff: { type: 'exponential', delay: settings.backoffMs },
-        },
-      );
+      await enqueueExtraction(deps.queue(), { tenantId: ctx.tenantId, documentId, runId }, async () => ({
+        priority: await fairness.enter(ctx.tenantId),
+        attempts: settings.attempts,
+        backoff: { type: 'exponential', delay: settings.backoffMs },
+      }));
       return true;
     } catch {
       await db.withTenant(ctx, (tx) =>
