@@ -4,6 +4,7 @@ import type { ExtractionResult } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
 import { scanImageForPaymentCode } from '../qr/scan.js';
 import { checkImageSize } from './image-size.js';
+import { rereadLetterhead } from './letterhead-pass.js';
 import { prepareImageForOcr } from './ocr-image.js';
 import { recognizePage } from './recognize.js';
 
@@ -14,11 +15,12 @@ export async function extractFromImage(bytes: Uint8Array, useOcr: boolean, useQr
   checkImageSize(bytes);
   const prepared = useOcr || useQr ? prepareImageForOcr(bytes) : bytes;
   const words = useOcr ? await recognizePage(prepared, 1) : [];
+  const letterheadWords = words.length ? await rereadLetterhead(prepared, words) : null;
   const code = useQr ? await scanImageForPaymentCode(prepared) : null;
   const draft: Draft = {
     documentType: 'unknown',
     format: 'image',
-    fields: extractTextFields(words, 'ocr'),
+    fields: extractTextFields(words, 'ocr', { letterheadWords }),
     vatBreakdown: [],
     lines: [],
     findings: [],
