@@ -99,6 +99,7 @@ async function runCorpus(): Promise<void> {
   const perKindPrintable: Tally = new Map();
   const notPrinted = new Map<string, Map<string, number>>();
   const times = new Map<string, number[]>();
+  const letterhead = { docs: 0, reread: 0, ocrMs: 0, letterheadMs: 0, totalMs: 0 };
   const errors: string[] = [];
   const withErrorFindings: string[] = [];
   const started = performance.now();
@@ -114,6 +115,16 @@ async function runCorpus(): Promise<void> {
       );
     }
     times.set(doc.kind, [...(times.get(doc.kind) ?? []), performance.now() - t0]);
+    if (result?.format === 'image') {
+      const { ocrMs = 0, letterheadMs, totalMs } = result.timings;
+      letterhead.docs++;
+      letterhead.ocrMs += ocrMs;
+      letterhead.totalMs += totalMs;
+      if (letterheadMs !== undefined) {
+        letterhead.reread++;
+        letterhead.letterheadMs += letterheadMs;
+      }
+    }
     const errorCodes = result?.findings.filter((f) => f.severity === 'error').map((f) => f.code) ?? [];
     if (errorCodes.length)
       withErrorFindings.push(`${doc.id} (${doc.kind}): ${[...new Set(errorCodes)].join(',')}`);
@@ -147,6 +158,10 @@ async function runCorpus(): Promise<void> {
   printAccuracy(perKindField, perKindAll, perKindPrintable);
   printPrintedAccuracy(perKindFieldPrinted, notPrinted);
   printSpeed(times, docs.length, elapsed, docs);
+  if (letterhead.docs)
+    console.log(
+      `\nimages: letterhead second OCR pass on ${letterhead.reread} of ${letterhead.docs}; in the same run it took ${letterhead.letterheadMs.toFixed(0)} ms against ${letterhead.ocrMs.toFixed(0)} ms of first-pass OCR (${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.ocrMs)).toFixed(0)} %) and ${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.totalMs)).toFixed(0)} % of all image time; per image ${(letterhead.totalMs / letterhead.docs).toFixed(0)} ms with it, ${((letterhead.totalMs - letterhead.letterheadMs) / letterhead.docs).toFixed(0)} ms without`,
+    );
   if (errors.length) console.log(`\nErrors on dev documents (${errors.length}):\n  ${errors.join('\n  ')}`);
   console.log(`\ndev documents with error findings: ${withErrorFindings.length}`);
   if (verbose || withErrorFindings.length) console.log(`  ${withErrorFindings.join('\n  ')}`);
