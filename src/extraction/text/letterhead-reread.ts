@@ -106,7 +106,7 @@ function contains(whole: string[], part: string[]): boolean {
   return false;
 }
 
-/** Levenshtein distance, bounded: enough to tell "one character apart". */
+/** Levenshtein distance; lengths two or more apart answer 2 at once (only "one apart" matters). */
 function distance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 1) return 2;
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -131,14 +131,15 @@ function inCaseOf(template: string, text: string): string {
 
 /**
  * Corrects a doubtful word of the issuer's name from the page itself: the same name is often
- * printed twice (a brand line above the legal name, a footer), and a word one character away that
- * the recogniser read with confidence elsewhere on the page is the better reading. Only words of
- * three letters or more, and only with that evidence: nothing is corrected from a dictionary.
+ * printed twice (a brand line above the legal name, a footer, "Gardenia's products"), and a word one
+ * character away that the recogniser read more surely elsewhere on the page is the better reading.
+ * Only doubtful words of three letters or more, and only with that evidence: nothing is corrected
+ * from a dictionary.
  */
 export function correctFromPage(issuer: PartyValue, words: Word[]): PartyValue {
   const own = new Set(issuer.cell.words);
   const better = new Map<Word, Word>();
-  // Witnesses are words read with confidence, without their punctuation or possessive ("Gardenia's").
+  // Witnesses: the page's other words, without their punctuation or possessive ("Gardenia's").
   const witnesses = words
     .filter((o) => !own.has(o))
     .map((o) => ({ word: o, text: o.text.replace(/['’]s$/u, '').replace(/^\P{L}+|\P{L}+$/gu, '') }))
