@@ -6,11 +6,6 @@
  * services; the `Container` type is what they return, so a new service is added in one place.
  * Order: platform (adapters, audit recording) → identity → documents → audit → privacy.
  */
-import type { Queue } from 'bullmq';
-import { MAINTENANCE_QUEUE } from './modules/documents/documents.jobs.js';
-import { EXTRACTION_QUEUE } from './modules/extractions/extractions.pipeline.js';
-import { EXPORT_QUEUE } from './modules/privacy/privacy.exports.js';
-import { WEBHOOK_QUEUE } from './modules/webhooks/webhooks.service.js';
 import type { Config } from './platform/config.js';
 import type { Logger } from './platform/logger.js';
 import { buildAudit } from './container/audit.js';
@@ -21,9 +16,6 @@ import { buildPrivacy } from './container/privacy.js';
 
 export type { ContainerOverrides };
 export type Container = Awaited<ReturnType<typeof createContainer>>;
-
-/** Every queue, for the queue console and the queue metrics. */
-const QUEUE_NAMES = [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE, EXPORT_QUEUE];
 
 export async function createContainer(config: Config, logger: Logger, overrides: ContainerOverrides = {}) {
   const platform = await buildPlatform(config, logger, overrides);
@@ -37,10 +29,6 @@ export async function createContainer(config: Config, logger: Logger, overrides:
     ...documents,
     ...audit,
     ...privacy,
-    /** The queues (each opened on first use), for the queue console. */
-    queues(): readonly Queue[] {
-      return QUEUE_NAMES.map((name) => platform.lazyQueues.get(name));
-    },
     /** Closes every connection the container opened. */
     async close(): Promise<void> {
       // Mails and notices requests started are finished while their connections are still open.
@@ -54,7 +42,7 @@ export async function createContainer(config: Config, logger: Logger, overrides:
         identity.principals.close(),
         platform.db.close(),
         platform.redis.quit().catch(() => platform.redis.disconnect()),
-        platform.lazyQueues.close(),
+        platform.queues.close(),
       ]);
     },
   };

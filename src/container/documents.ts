@@ -5,19 +5,15 @@ import { createOrphanBlobSweeper } from '../modules/documents/documents.orphan-b
 import { createRetentionPolicyService } from '../modules/documents/documents.retention-policy.js';
 import { createDocumentsService } from '../modules/documents/documents.service.js';
 import { createExtractionExportService } from '../modules/extractions/extractions.erp-export.js';
-import {
-  createExtractionPipeline,
-  EXTRACTION_QUEUE,
-  type ExtractFunction,
-  type ExtractionJobData,
-} from '../modules/extractions/extractions.pipeline.js';
+import type { ExtractFunction } from '../modules/extractions/extractions.engine.js';
+import { EXTRACTION_QUEUE } from '../modules/extractions/extractions.jobs.js';
+import { createExtractionPipeline } from '../modules/extractions/extractions.pipeline.js';
 import { createExtractionReviewService } from '../modules/extractions/extractions.review.js';
 import { createExtractionsService } from '../modules/extractions/extractions.service.js';
-import {
-  createWebhooksService,
-  WEBHOOK_QUEUE,
-  type DeliveryJobData,
-} from '../modules/webhooks/webhooks.service.js';
+import { createWebhookDelivery } from '../modules/webhooks/webhooks.delivery.js';
+import { WEBHOOK_QUEUE } from '../modules/webhooks/webhooks.jobs.js';
+import { createWebhookOutbox } from '../modules/webhooks/webhooks.outbox.js';
+import { createWebhooksService } from '../modules/webhooks/webhooks.service.js';
 import { registryLookupsFromConfig } from '../platform/registries/registries-from-config.js';
 import type { Identity } from './identity.js';
 import type { Platform } from './platform.js';
@@ -32,7 +28,7 @@ export function buildDocuments(
   { tenants, companies }: Pick<Identity, 'tenants' | 'companies'>,
   extract: ExtractFunction | undefined,
 ) {
-  const { config, db, audit, clock, logger, blobStores, lazyQueues: queues } = platform;
+  const { config, db, audit, clock, logger, blobStores, queues } = platform;
   const settings = config.documents;
   const documents = createDocumentsService({
     db,
@@ -49,11 +45,17 @@ export function buildDocuments(
   const webhooks = createWebhooksService({
     db,
     audit,
-    tenants,
     secretBox: platform.secretBox,
     clock,
-    queue: () => queues.get<DeliveryJobData>(WEBHOOK_QUEUE),
-    settings: config.webhooks,
+    settings: { allowPrivateTargets: config.webhooks.allowPrivateTargets },
+  });
+  /** Webhook events as deliveries, written with the change and enqueued after its commit. */
+  const webhookOutbox = createWebhookOutbox({
+    db,
+    tenants,
+    clock,
+    queue: () => queues.get(WEBHOOK_QUEUE),
+    settings: { attempts: config.webhooks.attempts, backoffMs: config.webhooks.backoffMs },
   });
   const { extraction } = config;
   return {
@@ -80,7 +82,7 @@ export function buildDocuments(
     blobPresence: createBlobPresenceCheck({ db, tenants, blobStores, clock }),
     retentionPolicy,
     extractions: createExtractionsService({ db, audit, documents }),
-    review: createExtractionReviewService({ db, audit, documents, webhooks, clock }),
+    review: createExtractionReviewService({ db, audit, documents, webhooks: webhookOutbox, clock }),
     erpExport: createExtractionExportService({ db, audit, documents, clock }),
     pipeline: createExtractionPipeline({
       db,
@@ -89,9 +91,9 @@ export function buildDocuments(
       tenants,
       redis: platform.redis,
       clock,
-      webhooks,
+      webhooks: webhookOutbox,
       extract,
-      queue: () => queues.get<ExtractionJobData>(EXTRACTION_QUEUE),
+      queue: () => queues.get(EXTRACTION_QUEUE),
       registries: registryLookupsFromConfig(config.registries),
       settings: {
         timeoutMs: extraction.timeoutMs,
@@ -105,5 +107,18 @@ export function buildDocuments(
       },
     }),
     webhooks,
+    webhookOutbox,
+    /** Sends one delivery (the worker's `deliver` job). */
+    webhookDeliveries: createWebhookDelivery({
+      db,
+      audit,
+      secretBox: platform.secretBox,
+      clock,
+      settings: {
+        allowPrivateTargets: config.webhooks.allowPrivateTargets,
+        timeoutMs: config.webhooks.timeoutMs,
+        disableAfterFailures: config.webhooks.disableAfterFailures,
+      },
+    }),
   };
 }

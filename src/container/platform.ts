@@ -27,10 +27,14 @@ import {
   type Mailer,
 } from '../platform/mailer.js';
 import { packageVersion } from '../platform/package-root.js';
-import { createLazyQueues } from '../platform/queue.js';
+import { MAINTENANCE_QUEUE } from '../platform/jobs.js';
+import { createQueues } from '../platform/queue.js';
 import { createRedis } from '../platform/redis.js';
 import { createRegionalBlobStores } from '../platform/storage/regional-blob-stores.js';
-import type { ExtractFunction } from '../modules/extractions/extractions.pipeline.js';
+import type { ExtractFunction } from '../modules/extractions/extractions.engine.js';
+import { EXTRACTION_QUEUE } from '../modules/extractions/extractions.jobs.js';
+import { EXPORT_QUEUE } from '../modules/privacy/privacy.jobs.js';
+import { WEBHOOK_QUEUE } from '../modules/webhooks/webhooks.jobs.js';
 
 /** Replacements for tests: a controllable clock, a mailer to read from. */
 export interface ContainerOverrides {
@@ -79,8 +83,13 @@ export async function buildPlatform(config: Config, logger: Logger, overrides: C
     hasher: await createPasswordHasher(config.passwordHashing),
     mailLinks: createMailLinks(config.http.publicBaseUrl),
     secretBox: createPlatformSecretBox(db, keyProvider, 'user-secrets'),
-    /** The BullMQ queues, each opened on first use: the CLI and most tests never enqueue anything. */
-    lazyQueues: createLazyQueues({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }),
+    /** Every BullMQ queue, each opened on first use (the CLI and most tests never enqueue anything). */
+    queues: createQueues({ redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix }, [
+      MAINTENANCE_QUEUE,
+      EXTRACTION_QUEUE,
+      WEBHOOK_QUEUE,
+      EXPORT_QUEUE,
+    ]),
   };
 }
 

@@ -1,10 +1,7 @@
 /** The privacy module: closing a firm, its record of processing, personal data, data exports. */
 import { createDataProcessingService } from '../modules/privacy/privacy.data-processing.js';
-import {
-  createExportsService,
-  EXPORT_QUEUE,
-  type ExportJobData,
-} from '../modules/privacy/privacy.exports.js';
+import { createExportsService } from '../modules/privacy/privacy.exports.js';
+import { EXPORT_QUEUE } from '../modules/privacy/privacy.jobs.js';
 import { createOffboardingService } from '../modules/privacy/privacy.offboarding.js';
 import { createPersonService } from '../modules/privacy/privacy.person.js';
 import type { AuditModule } from './audit.js';
@@ -63,7 +60,7 @@ export function buildPrivacy(
       signer,
       clock,
       logger,
-      queue: () => platform.lazyQueues.get<ExportJobData>(EXPORT_QUEUE),
+      queue: () => platform.queues.get(EXPORT_QUEUE),
       settings: { linkTtlMs: privacy.exportLinkTtlMs, segmentSize: config.documents.segmentBytes },
     }),
   };
