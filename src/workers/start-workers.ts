@@ -4,8 +4,8 @@
  */
 import { UnrecoverableError, type Job, type Processor, type Worker } from 'bullmq';
 import type { Container } from '../container.js';
-import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
-import { startAuditSinkLoop } from '../modules/audit/audit-sink.js';
+import { startAuditChainLoop } from '../modules/audit/audit.chainer.js';
+import { startAuditSinkLoop } from '../modules/audit/audit.sink.js';
 import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extractions.pipeline.js';
 import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';

@@ -8,7 +8,7 @@
  * nothing left to do.
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
-import type { ScheduledCheckpoints } from '../audit/audit-checkpoints.js';
+import type { ScheduledCheckpoints } from '../audit/audit.checkpoints.js';
 import type { ExtractionPipeline } from '../extractions/extractions.pipeline.js';
 import type { OffboardingService } from '../privacy/privacy.offboarding.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
