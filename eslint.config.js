@@ -71,7 +71,18 @@ const layerBoundaries = [
     message: 'a repo runs queries; it never imports a service, routes or jobs.',
   },
   { target: './src/app', from: REPOS, message: 'app composes routes; it never imports a repo.' },
+  {
+    target: ['./src/modules/**/*.jobs.ts', './src/workers'],
+    from: REPOS,
+    message: 'job processors call services; they never import a repo.',
+  },
   { target: './src/workers', from: './src/app', message: 'workers never import the HTTP layer.' },
+  {
+    target: './src/cli',
+    from: REPOS,
+    message: 'CLI commands call services (which audit); they never import a repo.',
+  },
+  { target: './src/cli', from: './src/app', message: 'CLI commands never import the HTTP layer.' },
   {
     target: './src',
     from: ['./test', './bench', './scripts'],

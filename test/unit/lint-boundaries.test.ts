@@ -169,6 +169,35 @@ const forbidden: ForbiddenProbe[] = [
     rule: ZONE,
     message: 'a repo runs queries; it never imports a service, routes or jobs.',
   },
+  // Job processors call services; so do CLI commands.
+  {
+    arrow: 'a jobs file -> its own repo',
+    file: 'src/modules/documents/documents.jobs.ts',
+    code: "import './documents.repo.js';",
+    rule: ZONE,
+    message: 'job processors call services; they never import a repo.',
+  },
+  {
+    arrow: 'workers -> a repo',
+    file: 'src/workers/__lint_probe__.ts',
+    code: "import '../modules/extractions/extractions.repo.js';",
+    rule: ZONE,
+    message: 'job processors call services; they never import a repo.',
+  },
+  {
+    arrow: 'the CLI -> a repo',
+    file: 'src/cli/__lint_probe__.ts',
+    code: "import '../modules/tenants/tenants.repo.js';",
+    rule: ZONE,
+    message: 'CLI commands call services (which audit); they never import a repo.',
+  },
+  {
+    arrow: 'the CLI -> app',
+    file: 'src/cli/__lint_probe__.ts',
+    code: "import '../app/build-app.js';",
+    rule: ZONE,
+    message: 'CLI commands never import the HTTP layer.',
+  },
   // app composes routes; modules never see app; workers never see app.
   {
     arrow: 'app -> a repo',
