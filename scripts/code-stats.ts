@@ -121,7 +121,9 @@ const ref = refIndex >= 0 ? process.argv[refIndex + 1] : undefined;
 const files = sourceFiles(ref);
 const fileLengths = files.map(({ file, text }) => ({ file, lines: lineCount(text) }));
 const functions = files.flatMap(({ file, text }) => functionLengths(file, text));
-const long = functions.filter((fn) => fn.lines > LONG_FUNCTION_LINES).sort((a, b) => b.lines - a.lines);
+const long = functions
+  .filter((fn) => fn.lines > LONG_FUNCTION_LINES)
+  .sort((a, b) => b.lines - a.lines || a.where.localeCompare(b.where));
 const longestFile = fileLengths.reduce((a, b) => (b.lines > a.lines ? b : a));
 const container = fileLengths.find(({ file }) => file === CONTAINER);
 
