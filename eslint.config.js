@@ -18,11 +18,12 @@ const moduleNames = readdirSync(path.join(root, 'src/modules'), { withFileTypes:
 
 const REPOS = './src/modules/**/*.repo.ts';
 /**
- * Files named `<m>.<role>.ts` other than repos, schemas and views: services, routes, jobs and the
- * use cases named for their role (`extractions.pipeline.ts`). Single-name files (`filename.ts`) are helpers.
+ * Files named `<m>.<role>.ts` other than repos and the module's vocabulary (schemas, views, status
+ * tables, which a repo may check its writes against): services, routes, jobs and the use cases named
+ * for their role (`extractions.pipeline.ts`). Single-name files (`filename.ts`) are helpers.
  */
 const ROLE_FILES = './src/modules/**/*.*.ts';
-const NOT_SERVICES = ['**/*.repo.ts', '**/*.schemas.ts', '**/*.views.ts'].map((glob) =>
+const NOT_SERVICES = ['**/*.repo.ts', '**/*.schemas.ts', '**/*.views.ts', '**/*.status.ts'].map((glob) =>
   absolute(`src/modules/${glob}`),
 );
 

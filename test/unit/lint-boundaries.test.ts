@@ -338,6 +338,11 @@ const allowed: (Probe & { readonly what: string })[] = [
     ].join('\n'),
   },
   {
+    what: 'a repo checks its writes against its module’s status table',
+    file: 'src/modules/tenants/__lint_probe__.repo.ts',
+    code: "import './tenants.status.js';",
+  },
+  {
     what: 'app composes routes and services',
     file: 'src/app/__lint_probe__.ts',
     code: [
