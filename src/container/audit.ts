@@ -1,8 +1,8 @@
 /** The audit module past recording (which every module does through `platform.audit`). */
-import { createAuditChainer } from '../modules/audit/audit-chainer.js';
-import { createScheduledCheckpoints } from '../modules/audit/audit-checkpoints.js';
+import { createAuditChainer } from '../modules/audit/audit.chainer.js';
+import { createScheduledCheckpoints } from '../modules/audit/audit.checkpoints.js';
 import { createAuditExporter } from '../modules/audit/audit.export.js';
-import { createAuditSink } from '../modules/audit/audit-sink.js';
+import { createAuditSink } from '../modules/audit/audit.sink.js';
 import { createAuditTrailService } from '../modules/audit/audit.trail.js';
 import type { Documents } from './documents.js';
 import type { Identity } from './identity.js';

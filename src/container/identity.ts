@@ -1,7 +1,7 @@
 /** Who may do what: the tenants, auth, members, companies and tokens modules. */
 import { createAccountService } from '../modules/auth/account.service.js';
 import { createEmailVerificationService } from '../modules/auth/email-verification.service.js';
-import { createLockoutNotifier } from '../modules/auth/lockout-notice.js';
+import { createLockoutNotifier } from '../modules/auth/lockout-notice.service.js';
 import { createLoginThrottle } from '../modules/auth/login-throttle.js';
 import { createLoginService } from '../modules/auth/login.service.js';
 import { createMfaChallenges } from '../modules/auth/mfa-challenges.js';
@@ -9,7 +9,7 @@ import { createMfaService } from '../modules/auth/mfa.service.js';
 import { createPasswordResetService } from '../modules/auth/password-reset.service.js';
 import { createPlatformAdminsService } from '../modules/auth/platform-admins.service.js';
 import { createPrincipalService } from '../modules/auth/principal.service.js';
-import { createSessionManager } from '../modules/auth/sessions.js';
+import { createSessionManager } from '../modules/auth/sessions.service.js';
 import { createCompaniesService } from '../modules/companies/companies.service.js';
 import { createInvitationsService } from '../modules/members/invitations.service.js';
 import { createMembersService } from '../modules/members/members.service.js';

@@ -10,6 +10,11 @@ import type { TenantRow } from './tenants.repo.js';
 import { moveTenantStatus, type StatusChange } from './tenants.status.js';
 import { tenantView, type TenantView } from './tenants.views.js';
 
+export type { TenantView } from './tenants.views.js';
+
+// The tenant as this service returns it; other modules name it from here, never from the repo.
+export type { TenantRow };
+
 export interface CreateTenantInput {
   readonly name: string;
   readonly region?: string | undefined;
