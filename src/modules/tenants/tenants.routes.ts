@@ -2,30 +2,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../http.js';
-import { IsoDateTime } from '../http-schemas.js';
-import type { TenantRow, TenantsService } from './tenants.service.js';
-import type { TenantStatus } from './tenants.status.js';
+import type { TenantsService } from './tenants.service.js';
+import * as s from './tenants.schemas.js';
 
 const tags = ['tenant'];
-const TenantView = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  region: z.string(),
-  requireMfa: z.boolean(),
-  status: z
-    .enum(['active', 'suspended', 'offboarding', 'offboarded'])
-    .describe('offboarding: the firm is being closed (see GET /v1/tenant/offboarding).'),
-  createdAt: IsoDateTime,
-});
-const view = (t: TenantRow) => ({
-  id: t.id,
-  name: t.name,
-  region: t.region,
-  requireMfa: t.requireMfa,
-  // The column's CHECK constraint admits exactly these values.
-  status: t.status as TenantStatus,
-  createdAt: t.createdAt,
-});
 
 export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -34,9 +14,9 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
       {
         // Open while the firm is being closed, so its people can see why everything else is refused.
         config: { userOnly: true, duringOffboarding: true },
-        schema: { tags, operationId: 'getTenant', summary: 'Get your firm', response: { 200: TenantView } },
+        schema: { tags, operationId: 'getTenant', summary: 'Get your firm', response: { 200: s.TenantView } },
       },
-      async (request) => view(await deps.tenants.getTenant(userOf(request).ctx)),
+      async (request) => deps.tenants.getTenant(userOf(request).ctx),
     );
 
     app.patch(
@@ -51,10 +31,10 @@ export function tenantsRoutes(deps: { tenants: TenantsService }): FastifyPluginA
             name: z.string().trim().min(1).max(200).optional(),
             requireMfa: z.boolean().optional(),
           }),
-          response: { 200: TenantView },
+          response: { 200: s.TenantView },
         },
       },
-      async (request) => view(await deps.tenants.updateTenant(userOf(request).ctx, request.body)),
+      async (request) => deps.tenants.updateTenant(userOf(request).ctx, request.body),
     );
   };
 }
