@@ -41,6 +41,7 @@ import {
   type OrphanBlobSweeper,
 } from './modules/documents/documents.orphan-blobs.js';
 import { createDocumentsService, type DocumentsService } from './modules/documents/documents.service.js';
+import { createDocumentUpload, type DocumentUpload } from './modules/documents/documents.upload.js';
 import {
   createBlobPresenceCheck,
   type BlobPresenceCheck,
@@ -156,6 +157,8 @@ export interface Container {
   readonly principals: PrincipalService;
   readonly companies: CompaniesService;
   readonly documents: DocumentsService;
+  /** The upload: stores, records and hands the document to the pipeline (documents.upload.ts). */
+  readonly uploads: DocumentUpload;
   readonly lifecycle: DocumentLifecycleService;
   /** Deletes blobs no document row names (a scheduled maintenance job). */
   readonly orphanBlobs: OrphanBlobSweeper;
@@ -375,8 +378,6 @@ export async function createContainer(
     keyProvider,
     blobStores,
     clock,
-    maxBytes: config.DOCUMENT_MAX_BYTES,
-    segmentSize: config.DOCUMENT_SEGMENT_BYTES,
   });
   const lifecycle = createDocumentLifecycleService({
     db,
@@ -474,6 +475,20 @@ export async function createContainer(
       runningGraceMs: config.EXTRACTION_TIMEOUT_MS * (config.EXTRACTION_ATTEMPTS + 1),
     },
   });
+  const uploads = createDocumentUpload({
+    db,
+    audit,
+    tenants,
+    companies,
+    documents,
+    processing: { submit: pipeline.submitRun },
+    keyProvider,
+    blobStores,
+    clock,
+    logger,
+    maxBytes: config.DOCUMENT_MAX_BYTES,
+    segmentSize: config.DOCUMENT_SEGMENT_BYTES,
+  });
 
   const offboarding = createOffboardingService({
     db,
@@ -552,6 +567,7 @@ export async function createContainer(
     principals,
     companies,
     documents,
+    uploads,
     lifecycle,
     orphanBlobs,
     blobPresence,

@@ -54,6 +54,9 @@ export interface SqlReader {
   query<R extends object>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/** Plain SQL inside a `write` transaction: the same calls as a reader, named for what it may do. */
+export type SqlWriter = SqlReader;
+
 export interface Db {
   readonly prisma: PrismaClient;
   /**
@@ -63,6 +66,12 @@ export interface Db {
    * everything else use `withTenant`.
    */
   read<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (sql: SqlReader) => Promise<T>): Promise<T>;
+  /**
+   * A read-write tenant transaction in plain SQL, for the hot write path (the upload's record of
+   * a document: a few statements instead of a Prisma interactive transaction's many). The same
+   * RLS settings and connection handling as `read`; everything else writes with `withTenant`.
+   */
+  write<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (sql: SqlWriter) => Promise<T>): Promise<T>;
   /** Calls `handler` with every NOTICE raised on a pooled connection (principal-cache.ts). */
   onNotice(handler: (message: string) => void): void;
   withTenant<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (tx: Tx) => Promise<T>): Promise<T>;
@@ -139,7 +148,15 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
     }
   };
 
-  const read: Db['read'] = async (ctx, fn) => {
+  /**
+   * A tenant transaction in plain SQL on a pooled connection (`read` and `write`): one round trip
+   * opens it and sets the RLS scope, statements are named (prepared once per connection).
+   */
+  async function plainTransaction<T>(
+    ctx: Pick<RequestContext, 'tenantId' | 'actor'>,
+    mode: 'READ ONLY' | 'READ WRITE',
+    fn: (sql: SqlWriter) => Promise<T>,
+  ): Promise<T> {
     const userId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
     assertScope({ tenantId: ctx.tenantId, userId });
     let connection;
@@ -156,14 +173,14 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
       // so they cannot carry SQL.
       const scope = [`set_config('app.tenant_id', '${ctx.tenantId}', true)`];
       if (userId) scope.push(`set_config('app.user_id', '${userId}', true)`);
-      await connection.query(`BEGIN READ ONLY; SELECT ${scope.join(', ')}`);
-      const reader: SqlReader = {
+      await connection.query(`BEGIN ${mode}; SELECT ${scope.join(', ')}`);
+      const sql: SqlWriter = {
         // Named, so each pooled connection parses and plans a statement once and then only binds
         // it. The texts are the code's own (values travel as parameters), so they are few.
         query: async <R extends object>(text: string, params: readonly unknown[] = []) =>
           (await connection.query<R>({ name: statementName(text), text, values: [...params] })).rows,
       };
-      const result = await fn(reader);
+      const result = await fn(sql);
       await connection.query('COMMIT');
       return result;
     } catch (error) {
@@ -172,13 +189,14 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
     } finally {
       connection.release(broken);
     }
-  };
+  }
 
   return {
     prisma,
     onNotice: client.onNotice,
     withScope,
-    read,
+    read: (ctx, fn) => plainTransaction(ctx, 'READ ONLY', fn),
+    write: (ctx, fn) => plainTransaction(ctx, 'READ WRITE', fn),
     withTenant(ctx, fn) {
       if (!isUuid(ctx.tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
       return withScope(
