@@ -9,7 +9,6 @@
  */
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { ScheduledCheckpoints } from '../audit/audit-checkpoints.js';
-import type { ExtractionPipeline } from '../extractions/extractions.pipeline.js';
 import type { OffboardingService } from '../privacy/privacy.offboarding.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
@@ -26,7 +25,8 @@ export const TENANT_PURGE_JOB = 'tenant-purge';
 
 export interface MaintenanceDeps {
   readonly lifecycle: Pick<DocumentLifecycleService, 'sweepRetention' | 'purgeTrash'>;
-  readonly pipeline: Pick<ExtractionPipeline, 'reconcile'>;
+  /** The extraction pipeline's reconciler (described here so documents never imports extractions). */
+  readonly pipeline: { reconcile(): Promise<object> };
   readonly webhooks: Pick<WebhooksService, 'relay'>;
   readonly checkpoints: ScheduledCheckpoints;
   readonly orphanBlobs: OrphanBlobSweeper;
