@@ -133,9 +133,12 @@ export function createAuditService(deps: { db: Db; signer: Signer; now?: () => D
     },
 
     async recordAll(sql, ctx, events) {
+      // occurred_at has millisecond precision and trails order by it: events recorded together
+      // are stamped a millisecond apart, so they read back in the order they happened.
+      const at = now().getTime();
       await repo.insertEvents(
         sql,
-        events.map((event) => toUnchained(ctx, event, now())),
+        events.map((event, i) => toUnchained(ctx, event, new Date(at + i))),
       );
       for (const event of events) auditEventsAppended.inc({ action: event.action });
     },

@@ -105,11 +105,16 @@ function assertScope(scope: DbScope): void {
  */
 const statementNames = new Map<string, string>();
 
-/** A stable prepared-statement name for a SQL text (node-postgres prepares it per connection). */
+/**
+ * A stable prepared-statement name for a SQL text (node-postgres prepares it per connection). It
+ * starts with the statement's command (`SELECT_`, `INSERT_`, `WITH_`): traces name a query's span
+ * after its prepared statement, and the command says what the span did.
+ */
 function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
-    name = `doklad_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    const command = /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? 'SQL';
+    name = `${command}_doklad_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
     statementNames.set(text, name);
   }
   return name;
