@@ -38,7 +38,7 @@ function smallPdf(index: number): Buffer {
 
 async function seed(container: Container, ctx: RequestContext, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i++) {
-    await container.documents.uploadDocument(ctx, {
+    await container.uploads.upload(ctx, {
       source: Readable.from([smallPdf(i)]),
       filename: `invoice-${i}.pdf`,
       metadata: async () => ({}),

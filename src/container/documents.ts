@@ -4,6 +4,7 @@ import { createDocumentLifecycleService } from '../modules/documents/documents.l
 import { createOrphanBlobSweeper } from '../modules/documents/documents.orphan-blobs.js';
 import { createRetentionPolicyService } from '../modules/documents/documents.retention-policy.js';
 import { createDocumentsService } from '../modules/documents/documents.service.js';
+import { createDocumentUpload } from '../modules/documents/documents.upload.js';
 import { createExtractionExportService } from '../modules/extractions/extractions.erp-export.js';
 import type { ExtractFunction } from '../modules/extractions/extractions.engine.js';
 import { EXTRACTION_QUEUE } from '../modules/extractions/extractions.jobs.js';
@@ -38,8 +39,6 @@ export function buildDocuments(
     keyProvider: platform.keyProvider,
     blobStores,
     clock,
-    maxBytes: settings.maxBytes,
-    segmentSize: settings.segmentBytes,
   });
   const retentionPolicy = createRetentionPolicyService({ db, audit, clock });
   const webhooks = createWebhooksService({
@@ -58,6 +57,43 @@ export function buildDocuments(
     settings: { attempts: config.webhooks.attempts, backoffMs: config.webhooks.backoffMs },
   });
   const { extraction } = config;
+  const pipeline = createExtractionPipeline({
+    db,
+    audit,
+    documents,
+    tenants,
+    redis: platform.redis,
+    clock,
+    webhooks: webhookOutbox,
+    extract,
+    queue: () => queues.get(EXTRACTION_QUEUE),
+    registries: registryLookupsFromConfig(config.registries),
+    settings: {
+      timeoutMs: extraction.timeoutMs,
+      schemaDir: extraction.schemaDir,
+      attempts: extraction.attempts,
+      backoffMs: extraction.backoffMs,
+      keyPrefix: config.redis.keyPrefix,
+      storedGraceMs: STORED_GRACE_MS,
+      // Past every attempt's timeout, a run whose job vanished is re-enqueued.
+      runningGraceMs: extraction.timeoutMs * (extraction.attempts + 1),
+    },
+  });
+  /** The upload: stores, records and hands the document to the pipeline (documents.upload.ts). */
+  const uploads = createDocumentUpload({
+    db,
+    audit,
+    tenants,
+    companies,
+    documents,
+    processing: { submit: pipeline.submitRun },
+    keyProvider: platform.keyProvider,
+    blobStores,
+    clock,
+    logger,
+    maxBytes: settings.maxBytes,
+    segmentSize: settings.segmentBytes,
+  });
   return {
     documents,
     lifecycle: createDocumentLifecycleService({
@@ -84,28 +120,8 @@ export function buildDocuments(
     extractions: createExtractionsService({ db, audit, documents }),
     review: createExtractionReviewService({ db, audit, documents, webhooks: webhookOutbox, clock }),
     erpExport: createExtractionExportService({ db, audit, documents, clock }),
-    pipeline: createExtractionPipeline({
-      db,
-      audit,
-      documents,
-      tenants,
-      redis: platform.redis,
-      clock,
-      webhooks: webhookOutbox,
-      extract,
-      queue: () => queues.get(EXTRACTION_QUEUE),
-      registries: registryLookupsFromConfig(config.registries),
-      settings: {
-        timeoutMs: extraction.timeoutMs,
-        schemaDir: extraction.schemaDir,
-        attempts: extraction.attempts,
-        backoffMs: extraction.backoffMs,
-        keyPrefix: config.redis.keyPrefix,
-        storedGraceMs: STORED_GRACE_MS,
-        // Past every attempt's timeout, a run whose job vanished is re-enqueued.
-        runningGraceMs: extraction.timeoutMs * (extraction.attempts + 1),
-      },
-    }),
+    pipeline,
+    uploads,
     webhooks,
     webhookOutbox,
     /** Sends one delivery (the worker's `deliver` job). */

@@ -1,5 +1,5 @@
 /** Queries of the audit tables. Every function runs inside the caller's tenant transaction. */
-import type { Tx } from '../../platform/db/db.js';
+import type { SqlWriter, Tx } from '../../platform/db/db.js';
 import type { ChainedEvent } from './audit-chain.js';
 
 /** An event as recorded: everything the hash will cover except its place in the chain. */
@@ -68,6 +68,38 @@ export async function findChainedHead(
 /** Inserts an unchained event; the database assigns its ingest id. */
 export async function insertEvent(tx: Tx, event: UnchainedEventInput): Promise<void> {
   await tx.auditEvent.create({ data: { ...event, payload: event.payload as object }, select: { id: true } });
+}
+
+/**
+ * Inserts unchained events in one statement, in the given order (ingest ids follow it), for a
+ * plain-SQL transaction. Columns travel as arrays, so the statement text is the same for any count.
+ */
+export async function insertEvents(sql: SqlWriter, events: readonly UnchainedEventInput[]): Promise<void> {
+  const column = <T>(pick: (event: UnchainedEventInput) => T) => events.map(pick);
+  await sql.query(
+    `INSERT INTO audit_events (tenant_id, occurred_at, actor_kind, actor_id, action, target_type,
+                               target_id, request_id, ip, user_agent, payload)
+     SELECT tenant_id, occurred_at, actor_kind, actor_id, action, target_type, target_id, request_id,
+            ip, user_agent, payload::jsonb
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+                   $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+            WITH ORDINALITY AS e(tenant_id, occurred_at, actor_kind, actor_id, action, target_type,
+                                 target_id, request_id, ip, user_agent, payload, n)
+      ORDER BY n`,
+    [
+      column((e) => e.tenantId),
+      column((e) => e.occurredAt),
+      column((e) => e.actorKind),
+      column((e) => e.actorId),
+      column((e) => e.action),
+      column((e) => e.targetType),
+      column((e) => e.targetId),
+      column((e) => e.requestId),
+      column((e) => e.ip),
+      column((e) => e.userAgent),
+      column((e) => JSON.stringify(e.payload)),
+    ],
+  );
 }
 
 /**

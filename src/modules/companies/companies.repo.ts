@@ -1,5 +1,5 @@
 /** Queries of the firm's client companies. */
-import type { Tx } from '../../platform/db/db.js';
+import type { SqlReader, Tx } from '../../platform/db/db.js';
 
 export interface CompanyRow {
   readonly id: string;
@@ -39,6 +39,12 @@ export async function findCompany(
 ): Promise<CompanyRow | null> {
   if (allowed && !allowed.includes(id)) return null;
   return tx.company.findFirst({ where: { tenantId, id } });
+}
+
+/** Whether the company exists in the tenant, in a plain-SQL transaction. */
+export async function companyExists(sql: SqlReader, tenantId: string, id: string): Promise<boolean> {
+  const rows = await sql.query(`SELECT 1 FROM companies WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  return rows.length > 0;
 }
 
 export async function findCompanyByVatId(

@@ -4,7 +4,7 @@
  */
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
-import type { Db, Tx } from '../../platform/db/db.js';
+import type { Db, SqlReader, Tx } from '../../platform/db/db.js';
 import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './companies.repo.js';
@@ -34,6 +34,8 @@ export interface CompaniesService {
   deleteCompany(ctx: RequestContext, id: string): Promise<void>;
   /** Inside a tenant transaction: throws 404 unless the company exists and the caller may use it. */
   assertUsable(tx: Tx, ctx: RequestContext, id: string): Promise<void>;
+  /** `assertUsable` inside a plain-SQL transaction (the upload's). */
+  assertUsableIn(sql: SqlReader, ctx: RequestContext, id: string): Promise<void>;
   /** Throws 400 unless every id is a company of the tenant (for token restrictions). */
   assertAllExist(ctx: RequestContext, ids: readonly string[]): Promise<void>;
   /**
@@ -113,6 +115,12 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
 
     async assertUsable(tx, ctx, id) {
       if (!(await repo.findCompany(tx, ctx.tenantId, id, allowedCompanyIds(ctx))))
+        throw new NotFoundError('The company does not exist.');
+    },
+
+    async assertUsableIn(sql, ctx, id) {
+      const allowed = allowedCompanyIds(ctx);
+      if ((allowed && !allowed.includes(id)) || !(await repo.companyExists(sql, ctx.tenantId, id)))
         throw new NotFoundError('The company does not exist.');
     },
 

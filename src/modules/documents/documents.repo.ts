@@ -1,13 +1,17 @@
-/** Queries of documents, their wrapped keys and idempotency keys, inside a tenant transaction. */
+/**
+ * Queries of documents, their wrapped keys and idempotency keys, inside a tenant transaction.
+ * This repo owns the `documents` table's status: `moveStatus` is its only writer.
+ */
 import type { Prisma } from '../../platform/db/prisma.js';
-import type { SqlReader, Tx } from '../../platform/db/db.js';
+import type { SqlReader, SqlWriter, Tx } from '../../platform/db/db.js';
 import { sqlConditions } from '../../platform/db/sql-conditions.js';
+import { assertTransition, FIRST_STORED_STATUS, type DocumentStatus } from './documents.status.js';
 
 export interface DocumentRow {
   readonly id: string;
   readonly tenantId: string;
   readonly companyId: string | null;
-  readonly status: string;
+  readonly status: DocumentStatus;
   readonly type: string;
   readonly filename: string;
   readonly contentType: string;
@@ -32,7 +36,7 @@ export interface DocumentRow {
 }
 
 export interface DocumentFilter {
-  readonly status?: string | undefined;
+  readonly status?: DocumentStatus | undefined;
   readonly type?: string | undefined;
   readonly companyId?: string | undefined;
   readonly createdAfter?: Date | undefined;
@@ -46,6 +50,15 @@ export interface DocumentFilter {
 export interface DocumentCursor {
   readonly createdAt: Date;
   readonly id: string;
+}
+
+type PrismaDocument = Prisma.DocumentGetPayload<object>;
+
+/** A Prisma row as a DocumentRow: the table's CHECK constraint holds status to DOCUMENT_STATUSES. */
+function asRow(row: PrismaDocument): DocumentRow;
+function asRow(row: PrismaDocument | null): DocumentRow | null;
+function asRow(row: PrismaDocument | null): DocumentRow | null {
+  return row as DocumentRow | null;
 }
 
 function companyScope(allowed: readonly string[] | undefined): Prisma.DocumentWhereInput {
@@ -64,7 +77,7 @@ interface DocumentSqlRow {
   id: string;
   tenant_id: string;
   company_id: string | null;
-  status: string;
+  status: DocumentStatus;
   type: string;
   filename: string;
   content_type: string;
@@ -179,9 +192,11 @@ export async function findDocument(
   id: string,
   allowedCompanyIds?: readonly string[],
 ): Promise<DocumentRow | null> {
-  return tx.document.findFirst({
-    where: { tenantId, id, purgedAt: null, ...companyScope(allowedCompanyIds) },
-  });
+  return asRow(
+    await tx.document.findFirst({
+      where: { tenantId, id, purgedAt: null, ...companyScope(allowedCompanyIds) },
+    }),
+  );
 }
 
 /** The blob of the tenant's most recently uploaded document that still has one (null: none). */
@@ -192,36 +207,6 @@ export async function findNewestBlobName(tx: Tx, tenantId: string): Promise<stri
     select: { blobName: true },
   });
   return row?.blobName ?? null;
-}
-
-export async function findBySha256(tx: Tx, tenantId: string, sha256: string): Promise<DocumentRow | null> {
-  return tx.document.findFirst({ where: { tenantId, sha256, purgedAt: null } });
-}
-
-export async function insertDocument(
-  tx: Tx,
-  document: Omit<
-    DocumentRow,
-    | 'failureReason'
-    | 'legalHold'
-    | 'legalHoldReason'
-    | 'trashedAt'
-    | 'trashReason'
-    | 'purgeAfter'
-    | 'purgedAt'
-    | 'createdAt'
-    | 'duplicateOf'
-    | 'updatedAt'
-    | 'issueDate'
-  > & {
-    createdByKind: string;
-    createdById: string;
-    createdAt: Date;
-    /** The uploader's company restriction; empty when it had none. */
-    uploadCompanyIds: string[];
-  },
-): Promise<DocumentRow> {
-  return tx.document.create({ data: document });
 }
 
 /** The companies the document's uploader was limited to; empty when it had no restriction. */
@@ -246,13 +231,6 @@ export async function findBlobNamesWithRow(
   return new Set(rows.map((r) => r.blobName));
 }
 
-export async function insertDocumentKey(
-  tx: Tx,
-  key: { documentId: string; tenantId: string; wrappedDek: Buffer; keyRef: string; algorithm: string },
-): Promise<void> {
-  await tx.documentKey.create({ data: { ...key, wrappedDek: new Uint8Array(key.wrappedDek) } });
-}
-
 export async function findDocumentKey(tx: Tx, tenantId: string, documentId: string) {
   return tx.documentKey.findFirst({ where: { tenantId, documentId } });
 }
@@ -261,10 +239,10 @@ export async function updateDocument(
   tx: Tx,
   tenantId: string,
   id: string,
-  data: Prisma.DocumentUpdateManyMutationInput & { companyId?: string | null },
+  data: Omit<Prisma.DocumentUpdateManyMutationInput, 'status'> & { companyId?: string | null },
 ): Promise<DocumentRow> {
   await tx.document.updateMany({ where: { tenantId, id }, data });
-  return tx.document.findFirstOrThrow({ where: { tenantId, id } });
+  return asRow(await tx.document.findFirstOrThrow({ where: { tenantId, id } }));
 }
 
 /** Crypto-shredding: the wrapped data key is erased, so no copy of the ciphertext can be read again. */
@@ -286,10 +264,11 @@ export async function listDueForPurge(
   now: Date,
   limit: number,
 ): Promise<DocumentRow[]> {
-  return tx.document.findMany({
+  const rows = await tx.document.findMany({
     where: { tenantId, purgedAt: null, purgeAfter: { lte: now }, legalHold: false },
     take: limit,
   });
+  return rows.map((row) => asRow(row));
 }
 
 export async function listRetentionExpired(
@@ -298,39 +277,11 @@ export async function listRetentionExpired(
   lastKeptDay: Date,
   limit: number,
 ): Promise<DocumentRow[]> {
-  return tx.document.findMany({
+  const rows = await tx.document.findMany({
     where: { tenantId, purgedAt: null, trashedAt: null, legalHold: false, retainUntil: { lt: lastKeptDay } },
     take: limit,
   });
-}
-
-/** An Idempotency-Key as the principal (actor kind and id) that sent it stored it. */
-export async function findIdempotencyKey(
-  tx: Tx,
-  tenantId: string,
-  actor: { kind: string; id: string },
-  key: string,
-) {
-  return tx.idempotencyKey.findUnique({
-    where: {
-      tenantId_actorKind_actorId_key: { tenantId, actorKind: actor.kind, actorId: actor.id, key },
-    },
-  });
-}
-
-export async function insertIdempotencyKey(
-  tx: Tx,
-  entry: {
-    tenantId: string;
-    actorKind: string;
-    actorId: string;
-    key: string;
-    requestHash: string;
-    resourceId: string;
-    statusCode: number;
-  },
-): Promise<void> {
-  await tx.idempotencyKey.create({ data: entry });
+  return rows.map((row) => asRow(row));
 }
 
 export async function listDocumentsForRetention(tx: Tx, tenantId: string) {
@@ -358,4 +309,196 @@ export async function upsertRetentionPolicy(
     create: { tenantId, defaultYears: rules.defaultYears, typeYears: rules.typeYears },
     update: { defaultYears: rules.defaultYears, typeYears: rules.typeYears },
   });
+}
+
+// --- the status: the only writer of documents.status ---------------------------------------------
+
+/** Columns that change together with the status (the run, its times, the outcome's facts). */
+export type StatusColumns = Pick<
+  Prisma.DocumentUncheckedUpdateManyInput,
+  | 'processingRunId'
+  | 'queuedAt'
+  | 'failureReason'
+  | 'validatedAt'
+  | 'exportedAt'
+  | 'duplicateOf'
+  | 'duplicateOverrideReason'
+>;
+
+export interface StatusMove {
+  readonly tenantId: string;
+  readonly id: string;
+  /** Only while this is the document's processing run (a newer run's document is left alone). */
+  readonly runId?: string | undefined;
+  readonly set?: StatusColumns | undefined;
+}
+
+/**
+ * Moves an unpurged document from one of `from` to `to` with the columns of `set`, in one
+ * conditional UPDATE: false when the document is in none of `from` (another writer moved it
+ * first, or a newer run owns it), and then nothing changed. A move the lifecycle table does not
+ * allow (documents.status.ts) throws before any SQL runs.
+ */
+export async function moveStatus(
+  tx: Tx,
+  move: StatusMove,
+  from: DocumentStatus | readonly DocumentStatus[],
+  to: DocumentStatus,
+): Promise<boolean> {
+  const fromSet = typeof from === 'string' ? [from] : [...from];
+  assertTransition(fromSet, to);
+  const { count } = await tx.document.updateMany({
+    where: {
+      tenantId: move.tenantId,
+      id: move.id,
+      purgedAt: null,
+      status: { in: fromSet },
+      ...(move.runId ? { processingRunId: move.runId } : {}),
+    },
+    data: { ...move.set, status: to },
+  });
+  return count > 0;
+}
+
+// --- the upload's record, in plain SQL (db.write): the hot write path ----------------------------
+
+/** What the upload must know before it records a document, read in one statement. */
+export interface UploadFacts {
+  /** The sender's earlier use of its Idempotency-Key, if any. */
+  readonly idempotency: { requestHash: string; resourceId: string; statusCode: number } | null;
+  /** An unpurged document of the tenant with the same content. */
+  readonly duplicateId: string | null;
+  /** The tenant's retention policy row; null = the default policy. */
+  readonly retention: { defaultYears: number; typeYears: Record<string, number> } | null;
+}
+
+export async function readUploadFacts(
+  sql: SqlReader,
+  tenantId: string,
+  actor: { kind: string; id: string },
+  idempotencyKey: string | null,
+  sha256: string,
+): Promise<UploadFacts> {
+  const rows = await sql.query<{
+    request_hash: string | null;
+    resource_id: string | null;
+    status_code: number | null;
+    duplicate_id: string | null;
+    default_years: number | null;
+    type_years: Record<string, number> | null;
+  }>(
+    `SELECT i.request_hash, i.resource_id::text, i.status_code,
+            (SELECT d.id::text FROM documents d
+              WHERE d.tenant_id = $1 AND d.sha256 = $5 AND d.purged_at IS NULL) AS duplicate_id,
+            p.default_years, p.type_years
+       FROM (SELECT 1) AS one
+       LEFT JOIN idempotency_keys i
+              ON i.tenant_id = $1 AND i.actor_kind = $2 AND i.actor_id = $3 AND i.key = $4::text
+       LEFT JOIN retention_policies p ON p.tenant_id = $1`,
+    [tenantId, actor.kind, actor.id, idempotencyKey, sha256],
+  );
+  const r = rows[0]!;
+  return {
+    idempotency:
+      r.request_hash !== null
+        ? { requestHash: r.request_hash, resourceId: r.resource_id!, statusCode: r.status_code! }
+        : null,
+    duplicateId: r.duplicate_id,
+    retention:
+      r.default_years !== null ? { defaultYears: r.default_years, typeYears: r.type_years ?? {} } : null,
+  };
+}
+
+export interface NewDocument {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly companyId: string | null;
+  readonly type: string;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly externalRef: string | null;
+  readonly blobName: string;
+  readonly segmentSize: number;
+  readonly retainUntil: Date;
+  readonly createdByKind: string;
+  readonly createdById: string;
+  readonly createdAt: Date;
+  /** The uploader's company restriction; empty when it had none. */
+  readonly uploadCompanyIds: readonly string[];
+  readonly key: { readonly wrappedDek: Buffer; readonly keyRef: string; readonly algorithm: string };
+  /** The Idempotency-Key the sender gave, stored with the answer's status. */
+  readonly idempotency: { actorKind: string; actorId: string; key: string; statusCode: number } | null;
+  /** The document's first processing run: it is recorded `stored` and queued with it at once. */
+  readonly runId: string;
+}
+
+/**
+ * Records an uploaded document in one statement: its row (stored, and queued with its first run),
+ * its wrapped data key and the sender's Idempotency-Key. Returns the row as it now stands.
+ */
+export async function insertUploadedDocument(sql: SqlWriter, doc: NewDocument): Promise<DocumentRow> {
+  // The row is born stored and handed to processing in the same statement: both moves of the table.
+  assertTransition([FIRST_STORED_STATUS], 'queued');
+  const rows = await sql.query<DocumentSqlRow>(
+    `WITH document AS (
+       INSERT INTO documents (id, tenant_id, company_id, status, type, filename, content_type,
+                              size_bytes, sha256, external_ref, blob_name, segment_size, retain_until,
+                              created_by_kind, created_by_id, created_at, upload_company_ids,
+                              processing_run_id, queued_at)
+       VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12::date, $13, $14, $15,
+               $16::uuid[], $17, $15)
+       RETURNING ${DOCUMENT_COLUMNS}
+     ), document_key AS (
+       INSERT INTO document_keys (document_id, tenant_id, wrapped_dek, key_ref, algorithm)
+       SELECT id::uuid, tenant_id, $18::bytea, $19::text, $20::text FROM document
+     ), idempotency AS (
+       INSERT INTO idempotency_keys (tenant_id, actor_kind, actor_id, key, request_hash, resource_id,
+                                     status_code)
+       SELECT tenant_id, $21::text, $22::text, $23::text, sha256, id::uuid, $24::int
+         FROM document WHERE $23::text IS NOT NULL
+     )
+     SELECT * FROM document`,
+    [
+      doc.id,
+      doc.tenantId,
+      doc.companyId,
+      doc.type,
+      doc.filename,
+      doc.contentType,
+      doc.sizeBytes,
+      doc.sha256,
+      doc.externalRef,
+      doc.blobName,
+      doc.segmentSize,
+      doc.retainUntil.toISOString().slice(0, 10),
+      doc.createdByKind,
+      doc.createdById,
+      doc.createdAt,
+      [...doc.uploadCompanyIds],
+      doc.runId,
+      doc.key.wrappedDek,
+      doc.key.keyRef,
+      doc.key.algorithm,
+      doc.idempotency?.actorKind ?? null,
+      doc.idempotency?.actorId ?? null,
+      doc.idempotency?.key ?? null,
+      doc.idempotency?.statusCode ?? null,
+    ],
+  );
+  return fromSql(rows[0]!);
+}
+
+/** An unpurged document of the tenant with this content (the winner of a concurrent upload). */
+export async function readBySha256(
+  sql: SqlReader,
+  tenantId: string,
+  sha256: string,
+): Promise<DocumentRow | null> {
+  const rows = await sql.query<DocumentSqlRow>(
+    `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND sha256 = $2 AND purged_at IS NULL`,
+    [tenantId, sha256],
+  );
+  return rows[0] ? fromSql(rows[0]) : null;
 }

@@ -10,10 +10,14 @@ import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './documents.repo.js';
 import { DEFAULT_RETENTION, retainUntil, type DocumentType, type RetentionRules } from './retention.js';
 
-export async function loadRetentionRules(tx: Tx, tenantId: string): Promise<RetentionRules> {
-  const row = await repo.findRetentionPolicy(tx, tenantId);
+/** The rules a tenant's policy row states; no row = the default policy. */
+export function rulesOf(row: { defaultYears: number; typeYears: unknown } | null): RetentionRules {
   if (!row) return DEFAULT_RETENTION;
   return { defaultYears: row.defaultYears, typeYears: row.typeYears as RetentionRules['typeYears'] };
+}
+
+export async function loadRetentionRules(tx: Tx, tenantId: string): Promise<RetentionRules> {
+  return rulesOf(await repo.findRetentionPolicy(tx, tenantId));
 }
 
 export interface RetentionPolicyService {

@@ -21,8 +21,8 @@ import { ACCEPTED_CONTENT_TYPES } from './content-sniffer.js';
 import type { ByteRange } from './decrypted-content.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
 import * as s from './documents.schemas.js';
-import type { ExtractionPipeline } from '../extractions/extractions.pipeline.js';
-import type { DocumentsService, UploadInput, UploadMetadata } from './documents.service.js';
+import type { DocumentsService, UploadMetadata } from './documents.service.js';
+import type { DocumentUpload, UploadInput, UploadResult } from './documents.upload.js';
 import { contentDisposition } from './filename.js';
 
 const tags = ['documents'];
@@ -158,36 +158,6 @@ function parseRange(header: string | undefined): ByteRange | undefined {
   return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) };
 }
 
-/**
- * Uploads and starts processing: the run is queued in the document's own transaction, and its job
- * goes on the queue after the commit. When Redis does not take the job the document is `stored`
- * again and the reconciler enqueues it later; the upload itself has succeeded either way.
- */
-async function uploadAndQueue(
-  request: FastifyRequest,
-  deps: DocumentsRoutesDeps,
-  upload: (withinCreation: UploadInput['withinCreation']) => Promise<UploadResult>,
-): Promise<UploadResult> {
-  const ctx = contextOf(request);
-  const started: { documentId?: string; runId?: string } = {};
-  const result = await upload(async (tx, documentId) => {
-    started.runId = await deps.pipeline.startRun(tx, ctx, documentId);
-    started.documentId = documentId;
-  });
-  // Only the run of the document this request created: a duplicate or a replay had its run when
-  // it was created, and a run whose transaction did not commit does not exist.
-  const documentId = result.document.id;
-  if (!result.created || !started.runId || started.documentId !== documentId) return result;
-  const queued = await deps.pipeline.submitRun(ctx, documentId, started.runId).catch((error: unknown) => {
-    request.log.warn({ err: error, documentId }, 'could not put the extraction back to stored');
-    return false;
-  });
-  if (queued) return result;
-  request.log.warn({ documentId }, 'could not enqueue the extraction; the reconciler will');
-  const current = await deps.documents.getDocument(ctx, documentId).catch(() => undefined);
-  return current ? { ...result, document: current } : result;
-}
-
 function sendCreatedOrExisting(reply: FastifyReply, result: UploadResult) {
   return reply
     .status(result.created ? 201 : 200)
@@ -239,9 +209,9 @@ function addField(fields: Record<string, string>, part: MultipartValue): void {
 
 async function uploadMultipart(
   request: FastifyRequest,
-  documents: DocumentsService,
-  options: Pick<UploadInput, 'idempotencyKey' | 'withinCreation'>,
-) {
+  uploads: DocumentUpload,
+  options: Pick<UploadInput, 'idempotencyKey'>,
+): Promise<UploadResult> {
   const fields: Record<string, string> = {};
   const parts = request.parts()[Symbol.asyncIterator]();
   let file: MultipartFile | undefined;
@@ -258,7 +228,7 @@ async function uploadMultipart(
     ]);
   }
   refuseUnsafeText(file.filename, 'body.file.filename');
-  return documents.uploadDocument(contextOf(request), {
+  return uploads.upload(contextOf(request), {
     ...options,
     source: fileStream(file),
     filename: file.filename,
@@ -287,12 +257,10 @@ function rawBody(request: FastifyRequest): Readable {
   return body as Readable;
 }
 
-type UploadResult = Awaited<ReturnType<DocumentsService['uploadDocument']>>;
-
 export interface DocumentsRoutesDeps {
   readonly documents: DocumentsService;
+  readonly uploads: DocumentUpload;
   readonly lifecycle: DocumentLifecycleService;
-  readonly pipeline: Pick<ExtractionPipeline, 'startRun' | 'submitRun'>;
   readonly maxBytes: number;
 }
 
@@ -346,22 +314,19 @@ function uploadRoute(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
         }
         const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
         if (request.isMultipart()) {
-          const uploaded = await uploadAndQueue(request, deps, (withinCreation) =>
-            uploadMultipart(request, deps.documents, { idempotencyKey, withinCreation }),
+          return sendCreatedOrExisting(
+            reply,
+            await uploadMultipart(request, deps.uploads, { idempotencyKey }),
           );
-          return sendCreatedOrExisting(reply, uploaded);
         }
         const { filename, ...metadata } = request.query;
-        const uploaded = await uploadAndQueue(request, deps, (withinCreation) =>
-          deps.documents.uploadDocument(contextOf(request), {
-            source: rawBody(request),
-            expectedBytes: declaredLength > 0 ? declaredLength : undefined,
-            filename,
-            idempotencyKey,
-            metadata: async () => metadata,
-            withinCreation,
-          }),
-        );
+        const uploaded = await deps.uploads.upload(contextOf(request), {
+          source: rawBody(request),
+          expectedBytes: declaredLength > 0 ? declaredLength : undefined,
+          filename,
+          idempotencyKey,
+          metadata: async () => metadata,
+        });
         return sendCreatedOrExisting(reply, uploaded);
       },
     );

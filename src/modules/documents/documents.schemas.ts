@@ -1,19 +1,10 @@
 /** zod schemas of the document routes. */
 import { z } from 'zod';
 import { IsoDateTime, listOf } from '../http-schemas.js';
+import { DOCUMENT_STATUSES } from './documents.status.js';
 
 export const DocumentType = z.enum(['invoice', 'credit_note', 'receipt', 'other']);
-export const DocumentStatus = z.enum([
-  'received',
-  'stored',
-  'queued',
-  'extracting',
-  'extracted',
-  'needs_review',
-  'failed',
-  'validated',
-  'exported',
-]);
+export const DocumentStatus = z.enum(DOCUMENT_STATUSES);
 
 export const DocumentView = z.object({
   id: z.uuid(),

@@ -1,15 +1,14 @@
 /**
- * Documents: upload (streamed, encrypted, deduplicated, idempotent), read, list, change metadata,
- * and stream the decrypted content (whole or a byte range). Every read of content is audited.
- * Integration tokens limited to some companies see only those companies' documents.
+ * Documents: read, list, change metadata, stream the decrypted content (whole or a byte range),
+ * and move the processing status (the one way other modules change it). Every read of content is
+ * audited. Integration tokens limited to some companies see only those companies' documents. The
+ * upload is its own use case (documents.upload.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { Clock } from '../../core/clock.js';
-import { ConflictError, ContentUnavailableError, NotFoundError } from '../../core/errors.js';
+import { ContentUnavailableError, NotFoundError } from '../../core/errors.js';
 import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import { BlobNotFoundError } from '../../platform/storage/blob-store.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
@@ -30,8 +29,9 @@ import {
   toDocumentView,
   type DocumentView,
 } from './documents.views.js';
-import { asStorageError, receiveEncrypted } from './encrypted-upload.js';
-import { sanitizeFilename } from './filename.js';
+import { queuedEvent, statusesMovingTo, type DocumentStatus } from './documents.status.js';
+import { asStorageError } from './encrypted-upload.js';
+import { createTenantStorage } from './documents.storage.js';
 import { retainUntil, type DocumentType } from './retention.js';
 
 export interface UploadMetadata {
@@ -46,22 +46,6 @@ export interface DocumentChanges {
   readonly externalRef?: string | null | undefined;
 }
 
-export interface UploadInput {
-  readonly source: Readable;
-  readonly filename?: string | undefined;
-  /** Resolved after the content is stored: multipart fields may follow the file part. */
-  readonly metadata: () => Promise<UploadMetadata>;
-  readonly idempotencyKey?: string | undefined;
-  /** The size the client announced (Content-Length of a raw body), when it did. */
-  readonly expectedBytes?: number | undefined;
-  /**
-   * Runs inside the transaction that creates the document (not for a duplicate or a replay), so
-   * that what it writes commits or fails with the document; the upload route starts the
-   * document's processing run here. The document is returned as it stands afterwards.
-   */
-  readonly withinCreation?: ((tx: Tx, documentId: string) => Promise<void>) | undefined;
-}
-
 /** The repo's filter minus the company restriction, which comes from the caller's context. */
 export interface ListQuery extends Omit<repo.DocumentFilter, 'allowedCompanyIds'> {
   readonly limit: number;
@@ -69,10 +53,6 @@ export interface ListQuery extends Omit<repo.DocumentFilter, 'allowedCompanyIds'
 }
 
 export interface DocumentsService {
-  uploadDocument(
-    ctx: RequestContext,
-    input: UploadInput,
-  ): Promise<{ document: DocumentView; created: boolean }>;
   getDocument(ctx: RequestContext, id: string): Promise<DocumentView>;
   listDocuments(
     ctx: RequestContext,
@@ -96,7 +76,30 @@ export interface DocumentsService {
     id: string,
     facts: ExtractedFacts,
   ): Promise<Record<string, unknown>>;
+  /**
+   * Inside the caller's transaction: moves the document from one of `from` to `to` (with the
+   * columns that change with it) if the lifecycle allows it (documents.status.ts). False when the
+   * document is in none of `from`, or `runId` is no longer its run: nothing changed. The caller
+   * records the audit event of the move.
+   */
+  moveStatus(
+    tx: Tx,
+    ctx: RequestContext,
+    id: string,
+    from: DocumentStatus | readonly DocumentStatus[],
+    to: DocumentStatus,
+    options?: { runId?: string | undefined; set?: repo.StatusColumns | undefined },
+  ): Promise<boolean>;
+  /**
+   * Inside the caller's transaction: a new processing run, queued (and audited so) when that
+   * commits; it supersedes any earlier run, whose job then skips. With `storedRunId`, queues that
+   * run of a `stored` document instead (the reconciler's retry of a job Redis never took). The run
+   * id, or null when the document is not there to queue (absent, purged, exported, moved on).
+   */
+  startRun(tx: Tx, ctx: RequestContext, id: string, storedRunId?: string): Promise<string | null>;
 }
+
+export type { DocumentStatus };
 
 export interface ExtractedFacts {
   readonly issueDate?: Date | undefined;
@@ -112,75 +115,11 @@ export interface DocumentsDeps {
   readonly keyProvider: KeyProvider;
   readonly blobStores: RegionalBlobStores;
   readonly clock: Clock;
-  readonly maxBytes: number;
-  readonly segmentSize: number;
-}
-
-/**
- * The same content is stored once per firm. A caller limited to some companies who uploads content
- * already stored under another company learns only that it exists, not where.
- */
-function visibleDuplicate(ctx: RequestContext, existing: repo.DocumentRow): repo.DocumentRow {
-  const allowed = allowedCompanyIds(ctx);
-  if (allowed && !allowed.includes(existing.companyId ?? '')) {
-    throw new ConflictError(
-      'This content is already stored in this firm, outside the companies you can access.',
-      'duplicate_content',
-    );
-  }
-  return existing;
-}
-
-/**
- * The answer to a repeated Idempotency-Key, or null when the caller never sent this key. Keys
- * are the sending principal's own (another principal's same key is a different key), and the
- * original document is answered only while the caller can still see it.
- *
- * A key whose document the caller can no longer see (it moved outside the caller's companies, or
- * was purged) is a 409, not a 404: the route exists, and what conflicts is the key, which is bound
- * to a result that can no longer be given; a new key resolves it. The answer names nothing of
- * the document, as the duplicate-content answer outside the caller's companies does.
- */
-async function replayIdempotent(
-  tx: Tx,
-  ctx: RequestContext,
-  key: string,
-  sha256: string,
-): Promise<{ row: repo.DocumentRow; replayStatus: number } | null> {
-  const previous = await repo.findIdempotencyKey(tx, ctx.tenantId, ctx.actor, key);
-  if (!previous) return null;
-  if (previous.requestHash !== sha256) {
-    throw new ConflictError(
-      'This Idempotency-Key was used for a different document.',
-      'idempotency_key_reused',
-    );
-  }
-  const original = await repo.findDocument(tx, ctx.tenantId, previous.resourceId, allowedCompanyIds(ctx));
-  if (!original) {
-    throw new ConflictError(
-      'The document this Idempotency-Key created is no longer available to you; send a new key.',
-      'idempotency_key_unavailable',
-    );
-  }
-  return { row: original, replayStatus: previous.statusCode };
 }
 
 export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
   const { db, audit, clock } = deps;
-  const knownContainers = new Set<string>();
-
-  async function storageFor(ctx: RequestContext) {
-    const { kekRef, region } = await deps.tenants.tenantKey(ctx);
-    const blobStore = deps.blobStores.forRegion(region);
-    const container = blobStore.containerFor(ctx.tenantId);
-    if (!knownContainers.has(container)) {
-      await blobStore
-        .ensureContainer(container)
-        .catch((error: unknown) => Promise.reject(asStorageError(error)));
-      knownContainers.add(container);
-    }
-    return { kekRef, blobStore, container };
-  }
+  const storageFor = createTenantStorage(deps);
 
   async function findVisible(ctx: RequestContext, id: string) {
     const row = await db.read(ctx, (sql) => repo.readDocument(sql, ctx.tenantId, id, allowedCompanyIds(ctx)));
@@ -189,110 +128,31 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
   }
 
   return {
-    async uploadDocument(ctx, input) {
-      const { kekRef, blobStore, container } = await storageFor(ctx);
-      const documentId = randomUUID();
-      const received = await receiveEncrypted(input.source, {
-        blobStore,
-        container,
-        blobName: documentId,
-        keyProvider: deps.keyProvider,
-        kekRef,
-        maxBytes: deps.maxBytes,
-        segmentSize: deps.segmentSize,
-        expectedBytes: input.expectedBytes,
-      });
-      const { stored } = received;
-      // The blob's last write may still be under way: let it settle before deleting the blob.
-      const discard = async () => {
-        await received.durable.catch(() => undefined);
-        await blobStore.delete(container, documentId).catch(() => undefined);
-      };
-      try {
-        const metadata = await input.metadata();
-        const outcome = await db.withTenant(ctx, async (tx) => {
-          if (input.idempotencyKey) {
-            const replay = await replayIdempotent(tx, ctx, input.idempotencyKey, stored.sha256);
-            if (replay) return { row: replay.row, created: false, replayStatus: replay.replayStatus };
-          }
-          const existing = await repo.findBySha256(tx, ctx.tenantId, stored.sha256);
-          if (existing) return { row: visibleDuplicate(ctx, existing), created: false };
-          if (metadata.companyId) await deps.companies.assertUsable(tx, ctx, metadata.companyId);
-          const now = clock();
-          const type = metadata.type ?? 'invoice';
-          const inserted = await repo.insertDocument(tx, {
-            id: documentId,
-            tenantId: ctx.tenantId,
-            companyId: metadata.companyId ?? null,
-            status: 'stored',
-            type,
-            filename: sanitizeFilename(input.filename, stored.type.extension),
-            contentType: stored.type.contentType,
-            sizeBytes: BigInt(stored.sizeBytes),
-            sha256: stored.sha256,
-            externalRef: metadata.externalRef ?? null,
-            blobName: documentId,
-            segmentSize: stored.segmentSize,
-            retainUntil: retainUntil(await loadRetentionRules(tx, ctx.tenantId), type, null, now),
-            createdByKind: ctx.actor.kind,
-            createdById: ctx.actor.id,
-            createdAt: now,
-            // The worker assigns the document from its content later, on its own context: it
-            // must know how far this uploader could reach (see applyExtractedFacts).
-            uploadCompanyIds: allowedCompanyIds(ctx) ?? [],
-          });
-          await repo.insertDocumentKey(tx, {
-            documentId,
-            tenantId: ctx.tenantId,
-            wrappedDek: stored.wrappedKey.wrapped,
-            keyRef: stored.wrappedKey.keyRef,
-            algorithm: stored.wrappedKey.algorithm,
-          });
-          if (input.idempotencyKey) {
-            await repo.insertIdempotencyKey(tx, {
+    moveStatus: (tx, ctx, id, from, to, options) =>
+      repo.moveStatus(tx, { tenantId: ctx.tenantId, id, runId: options?.runId, set: options?.set }, from, to),
+
+    async startRun(tx, ctx, id, storedRunId) {
+      const runId = storedRunId ?? randomUUID();
+      const moved = storedRunId
+        ? await repo.moveStatus(
+            tx,
+            { tenantId: ctx.tenantId, id, runId, set: { queuedAt: clock(), failureReason: null } },
+            'stored',
+            'queued',
+          )
+        : await repo.moveStatus(
+            tx,
+            {
               tenantId: ctx.tenantId,
-              actorKind: ctx.actor.kind,
-              actorId: ctx.actor.id,
-              key: input.idempotencyKey,
-              requestHash: stored.sha256,
-              resourceId: documentId,
-              statusCode: 201,
-            });
-          }
-          await audit.record(tx, ctx, {
-            action: 'document.uploaded',
-            target: { type: 'document', id: documentId },
-            payload: {
-              sha256: stored.sha256,
-              sizeBytes: stored.sizeBytes,
-              contentType: stored.type.contentType,
-              type,
-              companyId: metadata.companyId ?? null,
+              id,
+              set: { processingRunId: runId, queuedAt: clock(), failureReason: null },
             },
-          });
-          let row = inserted;
-          if (input.withinCreation) {
-            await input.withinCreation(tx, documentId);
-            row = (await repo.findDocument(tx, ctx.tenantId, documentId)) ?? inserted;
-          }
-          // The row commits only once its content is durable (the blob's last write ran while
-          // the statements above did): a document never points at content that is not stored.
-          await received.durable;
-          return { row, created: true };
-        });
-        if (!outcome.created) await discard();
-        return {
-          document: toDocumentView(outcome.row),
-          created: outcome.created || outcome.replayStatus === 201,
-        };
-      } catch (error) {
-        await discard();
-        // A concurrent upload of the same content won the unique index: answer with its document.
-        if (!isUniqueViolation(error)) throw error;
-        const winner = await db.withTenant(ctx, (tx) => repo.findBySha256(tx, ctx.tenantId, stored.sha256));
-        if (!winner) throw error;
-        return { document: toDocumentView(visibleDuplicate(ctx, winner)), created: false };
-      }
+            statusesMovingTo('queued'),
+            'queued',
+          );
+      if (!moved) return null;
+      await audit.record(tx, ctx, queuedEvent(id, runId));
+      return runId;
     },
 
     async getDocument(ctx, id) {

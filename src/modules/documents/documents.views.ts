@@ -2,18 +2,8 @@
 import { isExtractionErrorCode } from '../../extraction/model.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentCursor, DocumentRow } from './documents.repo.js';
+import type { DocumentStatus } from './documents.status.js';
 import type { DocumentType } from './retention.js';
-
-export type DocumentStatus =
-  | 'received'
-  | 'stored'
-  | 'queued'
-  | 'extracting'
-  | 'extracted'
-  | 'needs_review'
-  | 'failed'
-  | 'validated'
-  | 'exported';
 
 export interface DocumentView {
   readonly id: string;
@@ -56,7 +46,7 @@ function publicFailureReason(stored: string | null): string | null {
 export function toDocumentView(row: DocumentRow): DocumentView {
   return {
     id: row.id,
-    status: row.status as DocumentStatus,
+    status: row.status,
     type: row.type as DocumentType,
     filename: row.filename,
     contentType: row.contentType,

@@ -146,7 +146,13 @@ export function createExtractionExportService(deps: {
           throw new ConflictError('Only validated extractions can be acknowledged.', 'not_validated');
         if (doc.duplicateOf && !doc.duplicateOverrideReason) throw duplicateNotAllowed(doc.duplicateOf);
         const exportedAt = deps.clock();
-        await repo.setDocumentState(tx, ctx.tenantId, documentId, { status: 'exported', exportedAt });
+        // Locked and just read as validated: the move cannot be refused.
+        if (
+          !(await deps.documents.moveStatus(tx, ctx, documentId, 'validated', 'exported', {
+            set: { exportedAt },
+          }))
+        )
+          throw new Error(`document ${documentId} changed status under its lock`);
         await deps.audit.record(tx, ctx, {
           action: 'extraction.exported',
           target: { type: 'document', id: documentId },

@@ -9,7 +9,6 @@
  * reconciler (a maintenance job) enqueues it later, as it re-enqueues runs whose job vanished.
  * Tenants are served fairly (extractions.fairness.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { UnrecoverableError, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
@@ -60,12 +59,7 @@ export interface PipelineSettings {
 
 export interface ExtractionPipeline {
   /**
-   * Starts a new processing run inside the caller's transaction: the document is `queued` (and
-   * audited so) when that commits. Hand the run id to `submitRun` after the commit.
-   */
-  startRun(tx: Tx, ctx: RequestContext, documentId: string): Promise<string>;
-  /**
-   * Puts a started run's job on the queue. False when Redis did not take it: the document is then
+   * Puts a started run's job on the queue (the upload's `DocumentProcessing.submit`). False when Redis did not take it: the document is then
    * `stored` again and the reconciler enqueues it later.
    */
   submitRun(ctx: RequestContext, documentId: string, runId: string): Promise<boolean>;
@@ -99,38 +93,11 @@ export function createExtractionPipeline(deps: {
   const fairness = createFairnessCounters(deps.redis, settings.keyPrefix);
   const workerCtx = (tenantId: string) => workerContext(tenantId, 'extraction');
 
-  /** Marks `runId` queued (audited) in `tx`; false when the document has moved on since. */
-  async function markQueued(
-    tx: Tx,
-    ctx: RequestContext,
-    documentId: string,
-    runId: string,
-  ): Promise<boolean> {
-    const moved = await repo.setRunState(tx, ctx.tenantId, documentId, runId, ['stored', 'queued'], {
-      status: 'queued',
-      queuedAt: clock(),
-      failureReason: null,
-    });
-    if (moved) await recordQueued(tx, ctx, documentId, runId);
-    return moved > 0;
-  }
-
   /** A new processing run, queued (audited) in `tx`; it supersedes any earlier run, whose job then skips. */
   async function startQueuedRun(tx: Tx, ctx: RequestContext, documentId: string): Promise<string> {
-    const runId = randomUUID();
-    if (!(await repo.startRun(tx, ctx.tenantId, documentId, runId, clock()))) {
-      throw new NotFoundError('The document does not exist.');
-    }
-    await recordQueued(tx, ctx, documentId, runId);
+    const runId = await deps.documents.startRun(tx, ctx, documentId);
+    if (!runId) throw new NotFoundError('The document does not exist.');
     return runId;
-  }
-
-  function recordQueued(tx: Tx, ctx: RequestContext, documentId: string, runId: string): Promise<void> {
-    return audit.record(tx, ctx, {
-      action: 'document.queued',
-      target: { type: 'document', id: documentId },
-      payload: { runId },
-    });
   }
 
   /**
@@ -149,7 +116,7 @@ export function createExtractionPipeline(deps: {
       return true;
     } catch {
       await db.withTenant(ctx, (tx) =>
-        repo.setRunState(tx, ctx.tenantId, documentId, runId, ['queued'], { status: 'stored' }),
+        deps.documents.moveStatus(tx, ctx, documentId, 'queued', 'stored', { runId }),
       );
       return false;
     }
@@ -158,7 +125,7 @@ export function createExtractionPipeline(deps: {
   async function storeResult(
     data: ExtractionJobData,
     engineResult: ExtractionResult,
-  ): Promise<{ status: string; version: number }> {
+  ): Promise<{ status: string; version?: number }> {
     const ctx = workerCtx(data.tenantId);
     let deliveries: string[] = [];
     const stored = await db.withTenant(ctx, async (tx) => {
@@ -166,6 +133,9 @@ export function createExtractionPipeline(deps: {
       const existing = await repo.findByRun(tx, data.tenantId, data.documentId, data.runId);
       const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
       if (existing) return { status: doc?.status ?? 'extracted', version: existing.version };
+      // A newer run took the document over while the engine ran: its own job stores its result.
+      if (!doc || doc.processingRunId !== data.runId || doc.status !== 'extracting')
+        return { status: 'skipped' };
       // A second copy of an invoice already in the firm is found here, in the tenant's transaction
       // (extractions.duplicates.ts): its finding sends the document to review.
       const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, engineResult);
@@ -184,7 +154,11 @@ export function createExtractionPipeline(deps: {
         createdByKind: ctx.actor.kind,
         createdById: ctx.actor.id,
       });
-      await repo.setDocumentState(tx, data.tenantId, data.documentId, { status, failureReason: null });
+      // The row is locked and in this run: the move cannot be refused.
+      await deps.documents.moveStatus(tx, ctx, data.documentId, 'extracting', status, {
+        runId: data.runId,
+        set: { failureReason: null },
+      });
       const issueDate = result.fields.issueDate?.value;
       const applied = await deps.documents.applyExtractedFacts(tx, ctx, data.documentId, {
         issueDate: issueDate ? new Date(`${issueDate}T00:00:00Z`) : undefined,
@@ -224,16 +198,20 @@ export function createExtractionPipeline(deps: {
     const ctx = workerCtx(data.tenantId);
     let deliveries: string[] = [];
     await db.withTenant(ctx, async (tx) => {
-      const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
-      if (!doc || doc.processingRunId !== data.runId) return;
+      // Only this run, while a job of it may be running: a newer run or a stored result stays.
+      const moved = await deps.documents.moveStatus(
+        tx,
+        ctx,
+        data.documentId,
+        ['stored', 'queued', 'extracting'],
+        'failed',
+        { runId: data.runId, set: { failureReason: reason.slice(0, 1000) } },
+      );
+      if (!moved) return;
       deliveries = await deps.webhooks.recordEvent(tx, ctx, 'document.failed', {
         documentId: data.documentId,
         status: 'failed',
         reason: reason.slice(0, 500),
-      });
-      await repo.setDocumentState(tx, data.tenantId, data.documentId, {
-        status: 'failed',
-        failureReason: reason.slice(0, 1000),
       });
       await audit.record(tx, ctx, {
         action: 'document.failed',
@@ -245,7 +223,6 @@ export function createExtractionPipeline(deps: {
   }
 
   return {
-    startRun: startQueuedRun,
     submitRun: submit,
 
     async requestExtraction(ctx, documentId) {
@@ -275,14 +252,27 @@ export function createExtractionPipeline(deps: {
         // A newer run superseded this job, or the document left: nothing to do.
         if (!current || current.purgedAt || current.trashedAt || current.processingRunId !== data.runId)
           return { status: 'skipped' };
-        await db.withTenant(ctx, async (tx) => {
-          await repo.setDocumentState(tx, data.tenantId, data.documentId, { status: 'extracting' });
+        // A job whose run already has its result (a retry after a crash, a duplicate) stores nothing new.
+        const extracting = await db.withTenant(ctx, async (tx) => {
+          const moved = await deps.documents.moveStatus(
+            tx,
+            ctx,
+            data.documentId,
+            ['stored', 'queued', 'extracting'],
+            'extracting',
+            { runId: data.runId },
+          );
+          if (!moved) return repo.findByRun(tx, data.tenantId, data.documentId, data.runId);
           await audit.record(tx, ctx, {
             action: 'document.extracting',
             target: { type: 'document', id: data.documentId },
             payload: { runId: data.runId, attempt: job.attemptsMade + 1 },
           });
+          return 'moved' as const;
         });
+        if (extracting !== 'moved') {
+          return extracting ? { status: current.status, version: extracting.version } : { status: 'skipped' };
+        }
         const opened = await deps.documents.openContent(ctx, data.documentId);
         const bytes = await buffer(opened.stream);
         const suppliers = await directory.get(data.tenantId);
@@ -340,10 +330,11 @@ export function createExtractionPipeline(deps: {
           }
           // A stored run never reached the queue: queue that run; anything else gets a new run.
           const storedRunId = doc.status === 'stored' ? doc.processingRunId : null;
-          const runId = await db.withTenant(ctx, async (tx) => {
-            if (!storedRunId) return startQueuedRun(tx, ctx, doc.id);
-            return (await markQueued(tx, ctx, doc.id, storedRunId)) ? storedRunId : null;
-          });
+          const runId = await db.withTenant(ctx, (tx) =>
+            storedRunId
+              ? deps.documents.startRun(tx, ctx, doc.id, storedRunId)
+              : startQueuedRun(tx, ctx, doc.id),
+          );
           if (runId && (await submit(ctx, doc.id, runId))) enqueued += 1;
         }
       }

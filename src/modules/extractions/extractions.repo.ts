@@ -71,11 +71,15 @@ export async function insertExtraction(
   return tx.extraction.create({ data: row });
 }
 
+/** The duplicate columns of a document (its status moves only through the documents module). */
 export async function setDocumentState(
   tx: Tx,
   tenantId: string,
   documentId: string,
-  data: Prisma.DocumentUncheckedUpdateManyInput,
+  data: Pick<
+    Prisma.DocumentUncheckedUpdateManyInput,
+    'invoiceKey' | 'duplicateOf' | 'duplicateOverrideReason'
+  >,
 ): Promise<number> {
   const { count } = await tx.document.updateMany({ where: { tenantId, id: documentId }, data });
   return count;
@@ -299,37 +303,6 @@ export async function listForExport(
       updatedAt: true,
     },
   });
-}
-
-/** Updates a document only while it is in the given run and in one of the given statuses. */
-/** Makes `runId` the document's processing run, queued at `queuedAt`; 0 when absent or purged. */
-export async function startRun(
-  tx: Tx,
-  tenantId: string,
-  documentId: string,
-  runId: string,
-  queuedAt: Date,
-): Promise<number> {
-  const { count } = await tx.document.updateMany({
-    where: { tenantId, id: documentId, purgedAt: null },
-    data: { processingRunId: runId, status: 'queued', queuedAt, failureReason: null },
-  });
-  return count;
-}
-
-export async function setRunState(
-  tx: Tx,
-  tenantId: string,
-  documentId: string,
-  runId: string,
-  fromStatuses: readonly string[],
-  data: Prisma.DocumentUncheckedUpdateManyInput,
-): Promise<number> {
-  const { count } = await tx.document.updateMany({
-    where: { tenantId, id: documentId, processingRunId: runId, status: { in: [...fromStatuses] } },
-    data,
-  });
-  return count;
 }
 
 /** The seller data of one validated document, as its latest extraction version states it. */

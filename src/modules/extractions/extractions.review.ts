@@ -10,7 +10,7 @@ import { applyCorrections, type ExtractionResult } from '../../extraction/model.
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { DocumentsService } from '../documents/documents.service.js';
+import type { DocumentStatus, DocumentsService } from '../documents/documents.service.js';
 import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
 import { checkDuplicate, DUPLICATE_FINDING } from './extractions.duplicates.js';
 import * as repo from './extractions.repo.js';
@@ -89,7 +89,12 @@ export interface ExtractionReviewService {
   }>;
 }
 
-const CORRECTABLE = new Set(['extracted', 'needs_review', 'validated', 'exported']);
+/** Statuses with a finished extraction a person may correct; the ERP's (`exported`) only deliberately. */
+const CORRECTABLE = new Set<string>(['extracted', 'needs_review', 'validated', 'exported']);
+/** Corrected before the ERP has it: the document is (again) extracted or needs review. */
+const REOPENABLE: readonly DocumentStatus[] = ['extracted', 'needs_review', 'validated'];
+/** Extracted and not validated yet. */
+const EXTRACTED: readonly DocumentStatus[] = ['extracted', 'needs_review'];
 
 /**
  * Data the ERP already took over is changed deliberately or not at all: by a person (an ERP token,
@@ -182,18 +187,20 @@ export function createExtractionReviewService(deps: {
         // A correction reopens a validated document, and an exported one that it turns into a
         // duplicate: it must be validated again. Otherwise an exported one goes back to the ERP.
         const reopens = !afterExport || checked.duplicateOf !== null;
-        await repo.setDocumentState(
-          tx,
-          ctx.tenantId,
-          documentId,
-          reopens
-            ? {
-                status: checked.result.needsReview ? 'needs_review' : 'extracted',
-                validatedAt: null,
-                ...(afterExport ? { exportedAt: null } : {}),
-              }
-            : { status: 'validated', validatedAt: clock(), exportedAt: null },
-        );
+        // The row is locked and its status was just read: the move cannot be refused.
+        const moved = reopens
+          ? await deps.documents.moveStatus(
+              tx,
+              ctx,
+              documentId,
+              afterExport ? 'exported' : REOPENABLE,
+              checked.result.needsReview ? 'needs_review' : 'extracted',
+              { set: { validatedAt: null, ...(afterExport ? { exportedAt: null } : {}) } },
+            )
+          : await deps.documents.moveStatus(tx, ctx, documentId, 'exported', 'validated', {
+              set: { validatedAt: clock(), exportedAt: null },
+            });
+        if (!moved) throw new Error(`document ${documentId} changed status under its lock`);
         if (!afterExport) return toExtractionView(row, checked.duplicateOf);
         // The ERP holds the previous version: the change is announced either way.
         const errors = checked.result.findings.filter((f) => f.severity === 'error').length;
@@ -258,12 +265,14 @@ export function createExtractionReviewService(deps: {
             },
           );
         }
-        await repo.setDocumentState(tx, ctx.tenantId, documentId, {
-          status: 'validated',
-          validatedAt: clock(),
-          duplicateOf,
-          duplicateOverrideReason: duplicateOf ? duplicate!.reason : null,
+        const moved = await deps.documents.moveStatus(tx, ctx, documentId, EXTRACTED, 'validated', {
+          set: {
+            validatedAt: clock(),
+            duplicateOf,
+            duplicateOverrideReason: duplicateOf ? duplicate!.reason : null,
+          },
         });
+        if (!moved) throw new Error(`document ${documentId} changed status under its lock`);
         await audit.record(tx, ctx, {
           action: 'extraction.validated',
           target: { type: 'document', id: documentId },

@@ -54,6 +54,9 @@ export interface SqlReader {
   query<R extends object>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/** Plain SQL inside a `write` transaction: the same calls as a reader, named for what it may do. */
+export type SqlWriter = SqlReader;
+
 export interface Db {
   readonly prisma: PrismaClient;
   /**
@@ -63,6 +66,12 @@ export interface Db {
    * everything else use `withTenant`.
    */
   read<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (sql: SqlReader) => Promise<T>): Promise<T>;
+  /**
+   * A read-write tenant transaction in plain SQL, for the hot write path (the upload's record of
+   * a document: a few statements instead of a Prisma interactive transaction's many). The same
+   * RLS settings and connection handling as `read`; everything else writes with `withTenant`.
+   */
+  write<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (sql: SqlWriter) => Promise<T>): Promise<T>;
   /** Calls `handler` with every NOTICE raised on a pooled connection (principal-cache.ts). */
   onNotice(handler: (message: string) => void): void;
   withTenant<T>(ctx: Pick<RequestContext, 'tenantId' | 'actor'>, fn: (tx: Tx) => Promise<T>): Promise<T>;
@@ -96,11 +105,16 @@ function assertScope(scope: DbScope): void {
  */
 const statementNames = new Map<string, string>();
 
-/** A stable prepared-statement name for a SQL text (node-postgres prepares it per connection). */
+/**
+ * A stable prepared-statement name for a SQL text (node-postgres prepares it per connection). It
+ * starts with the statement's command (`SELECT_`, `INSERT_`, `WITH_`): traces name a query's span
+ * after its prepared statement, and the command says what the span did.
+ */
 function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
-    name = `doklad_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    const command = /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? 'SQL';
+    name = `${command}_doklad_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
     statementNames.set(text, name);
   }
   return name;
@@ -139,7 +153,15 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
     }
   };
 
-  const read: Db['read'] = async (ctx, fn) => {
+  /**
+   * A tenant transaction in plain SQL on a pooled connection (`read` and `write`): one round trip
+   * opens it and sets the RLS scope, statements are named (prepared once per connection).
+   */
+  async function plainTransaction<T>(
+    ctx: Pick<RequestContext, 'tenantId' | 'actor'>,
+    mode: 'READ ONLY' | 'READ WRITE',
+    fn: (sql: SqlWriter) => Promise<T>,
+  ): Promise<T> {
     const userId = ctx.actor.kind === 'user' ? ctx.actor.id : undefined;
     assertScope({ tenantId: ctx.tenantId, userId });
     let connection;
@@ -156,14 +178,14 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
       // so they cannot carry SQL.
       const scope = [`set_config('app.tenant_id', '${ctx.tenantId}', true)`];
       if (userId) scope.push(`set_config('app.user_id', '${userId}', true)`);
-      await connection.query(`BEGIN READ ONLY; SELECT ${scope.join(', ')}`);
-      const reader: SqlReader = {
+      await connection.query(`BEGIN ${mode}; SELECT ${scope.join(', ')}`);
+      const sql: SqlWriter = {
         // Named, so each pooled connection parses and plans a statement once and then only binds
         // it. The texts are the code's own (values travel as parameters), so they are few.
         query: async <R extends object>(text: string, params: readonly unknown[] = []) =>
           (await connection.query<R>({ name: statementName(text), text, values: [...params] })).rows,
       };
-      const result = await fn(reader);
+      const result = await fn(sql);
       await connection.query('COMMIT');
       return result;
     } catch (error) {
@@ -172,13 +194,14 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
     } finally {
       connection.release(broken);
     }
-  };
+  }
 
   return {
     prisma,
     onNotice: client.onNotice,
     withScope,
-    read,
+    read: (ctx, fn) => plainTransaction(ctx, 'READ ONLY', fn),
+    write: (ctx, fn) => plainTransaction(ctx, 'READ WRITE', fn),
     withTenant(ctx, fn) {
       if (!isUuid(ctx.tenantId)) throw new TypeError('withTenant: tenantId must be a UUID');
       return withScope(

@@ -1,12 +1,12 @@
 /**
  * What a database error means, for services that turn constraint violations into answers
- * (409 for a duplicate or for a row still referenced). Prisma reports them by code.
+ * (409 for a duplicate or for a row still referenced). Prisma and PostgreSQL report them by code.
  */
 const codeOf = (error: unknown) => (error as { code?: string } | null)?.code;
 
-/** A unique constraint refused the write (Prisma P2002). */
+/** A unique constraint refused the write (Prisma P2002; PostgreSQL's 23505 through plain `pg`). */
 export function isUniqueViolation(error: unknown): boolean {
-  return codeOf(error) === 'P2002';
+  return codeOf(error) === 'P2002' || codeOf(error) === '23505';
 }
 
 /** A foreign key refused the write or delete (Prisma P2003; driver-adapter errors name it in the message). */

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app/build-app.js';
+import { createDocumentUpload } from '../../../src/modules/documents/documents.upload.js';
 import { createExtractionPipeline } from '../../../src/modules/extractions/extractions.pipeline.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { createQueue } from '../../../src/platform/queue.js';
@@ -228,7 +229,14 @@ describe('processing pipeline', () => {
         runningGraceMs: 600_000,
       },
     });
-    const app = await buildApp({ ...c, pipeline: brokenPipeline });
+    // The upload hands its documents to the pipeline whose Redis is down.
+    const uploads = createDocumentUpload({
+      ...c,
+      processing: { submit: brokenPipeline.submitRun },
+      maxBytes: c.config.documents.maxBytes,
+      segmentSize: c.config.documents.segmentBytes,
+    });
+    const app = await buildApp({ ...c, pipeline: brokenPipeline, uploads });
     const up = await uploadRaw(app, owner.token, Buffer.from(ublXml({ ...SAMPLE, number: 'UBL-OUTAGE-1' })), {
       contentType: 'application/xml',
     });
