@@ -28,6 +28,7 @@ import {
   type RegionalBlobStores,
 } from './platform/storage/regional-blob-stores.js';
 import { createCompaniesService, type CompaniesService } from './modules/companies/companies.service.js';
+import { createSuppliersService, type SuppliersService } from './modules/suppliers/suppliers.service.js';
 import {
   createDocumentLifecycleService,
   type DocumentLifecycleService,
@@ -164,6 +165,8 @@ export interface Container {
   readonly retentionPolicy: RetentionPolicyService;
   readonly extractions: ExtractionsService;
   readonly review: ExtractionReviewService;
+  /** Supplier profiles: what corrections taught (learning within the tenant). */
+  readonly suppliers: SuppliersService;
   readonly erpExport: ExtractionExportService;
   readonly pipeline: ExtractionPipeline;
   readonly webhooks: WebhooksService;
@@ -447,7 +450,8 @@ export async function createContainer(
       disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
     },
   });
-  const review = createExtractionReviewService({ db, audit, documents, webhooks, clock });
+  const suppliers = createSuppliersService({ db, audit });
+  const review = createExtractionReviewService({ db, audit, documents, webhooks, suppliers, clock });
   const erpExport = createExtractionExportService({ db, audit, documents, clock });
   // Created on first use: the CLI and most tests never enqueue anything.
   let extractionQueue: Queue<ExtractionJobData> | undefined;
@@ -457,6 +461,7 @@ export async function createContainer(
     audit,
     documents,
     tenants,
+    suppliers,
     redis,
     clock,
     queue: () =>
@@ -558,6 +563,7 @@ export async function createContainer(
     retentionPolicy,
     extractions,
     review,
+    suppliers,
     erpExport,
     pipeline,
     webhooks,

@@ -20,6 +20,7 @@ import {
   type ExtractionErrorCode,
   type ExtractionResult,
   type KnownSupplier,
+  type LearnedSupplier,
 } from '../../extraction/model.js';
 
 /** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
@@ -30,6 +31,8 @@ export type ExtractFunction = (task: {
   timeoutMs: number;
   /** The tenant's supplier directory, built from its validated documents. */
   suppliers?: readonly KnownSupplier[];
+  /** The tenant's supplier profiles (learned from corrections); the result then carries its text layer. */
+  learnedSuppliers?: readonly LearnedSupplier[];
   /** EINVOICE_SCHEMA_DIR: XSDs for the schema check of UBL / CII; undefined = none. */
   schemaDir?: string | undefined;
 }) => Promise<ExtractionResult>;
@@ -43,6 +46,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
       timeoutMs: task.timeoutMs,
       schemaDir: task.schemaDir,
       ...(task.suppliers ? { suppliers: task.suppliers } : {}),
+      ...(task.learnedSuppliers ? { learnedSuppliers: task.learnedSuppliers, keepTextLayer: true } : {}),
     },
   );
 };
@@ -52,6 +56,7 @@ import { currentTraceCarrier, tracePublish, type TraceCarrier } from '../../plat
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import type { SuppliersService } from '../suppliers/suppliers.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { checkDuplicate } from './extractions.duplicates.js';
@@ -187,6 +192,7 @@ export function createExtractionPipeline(deps: {
   audit: AuditService;
   documents: DocumentsService;
   tenants: TenantsService;
+  suppliers: Pick<SuppliersService, 'forEngine' | 'saveTextLayer'>;
   queue: () => Queue<ExtractionJobData>;
   webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
   extract?: ExtractFunction;
@@ -285,7 +291,11 @@ export function createExtractionPipeline(deps: {
       if (existing) return { status: doc?.status ?? 'extracted', version: existing.version };
       // A second copy of an invoice already in the firm is found here, in the tenant's transaction
       // (extractions.duplicates.ts): its finding sends the document to review.
-      const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, engineResult);
+      // The words stay apart from the result (the API never serves them): a later correction of
+      // this document is located on them to teach the supplier's profile.
+      const { textLayer, ...withoutLayer } = engineResult;
+      await deps.suppliers.saveTextLayer(tx, ctx, data.documentId, data.runId, textLayer ?? null);
+      const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, withoutLayer);
       const result = duplicate.result;
       const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
       const version = (latest?.version ?? 0) + 1;
@@ -380,12 +390,14 @@ export function createExtractionPipeline(deps: {
         const opened = await deps.documents.openContent(ctx, data.documentId);
         const bytes = await buffer(opened.stream);
         const suppliers = await directory.get(data.tenantId);
+        const learnedSuppliers = await deps.suppliers.forEngine(data.tenantId);
         const extracted = await (deps.extract ?? extractInProcess)({
           bytes: new Uint8Array(bytes),
           filename: opened.document.filename,
           contentType: opened.document.contentType,
           timeoutMs: settings.timeoutMs,
           suppliers,
+          learnedSuppliers,
           schemaDir: settings.schemaDir,
         });
         const result = await checkWithRegistries(extracted, deps.registries);

@@ -11,6 +11,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import type { SuppliersService } from '../suppliers/suppliers.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
 import { checkDuplicate, DUPLICATE_FINDING } from './extractions.duplicates.js';
 import * as repo from './extractions.repo.js';
@@ -117,6 +118,7 @@ export function createExtractionReviewService(deps: {
   audit: AuditService;
   documents: DocumentsService;
   webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
+  suppliers: Pick<SuppliersService, 'learnFromCorrection'>;
   clock: Clock;
 }): ExtractionReviewService {
   const { db, audit, clock } = deps;
@@ -179,6 +181,12 @@ export function createExtractionReviewService(deps: {
             },
           });
         }
+        // The supplier's profile learns from the correction, audited in this transaction.
+        await deps.suppliers.learnFromCorrection(tx, ctx, {
+          documentId,
+          result: checked.result,
+          changes: applied.changes,
+        });
         // A correction reopens a validated document, and an exported one that it turns into a
         // duplicate: it must be validated again. Otherwise an exported one goes back to the ERP.
         const reopens = !afterExport || checked.duplicateOf !== null;
