@@ -52,7 +52,12 @@ export async function extractInvoice(
   // data the page did not give.
   if (textLayer && options.learnedSuppliers?.length)
     draft.findings.push(
-      ...applyLearnedSuppliers(draft.fields, layerWords(textLayer), layerUnits(textLayer), options.learnedSuppliers),
+      ...applyLearnedSuppliers(
+        draft.fields,
+        layerWords(textLayer),
+        layerUnits(textLayer),
+        options.learnedSuppliers,
+      ),
     );
   if (options.keepTextLayer && textLayer) (draft as Draft).textLayer = textLayer;
   if (options.suppliers?.length)

@@ -24,7 +24,13 @@ export type {
 export { FIELD_NAMES } from './types.js';
 export { reviewNeeded } from './finalize.js';
 export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
-export { idKey, isSameSupplier, nameKey, supplierIdentity, type SupplierIdentity } from './suppliers/directory.js';
+export {
+  idKey,
+  isSameSupplier,
+  nameKey,
+  supplierIdentity,
+  type SupplierIdentity,
+} from './suppliers/directory.js';
 export type { FieldHint, HintAnchor, LearnedSupplier } from './hints/types.js';
 export type { TextLayer } from './hints/text-layer.js';
 export { layerUnits, layerWords } from './hints/text-layer.js';

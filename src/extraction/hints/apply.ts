@@ -29,7 +29,12 @@ function hintConfidence(hint: FieldHint): number {
 const PRINTED_MASTER_CONFIDENCE = 0.95;
 
 const round = (n: number): number => Math.round(n * 10) / 10;
-const boxOf = (cell: Cell): ExtractedField['bbox'] => [round(cell.x0), round(cell.y0), round(cell.x1), round(cell.y1)];
+const boxOf = (cell: Cell): ExtractedField['bbox'] => [
+  round(cell.x0),
+  round(cell.y0),
+  round(cell.x1),
+  round(cell.y1),
+];
 
 /** Puts a learned value in place; the same value the rules read only gains the learned confidence. */
 function setLearned(fields: Fields, field: FieldName, value: string, confidence: number, cell: Cell): void {
@@ -65,7 +70,11 @@ function nearest<T extends Cell>(cells: readonly T[], x: number, y: number): T |
 }
 
 /** Where the hint points on this document: the value's cell and the word it starts at. */
-function locate(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): { cell: Cell; start: number } | string {
+function locate(
+  cells: readonly Cell[],
+  hint: FieldHint,
+  units: 'pt' | 'px',
+): { cell: Cell; start: number } | string {
   const page = cells.filter((c) => c.page === hint.page);
   if (page.length === 0) return `the document has no page ${hint.page}`;
   const sameUnits = units === hint.units;
@@ -94,7 +103,10 @@ function locate(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): { 
   const candidates =
     hint.anchor === 'label-right'
       ? page.filter(
-          (c) => c.row === label.row && c.x0 >= label.x1 - 1 && Math.abs(c.x0 - ex) <= Math.max(3 * h, 0.25 * Math.abs(hint.dx)),
+          (c) =>
+            c.row === label.row &&
+            c.x0 >= label.x1 - 1 &&
+            Math.abs(c.x0 - ex) <= Math.max(3 * h, 0.25 * Math.abs(hint.dx)),
         )
       : page.filter(
           (c) =>
@@ -108,7 +120,8 @@ function locate(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): { 
 
 function nearestHit(hits: { cell: Cell; start: number }[], hint: FieldHint) {
   return [...hits].sort(
-    (a, b) => Math.hypot(a.cell.x0 - hint.x, a.cell.y0 - hint.y) - Math.hypot(b.cell.x0 - hint.x, b.cell.y0 - hint.y),
+    (a, b) =>
+      Math.hypot(a.cell.x0 - hint.x, a.cell.y0 - hint.y) - Math.hypot(b.cell.x0 - hint.x, b.cell.y0 - hint.y),
   )[0];
 }
 

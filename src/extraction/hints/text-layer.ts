@@ -25,7 +25,14 @@ export function toTextLayer(words: readonly Word[], units: 'pt' | 'px'): TextLay
     units,
     words: words
       .slice(0, MAX_LAYER_WORDS)
-      .map((w) => [w.page, round(w.x0), round(w.y0), round(w.x1), round(w.y1), w.text.slice(0, MAX_WORD_CHARS)]),
+      .map((w) => [
+        w.page,
+        round(w.x0),
+        round(w.y0),
+        round(w.x1),
+        round(w.y1),
+        w.text.slice(0, MAX_WORD_CHARS),
+      ]),
   };
 }
 

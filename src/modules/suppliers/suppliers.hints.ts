@@ -18,7 +18,8 @@ export function parseHints(raw: unknown): FieldHint[] {
     const h = item as Record<string, unknown>;
     if (typeof h.field !== 'string' || !isFieldName(h.field)) continue;
     if (typeof h.anchor !== 'string' || !ANCHORS.includes(h.anchor as HintAnchor)) continue;
-    if (typeof h.label !== 'string' || typeof h.pattern !== 'string' || typeof h.toEnd !== 'boolean') continue;
+    if (typeof h.label !== 'string' || typeof h.pattern !== 'string' || typeof h.toEnd !== 'boolean')
+      continue;
     if (![h.page, h.x, h.y, h.dx, h.dy, h.skip, h.words, h.learned].every(isNumber)) continue;
     hints.push({
       field: h.field,

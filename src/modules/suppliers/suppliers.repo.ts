@@ -55,7 +55,11 @@ export async function findByIdentity(
   if (keys.ibanKey) or.push({ ibanKey: keys.ibanKey });
   if (keys.nameKey) or.push({ nameKey: keys.nameKey });
   if (or.length === 0) return [];
-  return tx.supplierProfile.findMany({ where: { tenantId, OR: or }, orderBy: { createdAt: 'asc' }, take: 20 });
+  return tx.supplierProfile.findMany({
+    where: { tenantId, OR: or },
+    orderBy: { createdAt: 'asc' },
+    take: 20,
+  });
 }
 
 export async function insertProfile(
@@ -106,7 +110,12 @@ export async function listProfiles(
     where: {
       tenantId,
       ...(after
-        ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+        ? {
+            OR: [
+              { createdAt: { gt: after.createdAt } },
+              { createdAt: after.createdAt, id: { gt: after.id } },
+            ],
+          }
         : {}),
     },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],

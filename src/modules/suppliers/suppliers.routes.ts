@@ -17,7 +17,9 @@ const Hint = z.object({
       'How the value is found again: after the label in the same line, right of it on its row, below it, or at a place on the page when no label stands near it',
     ),
   label: z.string().nullable().describe('The label text before the value (lower case, digits as 9)'),
-  pattern: z.string().describe('The printed shape of the value: letters A, digits 9, other characters as printed'),
+  pattern: z
+    .string()
+    .describe('The printed shape of the value: letters A, digits 9, other characters as printed'),
   learned: z.number().int().describe('How many corrections taught this hint'),
   description: z.string().describe('The hint in words'),
 });

@@ -82,10 +82,20 @@ export interface SuppliersService {
   /** In the correction's transaction: teaches the supplier's profile, audited there. */
   learnFromCorrection(tx: Tx, ctx: RequestContext, input: LearningInput): Promise<void>;
   /** In the engine run's transaction: keeps (or, with null, forgets) the document's text layer. */
-  saveTextLayer(tx: Tx, ctx: RequestContext, documentId: string, runId: string, layer: TextLayer | null): Promise<void>;
+  saveTextLayer(
+    tx: Tx,
+    ctx: RequestContext,
+    documentId: string,
+    runId: string,
+    layer: TextLayer | null,
+  ): Promise<void>;
   /** The tenant's profiles as the engine's input, cached while no profile changes. */
   forEngine(tenantId: string): Promise<LearnedSupplier[]>;
-  list(ctx: RequestContext, limit: number, cursor?: string): Promise<{ items: SupplierView[]; nextCursor: string | null }>;
+  list(
+    ctx: RequestContext,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: SupplierView[]; nextCursor: string | null }>;
   get(ctx: RequestContext, id: string): Promise<SupplierView>;
   update(ctx: RequestContext, id: string, changes: SupplierChanges): Promise<SupplierView>;
   remove(ctx: RequestContext, id: string): Promise<void>;
@@ -111,7 +121,10 @@ function identityData(master: {
  * The document's profile among those sharing a key with it: by VAT ID, company id, IBAN, then
  * name — never one whose VAT ID differs from the document's (a namesake is another supplier).
  */
-function pick(rows: readonly repo.SupplierProfileRow[], keys: repo.IdentityKeys): repo.SupplierProfileRow | null {
+function pick(
+  rows: readonly repo.SupplierProfileRow[],
+  keys: repo.IdentityKeys,
+): repo.SupplierProfileRow | null {
   const compatible = rows.filter((r) => !keys.vatKey || !r.vatKey || r.vatKey === keys.vatKey);
   for (const key of ['vatKey', 'companyKey', 'ibanKey', 'nameKey'] as const) {
     const hit = keys[key] && compatible.find((r) => r[key] === keys[key]);
@@ -297,9 +310,10 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
         };
         const data = identityData(merged);
         if (!data.vatKey && !data.companyKey && !data.ibanKey && !data.nameKey)
-          throw new ValidationFailedError('A supplier keeps at least one of name, VAT ID, company id or IBAN.', [
-            { field: 'body', message: 'would leave the supplier without an identity' },
-          ]);
+          throw new ValidationFailedError(
+            'A supplier keeps at least one of name, VAT ID, company id or IBAN.',
+            [{ field: 'body', message: 'would leave the supplier without an identity' }],
+          );
         const dropped = new Set(changes.dropHints ?? []);
         const hints = parseHints(row.hints).filter((h) => !dropped.has(h.field));
         const updated = await repo.updateProfile(tx, ctx.tenantId, id, { ...data, hints });

@@ -90,7 +90,9 @@ describe('learning from corrections', () => {
     // The general rules do not find this number: otherwise there would be nothing to learn.
     expect(first.extraction.result.fields.invoiceNumber?.value).not.toBe('KW-2024/0117');
     // A refused correction teaches nothing.
-    expect((await correct(a, first.id, { issueDate: 'not a date', invoiceNumber: 'KW-2024/0117' })).statusCode).toBe(400);
+    expect(
+      (await correct(a, first.id, { issueDate: 'not a date', invoiceNumber: 'KW-2024/0117' })).statusCode,
+    ).toBe(400);
     expect(await suppliersOf(a)).toEqual([]);
 
     const res = await correct(a, first.id, { invoiceNumber: 'KW-2024/0117' });
@@ -124,7 +126,10 @@ describe('learning from corrections', () => {
 
   it("reads the supplier's next document with what was learned", async () => {
     const next = await extracted(a, await supplierPdf('KW-2024/0342'));
-    expect(next.extraction.result.fields.invoiceNumber).toMatchObject({ value: 'KW-2024/0342', source: 'learned' });
+    expect(next.extraction.result.fields.invoiceNumber).toMatchObject({
+      value: 'KW-2024/0342',
+      source: 'learned',
+    });
     expect(next.extraction.result.fields.invoiceNumber!.confidence).toBeGreaterThanOrEqual(0.9);
     expect(next.extraction.result.findings.map((f) => f.code)).toContain('supplier_profile_applied');
   });
@@ -171,7 +176,9 @@ describe('learning from corrections', () => {
       payload: { dropHints: ['notAField'] },
     });
     expect(unknownField.statusCode).toBe(400);
-    const before = (await env.app.inject({ url: `/v1/suppliers/${profileId}`, headers: bearer(a.token) })).json();
+    const before = (
+      await env.app.inject({ url: `/v1/suppliers/${profileId}`, headers: bearer(a.token) })
+    ).json();
     expect(before.iban).toBe('DE02120300000000202051');
 
     const res = await env.app.inject({
@@ -220,7 +227,9 @@ describe('learning from corrections', () => {
     const doc = await extracted(a, await supplierPdf('KW-2024/0700'));
     expect(JSON.stringify(doc.extraction)).not.toContain('textLayer');
     const layer = () =>
-      env.adminQuery('SELECT 1 FROM document_text_layers WHERE document_id = $1', [doc.id]).then((r) => r.rowCount);
+      env
+        .adminQuery('SELECT 1 FROM document_text_layers WHERE document_id = $1', [doc.id])
+        .then((r) => r.rowCount);
     expect(await layer()).toBe(1);
     await env.adminQuery('UPDATE documents SET purged_at = now() WHERE id = $1', [doc.id]);
     expect(await layer()).toBe(0);

@@ -42,7 +42,12 @@ const profileFrom = (words: Word[], corrections: Record<string, string>): Learne
 
 describe('learned field hints', () => {
   it('learns where a corrected value is printed: its page, label, place and shape', () => {
-    const hint = learnFieldHint(supplierLayout('KW-2024/0117', '131,50'), 'invoiceNumber', 'KW-2024/0117', 'pt');
+    const hint = learnFieldHint(
+      supplierLayout('KW-2024/0117', '131,50'),
+      'invoiceNumber',
+      'KW-2024/0117',
+      'pt',
+    );
     expect(hint).toMatchObject({
       field: 'invoiceNumber',
       page: 1,
