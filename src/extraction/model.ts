@@ -31,7 +31,8 @@ export {
   supplierIdentity,
   type SupplierIdentity,
 } from './suppliers/directory.js';
-export type { FieldHint, HintAnchor, LearnedSupplier } from './hints/types.js';
+export type { ConstantField, FieldHint, HintAnchor, LearnedSupplier } from './hints/types.js';
+export { CONSTANT_FIELDS } from './hints/types.js';
 export type { TextLayer } from './hints/text-layer.js';
 export { layerUnits, layerWords } from './hints/text-layer.js';
 export { learnFieldHint } from './hints/learn.js';

@@ -23,6 +23,9 @@ CREATE TABLE supplier_profiles (
   -- One hint per field at most (15 fields in the extraction contract).
   hints        jsonb NOT NULL DEFAULT '[]'::jsonb
                CHECK (jsonb_typeof(hints) = 'array' AND jsonb_array_length(hints) <= 15),
+  -- Values of constant fields (currency, buyer name, buyer VAT ID) people entered where the page
+  -- printed none: {"currency": "INR"}.
+  constants    jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(constants) = 'object'),
   -- Correction events the profile learned from.
   corrections  integer NOT NULL DEFAULT 0 CHECK (corrections >= 0),
   created_at   timestamptz(3) NOT NULL DEFAULT now(),

@@ -27,6 +27,8 @@ function hintConfidence(hint: FieldHint): number {
   return 0.9 + 0.02 * Math.min(2, hint.learned - 1);
 }
 const PRINTED_MASTER_CONFIDENCE = 0.95;
+/** A value the page does not print, known only from earlier corrections: below the review threshold's comfort. */
+const UNPRINTED_CONFIDENCE = 0.75;
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 const boxOf = (cell: Cell): ExtractedField['bbox'] => [
@@ -185,6 +187,19 @@ export function applyLearnedSuppliers(
     setLearned(fields, hint.field, read.value, hintConfidence(hint), read.cell);
     settled.add(hint.field);
     learned.push(hint.field);
+  }
+  // What the page does not print at all: the master data and the values people entered for this
+  // supplier before, only where the rules found nothing.
+  const unprinted: [FieldName, string | undefined][] = [
+    ['seller.name', supplier.name],
+    ['seller.vatId', supplier.vatId],
+    ['seller.companyId', supplier.companyId],
+    ...Object.entries(supplier.constants ?? {}).map(([f, v]) => [f as FieldName, v] as [FieldName, string]),
+  ];
+  for (const [field, value] of unprinted) {
+    if (!value || fields[field] || settled.has(field)) continue;
+    fields[field] = { value, confidence: UNPRINTED_CONFIDENCE, source: 'learned' };
+    learned.push(`${field} (not printed: from earlier corrections)`);
   }
   const name = supplier.name ?? supplier.vatId ?? supplier.companyId ?? 'a known supplier';
   return [

@@ -42,7 +42,16 @@ export interface FieldHint {
   readonly learned: number;
 }
 
+/**
+ * Fields a person may know although the supplier's page does not print them, and whose value does
+ * not change from one of its invoices to the next (the currency it bills in, the firm it bills).
+ */
+export const CONSTANT_FIELDS = ['currency', 'buyer.name', 'buyer.vatId'] as const;
+export type ConstantField = (typeof CONSTANT_FIELDS)[number];
+
 /** A supplier profile as an engine input: its constant master data and its field hints. */
 export interface LearnedSupplier extends KnownSupplier {
   readonly hints: readonly FieldHint[];
+  /** Values corrected where the page printed none: they fill the field when a page prints none again. */
+  readonly constants?: Readonly<Partial<Record<ConstantField, string>>> | undefined;
 }

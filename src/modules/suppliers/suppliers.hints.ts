@@ -3,7 +3,13 @@
  * as `unknown`, so every hint is checked field by field (a malformed one is dropped, never
  * trusted), and each is described in words for `GET /v1/suppliers/:id`.
  */
-import { isFieldName, type FieldHint, type HintAnchor } from '../../extraction/model.js';
+import {
+  CONSTANT_FIELDS,
+  isFieldName,
+  type ConstantField,
+  type FieldHint,
+  type HintAnchor,
+} from '../../extraction/model.js';
 
 const ANCHORS: readonly HintAnchor[] = ['label-inline', 'label-right', 'label-below', 'page'];
 const MAX_HINTS = 15;
@@ -39,6 +45,17 @@ export function parseHints(raw: unknown): FieldHint[] {
     });
   }
   return hints;
+}
+
+/** Stored constants, checked like hints: only constant fields, only short strings. */
+export function parseConstants(raw: unknown): Partial<Record<ConstantField, string>> {
+  const out: Partial<Record<ConstantField, string>> = {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return out;
+  for (const field of CONSTANT_FIELDS) {
+    const value = (raw as Record<string, unknown>)[field];
+    if (typeof value === 'string' && value.length > 0 && value.length <= 200) out[field] = value;
+  }
+  return out;
 }
 
 /** e.g. `on page 1, right of the label "invoice no", shaped A-9 (learned from 2 corrections)`. */

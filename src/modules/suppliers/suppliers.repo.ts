@@ -14,6 +14,7 @@ export interface SupplierProfileRow {
   readonly companyKey: string | null;
   readonly ibanKey: string | null;
   readonly hints: unknown;
+  readonly constants: unknown;
   readonly corrections: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -29,6 +30,7 @@ export interface ProfileData {
   readonly companyKey: string | null;
   readonly ibanKey: string | null;
   readonly hints: readonly object[];
+  readonly constants: Readonly<Record<string, string>>;
 }
 
 export interface IdentityKeys {
@@ -69,7 +71,13 @@ export async function insertProfile(
   corrections: number,
 ): Promise<SupplierProfileRow> {
   return tx.supplierProfile.create({
-    data: { tenantId, ...data, hints: data.hints as Prisma.InputJsonValue, corrections },
+    data: {
+      tenantId,
+      ...data,
+      hints: data.hints as Prisma.InputJsonValue,
+      constants: data.constants as Prisma.InputJsonValue,
+      corrections,
+    },
   });
 }
 
@@ -80,12 +88,13 @@ export async function updateProfile(
   data: Partial<ProfileData>,
   addCorrections = 0,
 ): Promise<SupplierProfileRow> {
-  const { hints, ...rest } = data;
+  const { hints, constants, ...rest } = data;
   await tx.supplierProfile.updateMany({
     where: { tenantId, id },
     data: {
       ...rest,
       ...(hints ? { hints: hints as Prisma.InputJsonValue } : {}),
+      ...(constants ? { constants: constants as Prisma.InputJsonValue } : {}),
       ...(addCorrections ? { corrections: { increment: addCorrections } } : {}),
     },
   });

@@ -31,10 +31,16 @@ const Supplier = z.object({
   iban: z.string().nullable(),
   corrections: z.number().int().describe('Corrections of this supplier’s documents the profile learned from'),
   hints: z.array(Hint),
+  constants: z
+    .object({ currency: z.string(), 'buyer.name': z.string(), 'buyer.vatId': z.string() })
+    .partial()
+    .describe(
+      'Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none',
+    ),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
 });
-const SupplierSummary = Supplier.omit({ hints: true }).extend({
+const SupplierSummary = Supplier.omit({ hints: true, constants: true }).extend({
   hintFields: z.array(FieldNameSchema).describe('The fields the profile has a hint for'),
 });
 const IdParams = z.object({ id: z.uuid() });
@@ -49,7 +55,9 @@ const SupplierChanges = z
       .array(FieldNameSchema)
       .max(FIELD_NAMES.length)
       .optional()
-      .describe('Fields whose hint is removed: the general rules read them again on the next document'),
+      .describe(
+        'Fields whose hint (or unprinted constant) is removed: the general rules read them again on the next document',
+      ),
   })
   .strict();
 
@@ -77,7 +85,10 @@ export function suppliersRoutes(deps: { suppliers: SuppliersService }): FastifyP
       async (request) => {
         const page = await deps.suppliers.list(contextOf(request), request.query.limit, request.query.cursor);
         return {
-          items: page.items.map(({ hints, ...rest }) => ({ ...rest, hintFields: hints.map((h) => h.field) })),
+          items: page.items.map(({ hints, constants: _constants, ...rest }) => ({
+            ...rest,
+            hintFields: hints.map((h) => h.field),
+          })),
           nextCursor: page.nextCursor,
         };
       },

@@ -26,6 +26,8 @@ import {
   type FieldChange,
   type FieldHint,
   type FieldName,
+  type ConstantField,
+  CONSTANT_FIELDS,
   type LearnedSupplier,
   type TextLayer,
 } from '../../extraction/model.js';
@@ -33,7 +35,7 @@ import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import * as repo from './suppliers.repo.js';
-import { describeHint, parseHints } from './suppliers.hints.js';
+import { describeHint, parseConstants, parseHints } from './suppliers.hints.js';
 
 /** Profiles handed to the engine per tenant (its matching is linear; the newest win). */
 export const ENGINE_PROFILE_LIMIT = 5_000;
@@ -58,6 +60,8 @@ export interface SupplierView {
   readonly iban: string | null;
   readonly corrections: number;
   readonly hints: SupplierHintView[];
+  /** Values people entered for fields this supplier's pages do not print (currency, buyer). */
+  readonly constants: Partial<Record<ConstantField, string>>;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -107,7 +111,7 @@ function identityData(master: {
   vatId: string | null;
   companyId: string | null;
   iban: string | null;
-}): Omit<repo.ProfileData, 'hints'> {
+}): Omit<repo.ProfileData, 'hints' | 'constants'> {
   return {
     ...master,
     nameKey: master.name ? nameKey(master.name) || null : null,
@@ -150,6 +154,7 @@ function toView(row: repo.SupplierProfileRow): SupplierView {
       learned: h.learned,
       description: describeHint(h),
     })),
+    constants: parseConstants(row.constants),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -162,6 +167,7 @@ function toEngine(row: repo.SupplierProfileRow): LearnedSupplier {
     companyId: row.companyId ?? undefined,
     ibans: row.iban ? [row.iban] : [],
     hints: parseHints(row.hints),
+    constants: parseConstants(row.constants),
   };
 }
 
@@ -216,15 +222,23 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
       const hints = new Map<FieldName, FieldHint>(
         parseHints(existing?.hints).map((h) => [h.field, h] as const),
       );
+      const constants: Partial<Record<ConstantField, string>> = parseConstants(existing?.constants);
+      const isConstant = (f: FieldName): f is ConstantField =>
+        (CONSTANT_FIELDS as readonly string[]).includes(f);
       const learned: FieldName[] = [];
       for (const change of taught) {
         const previous = hints.get(change.field);
         hints.delete(change.field);
+        if (isConstant(change.field)) delete constants[change.field];
         if (change.after === null || words.length === 0) continue;
         const hint = learnFieldHint(words, change.field, change.after, units, (previous?.learned ?? 0) + 1);
-        if (!hint) continue;
-        hints.set(change.field, hint);
-        learned.push(change.field);
+        if (hint) {
+          hints.set(change.field, hint);
+          learned.push(change.field);
+        } else if (isConstant(change.field)) {
+          // Not printed: the supplier's pages do not show it, the person knew it.
+          constants[change.field] = change.after;
+        }
       }
       const f = input.result.fields;
       const data: repo.ProfileData = {
@@ -235,6 +249,7 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
           iban: f['payment.iban']?.value ?? existing?.iban ?? null,
         }),
         hints: FIELD_NAMES.flatMap((name) => (hints.has(name) ? [hints.get(name)!] : [])),
+        constants,
       };
       const row = existing
         ? await repo.updateProfile(tx, ctx.tenantId, existing.id, data, 1)
@@ -247,6 +262,7 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
           created: !existing,
           fields: taught.map((c) => c.field),
           hints: learned,
+          constants: Object.keys(constants).sort(),
         },
       });
     },
@@ -316,7 +332,10 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
           );
         const dropped = new Set(changes.dropHints ?? []);
         const hints = parseHints(row.hints).filter((h) => !dropped.has(h.field));
-        const updated = await repo.updateProfile(tx, ctx.tenantId, id, { ...data, hints });
+        const constants = Object.fromEntries(
+          Object.entries(parseConstants(row.constants)).filter(([f]) => !dropped.has(f as FieldName)),
+        );
+        const updated = await repo.updateProfile(tx, ctx.tenantId, id, { ...data, hints, constants });
         await audit.record(tx, ctx, {
           action: 'supplier_profile.changed',
           target: { type: 'supplier_profile', id },

@@ -7502,6 +7502,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            constants: {
+              currency?: string;
+              'buyer.name'?: string;
+              'buyer.vatId'?: string;
+            };
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -7681,7 +7687,7 @@ export interface operations {
           vatId?: string | null;
           companyId?: string | null;
           iban?: string | null;
-          /** @description Fields whose hint is removed: the general rules read them again on the next document */
+          /** @description Fields whose hint (or unprinted constant) is removed: the general rules read them again on the next document */
           dropHints?: (
             | 'invoiceNumber'
             | 'issueDate'
@@ -7751,6 +7757,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            constants: {
+              currency?: string;
+              'buyer.name'?: string;
+              'buyer.vatId'?: string;
+            };
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

@@ -101,6 +101,19 @@ describe('learned field hints', () => {
     expect(fields.invoiceNumber?.source).not.toBe('learned');
   });
 
+  it('fills a value the page does not print from earlier corrections, never over a printed one', () => {
+    const words = supplierLayout('KW-2024/0342', '87,20');
+    const profile: LearnedSupplier = {
+      ...profileFrom(words, {}),
+      constants: { 'buyer.vatId': 'DE999999999', currency: 'CHF' },
+    };
+    const fields = extractTextFields(words, 'text');
+    fields.currency = { value: 'EUR', confidence: 0.9, source: 'text' };
+    applyLearnedSuppliers(fields, words, 'pt', [profile]);
+    expect(fields['buyer.vatId']).toEqual({ value: 'DE999999999', confidence: 0.75, source: 'learned' });
+    expect(fields.currency).toMatchObject({ value: 'EUR', source: 'text' });
+  });
+
   it('keeps a bounded, checked text layer', () => {
     const words = supplierLayout('KW-1', '1,00');
     const layer = toTextLayer(words, 'pt');
