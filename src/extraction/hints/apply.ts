@@ -10,7 +10,16 @@ import { idKey, matchSupplier, type SupplierMatch } from '../suppliers/directory
 import { buildCells, buildRows, type Cell, type Word } from '../text/words.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
 import type { FieldHint, LearnedSupplier } from './types.js';
-import { findSpans, kindOf, labelKey, MAX_VALUE_WORDS, readValue, shapeOf, spanText } from './values.js';
+import {
+  findSpans,
+  kindOf,
+  labelKey,
+  lineBelow,
+  MAX_VALUE_WORDS,
+  readValue,
+  shapeOf,
+  spanText,
+} from './values.js';
 
 type Fields = Partial<Record<FieldName, ExtractedField>>;
 
@@ -136,7 +145,9 @@ export function readHint(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 
   // Amounts, dates and codes are read by their parser from the rest of the cell; ids and names
   // take the learned number of words unless they ran to the cell's end.
   const open = hint.toEnd || kind === 'amount' || kind === 'date' || kind === 'currency';
-  const text = spanText(cell, start, open ? undefined : hint.words);
+  const next = hint.lines === 2 ? lineBelow(cells, cell) : undefined;
+  if (hint.lines === 2 && !next) return { reason: 'the second line of the value is missing' };
+  const text = spanText(cell, start, open ? undefined : hint.words) + (next ? ` ${next.text}` : '');
   const value = text ? readValue(hint.field, text) : null;
   if (value === null) return { reason: `no ${kind} is printed where the hint points` };
   if (kind === 'id' && shapeOf(text) !== hint.pattern)

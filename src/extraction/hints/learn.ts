@@ -106,7 +106,8 @@ export function learnFieldHint(
     skip: inline ? 0 : span.start,
     words: span.words,
     toEnd: span.start + span.words === cell.words.length,
-    pattern: shapeOf(spanText(cell, span.start, span.words)),
+    ...(span.next ? { lines: 2 as const } : {}),
+    pattern: shapeOf(spanText(cell, span.start, span.words) + (span.next ? ` ${span.next.text}` : '')),
     units,
     learned,
   };

@@ -34,6 +34,8 @@ export interface FieldHint {
   /** Words the value took, and whether it ran to the end of its cell (then the next one may be longer). */
   readonly words: number;
   readonly toEnd: boolean;
+  /** 2 when a name continued on the next line at the same left edge ("Herrn" / "Max Mustermann"). */
+  readonly lines?: 1 | 2 | undefined;
   /** `shapeOf` the printed value: letters A, digits 9, other characters kept, runs collapsed. */
   readonly pattern: string;
   /** Coordinates of the text layer it was learned on: PDF points, or pixels of an OCR render. */

@@ -98,6 +98,16 @@ export interface Span {
   readonly cell: Cell;
   readonly start: number;
   readonly words: number;
+  /** The next line's cell a name continues in (the whole of both cells). */
+  readonly next?: Cell | undefined;
+}
+
+/** The cell starting the next row at the same left edge: a name's second line. */
+export function lineBelow(cells: readonly Cell[], cell: Cell): Cell | undefined {
+  const tolerance = Math.max(2, 0.3 * (cell.y1 - cell.y0));
+  return cells.find(
+    (c) => c.page === cell.page && c.row === cell.row + 1 && Math.abs(c.x0 - cell.x0) <= tolerance,
+  );
 }
 
 /**
@@ -111,10 +121,21 @@ export function findSpans(cells: readonly Cell[], field: FieldName, value: strin
   for (const cell of cells) {
     // A cheap filter first: the value's characters must be in the cell at all.
     if (wanted && kind === 'id' && !idKey(cell.text).includes(wanted)) continue;
-    const span = shortestSpan(cell, field, value);
+    const span =
+      shortestSpan(cell, field, value) ?? (kind === 'name' ? twoLineSpan(cells, cell, field, value) : null);
     if (span) spans.push(span);
   }
   return spans;
+}
+
+/** A name printed over two lines: this cell and the one under it, whole. */
+function twoLineSpan(cells: readonly Cell[], cell: Cell, field: FieldName, value: string): Span | null {
+  const next = lineBelow(cells, cell);
+  if (!next) return null;
+  const read = readValue(field, `${cell.text} ${next.text}`);
+  return read !== null && sameValue(field, read, value)
+    ? { cell, start: 0, words: cell.words.length, next }
+    : null;
 }
 
 function shortestSpan(cell: Cell, field: FieldName, value: string): Span | null {

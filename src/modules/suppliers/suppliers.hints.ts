@@ -39,6 +39,7 @@ export function parseHints(raw: unknown): FieldHint[] {
       skip: h.skip as number,
       words: h.words as number,
       toEnd: h.toEnd,
+      lines: h.lines === 2 ? 2 : 1,
       pattern: h.pattern.slice(0, 80),
       units: h.units === 'px' ? 'px' : 'pt',
       learned: h.learned as number,

@@ -114,6 +114,30 @@ describe('learned field hints', () => {
     expect(fields.currency).toMatchObject({ value: 'EUR', source: 'text' });
   });
 
+  it('learns a name printed over two lines and reads both lines on the next document', () => {
+    const layout = (name: [string, string]) => [
+      ...supplierLayout('KW-2024/0117', '131,50'),
+      ...wordsOf([
+        [40, 200, name[0]],
+        [40, 212, name[1]],
+      ]),
+    ];
+    const hint = learnFieldHint(
+      layout(['Herrn', 'Max Mustermann']),
+      'buyer.name',
+      'Herrn Max Mustermann',
+      'pt',
+    );
+    expect(hint).toMatchObject({ field: 'buyer.name', lines: 2 });
+    const profile: LearnedSupplier = { ...profileFrom([], {}), hints: [hint!] };
+    const next = layout(['Frau', 'Erika Musterfrau']);
+    const fields = extractTextFields(next, 'text');
+    applyLearnedSuppliers(fields, next, 'pt', [profile]);
+    // Read from the learned place (both lines); the rules agree here, so it is their value made surer.
+    expect(fields['buyer.name']?.value).toBe('Frau Erika Musterfrau');
+    expect(fields['buyer.name']!.confidence).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('keeps a bounded, checked text layer', () => {
     const words = supplierLayout('KW-1', '1,00');
     const layer = toTextLayer(words, 'pt');
