@@ -23,7 +23,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FIELD_NAMES } from '../src/extraction/model.js';
-import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.pipeline.js';
+import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.jobs.js';
 import { createQueue } from '../src/platform/queue.js';
 import { loadManifest, sameValue, truthOf, type Entry } from './corpus-truth.js';
 import {

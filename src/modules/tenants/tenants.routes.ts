@@ -3,8 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../http.js';
 import { IsoDateTime } from '../http-schemas.js';
-import type { TenantRow } from './tenants.repo.js';
-import type { TenantsService } from './tenants.service.js';
+import type { TenantRow, TenantsService } from './tenants.service.js';
 import type { TenantStatus } from './tenants.status.js';
 
 const tags = ['tenant'];
