@@ -14,14 +14,8 @@ import {
   type ExtractionResult,
   FIELD_NAMES,
 } from '../src/extraction/index.js';
+import { type Entry, sameValue, truthOf as get } from './corpus-truth.js';
 import { documentText, indexText, isPrinted, PRINTED_RULE } from './printed.js';
-
-interface Entry {
-  id: string;
-  file: string;
-  kind: string;
-  expected: Record<string, unknown>;
-}
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => {
@@ -35,38 +29,6 @@ const verbose = args.includes('--verbose');
 
 /** documentType plus every field of the extraction contract. */
 const SCALAR_FIELDS = ['documentType', ...FIELD_NAMES];
-const AMOUNT = new Set(['totals.net', 'totals.tax', 'totals.gross', 'totals.due']);
-const IDS = new Set(['seller.vatId', 'seller.companyId', 'buyer.vatId', 'payment.iban']);
-const NAMES = new Set(['seller.name', 'buyer.name']);
-
-function get(obj: Record<string, unknown>, path: string): string | undefined {
-  let cur: unknown = obj;
-  for (const key of path.split('.'))
-    cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
-  return typeof cur === 'string' ? cur : undefined;
-}
-
-/** Canonical decimal text for numeric comparison without floats. */
-function canonAmount(s: string): string {
-  const neg = s.trim().startsWith('-');
-  const [i = '0', f = ''] = s.trim().replace(/^[-+]/, '').split('.');
-  const frac = f.replace(/0+$/, '');
-  const int = i.replace(/^0+(?=\d)/, '');
-  const out = frac ? `${int}.${frac}` : int;
-  return neg && out !== '0' ? `-${out}` : out;
-}
-
-export function sameValue(field: string, expected: string, actual: string | undefined): boolean {
-  if (actual === undefined) return false;
-  if (AMOUNT.has(field)) return canonAmount(expected) === canonAmount(actual);
-  if (IDS.has(field))
-    return expected.toUpperCase().replace(/[\s.-]/g, '') === actual.toUpperCase().replace(/[\s.-]/g, '');
-  if (NAMES.has(field))
-    return (
-      expected.toLowerCase().replace(/\s+/g, ' ').trim() === actual.toLowerCase().replace(/\s+/g, ' ').trim()
-    );
-  return expected.trim() === actual.trim();
-}
 
 function actualValue(result: ExtractionResult, field: string): string | undefined {
   if (field === 'documentType') return result.documentType;

@@ -16,6 +16,7 @@ import multipart from '@fastify/multipart';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { authRoutes } from '../modules/auth/auth.routes.js';
 import { companiesRoutes } from '../modules/companies/companies.routes.js';
+import { suppliersRoutes } from '../modules/suppliers/suppliers.routes.js';
 import { documentsRoutes } from '../modules/documents/documents.routes.js';
 import { extractionsRoutes } from '../modules/extractions/extractions.routes.js';
 import { webhooksRoutes } from '../modules/webhooks/webhooks.routes.js';
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(retentionRoutes(deps));
   await app.register(documentsRoutes({ ...deps, maxBytes: config.documents.maxBytes }));
   await app.register(extractionsRoutes(deps));
+  await app.register(suppliersRoutes(deps));
   await app.register(webhooksRoutes(deps));
   await app.register(auditRoutes(deps));
   await app.register(privacyRoutes(deps));

@@ -11,6 +11,7 @@ import { EXTRACTION_QUEUE } from '../modules/extractions/extractions.jobs.js';
 import { createExtractionPipeline } from '../modules/extractions/extractions.pipeline.js';
 import { createExtractionReviewService } from '../modules/extractions/extractions.review.js';
 import { createExtractionsService } from '../modules/extractions/extractions.service.js';
+import { createSuppliersService } from '../modules/suppliers/suppliers.service.js';
 import { createWebhookDelivery } from '../modules/webhooks/webhooks.delivery.js';
 import { WEBHOOK_QUEUE } from '../modules/webhooks/webhooks.jobs.js';
 import { createWebhookOutbox } from '../modules/webhooks/webhooks.outbox.js';
@@ -57,11 +58,14 @@ export function buildDocuments(
     settings: { attempts: config.webhooks.attempts, backoffMs: config.webhooks.backoffMs },
   });
   const { extraction } = config;
+  /** Supplier profiles: what corrections taught (learning within the tenant). */
+  const suppliers = createSuppliersService({ db, audit });
   const pipeline = createExtractionPipeline({
     db,
     audit,
     documents,
     tenants,
+    suppliers,
     redis: platform.redis,
     clock,
     webhooks: webhookOutbox,
@@ -118,7 +122,15 @@ export function buildDocuments(
     blobPresence: createBlobPresenceCheck({ db, tenants, blobStores, clock }),
     retentionPolicy,
     extractions: createExtractionsService({ db, audit, documents }),
-    review: createExtractionReviewService({ db, audit, documents, webhooks: webhookOutbox, clock }),
+    review: createExtractionReviewService({
+      db,
+      audit,
+      documents,
+      webhooks: webhookOutbox,
+      suppliers,
+      clock,
+    }),
+    suppliers,
     erpExport: createExtractionExportService({ db, audit, documents, clock }),
     pipeline,
     uploads,

@@ -10,6 +10,8 @@ import { disposeOcr } from './ocr/tesseract.js';
 import { extractFromPdf, type PdfHooks } from './pdf/extract-pdf.js';
 import { decodeXml } from './formats/xml-parse.js';
 import { scanPdfPageForPaymentCode } from './qr/scan.js';
+import { applyLearnedSuppliers } from './hints/apply.js';
+import { layerUnits, layerWords } from './hints/text-layer.js';
 import { applySupplierDirectory } from './suppliers/directory.js';
 import type { ExtractionResult, ExtractOptions } from './types.js';
 import { checkSchema } from './validate/xsd.js';
@@ -45,7 +47,19 @@ export async function extractInvoice(
   if (bytes.length > maxBytes)
     throw new ExtractionError('file_too_large', `the file is larger than ${maxBytes} bytes`);
   const timings: Record<string, number> = {};
-  const draft = await extractDraft(bytes, options, deadline, timings);
+  const { textLayer, ...draft } = await extractDraft(bytes, options, deadline, timings);
+  // Learned hints first: they are this supplier's own layout; the directory then fills master
+  // data the page did not give.
+  if (textLayer && options.learnedSuppliers?.length)
+    draft.findings.push(
+      ...applyLearnedSuppliers(
+        draft.fields,
+        layerWords(textLayer),
+        layerUnits(textLayer),
+        options.learnedSuppliers,
+      ),
+    );
+  if (options.keepTextLayer && textLayer) (draft as Draft).textLayer = textLayer;
   if (options.suppliers?.length)
     draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers));
   return finalizeResult(draft, { ...timings, totalMs: round(deadline.elapsedMs()) });

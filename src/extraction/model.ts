@@ -24,7 +24,19 @@ export type {
 export { FIELD_NAMES } from './types.js';
 export { reviewNeeded } from './finalize.js';
 export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
-export { idKey, isSameSupplier, supplierIdentity, type SupplierIdentity } from './suppliers/directory.js';
+export {
+  idKey,
+  isSameSupplier,
+  nameKey,
+  supplierIdentity,
+  type SupplierIdentity,
+} from './suppliers/directory.js';
+export type { ConstantField, FieldHint, HintAnchor, LearnedSupplier } from './hints/types.js';
+export { CONSTANT_FIELDS } from './hints/types.js';
+export type { TextLayer } from './hints/text-layer.js';
+export { layerUnits, layerWords } from './hints/text-layer.js';
+export { learnFieldHint } from './hints/learn.js';
+export { labelKey } from './hints/values.js';
 export { applyRegistryFacts, type RegistryFacts } from './suppliers/registry-facts.js';
 export {
   applyCorrections,

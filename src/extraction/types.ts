@@ -1,4 +1,6 @@
 import type { EInvoice } from './einvoice.js';
+import type { LearnedSupplier } from './hints/types.js';
+import type { TextLayer } from './hints/text-layer.js';
 import type { KnownSupplier } from './suppliers/directory.js';
 
 /** Where a field value came from, most to least reliable. */
@@ -103,6 +105,12 @@ export interface ExtractionResult {
    */
   einvoice?: EInvoice;
   findings: Finding[];
+  /**
+   * The positioned words the fields were read from (text PDFs and OCR), only when
+   * `ExtractOptions.keepTextLayer` asks for it: the caller keeps it to learn from a later
+   * correction (`learnFieldHint`). Not part of the API's extraction result.
+   */
+  textLayer?: TextLayer;
   /** True when a key field is missing, has low confidence, or an error finding exists. */
   needsReview: boolean;
   timings: ExtractionTimings;
@@ -126,6 +134,14 @@ export interface ExtractOptions {
    * seller's master data (`source: learned`) and contradictions become findings.
    */
   suppliers?: readonly KnownSupplier[];
+  /**
+   * The firm's supplier profiles (learned from people's corrections, `hints/`): the profile of the
+   * document's supplier gives its master data and is tried before the general rules for the fields
+   * it has hints for (`source: learned`); where the document does not fit a hint the rules decide.
+   */
+  learnedSuppliers?: readonly LearnedSupplier[];
+  /** Return the text layer in the result (`textLayer`), for learning from later corrections. */
+  keepTextLayer?: boolean;
   /**
    * Directory with the official UBL 2.1 and CII D16B XSDs (`ubl-2.1/`, `cii-d16b/`); when set,
    * UBL and CII documents are also validated against them (findings with rule `XSD`). Unset: no

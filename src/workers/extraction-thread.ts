@@ -3,7 +3,12 @@
  * event loop, so BullMQ can keep renewing job locks while a scan is OCR'd.
  */
 import { parentPort } from 'node:worker_threads';
-import { ExtractionError, extractInvoice, type KnownSupplier } from '../extraction/index.js';
+import {
+  ExtractionError,
+  extractInvoice,
+  type KnownSupplier,
+  type LearnedSupplier,
+} from '../extraction/index.js';
 
 export interface ThreadTask {
   readonly bytes: Uint8Array;
@@ -12,6 +17,8 @@ export interface ThreadTask {
   readonly timeoutMs: number;
   /** The tenant's supplier directory (plain data, copied to the thread with the task). */
   readonly suppliers?: readonly KnownSupplier[] | undefined;
+  /** The tenant's supplier profiles (plain data); the result then carries its text layer. */
+  readonly learnedSuppliers?: readonly LearnedSupplier[] | undefined;
   readonly schemaDir?: string | undefined;
 }
 
@@ -26,6 +33,7 @@ parentPort?.on('message', (task: ThreadTask) => {
       timeoutMs: task.timeoutMs,
       schemaDir: task.schemaDir,
       ...(task.suppliers ? { suppliers: task.suppliers } : {}),
+      ...(task.learnedSuppliers ? { learnedSuppliers: task.learnedSuppliers, keepTextLayer: true } : {}),
     },
   ).then(
     (result) => parentPort!.postMessage({ ok: true, result } satisfies ThreadReply),

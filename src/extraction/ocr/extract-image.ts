@@ -1,3 +1,4 @@
+import { toTextLayer } from '../hints/text-layer.js';
 import { extractTextFields } from '../text/text-fields.js';
 import { missingBreakdownFinding } from '../text/vat-summary.js';
 import type { ExtractionResult } from '../types.js';
@@ -36,6 +37,7 @@ export async function extractFromImage(
     vatBreakdown: [],
     lines: [],
     findings: [],
+    textLayer: toTextLayer(words, 'px'),
   };
   if (code) draft.findings.push(...mergePaymentCode(draft.fields, code, 1));
   const noBreakdown = missingBreakdownFinding(draft.fields);

@@ -3,6 +3,7 @@ import type { Deadline } from '../deadline.js';
 import { documentTypeFromWords } from '../text/document-type.js';
 import { extractTextFields } from '../text/text-fields.js';
 import { missingBreakdownFinding } from '../text/vat-summary.js';
+import { toTextLayer } from '../hints/text-layer.js';
 import type { Word } from '../text/words.js';
 import type { DocumentFormat, ExtractionResult, Finding } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
@@ -104,5 +105,6 @@ async function readPages(
     vatBreakdown: [],
     lines: [],
     findings,
+    textLayer: toTextLayer(words, source === 'ocr' ? 'px' : 'pt'),
   };
 }

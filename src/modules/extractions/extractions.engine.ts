@@ -1,5 +1,5 @@
 /** How the pipeline runs the extraction engine (src/extraction/). */
-import type { ExtractionResult, KnownSupplier } from '../../extraction/model.js';
+import type { ExtractionResult, KnownSupplier, LearnedSupplier } from '../../extraction/model.js';
 
 /** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
 export type ExtractFunction = (task: {
@@ -9,6 +9,8 @@ export type ExtractFunction = (task: {
   timeoutMs: number;
   /** The tenant's supplier directory, built from its validated documents. */
   suppliers?: readonly KnownSupplier[];
+  /** The tenant's supplier profiles (learned from corrections); the result then carries its text layer. */
+  learnedSuppliers?: readonly LearnedSupplier[];
   /** EINVOICE_SCHEMA_DIR: XSDs for the schema check of UBL / CII; undefined = none. */
   schemaDir?: string | undefined;
 }) => Promise<ExtractionResult>;
@@ -22,6 +24,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
       timeoutMs: task.timeoutMs,
       schemaDir: task.schemaDir,
       ...(task.suppliers ? { suppliers: task.suppliers } : {}),
+      ...(task.learnedSuppliers ? { learnedSuppliers: task.learnedSuppliers, keepTextLayer: true } : {}),
     },
   );
 };

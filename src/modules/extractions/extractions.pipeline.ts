@@ -21,6 +21,7 @@ import { extractionFailures, extractions, ocrPages, reconcilerEnqueued } from '.
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import type { SuppliersService } from '../suppliers/suppliers.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
 import { checkDuplicate } from './extractions.duplicates.js';
@@ -79,6 +80,7 @@ export function createExtractionPipeline(deps: {
   audit: AuditService;
   documents: DocumentsService;
   tenants: TenantsService;
+  suppliers: Pick<SuppliersService, 'forEngine' | 'saveTextLayer'>;
   queue: () => Queue<ExtractionJobData>;
   webhooks: Pick<WebhookOutbox, 'recordEvent' | 'dispatch'>;
   extract?: ExtractFunction;
@@ -138,7 +140,11 @@ export function createExtractionPipeline(deps: {
         return { status: 'skipped' };
       // A second copy of an invoice already in the firm is found here, in the tenant's transaction
       // (extractions.duplicates.ts): its finding sends the document to review.
-      const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, engineResult);
+      // The words stay apart from the result (the API never serves them): a later correction of
+      // this document is located on them to teach the supplier's profile.
+      const { textLayer, ...withoutLayer } = engineResult;
+      await deps.suppliers.saveTextLayer(tx, ctx, data.documentId, data.runId, textLayer ?? null);
+      const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, withoutLayer);
       const result = duplicate.result;
       const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
       const version = (latest?.version ?? 0) + 1;
@@ -276,12 +282,14 @@ export function createExtractionPipeline(deps: {
         const opened = await deps.documents.openContent(ctx, data.documentId);
         const bytes = await buffer(opened.stream);
         const suppliers = await directory.get(data.tenantId);
+        const learnedSuppliers = await deps.suppliers.forEngine(data.tenantId);
         const extracted = await (deps.extract ?? extractInProcess)({
           bytes: new Uint8Array(bytes),
           filename: opened.document.filename,
           contentType: opened.document.contentType,
           timeoutMs: settings.timeoutMs,
           suppliers,
+          learnedSuppliers,
           schemaDir: settings.schemaDir,
         });
         const result = await checkWithRegistries(extracted, deps.registries);

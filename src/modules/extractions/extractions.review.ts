@@ -11,6 +11,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentStatus, DocumentsService } from '../documents/documents.service.js';
+import type { SuppliersService } from '../suppliers/suppliers.service.js';
 import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
 import { checkDuplicate, DUPLICATE_FINDING } from './extractions.duplicates.js';
 import * as repo from './extractions.repo.js';
@@ -122,6 +123,7 @@ export function createExtractionReviewService(deps: {
   audit: AuditService;
   documents: DocumentsService;
   webhooks: Pick<WebhookOutbox, 'recordEvent' | 'dispatch'>;
+  suppliers: Pick<SuppliersService, 'learnFromCorrection'>;
   clock: Clock;
 }): ExtractionReviewService {
   const { db, audit, clock } = deps;
@@ -184,6 +186,12 @@ export function createExtractionReviewService(deps: {
             },
           });
         }
+        // The supplier's profile learns from the correction, audited in this transaction.
+        await deps.suppliers.learnFromCorrection(tx, ctx, {
+          documentId,
+          result: checked.result,
+          changes: applied.changes,
+        });
         // A correction reopens a validated document, and an exported one that it turns into a
         // duplicate: it must be validated again. Otherwise an exported one goes back to the ERP.
         const reopens = !afterExport || checked.duplicateOf !== null;

@@ -892,6 +892,62 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/suppliers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List what corrections taught about the firm’s suppliers
+     * @description A correction of a document (PATCH /v1/documents/{id}/extraction) teaches the profile of the document’s supplier (found by VAT ID, company id, IBAN, else name): its master data, and for every corrected field a hint saying where the value is printed on that supplier’s layout (page, the label before it, its place relative to the label or the page corner, the value’s shape). On the supplier’s next document the engine tries the hints before its general rules and marks what it reads so `source: learned`; where the document does not fit a hint (label absent, another shape) the general rules decide. Profiles stay within the firm; a token restricted to some companies sees none.
+     *
+     *     Access: needs the permission `extractions:read`.
+     */
+    get: operations['listSuppliers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/suppliers/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What corrections taught about one supplier: master data and field hints
+     * @description A correction of a document (PATCH /v1/documents/{id}/extraction) teaches the profile of the document’s supplier (found by VAT ID, company id, IBAN, else name): its master data, and for every corrected field a hint saying where the value is printed on that supplier’s layout (page, the label before it, its place relative to the label or the page corner, the value’s shape). On the supplier’s next document the engine tries the hints before its general rules and marks what it reads so `source: learned`; where the document does not fit a hint (label absent, another shape) the general rules decide. Profiles stay within the firm; a token restricted to some companies sees none.
+     *
+     *     Access: needs the permission `extractions:read`.
+     */
+    get: operations['getSupplier'];
+    put?: never;
+    post?: never;
+    /**
+     * Forget what corrections taught about a supplier
+     * @description The supplier’s next document is read by the general rules alone. A later correction of one of its documents starts a new profile.
+     *
+     *     Access: needs the permission `extractions:write`.
+     */
+    delete: operations['deleteSupplier'];
+    options?: never;
+    head?: never;
+    /**
+     * Correct a supplier’s master data or drop learned hints
+     * @description Values are normalised like corrections of the same field (VAT ID and IBAN upper case without spaces; an IBAN must pass its checksum); null removes one. The profile keeps at least one of name, VAT ID, company id or IBAN.
+     *
+     *     Access: needs the permission `extractions:write`.
+     */
+    patch: operations['updateSupplier'];
+    trace?: never;
+  };
   '/v1/webhooks': {
     parameters: {
       query?: never;
@@ -7250,6 +7306,526 @@ export interface operations {
       };
       /** @description A path parameter is longer than the API accepts (code uri_too_long). */
       414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listSuppliers: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              /** Format: uuid */
+              id: string;
+              name: string | null;
+              vatId: string | null;
+              companyId: string | null;
+              iban: string | null;
+              /** @description Corrections of this supplier’s documents the profile learned from */
+              corrections: number;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+              /** @description The fields the profile has a hint for */
+              hintFields: (
+                | 'invoiceNumber'
+                | 'issueDate'
+                | 'dueDate'
+                | 'currency'
+                | 'seller.name'
+                | 'seller.vatId'
+                | 'seller.companyId'
+                | 'buyer.name'
+                | 'buyer.vatId'
+                | 'totals.net'
+                | 'totals.tax'
+                | 'totals.gross'
+                | 'totals.due'
+                | 'payment.iban'
+                | 'payment.reference'
+              )[];
+            }[];
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSupplier: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            vatId: string | null;
+            companyId: string | null;
+            iban: string | null;
+            /** @description Corrections of this supplier’s documents the profile learned from */
+            corrections: number;
+            hints: {
+              /** @enum {string} */
+              field:
+                | 'invoiceNumber'
+                | 'issueDate'
+                | 'dueDate'
+                | 'currency'
+                | 'seller.name'
+                | 'seller.vatId'
+                | 'seller.companyId'
+                | 'buyer.name'
+                | 'buyer.vatId'
+                | 'totals.net'
+                | 'totals.tax'
+                | 'totals.gross'
+                | 'totals.due'
+                | 'payment.iban'
+                | 'payment.reference';
+              page: number;
+              /**
+               * @description How the value is found again: after the label in the same line, right of it on its row, below it, or at a place on the page when no label stands near it
+               * @enum {string}
+               */
+              anchor: 'label-inline' | 'label-right' | 'label-below' | 'page';
+              /** @description The label text before the value (lower case, digits as 9) */
+              label: string | null;
+              /** @description The printed shape of the value: letters A, digits 9, other characters as printed */
+              pattern: string;
+              /** @description How many corrections taught this hint */
+              learned: number;
+              /** @description The hint in words */
+              description: string;
+            }[];
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            constants: {
+              currency?: string;
+              'buyer.name'?: string;
+              'buyer.vatId'?: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteSupplier: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Done; no content. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  updateSupplier: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string | null;
+          vatId?: string | null;
+          companyId?: string | null;
+          iban?: string | null;
+          /** @description Fields whose hint (or unprinted constant) is removed: the general rules read them again on the next document */
+          dropHints?: (
+            | 'invoiceNumber'
+            | 'issueDate'
+            | 'dueDate'
+            | 'currency'
+            | 'seller.name'
+            | 'seller.vatId'
+            | 'seller.companyId'
+            | 'buyer.name'
+            | 'buyer.vatId'
+            | 'totals.net'
+            | 'totals.tax'
+            | 'totals.gross'
+            | 'totals.due'
+            | 'payment.iban'
+            | 'payment.reference'
+          )[];
+        };
+      };
+    };
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            id: string;
+            name: string | null;
+            vatId: string | null;
+            companyId: string | null;
+            iban: string | null;
+            /** @description Corrections of this supplier’s documents the profile learned from */
+            corrections: number;
+            hints: {
+              /** @enum {string} */
+              field:
+                | 'invoiceNumber'
+                | 'issueDate'
+                | 'dueDate'
+                | 'currency'
+                | 'seller.name'
+                | 'seller.vatId'
+                | 'seller.companyId'
+                | 'buyer.name'
+                | 'buyer.vatId'
+                | 'totals.net'
+                | 'totals.tax'
+                | 'totals.gross'
+                | 'totals.due'
+                | 'payment.iban'
+                | 'payment.reference';
+              page: number;
+              /**
+               * @description How the value is found again: after the label in the same line, right of it on its row, below it, or at a place on the page when no label stands near it
+               * @enum {string}
+               */
+              anchor: 'label-inline' | 'label-right' | 'label-below' | 'page';
+              /** @description The label text before the value (lower case, digits as 9) */
+              label: string | null;
+              /** @description The printed shape of the value: letters A, digits 9, other characters as printed */
+              pattern: string;
+              /** @description How many corrections taught this hint */
+              learned: number;
+              /** @description The hint in words */
+              description: string;
+            }[];
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            constants: {
+              currency?: string;
+              'buyer.name'?: string;
+              'buyer.vatId'?: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or it belongs to another firm, which to you is the same (code not_found). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the API accepts (code payload_too_large). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A path parameter is longer than the API accepts (code uri_too_long). */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json (code unsupported_media_type). */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -27,6 +27,7 @@ interface World {
   bCompanyId: string;
   bWebhookId: string;
   bExportId: string;
+  bSupplierId: string;
 }
 let w: World;
 
@@ -88,6 +89,13 @@ beforeAll(async () => {
     bExportId: (
       await env.app.inject({ method: 'POST', url: '/v1/tenant/exports', headers: bearer(b.token) })
     ).json().id,
+    // A supplier profile of B (profiles come from corrections; the row is what matters here).
+    bSupplierId: (
+      await env.adminQuery<{ id: string }>(
+        `INSERT INTO supplier_profiles (tenant_id, name, name_key) VALUES ($1, 'B supplier', 'b supplier') RETURNING id`,
+        [b.tenantId],
+      )
+    ).rows[0]!.id,
   };
 });
 
@@ -283,6 +291,16 @@ const routes: RouteCase[] = [
     () => ({ name: 'Y' }),
   ),
   companyRoute('DELETE', '/v1/companies/:id', () => w.aViewer.token),
+  // Supplier profiles: read with extractions:read, changed and deleted with extractions:write.
+  { method: 'GET', url: '/v1/suppliers', deniedAs: () => w.aMembersToken },
+  supplierRoute('GET', '/v1/suppliers/:id', () => w.aMembersToken),
+  supplierRoute(
+    'PATCH',
+    '/v1/suppliers/:id',
+    () => w.aViewer.token,
+    () => ({ name: 'Renamed supplier' }),
+  ),
+  supplierRoute('DELETE', '/v1/suppliers/:id', () => w.aViewer.token),
   { method: 'GET', url: '/v1/audit/chain', deniedAs: () => w.aAccountant.token },
   // Privacy: the record of processing is for administrators; consent and closing for owners.
   { method: 'GET', url: '/v1/tenant/data-processing', deniedAs: () => w.aAccountant.token },
@@ -371,6 +389,9 @@ function documentRoute(...args: RouteArgs): RouteCase {
 function companyRoute(...args: RouteArgs): RouteCase {
   return idRoute(() => w.bCompanyId, ...args);
 }
+function supplierRoute(...args: RouteArgs): RouteCase {
+  return idRoute(() => w.bSupplierId, ...args);
+}
 function webhookRoute(...args: RouteArgs): RouteCase {
   return idRoute(() => w.bWebhookId, ...args);
 }
@@ -415,7 +436,7 @@ describe.each(routes)('$method $url', (route) => {
         headers: { ...owner, 'x-request-id': 'isolation-check-1' },
         payload: route.payload?.(),
       });
-      expect(foreign.statusCode).toBe(404);
+      expect(foreign.statusCode, foreign.body).toBe(404);
       expect(foreign.body).toBe(missing.body);
     },
   );

@@ -1,0 +1,367 @@
+/**
+ * Learning benchmark: does a correction help on the supplier's next documents? Through the real
+ * pipeline (the API and a worker as child processes, a fresh PostgreSQL database, Redis, Azurite)
+ * over the dev corpus's documents without XML (plain and visual-only PDFs, images):
+ *
+ *   npm run bench:learning [-- --corpus ../shared/corpus/dev]
+ *
+ * Suppliers are grouped by the ground truth's seller identity (VAT ID, else company id, else name).
+ * Firm A ("with learning"): for every supplier with at least two documents, the first is uploaded
+ * and corrected from the ground truth through the API (PATCH extraction: every field whose truth
+ * the engine missed), then the rest are uploaded. Firm B ("without learning") gets the same later
+ * documents and corrects nothing. Documents of suppliers with a single document go to both firms
+ * after A's corrections, to show nothing drops for suppliers that taught nothing.
+ *
+ * Prints per kind the field accuracy on the later documents in A and B and the corrections a
+ * person would still make, the accuracy of the fields corrected on the first document (goal ≥ 98 %
+ * in A), and per field whether any accuracy drops for suppliers without corrections (goal: none).
+ * Exits 0 when the run completed (a FAIL is a result), 1 when something broke or it took longer
+ * than 40 minutes.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FIELD_NAMES } from '../src/extraction/model.js';
+import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.jobs.js';
+import { createQueue } from '../src/platform/queue.js';
+import { loadManifest, sameValue, truthOf, type Entry } from './corpus-truth.js';
+import {
+  BenchError,
+  benchLog,
+  call,
+  chooseEntry,
+  Cleanups,
+  REDIS_URL,
+  runBenchmark,
+  signUp,
+  spawnService,
+  startApi,
+  startBenchStack,
+  waitUntil,
+} from './support.js';
+
+const log = benchLog('bench:learning');
+const cleanups = new Cleanups(log);
+const args = process.argv.slice(2);
+const argValue = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const corpusDir = argValue('corpus', '../shared/corpus/dev');
+
+/** Kinds read from the page (no XML): where learning can matter. */
+const PAGE_KINDS = new Set(['pdf-visual-only', 'pdf-text', 'image']);
+const GOAL_CORRECTED_RIGHT = 0.98;
+const FINAL = new Set(['extracted', 'needs_review', 'failed', 'validated', 'exported']);
+const EXTRACTION_WAIT_MS = 180_000;
+
+type Fields = Record<string, { value: string; source: string } | undefined>;
+
+interface Firm {
+  readonly name: string;
+  readonly token: string;
+}
+
+interface Api {
+  readonly baseUrl: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+};
+
+function supplierKey(entry: Entry): string {
+  const key = (v: string | undefined) => (v ?? '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const vat = key(truthOf(entry.expected, 'seller.vatId'));
+  const company = key(truthOf(entry.expected, 'seller.companyId'));
+  const name = (truthOf(entry.expected, 'seller.name') ?? '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return vat ? `vat:${vat}` : company ? `company:${company}` : name ? `name:${name}` : '';
+}
+
+async function api(
+  base: Api,
+  firm: Firm,
+  method: string,
+  path: string,
+  body?: Buffer,
+  contentType = 'application/json',
+) {
+  return call(new URL(path, base.baseUrl), {
+    method,
+    headers: { authorization: `Bearer ${firm.token}`, ...(body ? { 'content-type': contentType } : {}) },
+    ...(body ? { body } : {}),
+  });
+}
+
+/** Uploads a corpus file and waits for its extraction; returns the document id and its fields. */
+async function extractThroughApi(
+  base: Api,
+  firm: Firm,
+  entry: Entry,
+): Promise<{ id: string; fields: Fields }> {
+  const bytes = readFileSync(join(corpusDir, entry.file));
+  const ext = entry.file.split('.').pop()!.toLowerCase();
+  const up = await api(
+    base,
+    firm,
+    'POST',
+    `/v1/documents?filename=${encodeURIComponent(entry.file.split('/').pop()!)}`,
+    bytes,
+    CONTENT_TYPES[ext] ?? 'application/octet-stream',
+  );
+  if (up.status !== 201 && up.status !== 200)
+    throw new BenchError(
+      `upload of ${entry.id} to ${firm.name}: HTTP ${up.status} ${JSON.stringify(up.json)}`,
+    );
+  const id = (up.json as { id: string }).id;
+  const started = Date.now();
+  for (;;) {
+    const doc = await api(base, firm, 'GET', `/v1/documents/${id}`);
+    const status = (doc.json as { status: string }).status;
+    if (FINAL.has(status)) break;
+    if (Date.now() - started > EXTRACTION_WAIT_MS)
+      throw new BenchError(
+        `${entry.id} in ${firm.name}: still ${status} after ${EXTRACTION_WAIT_MS / 1000} s`,
+      );
+    await sleep(200);
+  }
+  const extraction = await api(base, firm, 'GET', `/v1/documents/${id}/extraction`);
+  if (extraction.status !== 200) return { id, fields: {} };
+  return { id, fields: (extraction.json as { result: { fields: Fields } }).result.fields };
+}
+
+/** The fields a person would correct: truth known, the extraction's value missing or different. */
+function wrongFields(entry: Entry, fields: Fields): { field: string; truth: string }[] {
+  const wrong: { field: string; truth: string }[] = [];
+  for (const field of FIELD_NAMES) {
+    const truth = truthOf(entry.expected, field);
+    if (truth !== undefined && !sameValue(field, truth, fields[field]?.value)) wrong.push({ field, truth });
+  }
+  return wrong;
+}
+
+/**
+ * Corrects the document from the ground truth. A value the API refuses (e.g. a seller tax id
+ * without an EU prefix, until corrections accept what the document says) is left out and counted.
+ */
+async function correctFromTruth(base: Api, firm: Firm, id: string, entry: Entry, fields: Fields) {
+  let corrections = Object.fromEntries(wrongFields(entry, fields).map((w) => [w.field, w.truth]));
+  const refused: string[] = [];
+  for (let attempt = 0; attempt < 3 && Object.keys(corrections).length > 0; attempt++) {
+    const res = await api(
+      base,
+      firm,
+      'PATCH',
+      `/v1/documents/${id}/extraction`,
+      Buffer.from(JSON.stringify({ fields: corrections })),
+    );
+    if (res.status === 200) return { corrected: Object.keys(corrections), refused };
+    const problems = ((res.json as { errors?: { field: string }[] }).errors ?? []).map((e) =>
+      e.field.replace(/^body\.fields\./, ''),
+    );
+    if (res.status !== 400 || problems.length === 0)
+      throw new BenchError(`correction of ${entry.id}: HTTP ${res.status} ${JSON.stringify(res.json)}`);
+    refused.push(...problems);
+    corrections = Object.fromEntries(Object.entries(corrections).filter(([f]) => !problems.includes(f)));
+  }
+  return { corrected: Object.keys(corrections), refused };
+}
+
+type Tally = { ok: number; n: number };
+const tally = (): Tally => ({ ok: 0, n: 0 });
+const pct = (t: Tally) => (t.n === 0 ? '    -' : `${((100 * t.ok) / t.n).toFixed(1).padStart(5)}%`);
+
+interface Scored {
+  readonly entry: Entry;
+  readonly group: 'later-corrected' | 'later-uncorrected' | 'single';
+  /** Fields corrected on the supplier's first document (in firm A). */
+  readonly taught: readonly string[];
+  readonly withLearning: Fields;
+  readonly withoutLearning: Fields;
+}
+
+/**
+ * Straight-through processing plugs in here: wt-stp's bench/straight-through.ts exports its
+ * measurement function; whoever merges second calls it with this run's API and firms and appends
+ * its table to the output. Until then this section says it is not wired.
+ */
+async function straightThroughSection(
+  _base: Api,
+  _firms: { withLearning: Firm; withoutLearning: Firm },
+): Promise<string> {
+  return '\nStraight-through processing: not measured by this branch (bench/straight-through.ts plugs in here).\n';
+}
+
+function report(
+  scored: readonly Scored[],
+  firstDocs: number,
+  corrections: number,
+  refused: string[],
+): string {
+  const kinds = [...new Set(scored.map((s) => s.entry.kind))].sort();
+  const lines: string[] = [
+    '',
+    `Learning from corrections (${corpusDir}, documents without XML): ${firstDocs} first documents corrected in firm A (${corrections} field corrections${refused.length ? `; refused by the API: ${refused.join(', ')}` : ''})`,
+    '',
+    'Later documents of corrected suppliers (firm A learned, firm B did not):',
+    '',
+    '| kind | docs | field accuracy without | with learning | corrections without | with learning | corrected fields right without | with learning |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const later = scored.filter((s) => s.group !== 'single');
+  const totals = { docs: 0, a: tally(), b: tally(), fixA: 0, fixB: 0, ca: tally(), cb: tally() };
+  for (const kind of [...kinds, 'all']) {
+    const rows = later.filter((s) => kind === 'all' || s.entry.kind === kind);
+    if (rows.length === 0) continue;
+    const a = tally();
+    const b = tally();
+    const ca = tally();
+    const cb = tally();
+    let fixA = 0;
+    let fixB = 0;
+    for (const s of rows) {
+      for (const field of FIELD_NAMES) {
+        const truth = truthOf(s.entry.expected, field);
+        if (truth === undefined) continue;
+        const okA = sameValue(field, truth, s.withLearning[field]?.value);
+        const okB = sameValue(field, truth, s.withoutLearning[field]?.value);
+        a.n++;
+        b.n++;
+        if (okA) a.ok++;
+        else fixA++;
+        if (okB) b.ok++;
+        else fixB++;
+        if (s.taught.includes(field)) {
+          ca.n++;
+          cb.n++;
+          if (okA) ca.ok++;
+          if (okB) cb.ok++;
+        }
+      }
+    }
+    if (kind === 'all') Object.assign(totals, { docs: rows.length, a, b, fixA, fixB, ca, cb });
+    lines.push(
+      `| ${kind} | ${rows.length} | ${pct(b)} | ${pct(a)} | ${fixB} | ${fixA} | ${pct(cb)} (${cb.ok}/${cb.n}) | ${pct(ca)} (${ca.ok}/${ca.n}) |`,
+    );
+  }
+  // No drop for suppliers that taught nothing: their documents in A against the same in B, per field.
+  const untaught = scored.filter((s) => s.group !== 'later-corrected');
+  const drops: string[] = [];
+  const perField: string[] = [];
+  for (const field of FIELD_NAMES) {
+    const a = tally();
+    const b = tally();
+    for (const s of untaught) {
+      const truth = truthOf(s.entry.expected, field);
+      if (truth === undefined) continue;
+      a.n++;
+      b.n++;
+      if (sameValue(field, truth, s.withLearning[field]?.value)) a.ok++;
+      if (sameValue(field, truth, s.withoutLearning[field]?.value)) b.ok++;
+    }
+    if (a.n === 0) continue;
+    perField.push(`| ${field} | ${a.n} | ${pct(b)} | ${pct(a)} |`);
+    if (a.ok < b.ok) drops.push(`${field} (${b.ok} → ${a.ok} of ${a.n})`);
+  }
+  const rate = totals.ca.n === 0 ? 1 : totals.ca.ok / totals.ca.n;
+  lines.push(
+    '',
+    `Suppliers without corrections (${untaught.length} documents: single-document suppliers and suppliers whose first document needed none), per field:`,
+    '',
+    '| field | docs with truth | firm B (no learning) | firm A (learned from others) |',
+    '|---|---:|---:|---:|',
+    ...perField,
+    '',
+    `Goal: on later documents of a corrected supplier ≥ ${GOAL_CORRECTED_RIGHT * 100} % of the fields corrected on its first document are right: ` +
+      `${(rate * 100).toFixed(1)} % (${totals.ca.ok}/${totals.ca.n}) ${rate >= GOAL_CORRECTED_RIGHT ? 'PASS' : 'FAIL'}`,
+    `Goal: no field's accuracy drops for suppliers without corrections: ${drops.length === 0 ? 'PASS' : `FAIL (${drops.join(', ')})`}`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+runBenchmark({
+  log,
+  cleanups,
+  deadlineMs: 40 * 60_000,
+  async run() {
+    if (!existsSync(join(corpusDir, 'manifest.json')))
+      return { output: `bench:learning skipped: no corpus at ${corpusDir} (manifest.json missing)\n` };
+    const pageDocs = loadManifest(corpusDir).filter((e) => PAGE_KINDS.has(e.kind) && supplierKey(e));
+    const bySupplier = new Map<string, Entry[]>();
+    for (const entry of pageDocs)
+      bySupplier.set(supplierKey(entry), [...(bySupplier.get(supplierKey(entry)) ?? []), entry]);
+    const repeated = [...bySupplier.values()].filter((docs) => docs.length >= 2);
+    const singles = [...bySupplier.values()].filter((docs) => docs.length === 1).flat();
+    log(
+      `${pageDocs.length} documents without XML, ${bySupplier.size} suppliers, ${repeated.length} with ≥ 2 documents`,
+    );
+
+    const stack = await startBenchStack({
+      name: 'learning',
+      runId: randomBytes(4).toString('hex'),
+      blobContainerPrefix: 'benchlearn',
+      extraEnv: { LOG_LEVEL: 'warn' },
+      cleanups,
+      log,
+    });
+    const base = await startApi({ entry: chooseEntry('main-api'), env: stack.env, cleanups, log });
+    const worker = spawnService({
+      label: 'worker',
+      entry: chooseEntry('main-worker'),
+      env: stack.env,
+      cleanups,
+      log,
+    });
+    const queue = createQueue({ redisUrl: REDIS_URL, keyPrefix: stack.redisPrefix }, EXTRACTION_QUEUE);
+    try {
+      await waitUntil(worker, 'the worker', async () => (await queue.getWorkersCount()) >= 1);
+    } finally {
+      await queue.close();
+    }
+    const withLearning: Firm = { name: 'firm A', token: (await signUp(base.baseUrl)).token };
+    await sleep(5); // sign-up e-mails are made of the clock
+    const withoutLearning: Firm = { name: 'firm B', token: (await signUp(base.baseUrl)).token };
+
+    // 1. Firm A: each repeated supplier's first document, corrected from the truth.
+    const taught = new Map<string, string[]>();
+    let corrections = 0;
+    const refused: string[] = [];
+    for (const docs of repeated) {
+      const first = docs[0]!;
+      const done = await extractThroughApi(base, withLearning, first);
+      const result = await correctFromTruth(base, withLearning, done.id, first, done.fields);
+      taught.set(supplierKey(first), result.corrected);
+      corrections += result.corrected.length;
+      refused.push(...result.refused.map((f) => `${first.id}:${f}`));
+      log(`${first.id} (${first.kind}): corrected ${result.corrected.join(', ') || 'nothing'}`);
+    }
+    // 2. The later documents and the single-document suppliers, in both firms.
+    const scored: Scored[] = [];
+    const later = repeated.flatMap((docs) => docs.slice(1));
+    for (const entry of [...later, ...singles]) {
+      const fieldsTaught = taught.get(supplierKey(entry)) ?? [];
+      const a = await extractThroughApi(base, withLearning, entry);
+      const b = await extractThroughApi(base, withoutLearning, entry);
+      const group = singles.includes(entry)
+        ? 'single'
+        : fieldsTaught.length
+          ? 'later-corrected'
+          : 'later-uncorrected';
+      scored.push({ entry, group, taught: fieldsTaught, withLearning: a.fields, withoutLearning: b.fields });
+      const learned = Object.entries(a.fields)
+        .filter(([, f]) => f?.source === 'learned')
+        .map(([n]) => n);
+      log(
+        `${entry.id} (${entry.kind}, ${group}): wrong A ${wrongFields(entry, a.fields).length}, B ${wrongFields(entry, b.fields).length}; learned ${learned.join(', ') || '-'}`,
+      );
+    }
+    const output =
+      report(scored, repeated.length, corrections, refused) +
+      (await straightThroughSection(base, { withLearning, withoutLearning }));
+    return { output };
+  },
+});

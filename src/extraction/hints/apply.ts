@@ -1,0 +1,225 @@
+/**
+ * Applying a supplier profile to a new document: the profile is found by the seller identity the
+ * general rules read (VAT ID, company id, IBAN, close name) or, when they read none that matches,
+ * by its VAT ID or IBAN printed anywhere on the page. Its constant master data wins where it is
+ * printed on the document; every field hint is tried before the general rules' value and, when
+ * the new document does not fit it (label absent, nothing of the learned shape where it points),
+ * the general rules' value stays. Values taken from the profile are `source: learned`.
+ */
+import { idKey, matchSupplier, type SupplierMatch } from '../suppliers/directory.js';
+import { buildCells, buildRows, type Cell, type Word } from '../text/words.js';
+import type { ExtractedField, FieldName, Finding } from '../types.js';
+import type { FieldHint, LearnedSupplier } from './types.js';
+import {
+  findSpans,
+  kindOf,
+  labelKey,
+  lineBelow,
+  MAX_VALUE_WORDS,
+  readValue,
+  shapeOf,
+  spanText,
+} from './values.js';
+
+type Fields = Partial<Record<FieldName, ExtractedField>>;
+
+/** Profiles compared per document (the caller bounds its query the same way). */
+export const MAX_LEARNED_SUPPLIERS = 5_000;
+/** Master data of a supplier that does not change from one invoice to the next. */
+const MASTER_FIELDS = ['seller.name', 'seller.vatId', 'seller.companyId', 'payment.iban'] as const;
+/** Words of a cell compared with an inline label. */
+const MAX_LABEL_WORDS = 12;
+
+/** A learned place is surer the more corrections taught it; a bare page position less so. */
+function hintConfidence(hint: FieldHint): number {
+  if (hint.anchor === 'page') return 0.8;
+  return 0.9 + 0.02 * Math.min(2, hint.learned - 1);
+}
+const PRINTED_MASTER_CONFIDENCE = 0.95;
+/** A value the page does not print, known only from earlier corrections: below the review threshold's comfort. */
+const UNPRINTED_CONFIDENCE = 0.75;
+
+const round = (n: number): number => Math.round(n * 10) / 10;
+const boxOf = (cell: Cell): ExtractedField['bbox'] => [
+  round(cell.x0),
+  round(cell.y0),
+  round(cell.x1),
+  round(cell.y1),
+];
+
+/** Puts a learned value in place; the same value the rules read only gains the learned confidence. */
+function setLearned(fields: Fields, field: FieldName, value: string, confidence: number, cell: Cell): void {
+  const current = fields[field];
+  if (current && current.value === value) {
+    current.confidence = Math.max(current.confidence, confidence);
+    return;
+  }
+  fields[field] = { value, confidence, source: 'learned', page: cell.page, bbox: boxOf(cell) };
+}
+
+/** The profile whose VAT ID or IBAN is printed on the page (never the buyer's VAT ID). */
+function printedMatch(cells: readonly Cell[], fields: Fields, suppliers: readonly LearnedSupplier[]) {
+  const printed = new Set<string>();
+  for (const cell of cells)
+    for (let start = 0; start < cell.words.length; start++)
+      for (let n = 1; n <= Math.min(MAX_VALUE_WORDS, cell.words.length - start); n++)
+        printed.add(idKey(spanText(cell, start, n)));
+  const buyer = idKey(fields['buyer.vatId']?.value);
+  const has = (key: string): boolean => key.length >= 8 && key !== buyer && printed.has(key);
+  for (const supplier of suppliers) {
+    if (has(idKey(supplier.vatId))) return { supplier, by: 'vatId' } as const;
+    const iban = supplier.ibans?.find((i) => has(idKey(i)));
+    if (iban) return { supplier, by: 'iban' } as const;
+  }
+  return null;
+}
+
+type Read = { value: string; cell: Cell } | { reason: string };
+
+function nearest<T extends Cell>(cells: readonly T[], x: number, y: number): T | undefined {
+  return [...cells].sort((a, b) => Math.hypot(a.x0 - x, a.y0 - y) - Math.hypot(b.x0 - x, b.y0 - y))[0];
+}
+
+/** Where the hint points on this document: the value's cell and the word it starts at. */
+function locate(
+  cells: readonly Cell[],
+  hint: FieldHint,
+  units: 'pt' | 'px',
+): { cell: Cell; start: number } | string {
+  const page = cells.filter((c) => c.page === hint.page);
+  if (page.length === 0) return `the document has no page ${hint.page}`;
+  const sameUnits = units === hint.units;
+  if (hint.anchor === 'page') {
+    if (!sameUnits) return 'the page position was learned on another kind of text layer';
+    const cell = nearest(page, hint.x, hint.y);
+    const h = cell ? cell.y1 - cell.y0 : 0;
+    return cell && Math.hypot(cell.x0 - hint.x, cell.y0 - hint.y) <= 3 * h
+      ? { cell, start: hint.skip }
+      : 'nothing is printed where the value was';
+  }
+  if (hint.anchor === 'label-inline') {
+    const hits: { cell: Cell; start: number }[] = [];
+    for (const cell of page)
+      for (let k = 1; k < Math.min(cell.words.length, MAX_LABEL_WORDS + 1); k++)
+        if (labelKey(spanText(cell, 0, k)) === hint.label) hits.push({ cell, start: k });
+    const hit = sameUnits ? nearestHit(hits, hint) : hits[0];
+    return hit ?? `the label "${hint.label}" is not on page ${hint.page}`;
+  }
+  const labels = page.filter((c) => labelKey(c.text) === hint.label);
+  const label = sameUnits ? nearest(labels, hint.x, hint.y) : labels[0];
+  if (!label) return `the label "${hint.label}" is not on page ${hint.page}`;
+  const h = label.y1 - label.y0;
+  const ex = label.x0 + hint.dx;
+  const ey = label.y0 + hint.dy;
+  const candidates =
+    hint.anchor === 'label-right'
+      ? page.filter(
+          (c) =>
+            c.row === label.row &&
+            c.x0 >= label.x1 - 1 &&
+            Math.abs(c.x0 - ex) <= Math.max(3 * h, 0.25 * Math.abs(hint.dx)),
+        )
+      : page.filter(
+          (c) =>
+            c.row > label.row &&
+            Math.abs(c.x0 - ex) <= Math.max(3 * h, 0.25 * Math.abs(hint.dx)) &&
+            Math.abs(c.y0 - ey) <= Math.max(2 * h, 0.5 * Math.abs(hint.dy)),
+        );
+  const cell = nearest(candidates, ex, ey);
+  return cell ? { cell, start: hint.skip } : `nothing is printed where the value was beside "${hint.label}"`;
+}
+
+function nearestHit(hits: { cell: Cell; start: number }[], hint: FieldHint) {
+  return [...hits].sort(
+    (a, b) =>
+      Math.hypot(a.cell.x0 - hint.x, a.cell.y0 - hint.y) - Math.hypot(b.cell.x0 - hint.x, b.cell.y0 - hint.y),
+  )[0];
+}
+
+/** The field's value where the hint points, or why the document does not fit the hint. */
+export function readHint(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): Read {
+  const place = locate(cells, hint, units);
+  if (typeof place === 'string') return { reason: place };
+  const { cell, start } = place;
+  const kind = kindOf(hint.field);
+  // Amounts, dates and codes are read by their parser from the rest of the cell; ids and names
+  // take the learned number of words unless they ran to the cell's end.
+  const open = hint.toEnd || kind === 'amount' || kind === 'date' || kind === 'currency';
+  const next = hint.lines === 2 ? lineBelow(cells, cell) : undefined;
+  if (hint.lines === 2 && !next) return { reason: 'the second line of the value is missing' };
+  const text = spanText(cell, start, open ? undefined : hint.words) + (next ? ` ${next.text}` : '');
+  const value = text ? readValue(hint.field, text) : null;
+  if (value === null) return { reason: `no ${kind} is printed where the hint points` };
+  if (kind === 'id' && shapeOf(text) !== hint.pattern)
+    return { reason: `the value there has another shape (${shapeOf(text)}, learned ${hint.pattern})` };
+  return { value, cell };
+}
+
+/**
+ * Applies the profile of the document's supplier (if the tenant has one) to `fields` in place and
+ * returns an info finding saying what was learned and where the document did not fit a hint.
+ */
+export function applyLearnedSuppliers(
+  fields: Fields,
+  words: readonly Word[],
+  units: 'pt' | 'px',
+  suppliers: readonly LearnedSupplier[],
+): Finding[] {
+  if (suppliers.length === 0 || words.length === 0) return [];
+  const list = suppliers.slice(0, MAX_LEARNED_SUPPLIERS);
+  const cells = buildCells(buildRows([...words]));
+  const match: SupplierMatch | null = matchSupplier(fields, list) ?? printedMatch(cells, fields, list);
+  if (!match) return [];
+  const supplier = match.supplier as LearnedSupplier;
+  const learned: string[] = [];
+  const fellBack: string[] = [];
+  const settled = new Set<FieldName>();
+  const master: Record<(typeof MASTER_FIELDS)[number], string | undefined> = {
+    'seller.name': supplier.name,
+    'seller.vatId': supplier.vatId,
+    'seller.companyId': supplier.companyId,
+    'payment.iban': supplier.ibans?.[0],
+  };
+  for (const field of MASTER_FIELDS) {
+    const value = master[field];
+    const span = value ? findSpans(cells, field, value)[0] : undefined;
+    if (!value || !span) continue;
+    setLearned(fields, field, value, PRINTED_MASTER_CONFIDENCE, span.cell);
+    settled.add(field);
+    learned.push(field);
+  }
+  for (const hint of supplier.hints ?? []) {
+    if (settled.has(hint.field)) continue;
+    const read = readHint(cells, hint, units);
+    if ('reason' in read) {
+      fellBack.push(`${hint.field} (${read.reason})`);
+      continue;
+    }
+    setLearned(fields, hint.field, read.value, hintConfidence(hint), read.cell);
+    settled.add(hint.field);
+    learned.push(hint.field);
+  }
+  // What the page does not print at all: the master data and the values people entered for this
+  // supplier before, only where the rules found nothing.
+  const unprinted: [FieldName, string | undefined][] = [
+    ['seller.name', supplier.name],
+    ['seller.vatId', supplier.vatId],
+    ['seller.companyId', supplier.companyId],
+    ...Object.entries(supplier.constants ?? {}).map(([f, v]) => [f as FieldName, v] as [FieldName, string]),
+  ];
+  for (const [field, value] of unprinted) {
+    if (!value || fields[field] || settled.has(field)) continue;
+    fields[field] = { value, confidence: UNPRINTED_CONFIDENCE, source: 'learned' };
+    learned.push(`${field} (not printed: from earlier corrections)`);
+  }
+  const name = supplier.name ?? supplier.vatId ?? supplier.companyId ?? 'a known supplier';
+  return [
+    {
+      code: 'supplier_profile_applied',
+      severity: 'info',
+      message:
+        `what was learned from corrections of ${name} (matched by ${match.by}) gave ${learned.length ? learned.join(', ') : 'no value'}` +
+        (fellBack.length ? `; the general rules read ${fellBack.join('; ')}` : ''),
+    },
+  ];
+}

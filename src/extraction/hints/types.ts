@@ -1,0 +1,59 @@
+import type { KnownSupplier } from '../suppliers/directory.js';
+import type { FieldName } from '../types.js';
+
+/**
+ * How a learned value is found again on the supplier's next document:
+ * - `label-inline`: in the same layout cell, right after the label ("Invoice no.: 2024-017");
+ * - `label-right`: in a cell to the right of the label, on its row (a column of a totals table);
+ * - `label-below`: in a cell under the label (a table header over its value);
+ * - `page`: at a place on the page, when no label stands near the value.
+ */
+export type HintAnchor = 'label-inline' | 'label-right' | 'label-below' | 'page';
+
+/**
+ * Where on a supplier's layout one field's value was, learned from a person's correction: the
+ * page, the label text before it (normalised by `labelKey`), where the value sits relative to that
+ * label (or to the page's top-left corner), and the value's printed shape. Hints hold no values of
+ * the document they were learned on except the label text, which is the supplier's layout.
+ */
+export interface FieldHint {
+  readonly field: FieldName;
+  /** 1-based page of the value. */
+  readonly page: number;
+  readonly anchor: HintAnchor;
+  /** `labelKey` of the label ('' for `page`). */
+  readonly label: string;
+  /** Top-left corner of the label on its page (for `page`: of the value). */
+  readonly x: number;
+  readonly y: number;
+  /** The value cell's top-left corner relative to the label's (0 for `label-inline` and `page`). */
+  readonly dx: number;
+  readonly dy: number;
+  /** Words of the cell (after an inline label) before the value. */
+  readonly skip: number;
+  /** Words the value took, and whether it ran to the end of its cell (then the next one may be longer). */
+  readonly words: number;
+  readonly toEnd: boolean;
+  /** 2 when a name continued on the next line at the same left edge ("Herrn" / "Max Mustermann"). */
+  readonly lines?: 1 | 2 | undefined;
+  /** `shapeOf` the printed value: letters A, digits 9, other characters kept, runs collapsed. */
+  readonly pattern: string;
+  /** Coordinates of the text layer it was learned on: PDF points, or pixels of an OCR render. */
+  readonly units: 'pt' | 'px';
+  /** How many corrections taught this field's hint (a re-learned hint replaces the old one). */
+  readonly learned: number;
+}
+
+/**
+ * Fields a person may know although the supplier's page does not print them, and whose value does
+ * not change from one of its invoices to the next (the currency it bills in, the firm it bills).
+ */
+export const CONSTANT_FIELDS = ['currency', 'buyer.name', 'buyer.vatId'] as const;
+export type ConstantField = (typeof CONSTANT_FIELDS)[number];
+
+/** A supplier profile as an engine input: its constant master data and its field hints. */
+export interface LearnedSupplier extends KnownSupplier {
+  readonly hints: readonly FieldHint[];
+  /** Values corrected where the page printed none: they fill the field when a page prints none again. */
+  readonly constants?: Readonly<Partial<Record<ConstantField, string>>> | undefined;
+}
