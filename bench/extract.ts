@@ -12,16 +12,16 @@ import {
   extractInvoice,
   ExtractionError,
   type ExtractionResult,
-  FIELD_NAMES,
 } from '../src/extraction/index.js';
-
-interface Entry {
-  id: string;
-  file: string;
-  kind: string;
-  expected: Record<string, unknown>;
-  textLayerCheck?: { found: string[]; notFound: string[] };
-}
+import {
+  actualValue,
+  expectedValue,
+  pct,
+  readCorpus,
+  sameValue,
+  SCALAR_FIELDS,
+  type CorpusEntry,
+} from './corpus-scoring.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => {
@@ -32,50 +32,6 @@ const corpusDir = arg('corpus', '../shared/corpus/dev');
 const badDir = arg('bad', join(corpusDir, '..', 'bad'));
 const onlyKind = arg('kind', '');
 const verbose = args.includes('--verbose');
-
-/** documentType plus every field of the extraction contract. */
-const SCALAR_FIELDS = ['documentType', ...FIELD_NAMES];
-const AMOUNT = new Set(['totals.net', 'totals.tax', 'totals.gross', 'totals.due']);
-const IDS = new Set(['seller.vatId', 'seller.companyId', 'buyer.vatId', 'payment.iban']);
-const NAMES = new Set(['seller.name', 'buyer.name']);
-
-function get(obj: Record<string, unknown>, path: string): string | undefined {
-  let cur: unknown = obj;
-  for (const key of path.split('.'))
-    cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[key] : undefined;
-  return typeof cur === 'string' ? cur : undefined;
-}
-
-/** Canonical decimal text for numeric comparison without floats. */
-function canonAmount(s: string): string {
-  const neg = s.trim().startsWith('-');
-  const [i = '0', f = ''] = s.trim().replace(/^[-+]/, '').split('.');
-  const frac = f.replace(/0+$/, '');
-  const int = i.replace(/^0+(?=\d)/, '');
-  const out = frac ? `${int}.${frac}` : int;
-  return neg && out !== '0' ? `-${out}` : out;
-}
-
-export function sameValue(field: string, expected: string, actual: string | undefined): boolean {
-  if (actual === undefined) return false;
-  if (AMOUNT.has(field)) return canonAmount(expected) === canonAmount(actual);
-  if (IDS.has(field))
-    return expected.toUpperCase().replace(/[\s.-]/g, '') === actual.toUpperCase().replace(/[\s.-]/g, '');
-  if (NAMES.has(field))
-    return (
-      expected.toLowerCase().replace(/\s+/g, ' ').trim() === actual.toLowerCase().replace(/\s+/g, ' ').trim()
-    );
-  return expected.trim() === actual.trim();
-}
-
-function actualValue(result: ExtractionResult, field: string): string | undefined {
-  if (field === 'documentType') return result.documentType;
-  return result.fields[field as keyof ExtractionResult['fields']]?.value;
-}
-
-function pct(ok: number, n: number): string {
-  return n === 0 ? '   -  ' : `${((100 * ok) / n).toFixed(1).padStart(5)}%`;
-}
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -89,9 +45,8 @@ const bump = (t: Tally, key: string, ok: boolean): void => {
 };
 
 async function runCorpus(): Promise<void> {
-  const manifest = JSON.parse(readFileSync(join(corpusDir, 'manifest.json'), 'utf8')) as {
-    documents: Entry[];
-  };
+  const manifest = readCorpus(corpusDir);
+  if ('missing' in manifest) throw new Error(manifest.missing);
   const docs = manifest.documents.filter((d) => !onlyKind || d.kind === onlyKind);
   const perKindField = new Map<string, Tally>();
   const perKindAll: Tally = new Map();
@@ -118,7 +73,7 @@ async function runCorpus(): Promise<void> {
     const tally = perKindField.get(doc.kind) ?? new Map();
     perKindField.set(doc.kind, tally);
     for (const field of SCALAR_FIELDS) {
-      const expected = get(doc.expected, field);
+      const expected = expectedValue(doc.expected, field);
       if (expected === undefined) continue;
       const actual = result ? actualValue(result, field) : undefined;
       const ok = sameValue(field, expected, actual);
@@ -170,7 +125,12 @@ function pdftotextMs(files: string[]): number[] | null {
   });
 }
 
-function printSpeed(times: Map<string, number[]>, count: number, elapsedMs: number, docs: Entry[]): void {
+function printSpeed(
+  times: Map<string, number[]>,
+  count: number,
+  elapsedMs: number,
+  docs: CorpusEntry[],
+): void {
   console.log(
     `\nSpeed: ${count} docs in ${(elapsedMs / 1000).toFixed(1)} s = ${((count * 1000) / elapsedMs).toFixed(1)} docs/s\n`,
   );
@@ -201,7 +161,7 @@ async function runBad(): Promise<void> {
   const path = join(badDir, 'manifest.json');
   if (!existsSync(path)) return console.log(`\nno bad-input set at ${badDir}`);
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
-    documents: Array<Entry & { defectClass?: string }>;
+    documents: Array<CorpusEntry & { defectClass?: string }>;
   };
   let rejected = 0;
   let flagged = 0;
