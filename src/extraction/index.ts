@@ -48,7 +48,11 @@ export async function extractInvoice(
   const draft = await extractDraft(bytes, options, deadline, timings);
   if (options.suppliers?.length)
     draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers));
-  return finalizeResult(draft, { ...timings, totalMs: round(deadline.elapsedMs()) });
+  return finalizeResult(
+    draft,
+    { ...timings, totalMs: round(deadline.elapsedMs()) },
+    { calibrate: options.calibrate !== false },
+  );
 }
 
 async function extractDraft(
