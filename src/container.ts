@@ -102,6 +102,7 @@ import { createSessionManager } from './modules/auth/sessions.js';
 import { createInvitationsService, type InvitationsService } from './modules/members/invitations.service.js';
 import { createMembersService, type MembersService } from './modules/members/members.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';
+import { createAutomationService, type AutomationService } from './modules/tenants/tenants.automation.js';
 import {
   createDataProcessingService,
   type DataProcessingService,
@@ -144,6 +145,8 @@ export interface Container {
   /** The off-box copy of the audit log; undefined when AUDIT_SINK_URL is not set. */
   readonly auditSink: AuditSink | undefined;
   readonly tenants: TenantsService;
+  /** The firm's automation level (straight-through processing). */
+  readonly automation: AutomationService;
   readonly accounts: AccountService;
   readonly login: LoginService;
   readonly passwordResets: PasswordResetService;
@@ -257,6 +260,7 @@ export async function createContainer(
     defaultRegion: config.DEFAULT_TENANT_REGION,
     clock,
   });
+  const automation = createAutomationService({ db, audit, clock });
   const auditCheckpoints = createScheduledCheckpoints({
     audit,
     listTenantIds: () => tenants.listAllTenantIds(),
@@ -457,6 +461,7 @@ export async function createContainer(
     audit,
     documents,
     tenants,
+    automation,
     redis,
     clock,
     queue: () =>
@@ -540,6 +545,7 @@ export async function createContainer(
     auditExporter,
     auditSink,
     tenants,
+    automation,
     accounts,
     login,
     passwordResets,

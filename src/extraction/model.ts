@@ -24,7 +24,13 @@ export type {
 export { FIELD_NAMES } from './types.js';
 export { reviewNeeded } from './finalize.js';
 export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
-export { idKey, isSameSupplier, supplierIdentity, type SupplierIdentity } from './suppliers/directory.js';
+export {
+  idKey,
+  isSameSupplier,
+  matchSupplier,
+  supplierIdentity,
+  type SupplierIdentity,
+} from './suppliers/directory.js';
 export { applyRegistryFacts, type RegistryFacts } from './suppliers/registry-facts.js';
 export {
   applyCorrections,

@@ -52,8 +52,10 @@ import { currentTraceCarrier, tracePublish, type TraceCarrier } from '../../plat
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import type { AutomationService } from '../tenants/tenants.automation.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import { decideAutomation, supplierValidatedCount } from './extractions.automation.js';
 import { checkDuplicate } from './extractions.duplicates.js';
 import { checkWithRegistries, type RegistryLookups } from './extractions.registries.js';
 import { createSupplierDirectorySource } from './extractions.suppliers.js';
@@ -187,6 +189,8 @@ export function createExtractionPipeline(deps: {
   audit: AuditService;
   documents: DocumentsService;
   tenants: TenantsService;
+  /** The firm's automation level, read in the transaction that stores a result. */
+  automation: Pick<AutomationService, 'readAutomation'>;
   queue: () => Queue<ExtractionJobData>;
   webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
   extract?: ExtractFunction;
@@ -275,6 +279,7 @@ export function createExtractionPipeline(deps: {
   async function storeResult(
     data: ExtractionJobData,
     engineResult: ExtractionResult,
+    suppliers: readonly KnownSupplier[],
   ): Promise<{ status: string; version: number }> {
     const ctx = workerCtx(data.tenantId);
     let deliveries: string[] = [];
@@ -289,7 +294,13 @@ export function createExtractionPipeline(deps: {
       const result = duplicate.result;
       const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
       const version = (latest?.version ?? 0) + 1;
-      const status = result.needsReview ? 'needs_review' : 'extracted';
+      const extractedStatus = result.needsReview ? 'needs_review' : 'extracted';
+      // Straight-through processing (extractions.automation.ts): the firm's level decides, in this
+      // transaction, whether the result is also validated, exactly as a person's validation would.
+      const automation = decideAutomation(await deps.automation.readAutomation(tx, data.tenantId), result, {
+        duplicateOf: duplicate.duplicateOf,
+        supplierValidated: supplierValidatedCount(result, suppliers),
+      });
       await repo.insertExtraction(tx, {
         tenantId: data.tenantId,
         documentId: data.documentId,
@@ -301,15 +312,20 @@ export function createExtractionPipeline(deps: {
         createdByKind: ctx.actor.kind,
         createdById: ctx.actor.id,
       });
-      await repo.setDocumentState(tx, data.tenantId, data.documentId, { status, failureReason: null });
+      await repo.setDocumentState(tx, data.tenantId, data.documentId, {
+        status: automation.automate ? 'validated' : extractedStatus,
+        failureReason: null,
+        ...(automation.automate ? { validatedAt: clock() } : {}),
+      });
       const issueDate = result.fields.issueDate?.value;
       const applied = await deps.documents.applyExtractedFacts(tx, ctx, data.documentId, {
         issueDate: issueDate ? new Date(`${issueDate}T00:00:00Z`) : undefined,
         buyerVatId: result.fields['buyer.vatId']?.value,
         documentType: result.documentType === 'credit_note' ? 'credit_note' : undefined,
       });
+      const extractedEvent = extractedStatus === 'extracted' ? 'document.extracted' : 'document.needs_review';
       await audit.record(tx, ctx, {
-        action: status === 'extracted' ? 'document.extracted' : 'document.needs_review',
+        action: extractedEvent,
         target: { type: 'document', id: data.documentId },
         payload: {
           version,
@@ -320,17 +336,25 @@ export function createExtractionPipeline(deps: {
           ...applied,
         },
       });
-      deliveries = await deps.webhooks.recordEvent(
-        tx,
-        ctx,
-        status === 'extracted' ? 'document.extracted' : 'document.needs_review',
-        {
+      deliveries = await deps.webhooks.recordEvent(tx, ctx, extractedEvent, {
+        documentId: data.documentId,
+        status: extractedStatus,
+        version,
+      });
+      if (!automation.automate) return { status: extractedStatus, version };
+      await audit.record(tx, ctx, {
+        action: 'extraction.auto_validated',
+        target: { type: 'document', id: data.documentId },
+        payload: { version, ...automation.rule },
+      });
+      // Subscribers and the ERP hand-off see it as any validated document.
+      deliveries.push(
+        ...(await deps.webhooks.recordEvent(tx, ctx, 'extraction.validated', {
           documentId: data.documentId,
-          status,
           version,
-        },
+        })),
       );
-      return { status, version };
+      return { status: 'validated', version };
     });
     await deps.webhooks.dispatch(data.tenantId, deliveries);
     return stored;
@@ -389,7 +413,7 @@ export function createExtractionPipeline(deps: {
           schemaDir: settings.schemaDir,
         });
         const result = await checkWithRegistries(extracted, deps.registries);
-        const stored = await storeResult(data, result);
+        const stored = await storeResult(data, result, suppliers);
         await finishWaiting(data.tenantId);
         extractions.inc({ outcome: stored.status, kind: result.format, source: mainSource(result) });
         ocrPages.inc(result.timings.ocrPages ?? 0);

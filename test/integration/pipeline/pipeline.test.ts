@@ -216,6 +216,7 @@ describe('processing pipeline', () => {
       audit: c.audit,
       documents: c.documents,
       tenants: c.tenants,
+      automation: c.automation,
       redis: deadRedis,
       clock: c.clock,
       queue: () => deadQueue as never,
