@@ -61,11 +61,16 @@ export function decideAutomation(
   const weak = Object.entries(result.fields).find(([, field]) => field.confidence < settings.threshold);
   if (weak) return keep(`${weak[0]} is below the threshold (${weak[1].confidence})`);
   if (facts.supplierValidated < settings.minValidated)
-    return keep(`the supplier has ${facts.supplierValidated} validated documents, fewer than ${settings.minValidated}`);
+    return keep(
+      `the supplier has ${facts.supplierValidated} validated documents, fewer than ${settings.minValidated}`,
+    );
   return { automate: true, rule };
 }
 
 /** Validated documents of the supplier `result` is from, by the firm's supplier directory. */
-export function supplierValidatedCount(result: ExtractionResult, suppliers: readonly KnownSupplier[]): number {
+export function supplierValidatedCount(
+  result: ExtractionResult,
+  suppliers: readonly KnownSupplier[],
+): number {
   return matchSupplier(result.fields, suppliers)?.supplier.documents ?? 0;
 }

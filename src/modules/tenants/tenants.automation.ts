@@ -57,7 +57,11 @@ async function readAutomation(tx: Tx, tenantId: string): Promise<AutomationSetti
   return settingsOf(row);
 }
 
-export function createAutomationService(deps: { db: Db; audit: AuditService; clock: Clock }): AutomationService {
+export function createAutomationService(deps: {
+  db: Db;
+  audit: AuditService;
+  clock: Clock;
+}): AutomationService {
   return {
     readAutomation,
     getAutomation: (ctx) => deps.db.withTenant(ctx, (tx) => readAutomation(tx, ctx.tenantId)),

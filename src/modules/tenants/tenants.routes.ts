@@ -93,7 +93,8 @@ export function tenantsRoutes(deps: {
         schema: {
           tags,
           operationId: 'getAutomation',
-          summary: 'The firm\u2019s automation level: which extracted documents are validated without a person',
+          summary:
+            'The firm\u2019s automation level: which extracted documents are validated without a person',
           description: 'See docs/automation.md. Auto-validations are audited as extraction.auto_validated.',
           response: { 200: AutomationView },
         },
@@ -108,7 +109,8 @@ export function tenantsRoutes(deps: {
         schema: {
           tags,
           operationId: 'putAutomation',
-          summary: 'Choose the automation level (never, confident, always), its threshold and supplier history',
+          summary:
+            'Choose the automation level (never, confident, always), its threshold and supplier history',
           description:
             'Omitted threshold and minValidated keep their current values (defaults 0.99 and 1). Applies to documents extracted from then on; audited as tenant.automation_changed.',
           body: z
