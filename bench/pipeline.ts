@@ -16,7 +16,7 @@ import http from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.pipeline.js';
+import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.jobs.js';
 import { createQueue } from '../src/platform/queue.js';
 import { SAMPLE, type FixtureInvoice } from '../test/unit/extraction/fixtures/invoice-model.js';
 import {

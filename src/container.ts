@@ -45,11 +45,10 @@ import {
   createBlobPresenceCheck,
   type BlobPresenceCheck,
 } from './modules/documents/documents.blob-presence.js';
+import type { ExtractFunction } from './modules/extractions/extractions.engine.js';
+import { EXTRACTION_QUEUE } from './modules/extractions/extractions.jobs.js';
 import {
   createExtractionPipeline,
-  EXTRACTION_QUEUE,
-  type ExtractFunction,
-  type ExtractionJobData,
   type ExtractionPipeline,
 } from './modules/extractions/extractions.pipeline.js';
 import {
@@ -64,15 +63,12 @@ import {
   createExtractionReviewService,
   type ExtractionReviewService,
 } from './modules/extractions/extractions.review.js';
-import { createQueue } from './platform/queue.js';
-import { MAINTENANCE_QUEUE } from './modules/documents/documents.jobs.js';
-import {
-  createWebhooksService,
-  WEBHOOK_QUEUE,
-  type DeliveryJobData,
-  type WebhooksService,
-} from './modules/webhooks/webhooks.service.js';
-import type { Queue } from 'bullmq';
+import { MAINTENANCE_QUEUE } from './platform/jobs.js';
+import { createQueues, type Queues } from './platform/queue.js';
+import { createWebhookDelivery, type WebhookDelivery } from './modules/webhooks/webhooks.delivery.js';
+import { WEBHOOK_QUEUE } from './modules/webhooks/webhooks.jobs.js';
+import { createWebhookOutbox, type WebhookOutbox } from './modules/webhooks/webhooks.outbox.js';
+import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
 import { createAuditChainer, type AuditChainer } from './modules/audit/audit-chainer.js';
 import { createScheduledCheckpoints, type ScheduledCheckpoints } from './modules/audit/audit-checkpoints.js';
@@ -109,12 +105,8 @@ import {
 } from './modules/privacy/privacy.data-processing.js';
 import { createOffboardingService, type OffboardingService } from './modules/privacy/privacy.offboarding.js';
 import { createPersonService, type PersonService } from './modules/privacy/privacy.person.js';
-import {
-  createExportsService,
-  EXPORT_QUEUE,
-  type ExportJobData,
-  type ExportsService,
-} from './modules/privacy/privacy.exports.js';
+import { createExportsService, type ExportsService } from './modules/privacy/privacy.exports.js';
+import { EXPORT_QUEUE } from './modules/privacy/privacy.jobs.js';
 import { createTokensService, type TokensService } from './modules/tokens/tokens.service.js';
 import { createTokenUseRecorder } from './modules/tokens/tokens.use-recorder.js';
 import { registryLookupsFromConfig } from './platform/registries/registries-from-config.js';
@@ -170,6 +162,10 @@ export interface Container {
   readonly erpExport: ExtractionExportService;
   readonly pipeline: ExtractionPipeline;
   readonly webhooks: WebhooksService;
+  /** Webhook events as deliveries, written with the change and enqueued after its commit. */
+  readonly webhookOutbox: WebhookOutbox;
+  /** Sends one delivery (the worker's `deliver` job). */
+  readonly webhookDeliveries: WebhookDelivery;
   /** Closing a firm: grace period, purge (blobs, KEK, rows) and the signed erasure receipt. */
   readonly offboarding: OffboardingService;
   readonly dataProcessing: DataProcessingService;
@@ -177,8 +173,8 @@ export interface Container {
   readonly persons: PersonService;
   /** The firm's data export archive (built by a job, downloaded once through a link). */
   readonly exports: ExportsService;
-  /** The queues (created on first use), for the queue console. */
-  queues(): readonly Queue[];
+  /** Every BullMQ queue (each opened on first use); `close()` closes them all. */
+  readonly queues: Queues;
   /** Closes every connection the container opened. */
   close(): Promise<void>;
 }
@@ -430,32 +426,40 @@ export async function createContainer(
     ...(auditSink ? { offBoxStatus: (ctx) => auditSink.status(ctx) } : {}),
   });
   const auditExporter = createAuditExporter({ db, audit, verifier: signer, now: clock });
-  let webhookQueue: Queue<DeliveryJobData> | undefined;
-  let maintenanceQueue: Queue | undefined;
+  // Created on first use: the CLI and most tests never enqueue anything.
+  const queues = createQueues({ redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }, [
+    MAINTENANCE_QUEUE,
+    EXTRACTION_QUEUE,
+    WEBHOOK_QUEUE,
+    EXPORT_QUEUE,
+  ]);
   const webhooks = createWebhooksService({
     db,
     audit,
-    tenants,
     secretBox,
     clock,
-    queue: () =>
-      (webhookQueue ??= createQueue(
-        { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX },
-        WEBHOOK_QUEUE,
-      ) as Queue<DeliveryJobData>),
+    settings: { allowPrivateTargets: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS },
+  });
+  const webhookOutbox = createWebhookOutbox({
+    db,
+    tenants,
+    clock,
+    queue: () => queues.get(WEBHOOK_QUEUE),
+    settings: { attempts: config.WEBHOOK_ATTEMPTS, backoffMs: config.WEBHOOK_BACKOFF_MS },
+  });
+  const webhookDeliveries = createWebhookDelivery({
+    db,
+    audit,
+    secretBox,
+    clock,
     settings: {
       allowPrivateTargets: config.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
-      attempts: config.WEBHOOK_ATTEMPTS,
-      backoffMs: config.WEBHOOK_BACKOFF_MS,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
     },
   });
-  const review = createExtractionReviewService({ db, audit, documents, webhooks, clock });
+  const review = createExtractionReviewService({ db, audit, documents, webhooks: webhookOutbox, clock });
   const erpExport = createExtractionExportService({ db, audit, documents, clock });
-  // Created on first use: the CLI and most tests never enqueue anything.
-  let extractionQueue: Queue<ExtractionJobData> | undefined;
-  const queueSettings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
   const pipeline = createExtractionPipeline({
     db,
     audit,
@@ -464,9 +468,8 @@ export async function createContainer(
     automation,
     redis,
     clock,
-    queue: () =>
-      (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
-    webhooks,
+    queue: () => queues.get(EXTRACTION_QUEUE),
+    webhooks: webhookOutbox,
     extract: overrides.extract,
     registries: registryLookupsFromConfig(config),
     settings: {
@@ -505,7 +508,6 @@ export async function createContainer(
     },
   });
   const persons = createPersonService({ db, audit, clock });
-  let exportQueue: Queue<ExportJobData> | undefined;
   const exports = createExportsService({
     db,
     audit,
@@ -518,7 +520,7 @@ export async function createContainer(
     signer,
     clock,
     logger,
-    queue: () => (exportQueue ??= createQueue(queueSettings, EXPORT_QUEUE) as Queue<ExportJobData>),
+    queue: () => queues.get(EXPORT_QUEUE),
     settings: {
       linkTtlMs: config.EXPORT_LINK_TTL_MINUTES * MINUTE_MS,
       segmentSize: config.DOCUMENT_SEGMENT_BYTES,
@@ -567,19 +569,13 @@ export async function createContainer(
     erpExport,
     pipeline,
     webhooks,
+    webhookOutbox,
+    webhookDeliveries,
     offboarding,
     dataProcessing,
     persons,
     exports,
-    queues() {
-      maintenanceQueue ??= createQueue(queueSettings, MAINTENANCE_QUEUE);
-      return [
-        maintenanceQueue,
-        (extractionQueue ??= createQueue(queueSettings, EXTRACTION_QUEUE) as Queue<ExtractionJobData>),
-        (webhookQueue ??= createQueue(queueSettings, WEBHOOK_QUEUE) as Queue<DeliveryJobData>),
-        (exportQueue ??= createQueue(queueSettings, EXPORT_QUEUE) as Queue<ExportJobData>),
-      ];
-    },
+    queues,
     async close() {
       // Mails and notices requests started are finished while their connections are still open.
       await backgroundTasks.settled();
@@ -592,11 +588,7 @@ export async function createContainer(
         principals.close(),
         db.close(),
         redis.quit().catch(() => redis.disconnect()),
-        extractionQueue?.close(),
-        exportQueue?.close(),
-        // The queue console (built with every API) opens these two as well.
-        webhookQueue?.close(),
-        maintenanceQueue?.close(),
+        queues.close(),
       ]);
     },
   };

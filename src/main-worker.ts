@@ -25,7 +25,7 @@ if (!(await pingRedis(container.redis))) {
 
 const workers = await startWorkers(container);
 // Queue depth and the oldest waiting job's age are read from Redis at each scrape.
-observeQueues(() => container.queues());
+observeQueues(() => container.queues.all());
 const metrics = config.METRICS_ENABLED
   ? await startMetricsServerOrExit(logger, {
       host: config.METRICS_HOST,

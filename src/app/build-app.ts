@@ -140,7 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   // Always registered: who may use it is decided per request (platform role, verified email, TOTP).
   await registerAdminQueues(app, {
-    queues: () => deps.queues(),
+    queues: () => deps.queues.all(),
     principals: deps.principals,
     platformAdmins: deps.platformAdmins,
     clock: deps.clock,

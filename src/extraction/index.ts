@@ -77,7 +77,7 @@ async function extractDraft(
       return extractFromPdf(bytes, options.maxPages ?? 10, deadline, pdfHooks(options), timings);
     case 'image':
       timings.ocrPages = options.ocr !== false ? 1 : 0;
-      return extractFromImage(bytes, options.ocr !== false, options.qr !== false);
+      return extractFromImage(bytes, options.ocr !== false, options.qr !== false, timings);
     default:
       throw new ExtractionError(
         'unsupported_format',

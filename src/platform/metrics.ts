@@ -248,7 +248,7 @@ async function probeQueue(queue: QueueProbe, now: number): Promise<void> {
   for (const state of ['active', 'delayed', 'failed', 'completed'] as const)
     queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
   // The oldest of a FIFO list is its tail; of a priority set, among the first few by priority
-  // (each tenant's oldest job has its smallest rank, see extractions.pipeline.ts).
+  // (each tenant's oldest job has its smallest rank, see extractions.fairness.ts).
   const [plain, prioritized] = await Promise.all([
     queue.getJobs(['wait'], 0, 0, true),
     queue.getJobs(['prioritized'], 0, OLDEST_SAMPLE - 1, true),

@@ -15,11 +15,42 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../platform/logger.js';
 import type { Redis } from '../platform/redis.js';
 import { forgetWorker, recordWorkerHealthy } from '../platform/worker-health.js';
-import {
-  maintenanceSchedules,
-  scheduleMaintenance,
-  type MaintenanceSettings,
-} from '../modules/documents/documents.jobs.js';
+import { auditCheckpointsJob } from '../modules/audit/audit.jobs.js';
+import { orphanBlobSweepJob, retentionSweepJob, trashPurgeJob } from '../modules/documents/documents.jobs.js';
+import { reconcileExtractionsJob } from '../modules/extractions/extractions.jobs.js';
+import { tenantPurgeJob } from '../modules/privacy/privacy.jobs.js';
+import { relayWebhooksJob } from '../modules/webhooks/webhooks.jobs.js';
+
+const MINUTE_MS = 60_000;
+
+/** How often the interval-driven jobs run (the retention sweep keeps its daily time). */
+export interface MaintenanceSettings {
+  readonly auditCheckpointEveryMs: number;
+  readonly orphanBlobSweepEveryMs: number;
+  readonly tenantPurgeEveryMs: number;
+}
+
+/** Every maintenance schedule: its id (also its job's name) and when it repeats. */
+export function maintenanceSchedules(
+  settings: MaintenanceSettings,
+): readonly { readonly id: string; readonly repeat: { pattern: string; tz: string } | { every: number } }[] {
+  return [
+    { id: retentionSweepJob.name, repeat: { pattern: '15 2 * * *', tz: 'UTC' } },
+    { id: trashPurgeJob.name, repeat: { every: 60 * MINUTE_MS } },
+    { id: reconcileExtractionsJob.name, repeat: { every: MINUTE_MS } },
+    { id: relayWebhooksJob.name, repeat: { every: MINUTE_MS } },
+    { id: auditCheckpointsJob.name, repeat: { every: settings.auditCheckpointEveryMs } },
+    { id: orphanBlobSweepJob.name, repeat: { every: settings.orphanBlobSweepEveryMs } },
+    { id: tenantPurgeJob.name, repeat: { every: settings.tenantPurgeEveryMs } },
+  ];
+}
+
+/** Registers the schedules; upserting keeps exactly one schedule per job however many workers start. */
+async function scheduleMaintenance(queue: Queue, settings: MaintenanceSettings): Promise<void> {
+  for (const { id, repeat } of maintenanceSchedules(settings)) {
+    await queue.upsertJobScheduler(id, repeat, { name: id });
+  }
+}
 
 export interface MaintenanceScheduler {
   /** Checks now (also what the timer and reconnects do); resolves with the schedules it re-registered. */

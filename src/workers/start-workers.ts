@@ -1,18 +1,21 @@
 /**
- * Starts one BullMQ Worker per queue for the worker process, and closes them gracefully: on
- * shutdown a worker stops taking jobs and waits for the running ones.
+ * Starts one BullMQ Worker per queue for the worker process, from a list of queue definitions
+ * (the queue, the handlers of its jobs from each module's `<module>.jobs.ts`, the concurrency),
+ * and closes them gracefully: on shutdown a worker stops taking jobs and waits for the running ones.
  */
-import { UnrecoverableError, type Job, type Processor, type Worker } from 'bullmq';
+import { type Job, type Worker, type WorkerOptions } from 'bullmq';
 import type { Container } from '../container.js';
+import { auditJobs } from '../modules/audit/audit.jobs.js';
 import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
 import { startAuditSinkLoop } from '../modules/audit/audit-sink.js';
-import { MAINTENANCE_QUEUE, maintenanceProcessor } from '../modules/documents/documents.jobs.js';
-import { EXTRACTION_QUEUE, type ExtractionJobData } from '../modules/extractions/extractions.pipeline.js';
-import { WEBHOOK_QUEUE, type DeliveryJobData } from '../modules/webhooks/webhooks.service.js';
-import { EXPORT_QUEUE, type ExportJobData } from '../modules/privacy/privacy.exports.js';
+import { documentJobs } from '../modules/documents/documents.jobs.js';
+import { EXTRACTION_QUEUE, extractionJobs } from '../modules/extractions/extractions.jobs.js';
+import { EXPORT_QUEUE, privacyJobs } from '../modules/privacy/privacy.jobs.js';
+import { WEBHOOK_QUEUE, webhookJobs } from '../modules/webhooks/webhooks.jobs.js';
+import { isFinalAttempt, MAINTENANCE_QUEUE, queueProcessor, type JobHandler } from '../platform/jobs.js';
 import { jobDuration, jobsFinished } from '../platform/metrics.js';
 import { traceProcess, type TraceCarrier } from '../platform/tracing.js';
-import { createQueue, createWorker } from '../platform/queue.js';
+import { createWorker } from '../platform/queue.js';
 import { keepMaintenanceScheduled } from './maintenance-scheduler.js';
 
 export interface RunningWorkers {
@@ -21,21 +24,16 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** True when BullMQ will not try this job again after the current failure. */
-export function isFinalAttempt(job: Job, error: unknown): boolean {
-  return error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-}
-
 /**
  * Runs a job in a span that continues the trace its data carries (the enqueuing request's), and
  * logs its end inside that span, so the log line carries the same trace id.
  */
-function traced<D extends TraceCarrier & { documentId?: string }, R>(
+function traced(
   queue: string,
   logger: Container['logger'],
-  process: (job: Job<D>) => Promise<R>,
-): Processor {
-  return (async (job: Job<D>) =>
+  process: (job: Job<TraceCarrier & { documentId?: string }>) => Promise<unknown>,
+): (job: Job) => Promise<unknown> {
+  return async (job: Job<TraceCarrier & { documentId?: string }>) =>
     traceProcess(queue, job.data, { 'messaging.message.id': job.id ?? '' }, async () => {
       const startedAt = performance.now();
       const result = await process(job);
@@ -49,7 +47,7 @@ function traced<D extends TraceCarrier & { documentId?: string }, R>(
         'job processed',
       );
       return result;
-    })) as Processor;
+    });
 }
 
 /** Job metrics: every finished attempt by queue and outcome, with how long it ran. */
@@ -64,24 +62,74 @@ function countFinishedJobs(worker: Worker): void {
       );
   };
   worker.on('completed', (job) => observe(job, 'completed'));
-  // BullMQ has counted the attempt by now: the last one, or an unrecoverable error, fails for good.
+  // BullMQ has counted the failed attempt by now: it was the last if one fewer had been made before.
   worker.on('failed', (job, error) =>
     observe(
       job,
-      !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+      !job || isFinalAttempt({ attemptsMade: job.attemptsMade - 1, opts: job.opts }, error)
         ? 'failed'
         : 'retry',
     ),
   );
 }
 
+/** One queue's worker: which jobs it runs, how many at once, and what it logs of a failed attempt. */
+interface QueueWorkerDefinition {
+  readonly queue: string;
+  readonly handlers: readonly JobHandler[];
+  readonly concurrency: number;
+  readonly options?: Partial<WorkerOptions>;
+  /** Each job runs in a span continuing the trace of whoever enqueued it, and logs its end. */
+  readonly traced?: boolean;
+  readonly logFailure?: (job: Job | undefined, error: Error) => void;
+}
+
+function queueWorkerDefinitions(container: Container): readonly QueueWorkerDefinition[] {
+  const { config, logger } = container;
+  const extraction = extractionJobs(container.pipeline);
+  const webhooks = webhookJobs(container.webhookDeliveries, container.webhookOutbox);
+  const privacy = privacyJobs({ exports: container.exports, offboarding: container.offboarding });
+  return [
+    {
+      queue: MAINTENANCE_QUEUE,
+      handlers: [
+        ...documentJobs(container),
+        extraction.reconcile,
+        webhooks.relay,
+        ...auditJobs({ checkpoints: container.auditCheckpoints }),
+        privacy.purge,
+      ],
+      concurrency: 1,
+      logFailure: (job, error) => logger.error({ err: error, job: job?.name }, 'maintenance job failed'),
+    },
+    {
+      queue: EXTRACTION_QUEUE,
+      handlers: [extraction.extract],
+      concurrency: config.EXTRACTION_CONCURRENCY,
+      options: {
+        // The lock is renewed while a job runs; a killed worker's job is taken over after it lapses.
+        lockDuration: config.EXTRACTION_LOCK_MS,
+        stalledInterval: Math.max(1_000, Math.floor(config.EXTRACTION_LOCK_MS / 2)),
+      },
+      traced: true,
+      logFailure: (job, error) =>
+        logger.warn(
+          { err: error, documentId: (job?.data as { documentId?: string } | undefined)?.documentId },
+          'extraction attempt failed',
+        ),
+    },
+    { queue: WEBHOOK_QUEUE, handlers: [webhooks.deliver], concurrency: 4, traced: true },
+    // One archive at a time per worker: each streams a whole firm through memory-flat pipes.
+    { queue: EXPORT_QUEUE, handlers: [privacy.export], concurrency: 1 },
+  ];
+}
+
 export async function startWorkers(container: Container): Promise<RunningWorkers> {
   const { config, logger } = container;
   const settings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
-  const maintenanceQueue = createQueue(settings, MAINTENANCE_QUEUE);
   // Registers the schedules now, and again whenever Redis has lost them (see maintenance-scheduler.ts).
   const scheduler = await keepMaintenanceScheduled(
-    maintenanceQueue,
+    container.queues.get(MAINTENANCE_QUEUE),
     {
       auditCheckpointEveryMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
       orphanBlobSweepEveryMs: config.ORPHAN_BLOB_SWEEP_INTERVAL_MS,
@@ -95,71 +143,22 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
     },
   );
 
-  const maintenance = createWorker(
-    settings,
-    MAINTENANCE_QUEUE,
-    maintenanceProcessor({
-      lifecycle: container.lifecycle,
-      pipeline: container.pipeline,
-      webhooks: container.webhooks,
-      checkpoints: container.auditCheckpoints,
-      orphanBlobs: container.orphanBlobs,
-      offboarding: container.offboarding,
-    }),
-    { concurrency: 1 },
-  );
-  maintenance.on('failed', (job, error) =>
-    logger.error({ err: error, job: job?.name }, 'maintenance job failed'),
-  );
-
-  const extraction = createWorker(
-    settings,
-    EXTRACTION_QUEUE,
-    traced(EXTRACTION_QUEUE, logger, (job: Job<ExtractionJobData>) => container.pipeline.process(job)),
-    {
-      concurrency: config.EXTRACTION_CONCURRENCY,
-      // The lock is renewed while a job runs; a killed worker's job is taken over after it lapses.
-      lockDuration: config.EXTRACTION_LOCK_MS,
-      stalledInterval: Math.max(1_000, Math.floor(config.EXTRACTION_LOCK_MS / 2)),
-    },
-  );
-  extraction.on('failed', (job, error) =>
-    logger.warn(
-      { err: error, documentId: (job?.data as ExtractionJobData | undefined)?.documentId },
-      'extraction attempt failed',
-    ),
-  );
-
-  const deliver = async (job: Job<DeliveryJobData>) => {
-    try {
-      return await container.webhooks.deliver(job);
-    } catch (error) {
-      if (isFinalAttempt(job, error))
-        await container.webhooks.markDeliveryFailed(
-          job.data,
-          error instanceof Error ? error.message : String(error),
-        );
-      throw error;
-    }
-  };
-  const webhooks = createWorker(settings, WEBHOOK_QUEUE, traced(WEBHOOK_QUEUE, logger, deliver), {
-    concurrency: 4,
-  });
-
-  // One archive at a time per worker: each streams a whole firm through memory-flat pipes.
-  const exports = createWorker(
-    settings,
-    EXPORT_QUEUE,
-    ((job: Job<ExportJobData>) => container.exports.buildExport(job.data)) as Processor,
-    { concurrency: 1 },
-  );
-  const workers = [maintenance, extraction, webhooks, exports];
-  // Connection trouble, or a job whose keys vanished with a Redis that restarted empty: logged,
-  // never printed raw to the console; BullMQ reconnects and carries on by itself.
-  for (const worker of workers) {
+  const definitions = queueWorkerDefinitions(container);
+  const workers: Worker[] = definitions.map((definition) => {
+    const process = queueProcessor(definition.queue, definition.handlers);
+    const worker = createWorker(
+      settings,
+      definition.queue,
+      definition.traced ? traced(definition.queue, logger, process) : process,
+      { concurrency: definition.concurrency, ...definition.options },
+    );
+    if (definition.logFailure) worker.on('failed', definition.logFailure);
+    // Connection trouble, or a job whose keys vanished with a Redis that restarted empty: logged,
+    // never printed raw to the console; BullMQ reconnects and carries on by itself.
     worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'queue worker error'));
     countFinishedJobs(worker);
-  }
+    return worker;
+  });
   // Not a queue: a loop that chains recorded audit events shortly after they commit.
   const auditChain =
     config.AUDIT_CHAIN_INTERVAL_MS > 0
@@ -171,7 +170,7 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       ? startAuditSinkLoop(container.auditSink, { intervalMs: config.AUDIT_SINK_INTERVAL_MS, logger })
       : undefined;
   return {
-    queueNames: [MAINTENANCE_QUEUE, EXTRACTION_QUEUE, WEBHOOK_QUEUE, EXPORT_QUEUE],
+    queueNames: definitions.map((definition) => definition.queue),
     async close() {
       // First withdraw the health entry: a closing worker no longer keeps anything running.
       await scheduler.stop();
@@ -179,7 +178,6 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
       // Events still unchained when it stops are chained by another replica or at the next start.
       await auditChain?.stop();
       await auditSink?.stop();
-      await maintenanceQueue.close();
     },
   };
 }

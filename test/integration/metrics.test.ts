@@ -30,7 +30,7 @@ let receiverUrl: string;
 
 beforeAll(async () => {
   workers = await startWorkers(env.container);
-  stopObserving = observeQueues(() => env.container.queues());
+  stopObserving = observeQueues(() => env.container.queues.all());
   metrics = await startMetricsServer({ host: '127.0.0.1', port: 0, token: TOKEN });
   owner = await signup(env.app, { tenantName: TENANT_NAME, name: PERSON_NAME });
   receiver = createServer((_req, res) => res.writeHead(204).end());

@@ -4,21 +4,35 @@ import type { ExtractionResult } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
 import { scanImageForPaymentCode } from '../qr/scan.js';
 import { checkImageSize } from './image-size.js';
+import { rereadLetterhead } from './letterhead-pass.js';
 import { prepareImageForOcr } from './ocr-image.js';
 import { recognizePage } from './recognize.js';
 
 type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
 
-/** Reads an invoice or receipt image with OCR and the same label search as text PDFs. */
-export async function extractFromImage(bytes: Uint8Array, useOcr: boolean, useQr: boolean): Promise<Draft> {
+/**
+ * Reads an invoice or receipt image with OCR and the same label search as text PDFs. `timings`
+ * gets the first OCR pass (`ocrMs`) and, when it ran, the letterhead's second pass (`letterheadMs`).
+ */
+export async function extractFromImage(
+  bytes: Uint8Array,
+  useOcr: boolean,
+  useQr: boolean,
+  timings: Record<string, number> = {},
+): Promise<Draft> {
   checkImageSize(bytes);
   const prepared = useOcr || useQr ? prepareImageForOcr(bytes) : bytes;
+  let started = performance.now();
   const words = useOcr ? await recognizePage(prepared, 1) : [];
+  timings.ocrMs = Math.round(performance.now() - started);
+  started = performance.now();
+  const letterheadWords = words.length ? await rereadLetterhead(prepared, words) : null;
+  if (letterheadWords) timings.letterheadMs = Math.round(performance.now() - started);
   const code = useQr ? await scanImageForPaymentCode(prepared) : null;
   const draft: Draft = {
     documentType: 'unknown',
     format: 'image',
-    fields: extractTextFields(words, 'ocr'),
+    fields: extractTextFields(words, 'ocr', { letterheadWords }),
     vatBreakdown: [],
     lines: [],
     findings: [],

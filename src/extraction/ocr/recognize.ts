@@ -26,3 +26,8 @@ export async function recognizePage(image: Uint8Array, page: number): Promise<Wo
   if (!needsMoreLanguages(words)) return words;
   return recognizeWords(image, page, DEFAULT_OCR_LANGUAGES);
 }
+
+/** The languages `recognizePage` settled on for a page it read into these words. */
+export function languagesOf(words: Word[]): string[] {
+  return needsMoreLanguages(words) ? DEFAULT_OCR_LANGUAGES : FIRST_PASS_LANGUAGES;
+}

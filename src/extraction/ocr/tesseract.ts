@@ -63,7 +63,8 @@ export async function recognizeWords(
     for (const para of block.paragraphs) {
       for (const line of para.lines) {
         for (const w of line.words) {
-          if (w.text.trim() && w.confidence > 20) words.push({ text: w.text, ...w.bbox, page });
+          if (w.text.trim() && w.confidence > 20)
+            words.push({ text: w.text, ...w.bbox, page, confidence: Math.round(w.confidence) });
         }
       }
     }

@@ -21,7 +21,7 @@ const TOP_ROWS = 12;
 export const REGISTRATION_ANCHOR = new RegExp(
   [
     String.raw`(?<!\p{L})(?:i[cč]o|di[cč]|i[cč]\s?dph|nip|regon|krs|registrikood|reg\.?\s?kood|kmkr|ust\.?-?id(?:nr)?|uid|steuer-?nr|hr[ab]|siren|siret|rcs|kvk|btw|gst(?:in)?|sst|abn|ein|vat|tva|co\.?\s?(?:reg|no)|company\s?(?:reg|no)|reg(?:istration)?\.?\s?no)(?!\p{L})`,
-    String.raw`\(?\b\d{4,7}[-\s]?[A-Z]\)?(?!\p{L})`,
+    String.raw`\(?\b\d{4,12}[-\s]?[A-Z]\)?(?!\p{L})`,
   ].join('|'),
   'iu',
 );
@@ -35,6 +35,17 @@ const DOCUMENT_TITLE =
   /^(?:(?:simplified\s+)?tax\s+invoice|invoice|factuur|receipt|official\s+receipt|cash\s+(?:bill|sale|receipt)|rechnung|quittung|kassenbon|beleg|faktura|faktúra|daňový doklad|paragon(?: fiskalny)?|arve|kviitung|facture|reçu|ticket)\b/iu;
 
 const TRAILING_TITLE = /\s+(?:tax\s+)?(?:invoice|receipt|rechnung|faktura|factuur|facture)\.?$/iu;
+
+/**
+ * A company number printed after the name on its line ("GARDENIA BAKERIES (KL) SDN BHD (139386 X)"):
+ * dropped when what stays before it carries a legal form, so the line still counts as a name.
+ */
+const TRAILING_COMPANY_NUMBER = /\s*\(\s*\d{4,8}(?:[-\s]?[A-Z])?\s*\)?$/u;
+
+function dropCompanyNumber(text: string): string {
+  const name = text.replace(TRAILING_COMPANY_NUMBER, '');
+  return name !== text && LEGAL_FORM.test(name) ? name : text;
+}
 
 /** "Owned by:" / "Operated by:" in front of the company that runs a shop. */
 const OWNER_PREFIX = /^(?:own(?:ed)?|operated|managed)\s+by\s*:?\s*/iu;
@@ -93,6 +104,11 @@ function isRegistrationLine(text: string): boolean {
   return REGISTRATION_ANCHOR.test(text) || new RegExp(VAT_ID_IN_TEXT.source, 'u').test(text);
 }
 
+/** A line the letterhead sits above: a registration number or the document's title ("* TAX INVOICE *"). */
+export function closesLetterhead(text: string): boolean {
+  return isRegistrationLine(text) || DOCUMENT_TITLE.test(text.replace(/^[^\p{L}]+/u, ''));
+}
+
 function union(a: Cell, b: Cell): Cell {
   return {
     ...a,
@@ -134,7 +150,11 @@ export function letterheadIssuer(cells: Cell[]): PartyValue | null {
     const groups = rowGroups(rowCells);
     const rowText = groups.map((g) => g.text).join(' ');
     const names = groups
-      .map((g) => ({ cell: g, text: trimNoise(repairLegalForm(g.text)).replace(OWNER_PREFIX, ''), row }))
+      .map((g) => ({
+        cell: g,
+        text: trimNoise(dropCompanyNumber(repairLegalForm(g.text))).replace(OWNER_PREFIX, ''),
+        row,
+      }))
       .filter((l) => looksLikeName(l.text));
     // The first registration or address line closes the letterhead; a name after it is part of
     // the address (the town) or of the document, not the issuer.

@@ -4,6 +4,7 @@ import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
 import { letterDateCandidates, titleDateCandidates } from './date-candidates.js';
 import { letterheadIssuer } from './issuer-block.js';
+import { chooseLetterheadReading, correctFromPage } from './letterhead-reread.js';
 import { LEGAL_FORM } from './labels.js';
 import { findNames } from './names.js';
 import { applyReceiptRules } from './receipt-totals.js';
@@ -64,7 +65,7 @@ function bestParty(values: PartyValue[], party: 'seller' | 'buyer'): PartyValue 
  * starts with the letterhead's first word is the same company, and the one to book. The same name
  * in the buyer's block means the top of the page was the recipient's address instead.
  */
-function confirmIssuer(issuer: PartyValue, names: PartyValue[]): PartyValue {
+function confirmIssuer(issuer: PartyValue, names: PartyValue[], cells: Cell[]): PartyValue {
   const key = (v: string): string =>
     v
       .toLowerCase()
@@ -74,10 +75,40 @@ function confirmIssuer(issuer: PartyValue, names: PartyValue[]): PartyValue {
     return { ...issuer, party: 'buyer', score: 0 };
   const first = key(issuer.value).split(' ')[0] ?? '';
   if (first.length < 3 || LEGAL_FORM.test(issuer.value)) return issuer;
-  const legal = names.find(
-    (n) => n.party !== 'buyer' && LEGAL_FORM.test(n.value) && key(n.value).split(' ')[0] === first,
-  );
-  return legal ? { ...legal, party: 'seller', score: issuer.score + 0.1 } : issuer;
+  const legal = names.filter((n) => n.party !== 'buyer' && LEGAL_FORM.test(n.value));
+  const same = legal.find((n) => key(n.value).split(' ')[0] === first);
+  if (same) return { ...same, party: 'seller', score: issuer.score + 0.1 };
+  return brandLedLegalName(issuer, legal, cells, key) ?? issuer;
+}
+
+/**
+ * A legal name that lost its first word ("Web Services, Inc." where the line broke after
+ * "Amazon") under a brand letterhead ("amazon", the logo): when the page prints the brand's first
+ * word right before that name's words ("Amazon Web Services Invoice"), the brand belongs to it.
+ * Built from two readings, so it gets a little less confidence than the letterhead.
+ */
+function brandLedLegalName(
+  issuer: PartyValue,
+  legal: PartyValue[],
+  cells: Cell[],
+  key: (v: string) => string,
+): PartyValue | null {
+  const brand = key(issuer.value).split(' ')[0]!;
+  const page = cells.map((c) => c.text);
+  for (const n of legal) {
+    const stem = key(n.value.slice(0, n.value.search(LEGAL_FORM)));
+    if (!stem || stem.split(' ')[0] === brand) continue;
+    const printed = page
+      .map((text) =>
+        new RegExp(`(?<!\\p{L})(${brand})[\\s,]+${stem.split(' ').join('[\\s,]+')}(?!\\p{L})`, 'iu').exec(
+          text,
+        ),
+      )
+      .find(Boolean);
+    if (printed)
+      return { ...n, value: `${printed[1]} ${n.value}`, party: 'seller', score: issuer.score - 0.05 };
+  }
+  return null;
 }
 
 /** Fallback currency: the code or symbol printed most often. */
@@ -100,11 +131,33 @@ function isOtherPartysId(c: Candidate, cells: Cell[], parties: Party[]): boolean
   return c.field === 'seller.companyId' && parties[cells.indexOf(c.cell)] === 'buyer';
 }
 
+export interface TextFieldOptions {
+  /** OCR: a second reading of the page's top band (`ocr/letterhead-pass.ts`), page coordinates. */
+  letterheadWords?: Word[] | null;
+}
+
+/**
+ * The issuer named by the letterhead: the first reading, or the better of two readings, with a
+ * doubtful OCR word corrected from the rest of the page where it prints the same word clearly.
+ */
+function readIssuer(cells: Cell[], words: Word[], options: TextFieldOptions): PartyValue | null {
+  const first = letterheadIssuer(cells);
+  const band = options.letterheadWords;
+  const issuer = band?.length
+    ? chooseLetterheadReading(first, letterheadIssuer(buildCells(buildRows(band))))
+    : first;
+  return issuer && correctFromPage(issuer, words);
+}
+
 /**
  * Layout-aware field extraction from positioned words (a PDF text layer or OCR): values next to
  * printed labels, VAT IDs and names attributed to seller or buyer, amounts cross-checked.
  */
-export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFields {
+export function extractTextFields(
+  words: Word[],
+  source: 'text' | 'ocr',
+  options: TextFieldOptions = {},
+): TextFields {
   const cells = buildCells(buildRows(words));
   const parties = assignParties(cells);
   const byField = new Map<FieldName, Candidate[]>();
@@ -127,8 +180,8 @@ export function extractTextFields(words: Word[], source: 'text' | 'ocr'): TextFi
   addFallbacks(fields, cells, source);
   const vatIds = findVatIds(cells, parties);
   const names = findNames(cells, parties);
-  const issuer = letterheadIssuer(cells);
-  if (issuer) names.push(confirmIssuer(issuer, names));
+  const issuer = readIssuer(cells, words, options);
+  if (issuer) names.push(confirmIssuer(issuer, names, cells));
   for (const party of ['seller', 'buyer'] as const) {
     const vat = bestParty(vatIds, party);
     if (vat) fields[`${party}.vatId`] = toField(vat.value, vat.score, vat.cell, source);

@@ -6,6 +6,8 @@ export interface Word {
   x1: number;
   y1: number;
   page: number;
+  /** OCR only: the recogniser's confidence in the word, 0..100 (a text layer has none). */
+  confidence?: number;
 }
 
 /** A visual row: words whose vertical extents overlap, left to right. */

@@ -1,5 +1,5 @@
 /**
- * Scheduled checkpoints: a maintenance job (documents.jobs.ts) signs, for every tenant whose chain
+ * Scheduled checkpoints: a maintenance job (audit.jobs.ts) signs, for every tenant whose chain
  * grew since its latest checkpoint, the chained head. Without it checkpoints were made only by
  * hand, so the newest events (after the last checkpoint) could be deleted unnoticed: a chain
  * truncated at its end still links. Once a checkpoint covers them, `doklad audit verify` reports

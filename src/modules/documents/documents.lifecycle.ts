@@ -8,8 +8,9 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
-import { allowedCompanyIds, systemContext, type RequestContext } from '../../core/request-context.js';
+import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { workerContext } from '../../platform/jobs.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
@@ -46,7 +47,7 @@ export function createDocumentLifecycleService(deps: {
   trashRetentionDays: number;
 }): DocumentLifecycleService {
   const { db, audit, clock } = deps;
-  const workerCtx = (tenantId: string) => systemContext(tenantId, { kind: 'worker', id: 'worker:retention' });
+  const workerCtx = (tenantId: string) => workerContext(tenantId, 'retention');
 
   /** Loads a visible document and applies `fn` to it in one transaction (fn records the audit event). */
   async function change(

@@ -1,124 +1,39 @@
 /**
  * The extraction pipeline: a stored document gets a processing run (an upload gets it in the
  * transaction that stores the document, so the answer already says `queued`), a BullMQ job carries
- * only { tenantId, documentId, runId }, and the worker decrypts the content, runs the engine, and
- * stores the result as a new extraction version — once per run, however often the job runs.
+ * only { tenantId, documentId, runId } (extractions.jobs.ts), and the worker decrypts the content,
+ * runs the engine, and stores the result as a new extraction version — once per run, however often
+ * the job runs.
  *
  * Nothing is lost when Redis is briefly down at upload: the document stays `stored` and the
  * reconciler (a maintenance job) enqueues it later, as it re-enqueues runs whose job vanished.
- * Tenants are served fairly: a job's BullMQ priority is its rank among its tenant's waiting
- * jobs, so one firm's thousandth scan waits behind another firm's first invoice.
+ * Tenants are served fairly (extractions.fairness.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
-import { UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import { systemContext, type RequestContext } from '../../core/request-context.js';
-import {
-  ExtractionError,
-  type ExtractionErrorCode,
-  type ExtractionResult,
-  type KnownSupplier,
-} from '../../extraction/model.js';
-
-/** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
-export type ExtractFunction = (task: {
-  bytes: Uint8Array;
-  filename?: string;
-  contentType?: string;
-  timeoutMs: number;
-  /** The tenant's supplier directory, built from its validated documents. */
-  suppliers?: readonly KnownSupplier[];
-  /** EINVOICE_SCHEMA_DIR: XSDs for the schema check of UBL / CII; undefined = none. */
-  schemaDir?: string | undefined;
-}) => Promise<ExtractionResult>;
-
-/** Loads the engine on first use: the API process, which only enqueues, never pays for it. */
-export const extractInProcess: ExtractFunction = async (task) => {
-  const { extractInvoice } = await import('../../extraction/index.js');
-  return extractInvoice(
-    { bytes: task.bytes, filename: task.filename, contentType: task.contentType },
-    {
-      timeoutMs: task.timeoutMs,
-      schemaDir: task.schemaDir,
-      ...(task.suppliers ? { suppliers: task.suppliers } : {}),
-    },
-  );
-};
+import type { RequestContext } from '../../core/request-context.js';
+import { ExtractionError, type ExtractionResult, type KnownSupplier } from '../../extraction/model.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import { isFinalAttempt, workerContext, type JobAttempt } from '../../platform/jobs.js';
 import { extractionFailures, extractions, ocrPages, reconcilerEnqueued } from '../../platform/metrics.js';
-import { currentTraceCarrier, tracePublish, type TraceCarrier } from '../../platform/tracing.js';
 import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { AutomationService } from '../tenants/tenants.automation.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
-import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
 import { decideAutomation, supplierValidatedCount } from './extractions.automation.js';
 import { checkDuplicate } from './extractions.duplicates.js';
+import { extractInProcess, type ExtractFunction } from './extractions.engine.js';
+import { createFairnessCounters } from './extractions.fairness.js';
+import { failureReasonOf, isPermanentRefusal } from './extractions.failures.js';
+import { enqueueExtraction, extractionJobId, type ExtractionJobData } from './extractions.jobs.js';
 import { checkWithRegistries, type RegistryLookups } from './extractions.registries.js';
 import { createSupplierDirectorySource } from './extractions.suppliers.js';
 import * as repo from './extractions.repo.js';
-
-export const EXTRACTION_QUEUE = 'extraction';
-export const EXTRACT_JOB = 'extract';
-
-export interface ExtractionJobData extends TraceCarrier {
-  readonly tenantId: string;
-  readonly documentId: string;
-  readonly runId: string;
-}
-
-/**
- * Whether a retry could change the engine's answer, for every refusal code: a `Record` over the
- * code type, so a new code cannot be added without deciding (a zip bomb retried three times would
- * cost three times). Permanent refusals mark the document failed at once.
- */
-const IS_RETRYABLE: Record<ExtractionErrorCode, boolean> = {
-  empty_file: false,
-  file_too_large: false,
-  unsupported_format: false,
-  corrupt_pdf: false,
-  encrypted_pdf: false,
-  corrupt_archive: false,
-  unsupported_archive: false,
-  archive_limit_exceeded: false,
-  invalid_xml: false,
-  xml_entities_forbidden: false,
-  unknown_xml_document: false,
-  image_too_large: false,
-  corrupt_image: false,
-  pdf_limit_exceeded: false,
-  timeout: true,
-};
-
-/** An engine refusal that no retry can change. */
-export function isPermanentRefusal(error: unknown): error is ExtractionError {
-  return error instanceof ExtractionError && IS_RETRYABLE[error.code] === false;
-}
-
-/** The reason stored for a failure that is not an engine refusal; the error itself is logged. */
-export const INTERNAL_FAILURE_REASON = 'internal_error: the document could not be processed';
-
-const MAX_REASON_MESSAGE_CHARS = 300;
-
-/**
- * The failure reason stored on the document, shown by the API and sent in `document.failed`
- * webhooks: an engine refusal as `code: message` (its stable code and its own short message,
- * which never holds paths or stack traces, printable and bounded because it may quote the
- * document). Any other error (database, blob store, a bug) is only `internal_error`: its message
- * carries query context, source paths and container names, which stay in the worker's log.
- */
-export function failureReasonOf(error: unknown): string {
-  if (!(error instanceof ExtractionError)) return INTERNAL_FAILURE_REASON;
-  const message = error.message
-    .toWellFormed()
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
-    .slice(0, MAX_REASON_MESSAGE_CHARS);
-  return `${error.code}: ${message}`;
-}
 
 /** The source most of a result's fields came from (`none` without fields): a bounded metric label. */
 function mainSource(result: ExtractionResult): string {
@@ -130,7 +45,6 @@ function mainSource(result: ExtractionResult): string {
   return best;
 }
 
-const MAX_PRIORITY = 2_097_151;
 const RECONCILE_BATCH = 500;
 
 export interface PipelineSettings {
@@ -159,29 +73,13 @@ export interface ExtractionPipeline {
   submitRun(ctx: RequestContext, documentId: string, runId: string): Promise<boolean>;
   /** Starts a new processing run for a document and enqueues it (reprocessing). */
   requestExtraction(ctx: RequestContext, documentId: string): Promise<void>;
-  /** The BullMQ processor. */
-  process(job: Job<ExtractionJobData>): Promise<{ status: string; version?: number }>;
-  /** Called by the worker when a job has failed for the last time. */
-  markFailed(data: ExtractionJobData, reason: string): Promise<void>;
+  /**
+   * Runs one attempt of a run's job (extractions.jobs.ts): skipped when a newer run superseded it;
+   * the document is marked failed when the attempt fails for good.
+   */
+  process(data: ExtractionJobData, attempt: JobAttempt): Promise<{ status: string; version?: number }>;
   /** Enqueues stored documents that were never queued and runs whose job disappeared. */
   reconcile(): Promise<{ enqueued: number }>;
-}
-
-const ENQUEUE_TIMEOUT_MS = 2_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), ms);
-  });
-  promise.catch(() => undefined); // a late failure after the timeout must not go unhandled
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const workerCtx = (tenantId: string) => systemContext(tenantId, { kind: 'worker', id: 'worker:extraction' });
-
-function fairnessKey(prefix: string, tenantId: string): string {
-  return `${prefix}:fairness:waiting:${tenantId}`;
 }
 
 export function createExtractionPipeline(deps: {
@@ -192,7 +90,7 @@ export function createExtractionPipeline(deps: {
   /** The firm's automation level, read in the transaction that stores a result. */
   automation: Pick<AutomationService, 'readAutomation'>;
   queue: () => Queue<ExtractionJobData>;
-  webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
+  webhooks: Pick<WebhookOutbox, 'recordEvent' | 'dispatch'>;
   extract?: ExtractFunction;
   /** ARES / VIES clients when registry lookups are switched on (off by default). */
   registries?: RegistryLookups;
@@ -202,6 +100,8 @@ export function createExtractionPipeline(deps: {
 }): ExtractionPipeline {
   const { db, audit, clock, settings } = deps;
   const directory = createSupplierDirectorySource(db);
+  const fairness = createFairnessCounters(deps.redis, settings.keyPrefix);
+  const workerCtx = (tenantId: string) => workerContext(tenantId, 'extraction');
 
   /** Marks `runId` queued (audited) in `tx`; false when the document has moved on since. */
   async function markQueued(
@@ -245,22 +145,11 @@ export function createExtractionPipeline(deps: {
    */
   async function submit(ctx: RequestContext, documentId: string, runId: string): Promise<boolean> {
     try {
-      // The job carries the request's trace context (a traceparent: ids only) so the worker's
-      // spans join the upload's trace.
-      await tracePublish(EXTRACTION_QUEUE, { 'doklad.document_id': documentId }, async () => {
-        const waiting = await deps.redis.incr(fairnessKey(settings.keyPrefix, ctx.tenantId));
-        const added = deps.queue().add(
-          EXTRACT_JOB,
-          { tenantId: ctx.tenantId, documentId, runId, ...currentTraceCarrier() },
-          {
-            jobId: `extract-${documentId}-${runId}`,
-            priority: Math.min(waiting, MAX_PRIORITY),
-            attempts: settings.attempts,
-            backoff: { type: 'exponential', delay: settings.backoffMs },
-          },
-        );
-        await withTimeout(added, ENQUEUE_TIMEOUT_MS);
-      });
+      await enqueueExtraction(deps.queue(), { tenantId: ctx.tenantId, documentId, runId }, async () => ({
+        priority: await fairness.enter(ctx.tenantId),
+        attempts: settings.attempts,
+        backoff: { type: 'exponential', delay: settings.backoffMs },
+      }));
       return true;
     } catch {
       await db.withTenant(ctx, (tx) =>
@@ -268,12 +157,6 @@ export function createExtractionPipeline(deps: {
       );
       return false;
     }
-  }
-
-  async function finishWaiting(tenantId: string): Promise<void> {
-    const key = fairnessKey(settings.keyPrefix, tenantId);
-    if ((await deps.redis.decr(key).catch(() => 0)) < 0)
-      await deps.redis.set(key, '0').catch(() => undefined);
   }
 
   async function storeResult(
@@ -360,6 +243,31 @@ export function createExtractionPipeline(deps: {
     return stored;
   }
 
+  /** Marks the run failed (audited, with a `document.failed` webhook) unless a newer run superseded it. */
+  async function markFailed(data: ExtractionJobData, reason: string): Promise<void> {
+    const ctx = workerCtx(data.tenantId);
+    let deliveries: string[] = [];
+    await db.withTenant(ctx, async (tx) => {
+      const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
+      if (!doc || doc.processingRunId !== data.runId) return;
+      deliveries = await deps.webhooks.recordEvent(tx, ctx, 'document.failed', {
+        documentId: data.documentId,
+        status: 'failed',
+        reason: reason.slice(0, 500),
+      });
+      await repo.setDocumentState(tx, data.tenantId, data.documentId, {
+        status: 'failed',
+        failureReason: reason.slice(0, 1000),
+      });
+      await audit.record(tx, ctx, {
+        action: 'document.failed',
+        target: { type: 'document', id: data.documentId },
+        payload: { runId: data.runId, reason: reason.slice(0, 500) },
+      });
+    });
+    await deps.webhooks.dispatch(data.tenantId, deliveries);
+  }
+
   return {
     startRun: startQueuedRun,
     submitRun: submit,
@@ -382,10 +290,8 @@ export function createExtractionPipeline(deps: {
       await submit(ctx, documentId, runId);
     },
 
-    async process(job) {
-      const data = job.data;
+    async process(data, job) {
       const ctx = workerCtx(data.tenantId);
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {
         const current = await db.withTenant(ctx, (tx) =>
           repo.findDocumentState(tx, data.tenantId, data.documentId),
@@ -414,48 +320,25 @@ export function createExtractionPipeline(deps: {
         });
         const result = await checkWithRegistries(extracted, deps.registries);
         const stored = await storeResult(data, result, suppliers);
-        await finishWaiting(data.tenantId);
+        await fairness.leave(data.tenantId);
         extractions.inc({ outcome: stored.status, kind: result.format, source: mainSource(result) });
         ocrPages.inc(result.timings.ocrPages ?? 0);
         return stored;
       } catch (error) {
         const permanent = isPermanentRefusal(error);
+        const final = permanent || isFinalAttempt(job);
         extractionFailures.inc({
           code: error instanceof ExtractionError ? error.code : 'internal_error',
-          final: String(permanent || lastAttempt),
+          final: String(final),
         });
-        if (permanent || lastAttempt) {
+        if (final) {
           extractions.inc({ outcome: 'failed', kind: 'unknown', source: 'none' });
-          await this.markFailed(data, failureReasonOf(error));
-          await finishWaiting(data.tenantId);
+          await markFailed(data, failureReasonOf(error));
+          await fairness.leave(data.tenantId);
         }
         if (permanent) throw new UnrecoverableError(error.message);
         throw error;
       }
-    },
-
-    async markFailed(data, reason) {
-      const ctx = workerCtx(data.tenantId);
-      let deliveries: string[] = [];
-      await db.withTenant(ctx, async (tx) => {
-        const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
-        if (!doc || doc.processingRunId !== data.runId) return;
-        deliveries = await deps.webhooks.recordEvent(tx, ctx, 'document.failed', {
-          documentId: data.documentId,
-          status: 'failed',
-          reason: reason.slice(0, 500),
-        });
-        await repo.setDocumentState(tx, data.tenantId, data.documentId, {
-          status: 'failed',
-          failureReason: reason.slice(0, 1000),
-        });
-        await audit.record(tx, ctx, {
-          action: 'document.failed',
-          target: { type: 'document', id: data.documentId },
-          payload: { runId: data.runId, reason: reason.slice(0, 500) },
-        });
-      });
-      await deps.webhooks.dispatch(data.tenantId, deliveries);
     },
 
     async reconcile() {
@@ -474,7 +357,9 @@ export function createExtractionPipeline(deps: {
         );
         for (const doc of stalled) {
           if (doc.status !== 'stored' && doc.processingRunId) {
-            const job = await deps.queue().getJob(`extract-${doc.id}-${doc.processingRunId}`);
+            const job = await deps
+              .queue()
+              .getJob(extractionJobId({ tenantId, documentId: doc.id, runId: doc.processingRunId }));
             if (job && !(await job.isFailed())) continue; // still on its way
           }
           // A stored run never reached the queue: queue that run; anything else gets a new run.

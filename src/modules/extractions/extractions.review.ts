@@ -11,7 +11,7 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
-import type { WebhooksService } from '../webhooks/webhooks.service.js';
+import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
 import { checkDuplicate, DUPLICATE_FINDING } from './extractions.duplicates.js';
 import * as repo from './extractions.repo.js';
 import { toExtractionView, type ExtractionView } from './extractions.service.js';
@@ -116,7 +116,7 @@ export function createExtractionReviewService(deps: {
   db: Db;
   audit: AuditService;
   documents: DocumentsService;
-  webhooks: Pick<WebhooksService, 'recordEvent' | 'dispatch'>;
+  webhooks: Pick<WebhookOutbox, 'recordEvent' | 'dispatch'>;
   clock: Clock;
 }): ExtractionReviewService {
   const { db, audit, clock } = deps;

@@ -17,12 +17,13 @@ import { pipeline } from 'node:stream/promises';
 import type { Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ContentUnavailableError, NotFoundError } from '../../core/errors.js';
-import { systemContext, type RequestContext } from '../../core/request-context.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { TAR_END, tarEntry, tarHeader, tarPadding } from '../../platform/archive/tar.js';
 import { createEncryptStream } from '../../platform/crypto/segmented-aead.js';
 import type { Signer } from '../../platform/crypto/signing-key.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/db.js';
+import { workerContext } from '../../platform/jobs.js';
 import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { Logger } from '../../platform/logger.js';
 import { BlobNotFoundError } from '../../platform/storage/blob-store.js';
@@ -34,12 +35,7 @@ import type { DocumentsService } from '../documents/documents.service.js';
 import type { RetentionPolicyService } from '../documents/documents.retention-policy.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import * as repo from './exports.repo.js';
-
-export const EXPORT_QUEUE = 'exports';
-export interface ExportJobData {
-  readonly tenantId: string;
-  readonly exportId: string;
-}
+import { enqueueExport, type ExportJobData } from './privacy.jobs.js';
 
 const PAGE = 100;
 const AUDIT_FILE_EVENTS = 1_000;
@@ -112,11 +108,11 @@ export function createExportsService(deps: {
   signer: Signer;
   clock: Clock;
   logger: Logger;
-  queue: () => Queue<ExportJobData>;
+  queue: () => Queue;
   settings: { linkTtlMs: number; segmentSize: number };
 }): ExportsService {
   const { db, clock } = deps;
-  const workerCtx = (tenantId: string) => systemContext(tenantId, { kind: 'worker', id: 'worker:export' });
+  const workerCtx = (tenantId: string) => workerContext(tenantId, 'export');
 
   async function load(ctx: RequestContext, id: string): Promise<repo.ExportRow> {
     const row = await db.withTenant(ctx, (tx) => repo.findExport(tx, ctx.tenantId, id));
@@ -245,13 +241,7 @@ export function createExportsService(deps: {
         return created;
       });
       // After commit: the job finds its row. A lost enqueue leaves the export `queued`, visible.
-      await deps
-        .queue()
-        .add(
-          'tenant-export',
-          { tenantId: ctx.tenantId, exportId: id },
-          { jobId: `export-${id}`, attempts: 2 },
-        );
+      await enqueueExport(deps.queue(), { tenantId: ctx.tenantId, exportId: id });
       return viewOf(row);
     },
 

@@ -16,10 +16,11 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
-import { systemContext, type RequestContext } from '../../core/request-context.js';
+import type { RequestContext } from '../../core/request-context.js';
 import type { Signer } from '../../platform/crypto/signing-key.js';
 import { generateToken, hashToken } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/db.js';
+import { workerContext } from '../../platform/jobs.js';
 import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { Logger } from '../../platform/logger.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
@@ -104,8 +105,7 @@ export function createOffboardingService(deps: {
   graceDays: number;
 }): OffboardingService {
   const { db, clock } = deps;
-  const workerCtx = (tenantId: string) =>
-    systemContext(tenantId, { kind: 'worker', id: 'worker:offboarding' });
+  const workerCtx = (tenantId: string) => workerContext(tenantId, 'offboarding');
 
   async function loadTenant(ctx: RequestContext): Promise<TenantRow> {
     const tenant = await db.withTenant(ctx, (tx) => deps.tenants.findTenant(tx, ctx.tenantId));

@@ -1,11 +1,9 @@
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  MAINTENANCE_QUEUE,
-  TENANT_PURGE_JOB,
-  TRASH_PURGE_JOB,
-} from '../../../src/modules/documents/documents.jobs.js';
+import { trashPurgeJob } from '../../../src/modules/documents/documents.jobs.js';
+import { tenantPurgeJob } from '../../../src/modules/privacy/privacy.jobs.js';
+import { MAINTENANCE_QUEUE } from '../../../src/platform/jobs.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { bearer, signup } from '../../helpers/auth.js';
@@ -61,12 +59,12 @@ describe('maintenance jobs', () => {
       prefix: `${settings.keyPrefix}:bull`,
     });
     await events.waitUntilReady();
-    const job = await queue.add(TRASH_PURGE_JOB, {});
+    const job = await queue.add(trashPurgeJob.name, {});
     const result = await job.waitUntilFinished(events, 30_000);
     expect(result).toMatchObject({ purged: 1 });
     const { rows } = await env.adminQuery('SELECT purged_at FROM documents WHERE id = $1', [doc.id]);
     expect(rows[0].purged_at).toBeInstanceOf(Date);
-    const purge = await queue.add(TENANT_PURGE_JOB, {});
+    const purge = await queue.add(tenantPurgeJob.name, {});
     expect(await purge.waitUntilFinished(events, 30_000)).toEqual({ tenants: 1, purged: 1 });
     const { rows: closed } = await env.adminQuery('SELECT status FROM tenants WHERE id = $1', [
       closing.tenantId,

@@ -277,7 +277,7 @@ describe('upload and download', () => {
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 200, 201]);
     expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
     // The duplicates enqueue nothing: one extraction job for the one document.
-    const extraction = env.container.queues().find((q) => q.name === 'extraction');
+    const extraction = env.container.queues.all().find((q) => q.name === 'extraction');
     const jobs = await extraction!.getJobs(['waiting', 'prioritized', 'active', 'completed', 'failed']);
     expect(jobs.filter((job) => job.data.documentId === results[0]!.json().id)).toHaveLength(1);
   });

@@ -4,7 +4,7 @@
  * insert, a missing blob) is `internal_error`, its details only in the worker's log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INTERNAL_FAILURE_REASON } from '../../../src/modules/extractions/extractions.pipeline.js';
+import { INTERNAL_FAILURE_REASON } from '../../../src/modules/extractions/extractions.failures.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
 import { uploadRaw } from '../../helpers/documents.js';

@@ -10,10 +10,8 @@ import { createContainer } from '../../../src/container.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { freePort } from '../../../src/platform/free-port.js';
 import { createQueue } from '../../../src/platform/queue.js';
-import {
-  EXTRACTION_QUEUE,
-  INTERNAL_FAILURE_REASON,
-} from '../../../src/modules/extractions/extractions.pipeline.js';
+import { INTERNAL_FAILURE_REASON } from '../../../src/modules/extractions/extractions.failures.js';
+import { EXTRACTION_QUEUE } from '../../../src/modules/extractions/extractions.jobs.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import {

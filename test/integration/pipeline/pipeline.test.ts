@@ -185,11 +185,10 @@ describe('processing pipeline', () => {
       up.json().id,
     ]);
     // Run the same job again, as a retry after a crash would.
-    const again = await env.container.pipeline.process({
-      data: { tenantId: owner.tenantId, documentId: up.json().id, runId: before[0].processing_run_id },
-      attemptsMade: 1,
-      opts: { attempts: 2 },
-    } as never);
+    const again = await env.container.pipeline.process(
+      { tenantId: owner.tenantId, documentId: up.json().id, runId: before[0].processing_run_id },
+      { attemptsMade: 1, opts: { attempts: 2 } },
+    );
     expect(again.version).toBe(1);
     const re = await env.app.inject({
       method: 'POST',
@@ -220,7 +219,7 @@ describe('processing pipeline', () => {
       redis: deadRedis,
       clock: c.clock,
       queue: () => deadQueue as never,
-      webhooks: c.webhooks,
+      webhooks: c.webhookOutbox,
       settings: {
         timeoutMs: 10_000,
         attempts: 2,

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createContainer } from '../../../src/container.js';
-import { MAINTENANCE_QUEUE } from '../../../src/modules/documents/documents.jobs.js';
+import { MAINTENANCE_QUEUE } from '../../../src/platform/jobs.js';
 import { freePort } from '../../../src/platform/free-port.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createQueue } from '../../../src/platform/queue.js';

@@ -31,11 +31,10 @@ async function firmWithDocuments(owner: SignedUp) {
   // Two extraction versions of the XML invoice: the engine's, then a correction.
   const xml = documents[2]!;
   const { rows } = await env.adminQuery('SELECT processing_run_id FROM documents WHERE id = $1', [xml.id]);
-  await env.container.pipeline.process({
-    data: { tenantId: owner.tenantId, documentId: xml.id, runId: rows[0].processing_run_id },
-    attemptsMade: 0,
-    opts: { attempts: 1 },
-  } as never);
+  await env.container.pipeline.process(
+    { tenantId: owner.tenantId, documentId: xml.id, runId: rows[0].processing_run_id },
+    { attemptsMade: 0, opts: { attempts: 1 } },
+  );
   const corrected = await env.app.inject({
     method: 'PATCH',
     url: `/v1/documents/${xml.id}/extraction`,

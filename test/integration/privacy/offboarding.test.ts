@@ -66,11 +66,10 @@ async function firmWithData(): Promise<{ owner: SignedUp; member: SignedUp; toke
   const { rows } = await env.adminQuery('SELECT processing_run_id FROM documents WHERE id = $1', [
     ubl.json().id,
   ]);
-  await env.container.pipeline.process({
-    data: { tenantId: owner.tenantId, documentId: ubl.json().id, runId: rows[0].processing_run_id },
-    attemptsMade: 0,
-    opts: { attempts: 1 },
-  } as never);
+  await env.container.pipeline.process(
+    { tenantId: owner.tenantId, documentId: ubl.json().id, runId: rows[0].processing_run_id },
+    { attemptsMade: 0, opts: { attempts: 1 } },
+  );
   return { owner, member, token: token.json().token };
 }
 

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { deflateSync } from 'node:zlib';
 import { extractInvoice, ExtractionError } from '../../../src/extraction/index.js';
 import { checkPdfStreams } from '../../../src/extraction/pdf/stream-budget.js';
-import { isPermanentRefusal } from '../../../src/modules/extractions/extractions.pipeline.js';
+import { isPermanentRefusal } from '../../../src/modules/extractions/extractions.failures.js';
 import { deflatedZeros } from '../../helpers/zip-writer.js';
 
 const MAX_GROWTH_MB = 200;

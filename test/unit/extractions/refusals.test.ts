@@ -4,7 +4,7 @@ import {
   failureReasonOf,
   INTERNAL_FAILURE_REASON,
   isPermanentRefusal,
-} from '../../../src/modules/extractions/extractions.pipeline.js';
+} from '../../../src/modules/extractions/extractions.failures.js';
 
 describe('engine refusals in the pipeline', () => {
   it('never retries an archive refusal (zip bomb, unsupported or corrupt archive), only a timeout', () => {

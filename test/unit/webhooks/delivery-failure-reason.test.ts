@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryFailureReason } from '../../../src/modules/webhooks/webhooks.service.js';
+import { deliveryFailureReason } from '../../../src/modules/webhooks/webhooks.delivery.js';
 
 describe('webhook delivery log', () => {
   it("keeps what the receiver did (status, network error) as the delivery's final error", () => {
