@@ -104,7 +104,7 @@ async function run(options: Options): Promise<{ output: string }> {
   );
   if (options.writersOnly) return { output: `${lines.join('\n')}\n` };
 
-  const { createAuditChainer, startAuditChainLoop } = await import('../src/modules/audit/audit-chainer.js');
+  const { createAuditChainer, startAuditChainLoop } = await import('../src/modules/audit/audit.chainer.js');
   const logger = createLogger('warn');
   const chainer = createAuditChainer({ db, logger, batchSize: 500 });
   await chainer.chainPending(tenantA);

@@ -70,17 +70,17 @@ import { WEBHOOK_QUEUE } from './modules/webhooks/webhooks.jobs.js';
 import { createWebhookOutbox, type WebhookOutbox } from './modules/webhooks/webhooks.outbox.js';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createAuditService, type AuditService } from './modules/audit/audit.service.js';
-import { createAuditChainer, type AuditChainer } from './modules/audit/audit-chainer.js';
-import { createScheduledCheckpoints, type ScheduledCheckpoints } from './modules/audit/audit-checkpoints.js';
+import { createAuditChainer, type AuditChainer } from './modules/audit/audit.chainer.js';
+import { createScheduledCheckpoints, type ScheduledCheckpoints } from './modules/audit/audit.checkpoints.js';
 import { createAuditExporter, type AuditExporter } from './modules/audit/audit.export.js';
-import { createAuditSink, type AuditSink } from './modules/audit/audit-sink.js';
+import { createAuditSink, type AuditSink } from './modules/audit/audit.sink.js';
 import { createAuditTrailService, type AuditTrailService } from './modules/audit/audit.trail.js';
 import { createAccountService, type AccountService } from './modules/auth/account.service.js';
 import {
   createEmailVerificationService,
   type EmailVerificationService,
 } from './modules/auth/email-verification.service.js';
-import { createLockoutNotifier } from './modules/auth/lockout-notice.js';
+import { createLockoutNotifier } from './modules/auth/lockout-notice.service.js';
 import { createLoginThrottle } from './modules/auth/login-throttle.js';
 import { createLoginService, type LoginService } from './modules/auth/login.service.js';
 import { createMfaChallenges } from './modules/auth/mfa-challenges.js';
@@ -94,7 +94,7 @@ import {
   type PlatformAdminsService,
 } from './modules/auth/platform-admins.service.js';
 import { createPrincipalService, type PrincipalService } from './modules/auth/principal.service.js';
-import { createSessionManager } from './modules/auth/sessions.js';
+import { createSessionManager } from './modules/auth/sessions.service.js';
 import { createInvitationsService, type InvitationsService } from './modules/members/invitations.service.js';
 import { createMembersService, type MembersService } from './modules/members/members.service.js';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.js';

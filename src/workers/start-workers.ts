@@ -6,8 +6,8 @@
 import { type Job, type Worker, type WorkerOptions } from 'bullmq';
 import type { Container } from '../container.js';
 import { auditJobs } from '../modules/audit/audit.jobs.js';
-import { startAuditChainLoop } from '../modules/audit/audit-chainer.js';
-import { startAuditSinkLoop } from '../modules/audit/audit-sink.js';
+import { startAuditChainLoop } from '../modules/audit/audit.chainer.js';
+import { startAuditSinkLoop } from '../modules/audit/audit.sink.js';
 import { documentJobs } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, extractionJobs } from '../modules/extractions/extractions.jobs.js';
 import { EXPORT_QUEUE, privacyJobs } from '../modules/privacy/privacy.jobs.js';

@@ -3,7 +3,7 @@
  *   node --import tsx test/helpers/chain-audit-backlog.ts <database url> <tenant id> <batch size>
  * Chains the tenant's whole backlog in batches, one transaction each, until killed or done.
  */
-import { createAuditChainer } from '../../src/modules/audit/audit-chainer.js';
+import { createAuditChainer } from '../../src/modules/audit/audit.chainer.js';
 import { openDb } from '../../src/platform/db/db.js';
 import { createLogger } from '../../src/platform/logger.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { RequestContext } from '../../src/core/request-context.js';
-import { createAuditChainer, startAuditChainLoop } from '../../src/modules/audit/audit-chainer.js';
+import { createAuditChainer, startAuditChainLoop } from '../../src/modules/audit/audit.chainer.js';
 import { openDb, type Db } from '../../src/platform/db/db.js';
 import { createTestTenant } from '../helpers/tenants.js';
 import { useTestEnv } from '../helpers/test-env.js';

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../src/core/request-context.js';
-import { createAuditSink } from '../../src/modules/audit/audit-sink.js';
+import { createAuditSink } from '../../src/modules/audit/audit.sink.js';
 import { verifySignature } from '../../src/modules/webhooks/webhook-signature.js';
 import { bearer, signup } from '../helpers/auth.js';
 import { useTestEnv } from '../helpers/test-env.js';

@@ -1,6 +1,6 @@
 /**
  * The audit export file (JSON Lines, `doklad.audit.export.v1`), shared by the streaming export
- * (audit.export.ts), the off-box sink (audit-sink.ts) and the offline verifier
+ * (audit.export.ts), the off-box sink (audit.sink.ts) and the offline verifier
  * (audit-offline-verify.ts). One JSON object per line:
  *
  *   {"record":"header", "format", "tenantId", "exportedAt", "from", "to", "firstSeq", "lastSeq", "publicKeys"}

@@ -1,7 +1,7 @@
 /**
  * The tamper-evident audit log: record events inside the caller's transaction, verify a tenant's
  * chain, and sign checkpoints of its head. Recorded events are chained shortly after commit by
- * the chainer (audit-chainer.ts), so recording takes no lock.
+ * the chainer (audit.chainer.ts), so recording takes no lock.
  */
 import { canonicalJson } from '../../core/canonical-json.js';
 import type { RequestContext } from '../../core/request-context.js';

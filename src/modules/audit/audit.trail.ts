@@ -50,7 +50,7 @@ export interface CheckpointView extends Checkpoint {
   readonly signedMessage: string;
 }
 
-/** The off-box copy's state for one tenant, from audit-sink.ts. */
+/** The off-box copy's state for one tenant, from audit.sink.ts. */
 export interface OffBoxCopyStatus {
   readonly sink: string;
   readonly deliveredSeq: string;

@@ -26,7 +26,7 @@ import { normalizeEmail, type ClientInfo } from './client-info.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { MfaService } from './mfa.service.js';
 import { checkPassword, normalizePassword, type PasswordContext } from './password-policy.js';
-import type { SessionManager } from './sessions.js';
+import type { SessionManager } from './sessions.service.js';
 
 export interface SignupInput {
   readonly tenantName: string;

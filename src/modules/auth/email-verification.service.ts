@@ -35,7 +35,7 @@ const apiCallSentence = (token: string) =>
 import { normalizeEmail, type ClientInfo } from './client-info.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { normalizePassword } from './password-policy.js';
-import { recordInEveryTenant } from './user-audit.js';
+import { recordInEveryTenant } from './user-audit.service.js';
 
 export const VERIFICATION_TOKEN_PREFIX = 'evf_';
 /** A person may ask for a new sign-up link at most this often. */

@@ -16,7 +16,7 @@ import type { LoginThrottle } from './login-throttle.js';
 import type { MfaChallenges } from './mfa-challenges.js';
 import type { MfaService, SecondFactorProof } from './mfa.service.js';
 import { normalizePassword } from './password-policy.js';
-import type { SessionManager } from './sessions.js';
+import type { SessionManager } from './sessions.service.js';
 
 export type LoginResult = { token: string; expiresAt: Date } | { mfaRequired: true; challengeToken: string };
 

@@ -20,7 +20,7 @@ import * as repo from './auth.repo.js';
 import { normalizeEmail, type ClientInfo } from './client-info.js';
 import { normalizePassword } from './password-policy.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { recordInEveryTenant } from './user-audit.js';
+import { recordInEveryTenant } from './user-audit.service.js';
 
 export interface PasswordResetService {
   requestReset(client: ClientInfo, email: string): Promise<void>;

@@ -32,7 +32,7 @@ import { principalTenantStatus } from '../tokens/tokens.service.js';
 import type { SessionRow } from './auth.repo.js';
 import type { MfaService } from './mfa.service.js';
 import { createPrincipalCache } from './principal-cache.js';
-import type { SessionManager } from './sessions.js';
+import type { SessionManager } from './sessions.service.js';
 
 export interface UserPrincipal {
   readonly tenantId: string;

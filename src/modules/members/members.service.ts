@@ -7,7 +7,7 @@ import type { Role } from '../../core/permissions.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { SessionManager } from '../auth/sessions.js';
+import type { SessionManager } from '../auth/sessions.service.js';
 import * as repo from './members.repo.js';
 
 export type { MemberRow } from './members.repo.js';

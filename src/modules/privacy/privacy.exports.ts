@@ -28,7 +28,7 @@ import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { Logger } from '../../platform/logger.js';
 import { BlobNotFoundError } from '../../platform/storage/blob-store.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
-import type { AuditChainer } from '../audit/audit-chainer.js';
+import type { AuditChainer } from '../audit/audit.chainer.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { openDecryptedContent } from '../documents/decrypted-content.js';
 import type { DocumentsService } from '../documents/documents.service.js';

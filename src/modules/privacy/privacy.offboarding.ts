@@ -24,10 +24,9 @@ import { workerContext } from '../../platform/jobs.js';
 import type { KeyProvider } from '../../platform/kms/key-provider.js';
 import type { Logger } from '../../platform/logger.js';
 import type { RegionalBlobStores } from '../../platform/storage/regional-blob-stores.js';
-import type { AuditChainer } from '../audit/audit-chainer.js';
+import type { AuditChainer } from '../audit/audit.chainer.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { TenantRow } from '../tenants/tenants.repo.js';
-import type { TenantsService } from '../tenants/tenants.service.js';
+import type { TenantRow, TenantsService } from '../tenants/tenants.service.js';
 import type { TenantStatus } from '../tenants/tenants.status.js';
 import {
   RECEIPT_TYPE,

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { contextOf, userOf } from '../http.js';
 import { IsoDateTime } from '../http-schemas.js';
 import { AUTOMATION_LEVELS, type AutomationService } from './tenants.automation.js';
-import type { TenantRow } from './tenants.repo.js';
-import type { TenantsService } from './tenants.service.js';
+import type { TenantRow, TenantsService } from './tenants.service.js';
 import type { TenantStatus } from './tenants.status.js';
 
 const tags = ['tenant'];

@@ -9,6 +9,9 @@ import * as repo from './tenants.repo.js';
 import type { TenantRow } from './tenants.repo.js';
 import { moveTenantStatus, type StatusChange } from './tenants.status.js';
 
+// The tenant as this service returns it; other modules name it from here, never from the repo.
+export type { TenantRow };
+
 export interface CreateTenantInput {
   readonly name: string;
   readonly region?: string | undefined;

@@ -92,7 +92,7 @@ function assertScope(scope: DbScope): void {
  * Transactions run at PostgreSQL's default isolation, READ COMMITTED, without saying so: naming it
  * costs a `SET TRANSACTION` round trip per transaction. Nothing needs more: the audit chainer
  * serialises itself with a per-tenant lock and, in READ COMMITTED, each of its statements sees
- * the events committed before it (audit-chainer.ts).
+ * the events committed before it (audit.chainer.ts).
  */
 const statementNames = new Map<string, string>();
 
