@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort } from '../src/platform/free-port.js';
+import { freePort } from '../scripts/dev-services/free-port.js';
 import { packageRoot } from '../src/platform/package-root.js';
 import { SAMPLE } from '../test/unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../test/unit/extraction/fixtures/xml-fixtures.js';

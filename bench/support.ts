@@ -16,10 +16,10 @@ import pg from 'pg';
 import { loadConfig } from '../src/platform/config.js';
 import { loadSigner } from '../src/platform/crypto/signing-key.js';
 import { applyMigrations, ensureDatabaseExists } from '../src/platform/db/migrations.js';
-import { freePort } from '../src/platform/free-port.js';
+import { freePort } from '../scripts/dev-services/free-port.js';
 import { createKeyProvider } from '../src/platform/kms/key-provider-from-config.js';
 import { migrationsDir, packageRoot } from '../src/platform/package-root.js';
-import { startAzurite, type AzuriteProcess } from '../src/platform/storage/azurite-process.js';
+import { startAzurite, type AzuriteProcess } from '../scripts/dev-services/azurite-process.js';
 
 export const OWNER_SERVER_URL = 'postgresql://postgres@127.0.0.1:5432';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -224,8 +224,8 @@ export function benchEnvironment(
  */
 export async function createKeyFiles(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env);
-  await loadSigner({ file: config.AUDIT_SIGNING_KEY_FILE, createIfMissing: true });
-  await createKeyProvider(config);
+  await loadSigner({ file: config.audit.signingKey.file, createIfMissing: true });
+  await createKeyProvider(config.kms);
 }
 
 export interface BenchStack {

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadEnvFileIfPresent } from '../src/platform/config.js';
 import { applyMigrations, ensureDatabaseExists } from '../src/platform/db/migrations.js';
 import { migrationsDir } from '../src/platform/package-root.js';
-import { startAzurite, type AzuriteProcess } from '../src/platform/storage/azurite-process.js';
+import { startAzurite, type AzuriteProcess } from './dev-services/azurite-process.js';
 import { startMailCatcher, type MailCatcher } from './dev-mail-catcher.js';
 
 /**
@@ -123,8 +123,8 @@ async function main(): Promise<void> {
     log(`mail: SMTP on ${mail.smtpUrl.replace('smtp://', '')}; read mails at ${mail.inboxUrl}`);
   }
   const config = loadConfig(env);
-  if (await ensureDatabaseExists(config.MIGRATION_DATABASE_URL)) log('created the database');
-  const report = await applyMigrations(config.MIGRATION_DATABASE_URL, migrationsDir());
+  if (await ensureDatabaseExists(config.database.migrationUrl)) log('created the database');
+  const report = await applyMigrations(config.database.migrationUrl, migrationsDir());
   log(`migrations: ${report.applied.length} applied, ${report.alreadyApplied.length} up to date`);
 
   for (const entry of ['src/main-api.ts', 'src/main-worker.ts']) {
@@ -142,7 +142,9 @@ async function main(): Promise<void> {
     });
     children.push(child);
   }
-  log(`API on http://${config.HOST}:${config.PORT} — API docs at http://${config.HOST}:${config.PORT}/docs`);
+  log(
+    `API on http://${config.http.host}:${config.http.port} — API docs at http://${config.http.host}:${config.http.port}/docs`,
+  );
 }
 
 main().catch((error: unknown) => {

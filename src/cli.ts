@@ -91,10 +91,10 @@ function parse(argv: string[]) {
 }
 
 async function migrate(config: Config): Promise<number> {
-  const created = await ensureDatabaseExists(config.MIGRATION_DATABASE_URL);
+  const created = await ensureDatabaseExists(config.database.migrationUrl);
   if (created) process.stderr.write('Created the database.\n');
-  const report = await applyMigrations(config.MIGRATION_DATABASE_URL, migrationsDir());
-  if (await syncRuntimeRolePassword(config.MIGRATION_DATABASE_URL, config.DATABASE_URL)) {
+  const report = await applyMigrations(config.database.migrationUrl, migrationsDir());
+  if (await syncRuntimeRolePassword(config.database.migrationUrl, config.database.url)) {
     process.stderr.write('Set the runtime role password from DATABASE_URL.\n');
   }
   for (const name of report.applied) process.stderr.write(`Applied ${name}\n`);
@@ -241,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'platform-admin' && (sub === 'grant' || sub === 'revoke' || sub === 'list')) {
     return runPlatformAdminCommand(
       { action: sub, email: args.values.email },
-      config.MIGRATION_DATABASE_URL,
+      config.database.migrationUrl,
       process.stdout,
       process.stderr,
     );

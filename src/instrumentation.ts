@@ -18,14 +18,14 @@ try {
   config = undefined;
 }
 
-if (config?.OTEL_EXPORTER_OTLP_ENDPOINT) {
+if (config?.tracing.endpoint) {
   // ESM modules are patched through import-in-the-middle's loader hook; CommonJS ones (fastify,
   // pg, ioredis) through require hooks the SDK installs itself.
   register('import-in-the-middle/hook.mjs', import.meta.url);
   const { startTracing } = await import('./platform/tracing-sdk.js');
   const tracing = startTracing({
-    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    serviceName: config.OTEL_SERVICE_NAME,
+    endpoint: config.tracing.endpoint,
+    serviceName: config.tracing.serviceName,
   });
   // The entry points' shutdown ends by exporting what is still buffered (shutdownTracing).
   setTracingShutdown(() => tracing.shutdown());

@@ -11,9 +11,9 @@ import { createExtractionPool } from './workers/extraction-pool.js';
 import { startWorkers } from './workers/start-workers.js';
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.LOG_LEVEL).child({ process: 'worker' });
+const logger = createLogger(config.logLevel).child({ process: 'worker' });
 // Extraction runs in worker threads, one per concurrent job, off this process's event loop.
-const pool = config.EXTRACTION_IN_THREADS ? createExtractionPool(config.EXTRACTION_CONCURRENCY) : undefined;
+const pool = config.extraction.inThreads ? createExtractionPool(config.extraction.concurrency) : undefined;
 const container = await createContainer(config, logger, pool ? { extract: (task) => pool.run(task) } : {});
 
 // Fail fast: a worker that cannot reach Redis can take no jobs, so it should not look healthy.
@@ -26,15 +26,15 @@ if (!(await pingRedis(container.redis))) {
 const workers = await startWorkers(container);
 // Queue depth and the oldest waiting job's age are read from Redis at each scrape.
 observeQueues(() => container.queues.all());
-const metrics = config.METRICS_ENABLED
+const metrics = config.metrics.enabled
   ? await startMetricsServerOrExit(logger, {
-      host: config.METRICS_HOST,
-      port: config.WORKER_METRICS_PORT,
+      host: config.metrics.host,
+      port: config.metrics.workerPort,
       portSetting: 'WORKER_METRICS_PORT',
-      token: config.METRICS_TOKEN,
+      token: config.metrics.token,
     })
   : undefined;
-onShutdownSignal(logger, config.SHUTDOWN_GRACE_MS, async () => {
+onShutdownSignal(logger, config.http.shutdownGraceMs, async () => {
   await metrics?.close();
   await workers.close();
   await pool?.close();

@@ -54,8 +54,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: requestIdOf,
     requestIdHeader: false,
-    bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
     return503OnClosing: true,
     // One line per request (below) instead of Fastify's two ("incoming request" and "request
     // completed"), which doubled the log and split what belongs together.
@@ -88,19 +88,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Security (and so the rate limit) before the guard: refused credentials are counted too.
   await registerSecurity(app, {
     redis: deps.redis,
-    redisKeyPrefix: config.REDIS_KEY_PREFIX,
-    rateLimitMax: config.RATE_LIMIT_MAX,
-    rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
+    redisKeyPrefix: config.redis.keyPrefix,
+    rateLimitMax: config.http.rateLimit.max,
+    rateLimitWindowMs: config.http.rateLimit.windowMs,
   });
-  registerRouteGuard(app, { clock: deps.clock, stepUpWindowMs: config.STEP_UP_WINDOW_MINUTES * 60_000 });
+  registerRouteGuard(app, { clock: deps.clock, stepUpWindowMs: config.sessions.stepUpWindowMs });
   registerErrorHandling(app);
   registerTextInputCheck(app);
   await app.register(multipart, {
     // One file per upload; our own streaming check enforces the size limit (one byte more here, so
     // ours fires first with a clear 413).
-    limits: { files: 1, fields: 10, fieldSize: 4096, parts: 12, fileSize: config.DOCUMENT_MAX_BYTES + 1 },
+    limits: { files: 1, fields: 10, fieldSize: 4096, parts: 12, fileSize: config.documents.maxBytes + 1 },
   });
-  if (config.DOCS_ENABLED) await registerOpenApi(app, deps.version);
+  if (config.http.docsEnabled) await registerOpenApi(app, deps.version);
 
   const checks: ReadinessCheck[] = [
     { name: 'database', check: () => deps.db.ping() },
@@ -115,7 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   ];
   await app.register(
     healthRoutes(checks, {
-      check: async () => (await countHealthyWorkers(deps.redis, config.REDIS_KEY_PREFIX)) > 0,
+      check: async () => (await countHealthyWorkers(deps.redis, config.redis.keyPrefix)) > 0,
     }),
   );
   await app.register(authRoutes(deps));
@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokensRoutes(deps));
   await app.register(companiesRoutes(deps));
   await app.register(retentionRoutes(deps));
-  await app.register(documentsRoutes({ ...deps, maxBytes: config.DOCUMENT_MAX_BYTES }));
+  await app.register(documentsRoutes({ ...deps, maxBytes: config.documents.maxBytes }));
   await app.register(extractionsRoutes(deps));
   await app.register(webhooksRoutes(deps));
   await app.register(auditRoutes(deps));
@@ -135,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     consoleSessionRoutes({
       platformAdmins: deps.platformAdmins,
       clock: deps.clock,
-      sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
+      sessionIdleTimeoutMs: config.sessions.idleTimeoutMs,
     }),
   );
   // Always registered: who may use it is decided per request (platform role, verified email, TOTP).
@@ -144,8 +144,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     principals: deps.principals,
     platformAdmins: deps.platformAdmins,
     clock: deps.clock,
-    stepUpWindowMs: config.STEP_UP_WINDOW_MINUTES * 60_000,
-    publicOrigin: new URL(config.PUBLIC_BASE_URL).origin,
+    stepUpWindowMs: config.sessions.stepUpWindowMs,
+    publicOrigin: new URL(config.http.publicBaseUrl).origin,
   });
 
   return app;

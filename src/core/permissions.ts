@@ -62,7 +62,3 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   accountant: new Set(ACCOUNTANT),
   viewer: new Set(VIEWER),
 };
-
-export function isPermission(value: string): value is Permission {
-  return (PERMISSIONS as readonly string[]).includes(value);
-}

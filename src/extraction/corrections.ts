@@ -12,7 +12,6 @@ import { reviewNeeded } from './finalize.js';
 import type { ExtractedField, ExtractionResult, FieldName, Finding } from './types.js';
 import { FIELD_NAMES } from './types.js';
 import { checkIban, validateExtraction } from './validate/index.js';
-import { VAT_COUNTRIES } from './validate/vat-id.js';
 
 export interface FieldChange {
   readonly field: FieldName;
@@ -28,6 +27,10 @@ export interface CorrectionProblem {
 const DATE_FIELDS = new Set(['issueDate', 'dueDate']);
 const AMOUNT_FIELDS = new Set(['totals.net', 'totals.tax', 'totals.gross', 'totals.due']);
 const VAT_FIELDS = new Set(['seller.vatId', 'buyer.vatId']);
+/** Country prefixes of VAT IDs (the EU's, Greece as EL, and GB, CH, NO that print theirs the same way). */
+const VAT_COUNTRIES = new Set(
+  'AT BE BG CY CZ DE DK EE EL ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK GB CH NO'.split(' '),
+);
 /** Free text (numbers, names, references) is kept as typed, up to this length. */
 const MAX_TEXT_CHARS = 200;
 /** Tax ids of any scheme are at most this long once normalised (EU VAT IDs 4-15, GSTIN 15). */
@@ -93,7 +96,7 @@ function normaliseTaxId(text: string): { value: string; warning?: string } | { p
   if (value.length > MAX_TAX_ID_CHARS || !/^[A-Z0-9+*/]+$/.test(value) || !/\d/.test(value))
     return { problem: `is not a tax id (letters and digits, at most ${MAX_TAX_ID_CHARS})` };
   const prefix = value.slice(0, 2) === 'EL' ? 'GR' : value.slice(0, 2);
-  return VAT_COUNTRIES.includes(prefix) && /^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(value)
+  return VAT_COUNTRIES.has(prefix) && /^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(value)
     ? { value }
     : {
         value,

@@ -10,6 +10,9 @@ export const IsoDateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
   encode: (date) => date.toISOString(),
 });
 
+/** The path parameters of a route on one resource: `/v1/<things>/:id`. */
+export const IdParams = z.object({ id: z.uuid() });
+
 /** Lists follow the API convention `{ items, nextCursor }`. */
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });

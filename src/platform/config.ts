@@ -36,7 +36,7 @@ function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-const ConfigSchema = z
+const EnvSchema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -292,13 +292,182 @@ const ConfigSchema = z
 
 export type MailTransport = 'console' | 'memory' | 'smtp';
 
-export type Config = Readonly<
-  Omit<z.output<typeof ConfigSchema>, 'MAIL_TRANSPORT'> & {
-    /** Blob storage connection string per data region (AZURE_STORAGE_CONNECTION_STRING_<REGION>). */
-    BLOB_CONNECTION_BY_REGION: Readonly<Record<string, string>>;
-    MAIL_TRANSPORT: MailTransport;
+type Env = z.output<typeof EnvSchema>;
+
+const SECOND_MS = 1_000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/**
+ * The settings by concern, with units converted once (durations in milliseconds unless the name
+ * says otherwise): consumers read `config.sessions.idleTimeoutMs`, never the variable. Where a
+ * module takes a settings object, its section has that shape, so the container passes it on whole.
+ */
+function sectionsOf(env: Env, input: Readonly<Record<string, string | undefined>>) {
+  return {
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      docsEnabled: env.DOCS_ENABLED,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW_MS },
+      /** Where people reach the API: mail links and the queue console's origin check. */
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+    },
+    database: {
+      url: env.DATABASE_URL,
+      migrationUrl: env.MIGRATION_DATABASE_URL,
+      pool: {
+        max: env.DATABASE_POOL_MAX,
+        waitMs: env.DATABASE_POOL_WAIT_MS,
+        statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      },
+      transactions: {
+        poolWaitMs: env.DATABASE_POOL_WAIT_MS,
+        transactionTimeoutMs: env.DATABASE_TRANSACTION_TIMEOUT_MS,
+      },
+    },
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
+    blobs: {
+      connectionString: env.AZURE_STORAGE_CONNECTION_STRING,
+      containerPrefix: env.BLOB_CONTAINER_PREFIX,
+      /** Each region stores in its own account when one is configured, else in the default one. */
+      connectionByRegion: Object.fromEntries(
+        env.TENANT_REGIONS.map((region) => [
+          region,
+          input[regionalStorageVariable(region)] ?? env.AZURE_STORAGE_CONNECTION_STRING,
+        ]),
+      ) as Record<string, string>,
+    },
+    tenants: { regions: env.TENANT_REGIONS, defaultRegion: env.DEFAULT_TENANT_REGION },
+    documents: {
+      maxBytes: env.DOCUMENT_MAX_BYTES,
+      segmentBytes: env.DOCUMENT_SEGMENT_BYTES,
+      trashRetentionDays: env.TRASH_RETENTION_DAYS,
+      orphanBlobSweepIntervalMs: env.ORPHAN_BLOB_SWEEP_INTERVAL_MS,
+      orphanBlobGraceMs: env.ORPHAN_BLOB_GRACE_MS,
+    },
+    maintenance: { scheduleCheckIntervalMs: env.MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS },
+    extraction: {
+      inThreads: env.EXTRACTION_IN_THREADS,
+      concurrency: env.EXTRACTION_CONCURRENCY,
+      timeoutMs: env.EXTRACTION_TIMEOUT_MS,
+      attempts: env.EXTRACTION_ATTEMPTS,
+      backoffMs: env.EXTRACTION_BACKOFF_MS,
+      lockMs: env.EXTRACTION_LOCK_MS,
+      schemaDir: env.EINVOICE_SCHEMA_DIR,
+    },
+    registries: {
+      aresEnabled: env.REGISTRY_ARES_ENABLED,
+      viesEnabled: env.REGISTRY_VIES_ENABLED,
+      aresBaseUrl: env.ARES_BASE_URL,
+      viesBaseUrl: env.VIES_BASE_URL,
+      timeoutMs: env.REGISTRY_TIMEOUT_MS,
+    },
+    webhooks: {
+      allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      attempts: env.WEBHOOK_ATTEMPTS,
+      backoffMs: env.WEBHOOK_BACKOFF_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      disableAfterFailures: env.WEBHOOK_DISABLE_AFTER_FAILURES,
+    },
+    mail: {
+      from: env.MAIL_FROM,
+      transport: resolveMailTransport(env),
+      smtpUrl: env.SMTP_URL,
+      sendAttempts: env.MAIL_SEND_ATTEMPTS,
+      retryDelayMs: env.MAIL_RETRY_DELAY_MS,
+    },
+    passwordHashing: {
+      memoryKiB: env.ARGON2_MEMORY_KIB,
+      timeCost: env.ARGON2_TIME_COST,
+      parallelism: env.ARGON2_PARALLELISM,
+    },
+    sessions: {
+      idleTimeoutMs: env.SESSION_IDLE_TIMEOUT_MINUTES * MINUTE_MS,
+      maxLifetimeMs: env.SESSION_MAX_LIFETIME_HOURS * HOUR_MS,
+      stepUpWindowMs: env.STEP_UP_WINDOW_MINUTES * MINUTE_MS,
+    },
+    accounts: {
+      signupEnabled: env.SIGNUP_ENABLED,
+      passwordResetTtlMs: env.PASSWORD_RESET_TTL_MINUTES * MINUTE_MS,
+      emailVerificationTtlMs: env.EMAIL_VERIFICATION_TTL_HOURS * HOUR_MS,
+      invitationTtlMs: env.INVITATION_TTL_HOURS * HOUR_MS,
+    },
+    /** The login throttle's limits (lock times stay in seconds: they are Redis expiries). */
+    login: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+      baseLockSeconds: env.LOGIN_LOCK_BASE_SECONDS,
+      maxLockSeconds: env.LOGIN_LOCK_MAX_SECONDS,
+      ipMaxFailures: env.LOGIN_IP_MAX_FAILURES,
+    },
+    principalCache: { ttlMs: env.PRINCIPAL_CACHE_TTL_MS, maxEntries: env.PRINCIPAL_CACHE_MAX_ENTRIES },
+    tokens: { useFlushMs: env.TOKEN_USE_FLUSH_MS },
+    kms: {
+      provider: env.KMS_PROVIDER,
+      localMasterKey: env.LOCAL_KMS_MASTER_KEY,
+      localMasterKeyFile: env.LOCAL_KMS_MASTER_KEY_FILE,
+      localMasterKeyCreate: env.LOCAL_KMS_MASTER_KEY_CREATE,
+      localKeyDir: env.LOCAL_KMS_KEY_DIR,
+      azureKeyVaultUrl: env.AZURE_KEY_VAULT_URL,
+    },
+    privacy: {
+      offboardingGraceDays: env.OFFBOARDING_GRACE_DAYS,
+      offboardingPurgeIntervalMs: env.OFFBOARDING_PURGE_INTERVAL_MS,
+      exportLinkTtlMs: env.EXPORT_LINK_TTL_MINUTES * MINUTE_MS,
+      backupRetentionDays: env.BACKUP_RETENTION_DAYS,
+      subProcessors: env.SUB_PROCESSORS,
+    },
+    audit: {
+      signingKey: {
+        pem: env.AUDIT_SIGNING_KEY,
+        file: env.AUDIT_SIGNING_KEY_FILE,
+        createIfMissing: env.AUDIT_SIGNING_KEY_CREATE,
+      },
+      chainIntervalMs: env.AUDIT_CHAIN_INTERVAL_MS,
+      chainBatchSize: env.AUDIT_CHAIN_BATCH_SIZE,
+      checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
+      /** The off-box copy; undefined when AUDIT_SINK_URL is not set (the secret is then checked). */
+      sink: env.AUDIT_SINK_URL
+        ? {
+            url: env.AUDIT_SINK_URL,
+            secret: env.AUDIT_SINK_SECRET ?? '',
+            intervalMs: env.AUDIT_SINK_INTERVAL_MS,
+            batchSize: env.AUDIT_SINK_BATCH_SIZE,
+            timeoutMs: env.AUDIT_SINK_TIMEOUT_MS,
+          }
+        : undefined,
+    },
+    metrics: {
+      enabled: env.METRICS_ENABLED,
+      host: env.METRICS_HOST,
+      apiPort: env.METRICS_PORT,
+      workerPort: env.WORKER_METRICS_PORT,
+      token: env.METRICS_TOKEN,
+    },
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
+  };
+}
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export type Config = DeepReadonly<ReturnType<typeof sectionsOf>>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
   }
->;
+  return value;
+}
 
 /**
  * SMTP whenever SMTP_URL is set, unless MAIL_TRANSPORT says otherwise: configuring a mail server
@@ -338,20 +507,9 @@ export function loadEnvFileIfPresent(file = '.env'): boolean {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = ConfigSchema.safeParse(input);
+  const parsed = EnvSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
-  // Each region stores in its own account when one is configured, else in the default account.
-  const byRegion = Object.fromEntries(
-    parsed.data.TENANT_REGIONS.map((region) => [
-      region,
-      input[regionalStorageVariable(region)] ?? parsed.data.AZURE_STORAGE_CONNECTION_STRING,
-    ]),
-  );
-  return Object.freeze({
-    ...parsed.data,
-    BLOB_CONNECTION_BY_REGION: Object.freeze(byRegion),
-    MAIL_TRANSPORT: resolveMailTransport(parsed.data),
-  });
+  return deepFreeze(sectionsOf(parsed.data, input));
 }

@@ -105,11 +105,11 @@ function queueWorkerDefinitions(container: Container): readonly QueueWorkerDefin
     {
       queue: EXTRACTION_QUEUE,
       handlers: [extraction.extract],
-      concurrency: config.EXTRACTION_CONCURRENCY,
+      concurrency: config.extraction.concurrency,
       options: {
         // The lock is renewed while a job runs; a killed worker's job is taken over after it lapses.
-        lockDuration: config.EXTRACTION_LOCK_MS,
-        stalledInterval: Math.max(1_000, Math.floor(config.EXTRACTION_LOCK_MS / 2)),
+        lockDuration: config.extraction.lockMs,
+        stalledInterval: Math.max(1_000, Math.floor(config.extraction.lockMs / 2)),
       },
       traced: true,
       logFailure: (job, error) =>
@@ -126,19 +126,19 @@ function queueWorkerDefinitions(container: Container): readonly QueueWorkerDefin
 
 export async function startWorkers(container: Container): Promise<RunningWorkers> {
   const { config, logger } = container;
-  const settings = { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX };
+  const settings = { redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix };
   // Registers the schedules now, and again whenever Redis has lost them (see maintenance-scheduler.ts).
   const scheduler = await keepMaintenanceScheduled(
     container.queues.get(MAINTENANCE_QUEUE),
     {
-      auditCheckpointEveryMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
-      orphanBlobSweepEveryMs: config.ORPHAN_BLOB_SWEEP_INTERVAL_MS,
-      tenantPurgeEveryMs: config.OFFBOARDING_PURGE_INTERVAL_MS,
+      auditCheckpointEveryMs: config.audit.checkpointIntervalMs,
+      orphanBlobSweepEveryMs: config.documents.orphanBlobSweepIntervalMs,
+      tenantPurgeEveryMs: config.privacy.offboardingPurgeIntervalMs,
     },
     {
-      checkIntervalMs: config.MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS,
+      checkIntervalMs: config.maintenance.scheduleCheckIntervalMs,
       redis: container.redis,
-      keyPrefix: config.REDIS_KEY_PREFIX,
+      keyPrefix: config.redis.keyPrefix,
       logger,
     },
   );
@@ -161,13 +161,13 @@ export async function startWorkers(container: Container): Promise<RunningWorkers
   });
   // Not a queue: a loop that chains recorded audit events shortly after they commit.
   const auditChain =
-    config.AUDIT_CHAIN_INTERVAL_MS > 0
-      ? startAuditChainLoop(container.auditChainer, { intervalMs: config.AUDIT_CHAIN_INTERVAL_MS, logger })
+    config.audit.chainIntervalMs > 0
+      ? startAuditChainLoop(container.auditChainer, { intervalMs: config.audit.chainIntervalMs, logger })
       : undefined;
   // Also a loop: pushes chained events to the off-box sink, when one is configured.
   const auditSink =
-    container.auditSink && config.AUDIT_SINK_INTERVAL_MS > 0
-      ? startAuditSinkLoop(container.auditSink, { intervalMs: config.AUDIT_SINK_INTERVAL_MS, logger })
+    container.auditSink && config.audit.sink && config.audit.sink.intervalMs > 0
+      ? startAuditSinkLoop(container.auditSink, { intervalMs: config.audit.sink.intervalMs, logger })
       : undefined;
   return {
     queueNames: definitions.map((definition) => definition.queue),

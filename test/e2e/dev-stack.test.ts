@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/platform/free-port.js';
+import { freePort } from '../../scripts/dev-services/free-port.js';
 import { samplePdf } from '../helpers/documents.js';
 import { STRONG_PASSWORD, uniqueEmail } from '../helpers/auth.js';
 import { pressCtrlC, startDevStack, useDevStackDirs } from '../helpers/dev-stack.js';

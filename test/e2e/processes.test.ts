@@ -11,12 +11,12 @@ function baseEnv(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    DATABASE_URL: env.config.DATABASE_URL,
-    MIGRATION_DATABASE_URL: env.config.MIGRATION_DATABASE_URL,
-    REDIS_URL: env.config.REDIS_URL,
-    REDIS_KEY_PREFIX: env.config.REDIS_KEY_PREFIX,
-    AZURE_STORAGE_CONNECTION_STRING: env.config.AZURE_STORAGE_CONNECTION_STRING,
-    AUDIT_SIGNING_KEY: env.config.AUDIT_SIGNING_KEY,
+    DATABASE_URL: env.config.database.url,
+    MIGRATION_DATABASE_URL: env.config.database.migrationUrl,
+    REDIS_URL: env.config.redis.url,
+    REDIS_KEY_PREFIX: env.config.redis.keyPrefix,
+    AZURE_STORAGE_CONNECTION_STRING: env.config.blobs.connectionString,
+    AUDIT_SIGNING_KEY: env.config.audit.signingKey.pem,
     AUDIT_SIGNING_KEY_CREATE: 'false',
     // Other test files and benchmarks run processes at the same time: any free metrics port.
     METRICS_PORT: '0',

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/platform/free-port.js';
+import { freePort } from '../../scripts/dev-services/free-port.js';
 import { pressCtrlC, startDevStack, useDevStackDirs } from '../helpers/dev-stack.js';
 import { useTestEnv } from '../helpers/test-env.js';
 

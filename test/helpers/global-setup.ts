@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations, syncRuntimeRolePassword } from '../../src/platform/db/migrations.js';
 import { migrationsDir } from '../../src/platform/package-root.js';
-import { startAzurite } from '../../src/platform/storage/azurite-process.js';
+import { startAzurite } from '../../scripts/dev-services/azurite-process.js';
 import { databaseUrl, runtimeDatabaseUrl } from './database-urls.js';
 import { resolvePostgres, resolveRedis, type Stoppable, type TestServices } from './services.js';
 

@@ -16,6 +16,7 @@ import { createContainer, type Container, type ContainerOverrides } from '../../
 import { loadConfig, type Config } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createMemoryMailer, type MemoryMailer } from '../../src/platform/mailer.js';
+import type { BlobStore } from '../../src/platform/storage/blob-store.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,6 +43,8 @@ export interface TestEnv {
   /** Every mail the app sent (with the default memory transport). */
   readonly mail: MemoryMailer['sent'];
   readonly container: Container;
+  /** The default region's blob store, to look at (or tamper with) stored blobs directly. */
+  readonly blobStore: BlobStore;
   readonly app: FastifyInstance;
   /** Every JSON log line written so far, as text. */
   readonly logs: string[];
@@ -111,10 +114,10 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
         callback();
       },
     });
-    const container = await createContainer(config, createLogger(config.LOG_LEVEL, sink), {
+    const container = await createContainer(config, createLogger(config.logLevel, sink), {
       clock,
       // A test that configures MAIL_TRANSPORT=smtp gets the real transport (and reads a real inbox).
-      ...(config.MAIL_TRANSPORT === 'memory' ? { mailer } : {}),
+      ...(config.mail.transport === 'memory' ? { mailer } : {}),
       ...(options.scheduleBackgroundTask ? { scheduleBackgroundTask: options.scheduleBackgroundTask } : {}),
       ...(options.keyProvider ? { keyProvider: options.keyProvider() } : {}),
     });
@@ -148,6 +151,10 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
     get container() {
       return ready().container;
     },
+    get blobStore() {
+      const { container, config } = ready();
+      return container.blobStores.forRegion(config.tenants.defaultRegion);
+    },
     get app() {
       const { app } = ready();
       if (!app) throw new Error('useTestEnv: created with { app: false }');
@@ -166,7 +173,7 @@ export function useTestEnv(options: TestEnvOptions = {}): TestEnv {
       }
     },
     async runtimeClient() {
-      const client = new pg.Client({ connectionString: ready().config.DATABASE_URL });
+      const client = new pg.Client({ connectionString: ready().config.database.url });
       await client.connect();
       clients.push(client);
       return client;
@@ -184,18 +191,18 @@ export function childProcessEnv(config: Config, extra: NodeJS.ProcessEnv = {}): 
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    DATABASE_URL: config.DATABASE_URL,
-    MIGRATION_DATABASE_URL: config.MIGRATION_DATABASE_URL,
-    REDIS_URL: config.REDIS_URL,
-    REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
-    AZURE_STORAGE_CONNECTION_STRING: config.AZURE_STORAGE_CONNECTION_STRING,
-    BLOB_CONTAINER_PREFIX: config.BLOB_CONTAINER_PREFIX,
-    AUDIT_SIGNING_KEY: config.AUDIT_SIGNING_KEY,
+    DATABASE_URL: config.database.url,
+    MIGRATION_DATABASE_URL: config.database.migrationUrl,
+    REDIS_URL: config.redis.url,
+    REDIS_KEY_PREFIX: config.redis.keyPrefix,
+    AZURE_STORAGE_CONNECTION_STRING: config.blobs.connectionString,
+    BLOB_CONTAINER_PREFIX: config.blobs.containerPrefix,
+    AUDIT_SIGNING_KEY: config.audit.signingKey.pem,
     AUDIT_SIGNING_KEY_CREATE: 'false',
-    LOCAL_KMS_MASTER_KEY: config.LOCAL_KMS_MASTER_KEY,
+    LOCAL_KMS_MASTER_KEY: config.kms.localMasterKey,
     LOCAL_KMS_MASTER_KEY_CREATE: 'false',
-    LOCAL_KMS_KEY_DIR: config.LOCAL_KMS_KEY_DIR,
-    TENANT_REGIONS: config.TENANT_REGIONS.join(','),
+    LOCAL_KMS_KEY_DIR: config.kms.localKeyDir,
+    TENANT_REGIONS: config.tenants.regions.join(','),
     ARGON2_MEMORY_KIB: '19456',
     PORT: '0',
     METRICS_PORT: '0',

@@ -37,7 +37,7 @@ async function platformAdminCli(action: 'grant' | 'revoke' | 'list', email?: str
   const err: string[] = [];
   const code = await runPlatformAdminCommand(
     { action, email, grantedBy: 'test' },
-    env.config.MIGRATION_DATABASE_URL,
+    env.config.database.migrationUrl,
     { write: (t: string) => out.push(t) },
     { write: (t: string) => err.push(t) },
   );
@@ -108,7 +108,7 @@ describe('queue console access', () => {
     expect(setCookie).toMatch(/Path=\/admin\/queues(;|$)/);
     const maxAge = Number(/Max-Age=(\d+)/.exec(setCookie)?.[1]);
     expect(maxAge).toBeGreaterThan(0);
-    expect(maxAge).toBeLessThanOrEqual(env.config.SESSION_IDLE_TIMEOUT_MINUTES * 60);
+    expect(maxAge).toBeLessThanOrEqual(env.config.sessions.idleTimeoutMs / 1000);
 
     const cookie = { cookie: consoleCookieOf(opened) };
     const ui = await get('/admin/queues', cookie);
@@ -193,7 +193,7 @@ describe('queue console access', () => {
     });
     expect(resume.statusCode).toBe(200);
     // Past the step-up window reading still works, changing does not.
-    env.clock.advance((env.config.STEP_UP_WINDOW_MINUTES + 1) * 60_000);
+    env.clock.advance(env.config.sessions.stepUpWindowMs + 60_000);
     expect((await get('/admin/queues/api/queues', { cookie })).statusCode).toBe(200);
     const stale = await pause({ origin: ORIGIN });
     expect(stale.statusCode).toBe(403);

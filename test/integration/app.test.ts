@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { buildApp } from '../../src/app/build-app.js';
 import { ConflictError } from '../../src/core/errors.js';
 import { createRegionalBlobStores } from '../../src/platform/storage/regional-blob-stores.js';
-import { azuriteConnectionString } from '../../src/platform/storage/azurite-process.js';
+import { azuriteConnectionString } from '../../scripts/dev-services/azurite-process.js';
 import { bearer, signup, STRONG_PASSWORD, uniqueEmail } from '../helpers/auth.js';
 import { useTestEnv } from '../helpers/test-env.js';
 import type { FastifyInstance } from 'fastify';

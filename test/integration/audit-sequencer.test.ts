@@ -96,7 +96,7 @@ describe('audit sequencer', () => {
 
   it('chains while writers keep recording and two chainers with separate pools race: every event chained exactly once, no gaps', async () => {
     const { tenant, ctx } = await createTestTenant(env);
-    const otherReplica = openDb(env.config.DATABASE_URL, 2);
+    const otherReplica = openDb(env.config.database.url, 2);
     const chainers = [
       env.container.auditChainer,
       createAuditChainer({ db: otherReplica, logger: env.container.logger, batchSize: 5 }),
@@ -141,7 +141,7 @@ describe('audit sequencer', () => {
         '--import',
         'tsx',
         'test/helpers/chain-audit-backlog.ts',
-        env.config.DATABASE_URL,
+        env.config.database.url,
         tenant.id,
         `${batchSize}`,
       ],

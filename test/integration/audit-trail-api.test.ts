@@ -376,13 +376,13 @@ describe('GET /v1/audit/verification', () => {
       timeout: 60_000,
       env: {
         ...process.env,
-        DATABASE_URL: env.config.DATABASE_URL,
-        MIGRATION_DATABASE_URL: env.config.MIGRATION_DATABASE_URL,
-        REDIS_URL: env.config.REDIS_URL,
-        AUDIT_SIGNING_KEY: env.config.AUDIT_SIGNING_KEY,
-        LOCAL_KMS_MASTER_KEY: env.config.LOCAL_KMS_MASTER_KEY,
+        DATABASE_URL: env.config.database.url,
+        MIGRATION_DATABASE_URL: env.config.database.migrationUrl,
+        REDIS_URL: env.config.redis.url,
+        AUDIT_SIGNING_KEY: env.config.audit.signingKey.pem,
+        LOCAL_KMS_MASTER_KEY: env.config.kms.localMasterKey,
         LOCAL_KMS_MASTER_KEY_CREATE: 'false',
-        LOCAL_KMS_KEY_DIR: env.config.LOCAL_KMS_KEY_DIR,
+        LOCAL_KMS_KEY_DIR: env.config.kms.localKeyDir,
       },
     });
     expect(operator.status, operator.stderr).toBe(1);

@@ -197,10 +197,10 @@ describe('audit log', () => {
         encoding: 'utf8',
         env: {
           ...process.env,
-          DATABASE_URL: env.config.DATABASE_URL,
-          MIGRATION_DATABASE_URL: env.config.MIGRATION_DATABASE_URL,
-          REDIS_URL: env.config.REDIS_URL,
-          AUDIT_SIGNING_KEY: env.config.AUDIT_SIGNING_KEY,
+          DATABASE_URL: env.config.database.url,
+          MIGRATION_DATABASE_URL: env.config.database.migrationUrl,
+          REDIS_URL: env.config.redis.url,
+          AUDIT_SIGNING_KEY: env.config.audit.signingKey.pem,
         },
       });
     const checkpoint = cli('checkpoint');

@@ -85,9 +85,9 @@ describe.skipIf(!pgTools)('backup and restore (docs/operations.md)', () => {
     // 1. The database, as its owner (the runtime role would be stopped by row-level security).
     const dir = mkdtempSync(path.join(tmpdir(), 'doklad-backup-'));
     const dump = path.join(dir, 'doklad.dump');
-    run('pg_dump', ['--format=custom', '--file', dump, env.config.MIGRATION_DATABASE_URL]);
+    run('pg_dump', ['--format=custom', '--file', dump, env.config.database.migrationUrl]);
     // 2. The blobs: the tenant's container, ciphertext only.
-    const sourceContainer = env.container.blobStore.containerFor(firm.tenantId);
+    const sourceContainer = env.blobStore.containerFor(firm.tenantId);
     const backupContainer = `${restoredPrefix}-${firm.tenantId}`;
     expect(await copyContainer(sourceContainer, backupContainer)).toBe(1);
     // 3. The KMS keys and the audit signing key stay where they are: outside both backups.
@@ -100,7 +100,7 @@ describe.skipIf(!pgTools)('backup and restore (docs/operations.md)', () => {
       payload: { reason: 'duplicate upload, purge after backup' },
     });
     expect(trashed.statusCode, trashed.body).toBeLessThan(300);
-    env.clock.advance((env.config.TRASH_RETENTION_DAYS + 1) * 86_400_000);
+    env.clock.advance((env.config.documents.trashRetentionDays + 1) * 86_400_000);
     expect((await env.container.lifecycle.purgeTrash()).purged).toBeGreaterThanOrEqual(1);
     await expect(
       env.container.documents.openContent(systemContext(firm.tenantId), documentId),
@@ -121,14 +121,14 @@ describe.skipIf(!pgTools)('backup and restore (docs/operations.md)', () => {
       REDIS_KEY_PREFIX: restoredPrefix,
       AZURE_STORAGE_CONNECTION_STRING: services.blobConnectionString,
       BLOB_CONTAINER_PREFIX: restoredPrefix,
-      AUDIT_SIGNING_KEY: env.config.AUDIT_SIGNING_KEY!,
+      AUDIT_SIGNING_KEY: env.config.audit.signingKey.pem!,
       AUDIT_SIGNING_KEY_CREATE: 'false',
-      TENANT_REGIONS: env.config.TENANT_REGIONS.join(','),
+      TENANT_REGIONS: env.config.tenants.regions.join(','),
       ARGON2_MEMORY_KIB: '19456',
       MAIL_TRANSPORT: 'memory',
-      LOCAL_KMS_MASTER_KEY: env.config.LOCAL_KMS_MASTER_KEY!,
+      LOCAL_KMS_MASTER_KEY: env.config.kms.localMasterKey!,
       LOCAL_KMS_MASTER_KEY_CREATE: 'false',
-      LOCAL_KMS_KEY_DIR: env.config.LOCAL_KMS_KEY_DIR,
+      LOCAL_KMS_KEY_DIR: env.config.kms.localKeyDir,
     });
     restored = await createContainer(config, createLogger('warn'));
     const ctx = systemContext(firm.tenantId);

@@ -4,7 +4,7 @@ import { buffer } from 'node:stream/consumers';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, inject, it } from 'vitest';
 import { BlobNotFoundError, createBlobStore } from '../../src/platform/storage/blob-store.js';
-import { azuriteConnectionString } from '../../src/platform/storage/azurite-process.js';
+import { azuriteConnectionString } from '../../scripts/dev-services/azurite-process.js';
 
 const services = inject('services');
 const store = createBlobStore(services.blobConnectionString, `b${randomBytes(3).toString('hex')}`);

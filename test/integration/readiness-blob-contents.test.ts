@@ -31,9 +31,9 @@ describe('readiness of the blob contents', () => {
     });
 
     // The store answers, but what the database lists is gone: exactly the restarted dev stack.
-    const container = env.container.blobStore.containerFor(owner.tenantId);
-    for (const name of await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container))
-      await env.container.blobStore.delete(container, name);
+    const container = env.blobStore.containerFor(owner.tenantId);
+    for (const name of await listBlobNames(env.config.blobs.connectionString, container))
+      await env.blobStore.delete(container, name);
     // The verdict is cached (probes every second cost nothing) until it is due again.
     expect((await readiness()).status).toBe(200);
     env.clock.advance(60_000);

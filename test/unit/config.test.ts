@@ -5,16 +5,16 @@ describe('configuration', () => {
   it('works with no environment at all on a developer machine', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
-      PORT: 3000,
-      DATABASE_URL: 'postgresql://doklad_app@127.0.0.1:5432/doklad',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      TENANT_REGIONS: ['eu-west'],
+      http: { port: 3000 },
+      database: { url: 'postgresql://doklad_app@127.0.0.1:5432/doklad' },
+      redis: { url: 'redis://127.0.0.1:6379' },
+      tenants: { regions: ['eu-west'] },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('treats empty values as unset', () => {
-    expect(loadConfig({ PORT: '' }).PORT).toBe(3000);
+    expect(loadConfig({ PORT: '' }).http.port).toBe(3000);
   });
 
   it('lists every problem at once, without echoing the offending values', () => {
@@ -34,9 +34,9 @@ describe('configuration', () => {
   });
 
   it('sends mail over SMTP once SMTP_URL is set, unless MAIL_TRANSPORT says otherwise', () => {
-    expect(loadConfig({}).MAIL_TRANSPORT).toBe('console');
-    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:1025' }).MAIL_TRANSPORT).toBe('smtp');
-    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:1025', MAIL_TRANSPORT: 'memory' }).MAIL_TRANSPORT).toBe(
+    expect(loadConfig({}).mail.transport).toBe('console');
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:1025' }).mail.transport).toBe('smtp');
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:1025', MAIL_TRANSPORT: 'memory' }).mail.transport).toBe(
       'memory',
     );
     expect(() => loadConfig({ MAIL_TRANSPORT: 'smtp' })).toThrow(
@@ -54,11 +54,11 @@ describe('configuration', () => {
   });
 
   it('reads the sub-processors for the record of processing as "name|purpose|location" entries', () => {
-    expect(loadConfig({ SUB_PROCESSORS: 'A Ltd|hosting|EU; B GmbH|mail|DE' }).SUB_PROCESSORS).toEqual([
+    expect(loadConfig({ SUB_PROCESSORS: 'A Ltd|hosting|EU; B GmbH|mail|DE' }).privacy.subProcessors).toEqual([
       { name: 'A Ltd', purpose: 'hosting', location: 'EU' },
       { name: 'B GmbH', purpose: 'mail', location: 'DE' },
     ]);
-    expect(loadConfig({}).SUB_PROCESSORS).toHaveLength(1);
+    expect(loadConfig({}).privacy.subProcessors).toHaveLength(1);
     expect(() => loadConfig({ SUB_PROCESSORS: 'just a name' })).toThrow(
       /SUB_PROCESSORS\.0: each entry must be "name\|purpose\|location"/,
     );
@@ -76,14 +76,14 @@ describe('configuration', () => {
       TENANT_REGIONS: 'eu-west, eu-north',
       DEFAULT_TENANT_REGION: 'eu-north',
     });
-    expect(config.TRUST_PROXY).toBe(true);
-    expect(config.TENANT_REGIONS).toEqual(['eu-west', 'eu-north']);
+    expect(config.http.trustProxy).toBe(true);
+    expect(config.tenants.regions).toEqual(['eu-west', 'eu-north']);
     expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
   });
 
   it('no longer names platform administrators by email: PLATFORM_ADMIN_EMAILS configures nothing', () => {
     const config = loadConfig({ PLATFORM_ADMIN_EMAILS: 'admin@example.test' });
     expect(config).not.toHaveProperty('PLATFORM_ADMIN_EMAILS');
-    expect(config.EMAIL_VERIFICATION_TTL_HOURS).toBe(24);
+    expect(config.accounts.emailVerificationTtlMs).toBe(24 * 3_600_000);
   });
 });

@@ -113,20 +113,3 @@ export function checkVatId(vatId: string): VatIdProblem | null {
   if (!rule.pattern.test(m[2]!)) return 'format';
   return rule.check && !rule.check(m[2]!) ? 'checksum' : null;
 }
-
-/** Country prefixes that have a format rule; used to recognise VAT IDs in free text. */
-export const VAT_COUNTRIES = Object.keys(RULES).concat([
-  'GR',
-  'EL',
-  'PT',
-  'IE',
-  'FI',
-  'SI',
-  'HR',
-  'LT',
-  'LV',
-  'RO',
-  'BG',
-  'CY',
-  'MT',
-]);

@@ -115,4 +115,3 @@ export const SessionView = z.object({
   userAgent: z.string().nullable(),
   current: z.boolean(),
 });
-export const IdParams = z.object({ id: z.uuid() });

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../http.js';
-import { listOf } from '../http-schemas.js';
+import { IdParams, listOf } from '../http-schemas.js';
 import type { AccountService } from './account.service.js';
 import * as s from './auth.schemas.js';
 import type { EmailVerificationService } from './email-verification.service.js';
@@ -136,7 +136,7 @@ export function meRoutes(deps: {
           tags,
           operationId: 'revokeMySession',
           summary: 'End one of your sessions',
-          params: s.IdParams,
+          params: IdParams,
           response: { 204: z.null() },
         },
       },

@@ -2,38 +2,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { IdParams, listOf } from '../http-schemas.js';
 import type { CompaniesService } from './companies.service.js';
+import * as s from './companies.schemas.js';
 
 const tags = ['companies'];
-const Company = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  vatId: z.string().nullable(),
-  registrationId: z.string().nullable(),
-  country: z.string(),
-  createdAt: IsoDateTime,
-  updatedAt: IsoDateTime,
-});
-const CompanyBody = z.object({
-  name: z.string().trim().min(1).max(200),
-  vatId: z
-    .string()
-    .transform((v) => v.toUpperCase().replace(/[\s.-]/g, ''))
-    .pipe(
-      z
-        .string()
-        .regex(/^[A-Z]{2}[A-Z0-9+*]{2,13}$/, 'must be a VAT ID with its country prefix, e.g. CZ12345678'),
-    )
-    .nullable()
-    .optional(),
-  registrationId: z.string().trim().min(1).max(40).nullable().optional().describe('e.g. the Czech IČO'),
-  country: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')
-    .transform((c) => c.toUpperCase()),
-});
-const IdParams = z.object({ id: z.uuid() });
 
 export function companiesRoutes(deps: { companies: CompaniesService }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -45,8 +18,8 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
           tags,
           operationId: 'createCompany',
           summary: 'Create a client company',
-          body: CompanyBody,
-          response: { 201: Company },
+          body: s.CompanyBody,
+          response: { 201: s.Company },
         },
       },
       async (request, reply) => {
@@ -62,7 +35,7 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
           tags,
           operationId: 'listCompanies',
           summary: "List the firm's client companies",
-          response: { 200: listOf(Company) },
+          response: { 200: listOf(s.Company) },
         },
       },
       async (request) => ({
@@ -79,7 +52,7 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
           operationId: 'getCompany',
           summary: 'Get one client company',
           params: IdParams,
-          response: { 200: Company },
+          response: { 200: s.Company },
         },
       },
       async (request) => deps.companies.getCompany(contextOf(request), request.params.id),
@@ -93,8 +66,8 @@ export function companiesRoutes(deps: { companies: CompaniesService }): FastifyP
           operationId: 'updateCompany',
           summary: 'Change a client company',
           params: IdParams,
-          body: CompanyBody.partial(),
-          response: { 200: Company },
+          body: s.CompanyBody.partial(),
+          response: { 200: s.Company },
         },
       },
       async (request) => deps.companies.updateCompany(contextOf(request), request.params.id, request.body),

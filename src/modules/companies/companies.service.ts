@@ -9,7 +9,9 @@ import { isForeignKeyViolation } from '../../platform/db/errors.js';
 import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './companies.repo.js';
 
-export type { CompanyRow } from './companies.repo.js';
+import { companyView, type CompanyView } from './companies.views.js';
+
+export type { CompanyView } from './companies.views.js';
 
 export interface CompanyInput {
   readonly name: string;
@@ -25,10 +27,10 @@ export function normalizeVatId(vatId: string | null | undefined): string | null 
 }
 
 export interface CompaniesService {
-  createCompany(ctx: RequestContext, input: CompanyInput): Promise<repo.CompanyRow>;
-  listCompanies(ctx: RequestContext): Promise<repo.CompanyRow[]>;
-  getCompany(ctx: RequestContext, id: string): Promise<repo.CompanyRow>;
-  updateCompany(ctx: RequestContext, id: string, changes: Partial<CompanyInput>): Promise<repo.CompanyRow>;
+  createCompany(ctx: RequestContext, input: CompanyInput): Promise<CompanyView>;
+  listCompanies(ctx: RequestContext): Promise<CompanyView[]>;
+  getCompany(ctx: RequestContext, id: string): Promise<CompanyView>;
+  updateCompany(ctx: RequestContext, id: string, changes: Partial<CompanyInput>): Promise<CompanyView>;
   deleteCompany(ctx: RequestContext, id: string): Promise<void>;
   /** Inside a tenant transaction: throws 404 unless the company exists and the caller may use it. */
   assertUsable(tx: Tx, ctx: RequestContext, id: string): Promise<void>;
@@ -43,7 +45,7 @@ export interface CompaniesService {
     tenantId: string,
     vatId: string,
     withinCompanyIds?: readonly string[],
-  ): Promise<repo.CompanyRow | null>;
+  ): Promise<CompanyView | null>;
 }
 
 export function createCompaniesService(deps: { db: Db; audit: AuditService }): CompaniesService {
@@ -63,19 +65,21 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
           action: 'company.created',
           target: { type: 'company', id: company.id },
         });
-        return company;
+        return companyView(company);
       });
     },
 
-    listCompanies: (ctx) =>
-      db.withTenant(ctx, (tx) => repo.listCompanies(tx, ctx.tenantId, allowedCompanyIds(ctx))),
+    listCompanies: async (ctx) =>
+      (await db.withTenant(ctx, (tx) => repo.listCompanies(tx, ctx.tenantId, allowedCompanyIds(ctx)))).map(
+        companyView,
+      ),
 
     async getCompany(ctx, id) {
       const company = await db.withTenant(ctx, (tx) =>
         repo.findCompany(tx, ctx.tenantId, id, allowedCompanyIds(ctx)),
       );
       if (!company) throw new NotFoundError('The company does not exist.');
-      return company;
+      return companyView(company);
     },
 
     async updateCompany(ctx, id, changes) {
@@ -88,7 +92,7 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
           target: { type: 'company', id },
           payload: { fields: Object.keys(changes).sort() },
         });
-        return updated;
+        return companyView(updated);
       });
     },
 
@@ -122,7 +126,9 @@ export function createCompaniesService(deps: { db: Db; audit: AuditService }): C
       }
     },
 
-    findByVatId: (tx, tenantId, vatId, withinCompanyIds) =>
-      repo.findCompanyByVatId(tx, tenantId, vatId, withinCompanyIds),
+    async findByVatId(tx, tenantId, vatId, withinCompanyIds) {
+      const company = await repo.findCompanyByVatId(tx, tenantId, vatId, withinCompanyIds);
+      return company && companyView(company);
+    },
   };
 }

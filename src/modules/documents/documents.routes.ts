@@ -16,6 +16,7 @@ import {
 } from '../../core/errors.js';
 import { refuseUnsafeText } from '../../core/text-input.js';
 import { contextOf } from '../http.js';
+import { IdParams } from '../http-schemas.js';
 import { ACCEPTED_CONTENT_TYPES } from './content-sniffer.js';
 import type { ByteRange } from './decrypted-content.js';
 import type { DocumentLifecycleService } from './documents.lifecycle.js';
@@ -394,7 +395,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           tags,
           operationId: 'getDocument',
           summary: 'Get one document (metadata)',
-          params: s.IdParams,
+          params: IdParams,
           response: { 200: s.DocumentView },
         },
       },
@@ -409,7 +410,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           tags,
           operationId: 'updateDocument',
           summary: 'Change type, company or external reference',
-          params: s.IdParams,
+          params: IdParams,
           body: s.UpdateBody,
           response: { 200: s.DocumentView },
         },
@@ -432,7 +433,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           tags,
           operationId: 'downloadDocumentContent',
           summary: 'The original bytes (decrypted as they stream); supports Range and If-None-Match',
-          params: s.IdParams,
+          params: IdParams,
         },
       },
       async (request, reply) => {
@@ -483,7 +484,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           operationId: 'trashDocument',
           summary:
             'Move to the trash (restorable until purgeAfter); before retainUntil needs documents:delete-early and a reason',
-          params: s.IdParams,
+          params: IdParams,
           body: s.TrashBody,
           response: { 200: s.DocumentView },
         },
@@ -500,7 +501,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           tags,
           operationId: 'restoreDocument',
           summary: 'Take a document back out of the trash',
-          params: s.IdParams,
+          params: IdParams,
           response: { 200: s.DocumentView },
         },
       },
@@ -515,7 +516,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           tags,
           operationId: 'setLegalHold',
           summary: 'Block deletion until released',
-          params: s.IdParams,
+          params: IdParams,
           body: s.LegalHoldBody,
           response: { 200: s.DocumentView },
         },
@@ -532,7 +533,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
           tags,
           operationId: 'releaseLegalHold',
           summary: 'Release the legal hold',
-          params: s.IdParams,
+          params: IdParams,
           response: { 200: s.DocumentView },
         },
       },

@@ -72,7 +72,6 @@ export const ListQuery = z.object({
     .default(false),
 });
 
-export const IdParams = z.object({ id: z.uuid() });
 export const UpdateBody = z.object({
   type: DocumentType.optional(),
   companyId: z.uuid().nullable().optional(),

@@ -1,144 +1,16 @@
 /** Extraction results and reprocessing of a document. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { contextOf } from '../http.js';
-import { IsoDateTime, PositiveInt4 } from '../http-schemas.js';
+import { IdParams } from '../http-schemas.js';
 import type { ExtractionPipeline } from './extractions.pipeline.js';
 import type { ExtractionExportService } from './extractions.erp-export.js';
 import { toCsv } from './extractions.erp-export.js';
-import { EINVOICE_FORMATS, renderEInvoice } from './extractions.einvoice-export.js';
+import { renderEInvoice } from './extractions.einvoice-export.js';
+import * as s from './extractions.schemas.js';
 import type { ExtractionReviewService } from './extractions.review.js';
 import type { ExtractionsService } from './extractions.service.js';
 
 const tags = ['extractions'];
-const Field = z.object({
-  value: z.string(),
-  confidence: z.number(),
-  source: z.string(),
-  page: z.number().int().optional(),
-  bbox: z.array(z.number()).optional(),
-});
-const ExtractionView = z.object({
-  documentId: z.uuid(),
-  version: z.number().int(),
-  origin: z.enum(['engine', 'user']),
-  createdAt: IsoDateTime,
-  createdBy: z.object({ kind: z.string(), id: z.string() }),
-  needsReview: z.boolean(),
-  duplicateOf: z
-    .uuid()
-    .nullable()
-    .describe(
-      'The earlier document of the firm this one duplicates (same supplier, invoice number, gross total and issue date); validating it needs allowDuplicate',
-    ),
-  result: z
-    .object({
-      documentType: z.string(),
-      format: z.string(),
-      fields: z
-        .record(z.string(), Field)
-        .describe('EN 16931 names: invoiceNumber, issueDate, totals.gross, seller.vatId, ...'),
-      vatBreakdown: z.array(z.record(z.string(), z.unknown())),
-      lines: z.array(z.record(z.string(), z.unknown())),
-      findings: z.array(
-        z
-          .object({
-            code: z.string(),
-            severity: z.string(),
-            message: z.string(),
-            field: z.string().optional(),
-            rule: z
-              .string()
-              .optional()
-              .describe(
-                'Official rule id (EN 16931 BR-…, BR-CO-…, BR-CL-…, UBL-SR-…, CII-SR-…, XSD) when the finding reports one',
-              ),
-          })
-          .passthrough(),
-      ),
-    })
-    .passthrough(),
-});
-const IdParams = z.object({ id: z.uuid() });
-
-const Reason = z.string().trim().min(3).max(500);
-/**
- * Validation may override error findings (with a reason) and, separately and explicitly, the
- * duplicate check: a duplicate is validated only with `allowDuplicate: true` and its own reason.
- */
-const ValidateBody = z
-  .object({
-    override: z.object({ reason: Reason }).optional(),
-    allowDuplicate: z
-      .boolean()
-      .optional()
-      .describe('Validate although the document duplicates another one; needs duplicateReason'),
-    duplicateReason: Reason.optional().describe('Why the duplicate is booked anyway (audited)'),
-  })
-  .refine((b) => Boolean(b.allowDuplicate) === (b.duplicateReason !== undefined), {
-    message: 'allowDuplicate: true and duplicateReason go together',
-    path: ['duplicateReason'],
-  })
-  .nullish();
-
-const Attention = z.object({ field: z.string(), reason: z.string() });
-const ReviewQueue = z.object({
-  items: z.array(
-    z.object({
-      documentId: z.uuid(),
-      filename: z.string(),
-      companyId: z.uuid().nullable(),
-      createdAt: IsoDateTime,
-      version: z.number().int(),
-      duplicateOf: z.uuid().nullable().describe('The earlier document this one duplicates, if any'),
-      attention: z.array(Attention),
-    }),
-  ),
-  nextCursor: z.string().nullable(),
-});
-const ExportItem = z.object({
-  documentId: z.uuid(),
-  companyId: z.uuid().nullable(),
-  documentType: z.string(),
-  status: z.enum(['validated', 'exported']),
-  version: z.number().int(),
-  validatedAt: IsoDateTime.nullable(),
-  exportedAt: IsoDateTime.nullable(),
-  fields: z.record(z.string(), z.string()).describe('EN 16931 field name -> normalised value'),
-  vatBreakdown: z.array(z.unknown()),
-  lines: z.array(z.unknown()),
-  conformance: z
-    .object({
-      en16931: z.boolean(),
-      peppol: z.boolean(),
-      missing: z
-        .array(z.string())
-        .describe('Business terms (BT-/BG- numbers) EN 16931 requires and the data lack'),
-      rules: z.array(z.string()).describe('EN 16931 rules (BR-...) the data break'),
-    })
-    .describe('What ?format=ubl|cii|isdoc would answer: an e-invoice only when en16931 is true, else 422'),
-});
-const ExportQuery = z.object({
-  status: z
-    .literal('validated')
-    .default('validated')
-    .describe(
-      'Only validated extractions are handed off; a duplicate invoice only when validated with allowDuplicate',
-    ),
-  exported: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  companyId: z.uuid().optional(),
-  updatedSince: z.iso
-    .datetime({ offset: true })
-    .transform((v) => new Date(v))
-    .optional(),
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  format: z.enum(['json', 'csv']).optional().describe('Or send Accept: text/csv'),
-});
-
 export interface ExtractionsRoutesDeps {
   readonly extractions: ExtractionsService;
   readonly pipeline: ExtractionPipeline;
@@ -157,8 +29,8 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           operationId: 'getExtraction',
           summary: 'The latest extraction result of a document (or ?version=n)',
           params: IdParams,
-          querystring: z.object({ version: PositiveInt4.optional() }),
-          response: { 200: ExtractionView },
+          querystring: s.VersionQuery,
+          response: { 200: s.ExtractionView },
         },
       },
       async (request) =>
@@ -181,7 +53,7 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           operationId: 'reprocessDocument',
           summary: 'Run the extraction again (a new version)',
           params: IdParams,
-          response: { 202: z.object({ status: z.literal('queued') }) },
+          response: { 202: s.Queued },
         },
       },
       async (request, reply) => {
@@ -212,19 +84,8 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
             '(GET /v1/extractions?exported=false) and announced as the webhook event ' +
             '`extraction.changed_after_export`. Before that, a correction reopens the review.',
           params: IdParams,
-          body: z.object({
-            fields: z
-              .record(z.string().max(100), z.string().max(500).nullable())
-              .refine((f) => Object.keys(f).length > 0, 'give at least one field'),
-            reason: z
-              .string()
-              .trim()
-              .min(3)
-              .max(500)
-              .optional()
-              .describe('Why it changes; required once the extraction is exported'),
-          }),
-          response: { 200: ExtractionView },
+          body: s.CorrectionBody,
+          response: { 200: s.ExtractionView },
         },
       },
       async (request) =>
@@ -253,8 +114,8 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           summary:
             'Mark the extraction correct; refused (409) while error findings remain unless overridden with a reason',
           params: IdParams,
-          body: ValidateBody,
-          response: { 200: ExtractionView },
+          body: s.ValidateBody,
+          response: { 200: s.ExtractionView },
         },
       },
       async (request) =>
@@ -274,11 +135,8 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           tags,
           operationId: 'getReviewQueue',
           summary: 'Documents that need a person, oldest first, with the fields to look at',
-          querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(200).default(50),
-            cursor: z.string().max(200).optional(),
-          }),
-          response: { 200: ReviewQueue },
+          querystring: s.ReviewQueueQuery,
+          response: { 200: s.ReviewQueue },
         },
       },
       async (request) =>
@@ -309,8 +167,8 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           tags,
           operationId: 'listExtractionsForExport',
           summary: 'Validated extractions for ERP agents (JSON, or CSV with ?format=csv / Accept: text/csv)',
-          querystring: ExportQuery,
-          response: { 200: z.object({ items: z.array(ExportItem), nextCursor: z.string().nullable() }) },
+          querystring: s.ExportQuery,
+          response: { 200: s.ExportPage },
         },
       },
       async (request, reply) => {
@@ -354,8 +212,8 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           summary:
             'One validated extraction (by document id): JSON, or UBL / CII / ISDOC XML with ?format= (Accept: application/xml means UBL)',
           params: IdParams,
-          querystring: z.object({ format: z.enum(['json', ...EINVOICE_FORMATS]).optional() }),
-          response: { 200: ExportItem },
+          querystring: s.EInvoiceQuery,
+          response: { 200: s.ExportItem },
         },
       },
       async (request, reply) => {
@@ -390,7 +248,7 @@ export function extractionsRoutes(deps: ExtractionsRoutesDeps): FastifyPluginAsy
           operationId: 'acknowledgeExport',
           summary: 'Mark a validated extraction (by document id) as taken over by the ERP; idempotent',
           params: IdParams,
-          response: { 200: z.object({ documentId: z.uuid(), exportedAt: IsoDateTime }) },
+          response: { 200: s.Acknowledged },
         },
       },
       async (request) => deps.erpExport.acknowledge(contextOf(request), request.params.id),

@@ -16,14 +16,15 @@ import type { TenantsService } from '../tenants/tenants.service.js';
 import { normalizeEmail } from '../auth/client-info.js';
 import * as repo from './members.repo.js';
 import { isOwnerContext } from './members.service.js';
+import { invitationView, type InvitationView } from './members.views.js';
 
 export type { InvitationRow } from './members.repo.js';
 
 const INVALID_INVITATION = 'The invitation is invalid, expired or already used.';
 
 export interface InvitationsService {
-  createInvitation(ctx: RequestContext, input: { email: string; role: Role }): Promise<repo.InvitationRow>;
-  listInvitations(ctx: RequestContext): Promise<repo.InvitationRow[]>;
+  createInvitation(ctx: RequestContext, input: { email: string; role: Role }): Promise<InvitationView>;
+  listInvitations(ctx: RequestContext): Promise<InvitationView[]>;
   revokeInvitation(ctx: RequestContext, id: string): Promise<void>;
   /** The open invitation a token stands for; throws a 400 when there is none. */
   openInvitation(token: string): Promise<repo.InvitationRow & { tenantName: string }>;
@@ -80,10 +81,11 @@ export function createInvitationsService(deps: {
           'Doklad account yet; with one, give its password). The answer signs you in.\n\n' +
           'If you did not expect this invitation, ignore this message.',
       });
-      return invitation;
+      return invitationView(invitation);
     },
 
-    listInvitations: (ctx) => db.withTenant(ctx, (tx) => repo.listInvitations(tx, ctx.tenantId)),
+    listInvitations: async (ctx) =>
+      (await db.withTenant(ctx, (tx) => repo.listInvitations(tx, ctx.tenantId))).map(invitationView),
 
     async revokeInvitation(ctx, id) {
       await db.withTenant(ctx, async (tx) => {

@@ -2,30 +2,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf, userOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { IdParams, listOf } from '../http-schemas.js';
 import type { InvitationsService } from './invitations.service.js';
 import type { MembersService } from './members.service.js';
+import * as s from './members.schemas.js';
 
 const tags = ['members'];
-const Role = z.enum(['owner', 'admin', 'accountant', 'viewer']);
-const Member = z.object({
-  userId: z.uuid(),
-  email: z.string(),
-  name: z.string(),
-  role: Role,
-  createdAt: IsoDateTime,
-});
-const Invitation = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  role: Role,
-  expiresAt: IsoDateTime,
-  acceptedAt: IsoDateTime.nullable(),
-  revokedAt: IsoDateTime.nullable(),
-  createdAt: IsoDateTime,
-});
-const UserParams = z.object({ userId: z.uuid() });
-const IdParams = z.object({ id: z.uuid() });
 
 export function membersRoutes(deps: {
   members: MembersService;
@@ -40,7 +22,7 @@ export function membersRoutes(deps: {
           tags,
           operationId: 'listMembers',
           summary: 'List the people of the firm and their roles',
-          response: { 200: listOf(Member) },
+          response: { 200: listOf(s.Member) },
         },
       },
       async (request) => ({ items: await deps.members.listMembers(contextOf(request)), nextCursor: null }),
@@ -54,9 +36,9 @@ export function membersRoutes(deps: {
           tags,
           operationId: 'changeMemberRole',
           summary: "Change a member's role",
-          params: UserParams,
-          body: z.object({ role: Role }),
-          response: { 200: Member },
+          params: s.UserParams,
+          body: z.object({ role: s.Role }),
+          response: { 200: s.Member },
         },
       },
       async (request) =>
@@ -71,7 +53,7 @@ export function membersRoutes(deps: {
           tags,
           operationId: 'removeMember',
           summary: 'Remove a member; ends their sessions in this firm',
-          params: UserParams,
+          params: s.UserParams,
           response: { 204: z.null() },
         },
       },
@@ -89,8 +71,8 @@ export function membersRoutes(deps: {
           tags,
           operationId: 'createInvitation',
           summary: 'Invite someone by email (the token is mailed to them)',
-          body: z.object({ email: z.email(), role: Role }),
-          response: { 201: Invitation },
+          body: z.object({ email: z.email(), role: s.Role }),
+          response: { 201: s.Invitation },
         },
       },
       async (request, reply) => {
@@ -107,7 +89,7 @@ export function membersRoutes(deps: {
           tags,
           operationId: 'listInvitations',
           summary: 'List pending invitations',
-          response: { 200: listOf(Invitation) },
+          response: { 200: listOf(s.Invitation) },
         },
       },
       async (request) => ({

@@ -10,7 +10,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { SessionManager } from '../auth/sessions.service.js';
 import * as repo from './members.repo.js';
 
-export type { MemberRow } from './members.repo.js';
+import { memberView, type MemberView } from './members.views.js';
+
+export type { MemberView } from './members.views.js';
 
 /** Owners are the members with `tenant:manage`. */
 export function isOwnerContext(ctx: RequestContext): boolean {
@@ -18,8 +20,8 @@ export function isOwnerContext(ctx: RequestContext): boolean {
 }
 
 export interface MembersService {
-  listMembers(ctx: RequestContext): Promise<repo.MemberRow[]>;
-  changeRole(ctx: RequestContext, userId: string, role: Role): Promise<repo.MemberRow>;
+  listMembers(ctx: RequestContext): Promise<MemberView[]>;
+  changeRole(ctx: RequestContext, userId: string, role: Role): Promise<MemberView>;
   removeMember(ctx: RequestContext, userId: string): Promise<void>;
   /** The person's role in the context's tenant, or null when they are not a member. */
   roleOf(tx: Tx, tenantId: string, userId: string): Promise<Role | null>;
@@ -41,7 +43,8 @@ export function createMembersService(deps: {
   }
 
   return {
-    listMembers: (ctx) => db.withTenant(ctx, (tx) => repo.listMembers(tx, ctx.tenantId)),
+    listMembers: async (ctx) =>
+      (await db.withTenant(ctx, (tx) => repo.listMembers(tx, ctx.tenantId))).map(memberView),
 
     async changeRole(ctx, userId, role) {
       return db.withTenant(ctx, async (tx) => {
@@ -60,7 +63,7 @@ export function createMembersService(deps: {
             payload: { from: target.role, to: role },
           });
         }
-        return { ...target, role };
+        return memberView({ ...target, role });
       });
     },
 

@@ -2,22 +2,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../http.js';
-import { IsoDateTime } from '../http-schemas.js';
+import { IdParams, IsoDateTime } from '../http-schemas.js';
 import type { ExportsService } from './privacy.exports.js';
+import * as s from './privacy.schemas.js';
 
 const tags = ['privacy'];
-const IdParams = z.object({ id: z.uuid() });
-const ExportView = z.object({
-  id: z.uuid(),
-  status: z.enum(['queued', 'running', 'ready', 'failed']),
-  progress: z.object({ documentsDone: z.number().int(), documentsTotal: z.number().int() }),
-  sizeBytes: z.number().int().nullable(),
-  sha256: z.string().nullable().describe('SHA-256 of the archive as downloaded.'),
-  failureReason: z.string().nullable(),
-  createdAt: IsoDateTime,
-  finishedAt: IsoDateTime.nullable(),
-  downloadedAt: IsoDateTime.nullable(),
-});
 // Every export route stays open while the firm is being closed: taking the data out is the point.
 const access = { permission: 'tenant:manage', userOnly: true, duringOffboarding: true } as const;
 
@@ -31,7 +20,7 @@ export function exportsRoutes(deps: { exports: ExportsService }): FastifyPluginA
           tags,
           operationId: 'startTenantExport',
           summary: 'Export all of the firm\u2019s data as one archive (built in the background)',
-          response: { 202: ExportView },
+          response: { 202: s.ExportView },
         },
       },
       async (request, reply) => {
@@ -49,7 +38,7 @@ export function exportsRoutes(deps: { exports: ExportsService }): FastifyPluginA
           operationId: 'getTenantExport',
           summary: 'An export\u2019s status and progress',
           params: IdParams,
-          response: { 200: ExportView },
+          response: { 200: s.ExportView },
         },
       },
       async (request) => deps.exports.getExport(userOf(request).ctx, request.params.id),

@@ -6,117 +6,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Signer } from '../../platform/crypto/signing-key.js';
 import { contextOf, userOf } from '../http.js';
-import { IsoDateTime } from '../http-schemas.js';
-import type { TenantRow, TenantsService } from '../tenants/tenants.service.js';
+import type { TenantsService, TenantView } from '../tenants/tenants.service.js';
 import type { DataProcessingService } from './privacy.data-processing.js';
 import type { OffboardingService } from './privacy.offboarding.js';
 import type { PersonService } from './privacy.person.js';
+import * as s from './privacy.schemas.js';
 
 const tags = ['privacy'];
 
-const TrainingConsent = z.object({
-  allowed: z
-    .boolean()
-    .describe('Documents and corrections may be used to improve extraction beyond this firm.'),
-  changedAt: IsoDateTime.nullable(),
-});
-const consentOf = (t: TenantRow) => ({ allowed: t.trainingConsent, changedAt: t.trainingConsentChangedAt });
-
-const DataProcessingRecord = z.object({
-  tenantId: z.uuid(),
-  status: z.string(),
-  region: z.string().describe('Where the firm\u2019s data is stored and processed.'),
-  subProcessors: z.array(z.object({ name: z.string(), purpose: z.string(), location: z.string() })),
-  retention: z.object({
-    defaultYears: z.number().int(),
-    typeYears: z.record(z.string(), z.number().int()),
-    trashDays: z.number().int().describe('A deleted document stays restorable this long.'),
-    backupDays: z.number().int().describe('Backups (and the wrapped keys in them) are kept this long.'),
-    offboardingGraceDays: z.number().int(),
-  }),
-  encryption: z.object({ documents: z.string(), keyManagement: z.string() }),
-  trainingConsent: TrainingConsent,
-});
-
-const Offboarding = z.object({
-  status: z.enum(['active', 'suspended', 'offboarding', 'offboarded']),
-  requestedAt: IsoDateTime.nullable(),
-  purgeAfter: IsoDateTime.nullable().describe(
-    'When the purge may run; until then only export and cancel work.',
-  ),
-});
-
-const SignedReceipt = z.object({
-  receipt: z.object({
-    type: z.literal('doklad.erasure_receipt'),
-    version: z.literal(1),
-    tenantId: z.uuid(),
-    region: z.string(),
-    offboardingRequestedAt: z.string(),
-    purgedAt: z.string(),
-    issuedAt: z.string(),
-    destroyed: z.object({
-      blobs: z.object({ container: z.string(), deleted: z.number().int(), remaining: z.number().int() }),
-      keyEncryptionKey: z.object({ keyRef: z.string().nullable(), destroyedAt: z.string() }),
-      rows: z.record(z.string(), z.number().int()),
-    }),
-    kept: z.array(z.string()),
-    auditChain: z.object({
-      headSeq: z.string().nullable(),
-      headHash: z.string().nullable(),
-      checkpointSeq: z.string().nullable(),
-      checkpointSignedAt: z.string().nullable(),
-    }),
-  }),
-  keyId: z.string(),
-  signature: z.string().describe('Base64 Ed25519; verify with `doklad tenant verify-receipt`.'),
-});
-
-const PersonalData = z.object({
-  subject: z.object({
-    id: z.uuid(),
-    name: z.string(),
-    email: z.string(),
-    emailVerifiedAt: IsoDateTime.nullable(),
-    createdAt: IsoDateTime,
-  }),
-  membership: z.object({ role: z.string(), createdAt: IsoDateTime }),
-  sessions: z.array(
-    z.object({
-      createdAt: IsoDateTime,
-      lastSeenAt: IsoDateTime,
-      ip: z.string().nullable(),
-      userAgent: z.string().nullable(),
-      revokedAt: IsoDateTime.nullable(),
-    }),
-  ),
-  tokensCreated: z.array(
-    z.object({
-      id: z.uuid(),
-      name: z.string(),
-      createdAt: IsoDateTime,
-      lastUsedAt: IsoDateTime.nullable(),
-      revokedAt: IsoDateTime.nullable(),
-    }),
-  ),
-  invitations: z.array(
-    z.object({ id: z.uuid(), role: z.string(), createdAt: IsoDateTime, acceptedAt: IsoDateTime.nullable() }),
-  ),
-  documentsUploaded: z.number().int(),
-  auditEvents: z.array(
-    z.object({
-      occurredAt: IsoDateTime,
-      action: z.string(),
-      actorId: z.string(),
-      targetType: z.string().nullable(),
-      targetId: z.string().nullable(),
-      ip: z.string().nullable(),
-      userAgent: z.string().nullable(),
-      requestId: z.string().nullable(),
-    }),
-  ),
-  auditEventsTruncated: z.boolean().describe('More than 1,000 events: the newest 1,000 are listed.'),
-});
+const consentOf = (t: TenantView) => ({ allowed: t.trainingConsent, changedAt: t.trainingConsentChangedAt });
 
 export function privacyRoutes(deps: {
   tenants: TenantsService;
@@ -135,7 +33,7 @@ export function privacyRoutes(deps: {
           operationId: 'exportPersonalData',
           summary: 'Everything the firm holds about one member (GDPR access request); audited',
           params: z.object({ userId: z.uuid() }),
-          response: { 200: PersonalData },
+          response: { 200: s.PersonalData },
         },
       },
       async (request) => deps.persons.exportPersonalData(userOf(request).ctx, request.params.userId),
@@ -172,7 +70,7 @@ export function privacyRoutes(deps: {
           tags,
           operationId: 'getDataProcessingRecord',
           summary: 'The firm\u2019s record of processing: region, sub-processors, retention, consent',
-          response: { 200: DataProcessingRecord },
+          response: { 200: s.DataProcessingRecord },
         },
       },
       async (request) => deps.dataProcessing.getRecord(contextOf(request)),
@@ -186,7 +84,7 @@ export function privacyRoutes(deps: {
           tags,
           operationId: 'getTrainingConsent',
           summary: 'Whether the firm lets its documents and corrections improve extraction for others',
-          response: { 200: TrainingConsent },
+          response: { 200: s.TrainingConsent },
         },
       },
       async (request) => consentOf(await deps.tenants.getTenant(userOf(request).ctx)),
@@ -201,7 +99,7 @@ export function privacyRoutes(deps: {
           operationId: 'putTrainingConsent',
           summary: 'Allow or refuse the use of the firm\u2019s data to improve extraction beyond it',
           body: z.object({ allowed: z.boolean() }).strict(),
-          response: { 200: TrainingConsent },
+          response: { 200: s.TrainingConsent },
         },
       },
       async (request) =>
@@ -216,7 +114,7 @@ export function privacyRoutes(deps: {
           tags,
           operationId: 'getOffboarding',
           summary: 'Whether the firm is being closed, and when the purge may run',
-          response: { 200: Offboarding },
+          response: { 200: s.Offboarding },
         },
       },
       async (request) => deps.offboarding.getOffboarding(userOf(request).ctx),
@@ -246,7 +144,7 @@ export function privacyRoutes(deps: {
             })
             .strict(),
           response: {
-            202: Offboarding.extend({
+            202: s.Offboarding.extend({
               receiptToken: z
                 .string()
                 .describe('Shown once: fetches the signed erasure receipt after the purge.'),
@@ -276,7 +174,7 @@ export function privacyRoutes(deps: {
           tags,
           operationId: 'cancelOffboarding',
           summary: 'Cancel closing the firm (within the grace period)',
-          response: { 200: Offboarding },
+          response: { 200: s.Offboarding },
         },
       },
       async (request) => deps.offboarding.cancelOffboarding(userOf(request).ctx),
@@ -292,7 +190,7 @@ export function privacyRoutes(deps: {
           operationId: 'lookupErasureReceipt',
           summary: 'Fetch the signed erasure receipt of a closed firm with its receipt token',
           body: z.object({ token: z.string().min(1).max(100) }).strict(),
-          response: { 200: SignedReceipt },
+          response: { 200: s.SignedReceipt },
         },
       },
       async (request) => deps.offboarding.findReceipt(request.body.token),

@@ -4,29 +4,10 @@ import { z } from 'zod';
 import { contextOf, userOf } from '../http.js';
 import { IsoDateTime } from '../http-schemas.js';
 import { AUTOMATION_LEVELS, type AutomationService } from './tenants.automation.js';
-import type { TenantRow, TenantsService } from './tenants.service.js';
-import type { TenantStatus } from './tenants.status.js';
+import type { TenantsService } from './tenants.service.js';
+import * as s from './tenants.schemas.js';
 
 const tags = ['tenant'];
-const TenantView = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  region: z.string(),
-  requireMfa: z.boolean(),
-  status: z
-    .enum(['active', 'suspended', 'offboarding', 'offboarded'])
-    .describe('offboarding: the firm is being closed (see GET /v1/tenant/offboarding).'),
-  createdAt: IsoDateTime,
-});
-const view = (t: TenantRow) => ({
-  id: t.id,
-  name: t.name,
-  region: t.region,
-  requireMfa: t.requireMfa,
-  // The column's CHECK constraint admits exactly these values.
-  status: t.status as TenantStatus,
-  createdAt: t.createdAt,
-});
 
 const Threshold = z
   .number()
@@ -62,9 +43,9 @@ export function tenantsRoutes(deps: {
       {
         // Open while the firm is being closed, so its people can see why everything else is refused.
         config: { userOnly: true, duringOffboarding: true },
-        schema: { tags, operationId: 'getTenant', summary: 'Get your firm', response: { 200: TenantView } },
+        schema: { tags, operationId: 'getTenant', summary: 'Get your firm', response: { 200: s.TenantView } },
       },
-      async (request) => view(await deps.tenants.getTenant(userOf(request).ctx)),
+      async (request) => deps.tenants.getTenant(userOf(request).ctx),
     );
 
     app.patch(
@@ -79,10 +60,10 @@ export function tenantsRoutes(deps: {
             name: z.string().trim().min(1).max(200).optional(),
             requireMfa: z.boolean().optional(),
           }),
-          response: { 200: TenantView },
+          response: { 200: s.TenantView },
         },
       },
-      async (request) => view(await deps.tenants.updateTenant(userOf(request).ctx, request.body)),
+      async (request) => deps.tenants.updateTenant(userOf(request).ctx, request.body),
     );
 
     app.get(

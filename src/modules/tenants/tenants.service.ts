@@ -8,6 +8,9 @@ import type { AuditService } from '../audit/audit.service.js';
 import * as repo from './tenants.repo.js';
 import type { TenantRow } from './tenants.repo.js';
 import { moveTenantStatus, type StatusChange } from './tenants.status.js';
+import { tenantView, type TenantView } from './tenants.views.js';
+
+export type { TenantView } from './tenants.views.js';
 
 // The tenant as this service returns it; other modules name it from here, never from the repo.
 export type { TenantRow };
@@ -30,19 +33,19 @@ export interface TenantsService {
    * Creates a tenant. `within`, when given, runs in the same transaction with the new tenant's
    * context (e.g. sign-up adds the owner), and its result is returned instead of the tenant.
    */
-  createTenant(creator: TenantCreator, input: CreateTenantInput): Promise<TenantRow>;
+  createTenant(creator: TenantCreator, input: CreateTenantInput): Promise<TenantView>;
   createTenant<T>(
     creator: TenantCreator,
     input: CreateTenantInput,
     within: (tx: Tx, ctx: RequestContext, tenant: TenantRow) => Promise<T>,
   ): Promise<T>;
-  getTenant(ctx: RequestContext): Promise<TenantRow>;
+  getTenant(ctx: RequestContext): Promise<TenantView>;
   /** The tenant inside a transaction already scoped to it; null when it does not exist. */
   findTenant(tx: Tx, tenantId: string): Promise<TenantRow | null>;
   updateTenant(
     ctx: RequestContext,
     changes: { name?: string | undefined; requireMfa?: boolean | undefined },
-  ): Promise<TenantRow>;
+  ): Promise<TenantView>;
   /**
    * The tenant's KEK reference and region, creating the KEK for tenants made before keys existed.
    * Both are fixed once set (nothing changes a tenant's region or KEK reference), so the answer is
@@ -62,10 +65,10 @@ export interface TenantsService {
   /** After the erasure receipt is issued: the purge job has nothing left to do for the tenant. */
   markPurgeFinished(tx: Tx, tenantId: string): Promise<void>;
   /** Platform administrators only (CLI): blocks every session and token of the firm at once. */
-  suspendTenant(ctx: RequestContext, reason: string): Promise<TenantRow>;
-  unsuspendTenant(ctx: RequestContext): Promise<TenantRow>;
+  suspendTenant(ctx: RequestContext, reason: string): Promise<TenantView>;
+  unsuspendTenant(ctx: RequestContext): Promise<TenantView>;
   /** Whether the firm lets its documents and corrections improve extraction beyond itself. */
-  setTrainingConsent(ctx: RequestContext, allowed: boolean): Promise<TenantRow>;
+  setTrainingConsent(ctx: RequestContext, allowed: boolean): Promise<TenantView>;
   /**
    * For the extraction learning code: true only when the firm said yes. Inside the caller's
    * transaction for the tenant, so a learning job reads it in the same snapshot as the data.
@@ -88,7 +91,7 @@ export function createTenantsService(deps: {
       creator: TenantCreator,
       input: CreateTenantInput,
       within?: (tx: Tx, ctx: RequestContext, tenant: TenantRow) => Promise<T>,
-    ): Promise<T | TenantRow> {
+    ): Promise<T | TenantView> {
       const name = input.name.normalize('NFC').trim();
       const region = input.region ?? deps.defaultRegion;
       if (name.length < 1 || name.length > 200) {
@@ -112,7 +115,7 @@ export function createTenantsService(deps: {
           target: { type: 'tenant', id: tenant.id },
           payload: { region },
         });
-        return within ? within(tx, ctx, tenant) : tenant;
+        return within ? within(tx, ctx, tenant) : tenantView(tenant);
       });
     },
 
@@ -147,26 +150,32 @@ export function createTenantsService(deps: {
 
     markPurgeFinished: (tx, tenantId) => repo.clearPurgeAfter(tx, tenantId),
 
-    suspendTenant: (ctx, reason) =>
-      deps.db.withTenant(ctx, (tx) =>
-        moveTenantStatus(tx, ctx, deps.audit, { to: 'suspended', at: now(), reason }),
+    suspendTenant: async (ctx, reason) =>
+      tenantView(
+        await deps.db.withTenant(ctx, (tx) =>
+          moveTenantStatus(tx, ctx, deps.audit, { to: 'suspended', at: now(), reason }),
+        ),
       ),
 
-    unsuspendTenant: (ctx) =>
-      deps.db.withTenant(ctx, (tx) => moveTenantStatus(tx, ctx, deps.audit, { to: 'active', at: now() })),
+    unsuspendTenant: async (ctx) =>
+      tenantView(
+        await deps.db.withTenant(ctx, (tx) =>
+          moveTenantStatus(tx, ctx, deps.audit, { to: 'active', at: now() }),
+        ),
+      ),
 
     async setTrainingConsent(ctx, allowed) {
       return deps.db.withTenant(ctx, async (tx) => {
         const before = await repo.findTenant(tx, ctx.tenantId);
         if (!before) throw new NotFoundError('The tenant does not exist.');
-        if (before.trainingConsent === allowed) return before;
+        if (before.trainingConsent === allowed) return tenantView(before);
         const updated = await repo.setTrainingConsent(tx, ctx.tenantId, allowed, now());
         await deps.audit.record(tx, ctx, {
           action: 'tenant.training_consent_changed',
           target: { type: 'tenant', id: ctx.tenantId },
           payload: { from: before.trainingConsent, to: allowed },
         });
-        return updated;
+        return tenantView(updated);
       });
     },
 
@@ -189,14 +198,14 @@ export function createTenantsService(deps: {
             ...(changes.requireMfa !== undefined ? { requireMfa: changes.requireMfa } : {}),
           },
         });
-        return updated;
+        return tenantView(updated);
       });
     },
 
     async getTenant(ctx) {
       const tenant = await deps.db.withTenant(ctx, (tx) => repo.findTenant(tx, ctx.tenantId));
       if (!tenant) throw new NotFoundError('The tenant does not exist.');
-      return tenant;
+      return tenantView(tenant);
     },
   };
 }

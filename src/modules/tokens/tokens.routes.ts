@@ -1,50 +1,12 @@
 /** Integration tokens for ERP agents. Only people manage them, never other tokens. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PERMISSIONS } from '../../core/permissions.js';
 import { userOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { listOf } from '../http-schemas.js';
 import type { TokensService } from './tokens.service.js';
+import * as s from './tokens.schemas.js';
 
 const tags = ['tokens'];
-const Scope = z.enum(PERMISSIONS);
-const TokenView = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  prefix: z.string().describe('The first characters of the token, to tell tokens apart'),
-  scopes: z.array(z.string()),
-  allowedIps: z.array(z.string()),
-  companyIds: z.array(z.uuid()),
-  expiresAt: IsoDateTime.nullable(),
-  createdAt: IsoDateTime,
-  lastUsedAt: IsoDateTime.nullable(),
-  lastUsedIp: z.string().nullable(),
-  revokedAt: IsoDateTime.nullable(),
-});
-const CreateTokenBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  scopes: z.array(Scope).min(1),
-  expiresAt: IsoDateTime.optional(),
-  allowedIps: z
-    .array(z.string().max(64))
-    .max(50)
-    .optional()
-    .describe('IP addresses or CIDR ranges; empty = any'),
-  companyIds: z
-    .array(z.uuid())
-    .max(1000)
-    .optional()
-    .describe('Limit the token to these companies; empty = all'),
-});
-const CreatedToken = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  token: z.string().describe('The secret, shown only in this response'),
-  prefix: z.string(),
-  scopes: z.array(z.string()),
-  companyIds: z.array(z.uuid()),
-  expiresAt: IsoDateTime.nullable(),
-});
 
 export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -56,8 +18,8 @@ export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyn
           tags,
           operationId: 'createToken',
           summary: 'Create an integration token (shown once)',
-          body: CreateTokenBody,
-          response: { 201: CreatedToken },
+          body: s.CreateTokenBody,
+          response: { 201: s.CreatedToken },
         },
       },
       async (request, reply) => {
@@ -86,7 +48,7 @@ export function tokensRoutes(deps: { tokens: TokensService }): FastifyPluginAsyn
           tags,
           operationId: 'listTokens',
           summary: 'List integration tokens (never their secrets)',
-          response: { 200: listOf(TokenView) },
+          response: { 200: listOf(s.TokenView) },
         },
       },
       async (request) => ({ items: await deps.tokens.listTokens(userOf(request).ctx), nextCursor: null }),

@@ -19,7 +19,9 @@ import type { TenantsService } from '../tenants/tenants.service.js';
 import * as repo from './tokens.repo.js';
 import type { TokenUseRecorder } from './tokens.use-recorder.js';
 
-export type { TokenRow } from './tokens.repo.js';
+import { tokenView, type TokenView } from './tokens.views.js';
+
+export type { TokenView } from './tokens.views.js';
 
 export const TOKEN_PREFIX = 'dk_';
 const DISPLAY_PREFIX_LENGTH = 10;
@@ -82,8 +84,9 @@ export function tokenAdmits(facts: TokenFacts, ip: string, now: Date): boolean {
 }
 
 export interface TokensService {
-  createToken(ctx: RequestContext, input: CreateTokenInput): Promise<repo.TokenRow & { token: string }>;
-  listTokens(ctx: RequestContext): Promise<repo.TokenRow[]>;
+  /** The new token's view and, this once, its secret. */
+  createToken(ctx: RequestContext, input: CreateTokenInput): Promise<TokenView & { token: string }>;
+  listTokens(ctx: RequestContext): Promise<TokenView[]>;
   revokeToken(ctx: RequestContext, id: string): Promise<void>;
   /**
    * The facts of a live token by its hash: null when it is unknown or revoked, its creator is no
@@ -147,11 +150,12 @@ export function createTokensService(deps: {
             allowedIps,
           },
         });
-        return { ...row, token };
+        return { ...tokenView(row), token };
       });
     },
 
-    listTokens: (ctx) => db.withTenant(ctx, (tx) => repo.listTokens(tx, ctx.tenantId)),
+    listTokens: async (ctx) =>
+      (await db.withTenant(ctx, (tx) => repo.listTokens(tx, ctx.tenantId))).map(tokenView),
 
     async revokeToken(ctx, id) {
       await db.withTenant(ctx, async (tx) => {

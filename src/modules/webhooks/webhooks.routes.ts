@@ -2,34 +2,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
-import { WEBHOOK_EVENTS, type WebhooksService } from './webhooks.service.js';
+import { IdParams, listOf } from '../http-schemas.js';
+import type { WebhooksService } from './webhooks.service.js';
+import * as s from './webhooks.schemas.js';
 
 const tags = ['webhooks'];
-const Event = z.enum(WEBHOOK_EVENTS);
-const Endpoint = z.object({
-  id: z.uuid(),
-  url: z.string(),
-  events: z.array(z.string()),
-  active: z.boolean(),
-  disabledReason: z.string().nullable(),
-  consecutiveFailures: z.number().int(),
-  createdAt: IsoDateTime,
-  updatedAt: IsoDateTime,
-});
-const Delivery = z.object({
-  id: z.uuid(),
-  eventId: z.uuid(),
-  eventType: z.string(),
-  status: z.enum(['pending', 'succeeded', 'failed']),
-  attempts: z.number().int(),
-  lastStatusCode: z.number().int().nullable(),
-  lastError: z.string().nullable(),
-  createdAt: IsoDateTime,
-  deliveredAt: IsoDateTime.nullable(),
-});
-const IdParams = z.object({ id: z.uuid() });
-const Url = z.string().trim().min(8).max(2000);
 
 export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPluginAsyncZod {
   return async (app) => {
@@ -45,8 +22,8 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
             'Deliveries are POSTed as JSON with `Doklad-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, ' +
             'retried with exponential backoff; an endpoint is disabled after repeated failures. https only; ' +
             'private, loopback and link-local targets are refused.',
-          body: z.object({ url: Url, events: z.array(Event).min(1) }),
-          response: { 201: Endpoint.extend({ secret: z.string() }) },
+          body: z.object({ url: s.Url, events: z.array(s.Event).min(1) }),
+          response: { 201: s.Endpoint.extend({ secret: z.string() }) },
         },
       },
       async (request, reply) => {
@@ -66,7 +43,7 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
           tags,
           operationId: 'listWebhooks',
           summary: 'List webhook endpoints',
-          response: { 200: listOf(Endpoint) },
+          response: { 200: listOf(s.Endpoint) },
         },
       },
       async (request) => ({ items: await deps.webhooks.listEndpoints(contextOf(request)), nextCursor: null }),
@@ -80,7 +57,7 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
           operationId: 'getWebhook',
           summary: 'Get one webhook endpoint',
           params: IdParams,
-          response: { 200: Endpoint },
+          response: { 200: s.Endpoint },
         },
       },
       async (request) => deps.webhooks.getEndpoint(contextOf(request), request.params.id),
@@ -95,11 +72,11 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
           summary: 'Change URL or events, or (re)activate',
           params: IdParams,
           body: z.object({
-            url: Url.optional(),
-            events: z.array(Event).min(1).optional(),
+            url: s.Url.optional(),
+            events: z.array(s.Event).min(1).optional(),
             active: z.boolean().optional(),
           }),
-          response: { 200: Endpoint },
+          response: { 200: s.Endpoint },
         },
       },
       async (request) => deps.webhooks.updateEndpoint(contextOf(request), request.params.id, request.body),
@@ -131,7 +108,7 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
           summary: 'The latest deliveries with their outcome',
           params: IdParams,
           querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-          response: { 200: listOf(Delivery) },
+          response: { 200: listOf(s.Delivery) },
         },
       },
       async (request) => ({

@@ -14,6 +14,7 @@ import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { resolveDeliveryTarget } from './webhook-target.js';
 import * as repo from './webhooks.repo.js';
+import { deliveryView, endpointView, type DeliveryView, type EndpointView } from './webhooks.views.js';
 
 export const WEBHOOK_EVENTS = [
   'document.extracted',
@@ -25,7 +26,7 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-export type EndpointView = Omit<repo.EndpointRow, 'secretSealed' | 'tenantId'>;
+export type { DeliveryView, EndpointView } from './webhooks.views.js';
 
 export interface WebhookEndpointSettings {
   readonly allowPrivateTargets: boolean;
@@ -44,10 +45,9 @@ export interface WebhooksService {
     changes: { url?: string; events?: WebhookEvent[]; active?: boolean },
   ): Promise<EndpointView>;
   deleteEndpoint(ctx: RequestContext, id: string): Promise<void>;
-  listDeliveries(ctx: RequestContext, id: string, limit: number): Promise<repo.DeliveryRow[]>;
+  listDeliveries(ctx: RequestContext, id: string, limit: number): Promise<DeliveryView[]>;
 }
 
-const view = ({ secretSealed: _s, tenantId: _t, ...rest }: repo.EndpointRow): EndpointView => rest;
 /** The context an endpoint's signing secret is sealed with: bound to the endpoint's id. */
 export const sealContext = (id: string): string => `webhook:${id}`;
 
@@ -88,13 +88,13 @@ export function createWebhooksService(deps: {
         });
         return created;
       });
-      return { ...view(row), secret };
+      return { ...endpointView(row), secret };
     },
 
     listEndpoints: async (ctx) =>
-      (await db.withTenant(ctx, (tx) => repo.listEndpoints(tx, ctx.tenantId))).map(view),
+      (await db.withTenant(ctx, (tx) => repo.listEndpoints(tx, ctx.tenantId))).map(endpointView),
 
-    getEndpoint: async (ctx, id) => view(await db.withTenant(ctx, (tx) => visible(tx, ctx, id))),
+    getEndpoint: async (ctx, id) => endpointView(await db.withTenant(ctx, (tx) => visible(tx, ctx, id))),
 
     async updateEndpoint(ctx, id, changes) {
       if (changes.url) await resolveDeliveryTarget(changes.url, settings.allowPrivateTargets);
@@ -116,7 +116,7 @@ export function createWebhooksService(deps: {
           target: { type: 'webhook', id },
           payload: changes,
         });
-        return view(updated);
+        return endpointView(updated);
       });
     },
 
@@ -131,7 +131,7 @@ export function createWebhooksService(deps: {
     async listDeliveries(ctx, id, limit) {
       return db.withTenant(ctx, async (tx) => {
         await visible(tx, ctx, id);
-        return repo.listDeliveries(tx, ctx.tenantId, id, limit);
+        return (await repo.listDeliveries(tx, ctx.tenantId, id, limit)).map(deliveryView);
       });
     },
   };

@@ -8,22 +8,22 @@ import { createFileKekStore } from './kek-store.js';
 import type { KeyProvider } from './key-provider.js';
 import { createLocalKeyProvider, parseMasterKey } from './local-key-provider.js';
 
-export async function createKeyProvider(config: Config): Promise<KeyProvider> {
-  if (config.KMS_PROVIDER === 'azure-key-vault') {
+export async function createKeyProvider(kms: Config['kms']): Promise<KeyProvider> {
+  if (kms.provider === 'azure-key-vault') {
     return new AzureKeyVaultKeyProvider({
-      vaultUrl: config.AZURE_KEY_VAULT_URL!,
+      vaultUrl: kms.azureKeyVaultUrl!,
       credential: new DefaultAzureCredential(),
     });
   }
   const masterKey =
-    config.LOCAL_KMS_MASTER_KEY ??
-    (await readOrCreateKeyFile(config.LOCAL_KMS_MASTER_KEY_FILE, {
-      create: config.LOCAL_KMS_MASTER_KEY_CREATE,
+    kms.localMasterKey ??
+    (await readOrCreateKeyFile(kms.localMasterKeyFile, {
+      create: kms.localMasterKeyCreate,
       generate: () => randomBytes(32).toString('base64'),
       settingHint: 'Set LOCAL_KMS_MASTER_KEY, or LOCAL_KMS_MASTER_KEY_CREATE=true for development.',
     }));
   return createLocalKeyProvider({
     masterKey: parseMasterKey(masterKey.trim()),
-    store: createFileKekStore(config.LOCAL_KMS_KEY_DIR),
+    store: createFileKekStore(kms.localKeyDir),
   });
 }

@@ -10,7 +10,7 @@ import {
   HEADER_LENGTH,
   TAG_LENGTH,
 } from '../../../src/platform/crypto/segmented-aead.js';
-import { azuriteConnectionString } from '../../../src/platform/storage/azurite-process.js';
+import { azuriteConnectionString } from '../../../scripts/dev-services/azurite-process.js';
 import { bearer, signup } from '../../helpers/auth.js';
 import { listBlobNames, uploadRaw } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';
@@ -29,8 +29,8 @@ async function storedDocument() {
   const owner = await signup(env.app);
   const plaintext = recognisablePdf();
   const doc = (await uploadRaw(env.app, owner.token, plaintext, { contentType: 'application/pdf' })).json();
-  const container = env.container.blobStore.containerFor(owner.tenantId);
-  const ciphertext = await buffer(await env.container.blobStore.download(container, doc.id));
+  const container = env.blobStore.containerFor(owner.tenantId);
+  const ciphertext = await buffer(await env.blobStore.download(container, doc.id));
   const { rows } = await env.adminQuery(
     'SELECT wrapped_dek, key_ref FROM document_keys WHERE document_id = $1',
     [doc.id],
@@ -103,7 +103,7 @@ describe('encryption at rest', () => {
       await expect(decrypt(dek, tampered)).rejects.toThrow(
         /DecryptionError|not intact|authenticate|segment/i,
       );
-      await env.container.blobStore.upload(container, doc.id, Readable.from([tampered]));
+      await env.blobStore.upload(container, doc.id, Readable.from([tampered]));
       const res = await env.app
         .inject({ url: `/v1/documents/${doc.id}/content`, headers: bearer(owner.token) })
         .catch((e: Error) => e);
@@ -113,12 +113,12 @@ describe('encryption at rest', () => {
 
   it('round-trips a 0-byte plaintext through the storage format and Azurite', async () => {
     const dek = randomBytes(32);
-    const container = `${env.config.BLOB_CONTAINER_PREFIX}-zero`;
-    await env.container.blobStore.ensureContainer(container);
+    const container = `${env.config.blobs.containerPrefix}-zero`;
+    await env.blobStore.ensureContainer(container);
     await pipeline(Readable.from([Buffer.alloc(0)]), createEncryptStream(dek), (encrypted) =>
-      env.container.blobStore.upload(container, 'empty', Readable.from(encrypted)),
+      env.blobStore.upload(container, 'empty', Readable.from(encrypted)),
     );
-    const stored = await buffer(await env.container.blobStore.download(container, 'empty'));
+    const stored = await buffer(await env.blobStore.download(container, 'empty'));
     expect(stored.length).toBe(HEADER_LENGTH + TAG_LENGTH);
     expect((await decrypt(dek, stored)).length).toBe(0);
   });
@@ -153,8 +153,8 @@ describe('failure safety', () => {
       owner.tenantId,
     ]);
     expect(rows[0].n).toBe(0);
-    const container = env.container.blobStore.containerFor(owner.tenantId);
-    expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toEqual([]);
+    const container = env.blobStore.containerFor(owner.tenantId);
+    expect(await listBlobNames(env.config.blobs.connectionString, container)).toEqual([]);
   }, 30_000);
 });
 

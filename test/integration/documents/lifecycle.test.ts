@@ -75,8 +75,8 @@ describe('trash, restore and purge', () => {
       [doc.id],
     );
     expect(keys[0]).toMatchObject({ wrapped_dek: null, destroyed_at: expect.any(Date) });
-    const container = env.container.blobStore.containerFor(owner.tenantId);
-    expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).not.toContain(doc.id);
+    const container = env.blobStore.containerFor(owner.tenantId);
+    expect(await listBlobNames(env.config.blobs.connectionString, container)).not.toContain(doc.id);
     const { rows } = await env.adminQuery(
       `SELECT actor_kind, payload FROM audit_events WHERE tenant_id = $1 AND action = 'document.purged'`,
       [owner.tenantId],

@@ -17,7 +17,7 @@ afterAll(async () => workers?.close());
 describe('maintenance jobs', () => {
   it('schedules the retention sweep and the trash purge, and the worker runs them', async () => {
     workers = await startWorkers(env.container);
-    const settings = { redisUrl: env.config.REDIS_URL, keyPrefix: env.config.REDIS_KEY_PREFIX };
+    const settings = { redisUrl: env.config.redis.url, keyPrefix: env.config.redis.keyPrefix };
     const queue = createQueue(settings, MAINTENANCE_QUEUE);
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual([
@@ -55,7 +55,7 @@ describe('maintenance jobs', () => {
     env.clock.advance(31 * 24 * 60 * 60 * 1000);
 
     const events = new QueueEvents(MAINTENANCE_QUEUE, {
-      connection: new Redis(env.config.REDIS_URL, { maxRetriesPerRequest: null }),
+      connection: new Redis(env.config.redis.url, { maxRetriesPerRequest: null }),
       prefix: `${settings.keyPrefix}:bull`,
     });
     await events.waitUntilReady();

@@ -16,7 +16,7 @@ const env = useTestEnv({ env: { ORPHAN_BLOB_GRACE_MS: String(GRACE_MS) } });
 describe('orphan blob sweep', () => {
   it('deletes a blob without a document row once older than the grace, and keeps fresh orphans and every blob with a row', async () => {
     const owner = await signup(env.app);
-    const store = env.container.blobStore;
+    const store = env.blobStore;
     const container = store.containerFor(owner.tenantId);
     const upload = async () => {
       const res = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' });
@@ -41,7 +41,7 @@ describe('orphan blob sweep', () => {
 
     const report = await env.container.orphanBlobs.sweepOrphanBlobs();
     expect(report.deleted).toBe(1);
-    const names = await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container);
+    const names = await listBlobNames(env.config.blobs.connectionString, container);
     expect(names.sort()).toEqual([kept, trashed, freshOrphan].sort());
     const { rows } = await env.adminQuery(
       `SELECT target_id FROM audit_events WHERE tenant_id = $1 AND action = 'blob.orphan_deleted'`,

@@ -218,8 +218,8 @@ describe('upload and download', () => {
         owner.tenantId,
       ]);
       expect(rows[0].n).toBe(0);
-      const container = env.container.blobStore.containerFor(owner.tenantId);
-      expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toEqual([]);
+      const container = env.blobStore.containerFor(owner.tenantId);
+      expect(await listBlobNames(env.config.blobs.connectionString, container)).toEqual([]);
     },
   );
 
@@ -231,7 +231,7 @@ describe('upload and download', () => {
   });
 
   it('answers 413 past the size limit and leaves no document and no blob behind', async () => {
-    const small = env.config.DOCUMENT_MAX_BYTES;
+    const small = env.config.documents.maxBytes;
     const owner = await signup(env.app);
     const tooBig = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(small)]);
     const res = await uploadRaw(env.app, owner.token, tooBig, { contentType: 'application/pdf' });
@@ -240,8 +240,8 @@ describe('upload and download', () => {
       owner.tenantId,
     ]);
     expect(rows[0].n).toBe(0);
-    const container = env.container.blobStore.containerFor(owner.tenantId);
-    expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toEqual([]);
+    const container = env.blobStore.containerFor(owner.tenantId);
+    expect(await listBlobNames(env.config.blobs.connectionString, container)).toEqual([]);
   }, 60_000);
 
   it('returns the first document, 200, when the same content is uploaded again', async () => {
@@ -258,10 +258,8 @@ describe('upload and download', () => {
     expect(first.statusCode).toBe(201);
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(first.json().id);
-    const container = env.container.blobStore.containerFor(owner.tenantId);
-    expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toEqual([
-      first.json().id,
-    ]);
+    const container = env.blobStore.containerFor(owner.tenantId);
+    expect(await listBlobNames(env.config.blobs.connectionString, container)).toEqual([first.json().id]);
     const other = await signup(env.app);
     expect((await uploadRaw(env.app, other.token, pdf, { contentType: 'application/pdf' })).statusCode).toBe(
       201,
@@ -415,10 +413,10 @@ describe('upload and download', () => {
     const uploaded = await uploadRaw(env.app, owner.token, samplePdf(), { contentType: 'application/pdf' });
     expect(uploaded.statusCode).toBe(201);
     const id = uploaded.json().id;
-    const container = env.container.blobStore.containerFor(owner.tenantId);
-    const names = await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container);
+    const container = env.blobStore.containerFor(owner.tenantId);
+    const names = await listBlobNames(env.config.blobs.connectionString, container);
     expect(names).toHaveLength(1);
-    await env.container.blobStore.delete(container, names[0]!);
+    await env.blobStore.delete(container, names[0]!);
 
     const variants: Record<string, string>[] = [{}, { range: 'bytes=0-9' }];
     for (const headers of variants) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMailCatcher } from '../../../scripts/dev-mail-catcher.js';
-import { freePort } from '../../../src/platform/free-port.js';
+import { freePort } from '../../../scripts/dev-services/free-port.js';
 import { bearer, signup, STRONG_PASSWORD, uniqueEmail } from '../../helpers/auth.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 
@@ -30,7 +30,7 @@ describe('mail over SMTP', () => {
   const env = useTestEnv({ env: { MAIL_TRANSPORT: 'smtp', SMTP_URL: catcher.smtpUrl, PUBLIC_BASE_URL } });
 
   it('delivers an invitation whose link carries a token that accepts it through the API', async () => {
-    expect(env.config.MAIL_TRANSPORT).toBe('smtp');
+    expect(env.config.mail.transport).toBe('smtp');
     const owner = await signup(env.app);
     const email = uniqueEmail('invitee');
     const arriving = catcher.nextMail(email);

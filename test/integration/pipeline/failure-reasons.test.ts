@@ -79,7 +79,7 @@ describe('failure reasons', () => {
     });
     expect(up.statusCode, up.body).toBe(201);
     // The ciphertext disappears from storage: the blob store's error names the container.
-    await env.container.blobStore.delete(env.container.blobStore.containerFor(owner.tenantId), up.json().id);
+    await env.blobStore.delete(env.blobStore.containerFor(owner.tenantId), up.json().id);
     const doc = await failed(up.json().id);
     expect(doc).toMatchObject({ status: 'failed', failureReason: INTERNAL_FAILURE_REASON });
     await expect.poll(() => webhookReason(up.json().id)).toBe(INTERNAL_FAILURE_REASON);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app/build-app.js';
 import { createContainer } from '../../../src/container.js';
 import { createLogger } from '../../../src/platform/logger.js';
-import { freePort } from '../../../src/platform/free-port.js';
+import { freePort } from '../../../scripts/dev-services/free-port.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import { INTERNAL_FAILURE_REASON } from '../../../src/modules/extractions/extractions.failures.js';
 import { EXTRACTION_QUEUE } from '../../../src/modules/extractions/extractions.jobs.js';
@@ -100,7 +100,7 @@ describe('a job that keeps failing', () => {
       })
     ).json().id;
     // The ciphertext disappears from storage: every attempt fails the same way.
-    await env.container.blobStore.delete(env.container.blobStore.containerFor(owner.tenantId), id);
+    await env.blobStore.delete(env.blobStore.containerFor(owner.tenantId), id);
     workers = await startWorkers(env.container);
     await waitFor(async () => (await statusOf(id)) === 'failed', 30_000, 'the document to fail');
     const { rows } = await env.adminQuery(
@@ -110,7 +110,7 @@ describe('a job that keeps failing', () => {
     // The blob store's message (it names the container) stays in the log; the reason is generic.
     expect(rows[0].failure_reason).toBe(INTERNAL_FAILURE_REASON);
     const queue = createQueue(
-      { redisUrl: env.config.REDIS_URL, keyPrefix: env.config.REDIS_KEY_PREFIX },
+      { redisUrl: env.config.redis.url, keyPrefix: env.config.redis.keyPrefix },
       EXTRACTION_QUEUE,
     );
     const job = await queue.getJob(`extract-${id}-${rows[0].processing_run_id}`);
@@ -138,7 +138,10 @@ describe.skipIf(!hasRedisServer)('Redis down during an upload (needs the redis-s
     };
     let redis = startRedis();
     await sleep(300);
-    const config = Object.freeze({ ...env.config, REDIS_URL: `redis://127.0.0.1:${port}` });
+    const config = Object.freeze({
+      ...env.config,
+      redis: { ...env.config.redis, url: `redis://127.0.0.1:${port}` },
+    });
     const container = await createContainer(config, createLogger('silent'), { clock: env.clock });
     const app = await buildApp(container);
     try {

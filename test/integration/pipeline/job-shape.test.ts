@@ -86,7 +86,7 @@ describe('job payloads', () => {
 
 describe('the queues object', () => {
   it('opens a queue on first use, refuses an unknown name, and closes every queue it opened', async () => {
-    const settings = { redisUrl: env.config.REDIS_URL, keyPrefix: `${env.config.REDIS_KEY_PREFIX}q` };
+    const settings = { redisUrl: env.config.redis.url, keyPrefix: `${env.config.redis.keyPrefix}q` };
     const queues = createQueues(settings, [EXTRACTION_QUEUE, WEBHOOK_QUEUE]);
     expect(() => queues.get('extractoin')).toThrow(/No queue named "extractoin"/);
     const opened = queues.all();

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createContainer } from '../../../src/container.js';
 import { MAINTENANCE_QUEUE } from '../../../src/platform/jobs.js';
-import { freePort } from '../../../src/platform/free-port.js';
+import { freePort } from '../../../scripts/dev-services/free-port.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createQueue } from '../../../src/platform/queue.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
@@ -36,7 +36,7 @@ const SCHEDULES = [
 
 /** Deletes every key of this test file's prefix, and nothing else: what a Redis restarted empty leaves. */
 async function flushOwnKeys(): Promise<number> {
-  const redis = new Redis(env.config.REDIS_URL);
+  const redis = new Redis(env.config.redis.url);
   let deleted = 0;
   try {
     let cursor = '0';
@@ -44,7 +44,7 @@ async function flushOwnKeys(): Promise<number> {
       const [next, keys] = await redis.scan(
         cursor,
         'MATCH',
-        `${env.config.REDIS_KEY_PREFIX}:*`,
+        `${env.config.redis.keyPrefix}:*`,
         'COUNT',
         1000,
       );
@@ -72,7 +72,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 describe('maintenance schedules after Redis lost its keys', () => {
   it('registers the schedules again within a minute while the worker runs, and reports the worker not ready until then', async () => {
     const queue = createQueue(
-      { redisUrl: env.config.REDIS_URL, keyPrefix: env.config.REDIS_KEY_PREFIX },
+      { redisUrl: env.config.redis.url, keyPrefix: env.config.redis.keyPrefix },
       MAINTENANCE_QUEUE,
     );
     const scheduled = async () => (await queue.getJobSchedulers()).map((s) => s.key).sort();
@@ -122,12 +122,12 @@ describe.skipIf(!hasRedisServer)('Redis restarted empty (needs the redis-server 
     // The periodic check is far away: only the reconnection can bring the schedules back in time.
     const config = Object.freeze({
       ...env.config,
-      REDIS_URL: `redis://127.0.0.1:${port}`,
-      MAINTENANCE_SCHEDULE_CHECK_INTERVAL_MS: 600_000,
+      redis: { ...env.config.redis, url: `redis://127.0.0.1:${port}` },
+      maintenance: { scheduleCheckIntervalMs: 600_000 },
     });
     const container = await createContainer(config, createLogger('silent'), { clock: env.clock });
     const queue = createQueue(
-      { redisUrl: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX },
+      { redisUrl: config.redis.url, keyPrefix: config.redis.keyPrefix },
       MAINTENANCE_QUEUE,
     );
     const local = await startWorkers(container);

@@ -165,8 +165,8 @@ describe('tenant data export', () => {
     });
 
     // At rest the archive is ciphertext under the tenant's key, like any document.
-    const blob = await env.container.blobStore.download(
-      env.container.blobStore.containerFor(owner.tenantId),
+    const blob = await env.blobStore.download(
+      env.blobStore.containerFor(owner.tenantId),
       `exports/${exportId}.tar`,
     );
     const chunks: Buffer[] = [];

@@ -116,7 +116,7 @@ describe('offboarding a firm, end to end', () => {
     const { owner, member, token } = await firmWithData();
     const store = env.container.blobStores.forRegion('eu-west');
     const container = store.containerFor(owner.tenantId);
-    const blobsBefore = await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container);
+    const blobsBefore = await listBlobNames(env.config.blobs.connectionString, container);
     expect(blobsBefore).toHaveLength(2);
     const { rows: keys } = await env.adminQuery(
       'SELECT key_ref, wrapped_dek FROM document_keys WHERE tenant_id = $1 LIMIT 1',
@@ -154,7 +154,7 @@ describe('offboarding a firm, end to end', () => {
     expect(state.json()).toMatchObject({ status: 'offboarding', purgeAfter });
     // Nothing is purged before the grace period ends.
     expect(await env.container.offboarding.purgeDue()).toEqual({ tenants: 0, purged: 0 });
-    expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toHaveLength(2);
+    expect(await listBlobNames(env.config.blobs.connectionString, container)).toHaveLength(2);
 
     env.clock.advance(30 * DAY_MS + 60_000);
     // Once the grace period is over the erasure may have begun: no more cancelling.
@@ -169,7 +169,7 @@ describe('offboarding a firm, end to end', () => {
     expect(report).toEqual({ tenants: 1, purged: 1 });
 
     // No blob of the tenant exists; the KEK is destroyed, so the old wrapped DEK is useless.
-    expect(await listBlobNames(env.config.AZURE_STORAGE_CONNECTION_STRING, container)).toEqual([]);
+    expect(await listBlobNames(env.config.blobs.connectionString, container)).toEqual([]);
     await expect(
       env.container.keyProvider.unwrapKey(oldWrappedDek.keyRef, oldWrappedDek.wrapped),
     ).rejects.toBeInstanceOf(KeyDestroyedError);

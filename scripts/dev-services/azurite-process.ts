@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../free-port.js';
+import { freePort } from './free-port.js';
 
 export interface AzuriteProcess {
   readonly connectionString: string;
