@@ -12,9 +12,16 @@ import {
   extractInvoice,
   ExtractionError,
   type ExtractionResult,
-  FIELD_NAMES,
 } from '../src/extraction/index.js';
-import { type Entry, sameValue, truthOf as get } from './corpus-truth.js';
+import {
+  actualValue,
+  expectedValue,
+  pct,
+  readCorpus,
+  sameValue,
+  SCALAR_FIELDS,
+  type CorpusEntry,
+} from './corpus-scoring.js';
 import { documentText, indexText, isPrinted, PRINTED_RULE } from './printed.js';
 
 const args = process.argv.slice(2);
@@ -26,18 +33,6 @@ const corpusDir = arg('corpus', '../shared/corpus/dev');
 const badDir = arg('bad', join(corpusDir, '..', 'bad'));
 const onlyKind = arg('kind', '');
 const verbose = args.includes('--verbose');
-
-/** documentType plus every field of the extraction contract. */
-const SCALAR_FIELDS = ['documentType', ...FIELD_NAMES];
-
-function actualValue(result: ExtractionResult, field: string): string | undefined {
-  if (field === 'documentType') return result.documentType;
-  return result.fields[field as keyof ExtractionResult['fields']]?.value;
-}
-
-function pct(ok: number, n: number): string {
-  return n === 0 ? '   -  ' : `${((100 * ok) / n).toFixed(1).padStart(5)}%`;
-}
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -51,9 +46,8 @@ const bump = (t: Tally, key: string, ok: boolean): void => {
 };
 
 async function runCorpus(): Promise<void> {
-  const manifest = JSON.parse(readFileSync(join(corpusDir, 'manifest.json'), 'utf8')) as {
-    documents: Entry[];
-  };
+  const manifest = readCorpus(corpusDir);
+  if ('missing' in manifest) throw new Error(manifest.missing);
   const docs = manifest.documents.filter((d) => !onlyKind || d.kind === onlyKind);
   const perKindField = new Map<string, Tally>();
   const perKindFieldPrinted = new Map<string, Tally>();
@@ -99,7 +93,7 @@ async function runCorpus(): Promise<void> {
     const missing = notPrinted.get(doc.kind) ?? new Map<string, number>();
     notPrinted.set(doc.kind, missing);
     for (const field of SCALAR_FIELDS) {
-      const expected = get(doc.expected, field);
+      const expected = expectedValue(doc.expected, field);
       if (expected === undefined) continue;
       const actual = result ? actualValue(result, field) : undefined;
       const ok = sameValue(field, expected, actual);
@@ -180,7 +174,12 @@ function pdftotextMs(files: string[]): number[] | null {
   });
 }
 
-function printSpeed(times: Map<string, number[]>, count: number, elapsedMs: number, docs: Entry[]): void {
+function printSpeed(
+  times: Map<string, number[]>,
+  count: number,
+  elapsedMs: number,
+  docs: CorpusEntry[],
+): void {
   console.log(
     `\nSpeed: ${count} docs in ${(elapsedMs / 1000).toFixed(1)} s = ${((count * 1000) / elapsedMs).toFixed(1)} docs/s\n`,
   );
@@ -211,7 +210,7 @@ async function runBad(): Promise<void> {
   const path = join(badDir, 'manifest.json');
   if (!existsSync(path)) return console.log(`\nno bad-input set at ${badDir}`);
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as {
-    documents: Array<Entry & { defectClass?: string }>;
+    documents: Array<CorpusEntry & { defectClass?: string }>;
   };
   let rejected = 0;
   let flagged = 0;

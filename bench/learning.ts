@@ -25,7 +25,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FIELD_NAMES } from '../src/extraction/model.js';
 import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.jobs.js';
 import { createQueue } from '../src/platform/queue.js';
-import { loadManifest, sameValue, truthOf, type Entry } from './corpus-truth.js';
+import {
+  expectedValue as truthOf,
+  readCorpus,
+  sameValue,
+  type CorpusEntry as Entry,
+} from './corpus-scoring.js';
 import {
   BenchError,
   benchLog,
@@ -290,7 +295,9 @@ runBenchmark({
   async run() {
     if (!existsSync(join(corpusDir, 'manifest.json')))
       return { output: `bench:learning skipped: no corpus at ${corpusDir} (manifest.json missing)\n` };
-    const pageDocs = loadManifest(corpusDir).filter((e) => PAGE_KINDS.has(e.kind) && supplierKey(e));
+    const corpus = readCorpus(corpusDir);
+    if ('missing' in corpus) throw new Error(corpus.missing);
+    const pageDocs = corpus.documents.filter((e) => PAGE_KINDS.has(e.kind) && supplierKey(e));
     const bySupplier = new Map<string, Entry[]>();
     for (const entry of pageDocs)
       bySupplier.set(supplierKey(entry), [...(bySupplier.get(supplierKey(entry)) ?? []), entry]);

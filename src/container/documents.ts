@@ -27,7 +27,7 @@ const STORED_GRACE_MS = 30_000;
 
 export function buildDocuments(
   platform: Platform,
-  { tenants, companies }: Pick<Identity, 'tenants' | 'companies'>,
+  { tenants, companies, automation }: Pick<Identity, 'tenants' | 'companies' | 'automation'>,
   extract: ExtractFunction | undefined,
 ) {
   const { config, db, audit, clock, logger, blobStores, queues } = platform;
@@ -66,6 +66,7 @@ export function buildDocuments(
     documents,
     tenants,
     suppliers,
+    automation,
     redis: platform.redis,
     clock,
     webhooks: webhookOutbox,

@@ -14,6 +14,7 @@ import { createCompaniesService } from '../modules/companies/companies.service.j
 import { createInvitationsService } from '../modules/members/invitations.service.js';
 import { createMembersService } from '../modules/members/members.service.js';
 import { createTenantsService } from '../modules/tenants/tenants.service.js';
+import { createAutomationService } from '../modules/tenants/tenants.automation.js';
 import { createTokensService } from '../modules/tokens/tokens.service.js';
 import { createTokenUseRecorder } from '../modules/tokens/tokens.use-recorder.js';
 import type { Platform } from './platform.js';
@@ -83,6 +84,8 @@ export function buildIdentity(platform: Platform) {
   const tokens = createTokensService({ db, audit, members, companies, tenants, uses: tokenUses, clock });
   return {
     tenants,
+    /** The firm's automation level (straight-through processing). */
+    automation: createAutomationService({ db, audit, clock }),
     accounts: createAccountService({
       db,
       audit,

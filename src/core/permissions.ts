@@ -16,6 +16,7 @@ export const PERMISSIONS = [
   'tokens:manage',
   'webhooks:manage',
   'audit:read',
+  'automation:manage',
   'tenant:manage',
 ] as const;
 
@@ -51,6 +52,8 @@ const ADMIN: readonly Permission[] = [
   'tokens:manage',
   'webhooks:manage',
   'audit:read',
+  // The automation level decides which documents no person looks at: the firm's administrators'.
+  'automation:manage',
 ];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {

@@ -6,9 +6,10 @@
  */
 import { parseAmount } from './fields/amount.js';
 import { parseDate } from './fields/date.js';
-import { KNOWN_CURRENCIES, normaliseId } from './fields/ids.js';
+import { ISO_4217_CODES } from './fields/currency-codes.js';
+import { CURRENCY_SYMBOLS, normaliseId } from './fields/ids.js';
 import { reviewNeeded } from './finalize.js';
-import type { ExtractedField, ExtractionResult, FieldName } from './types.js';
+import type { ExtractedField, ExtractionResult, FieldName, Finding } from './types.js';
 import { FIELD_NAMES } from './types.js';
 import { checkIban, validateExtraction } from './validate/index.js';
 
@@ -26,9 +27,26 @@ export interface CorrectionProblem {
 const DATE_FIELDS = new Set(['issueDate', 'dueDate']);
 const AMOUNT_FIELDS = new Set(['totals.net', 'totals.tax', 'totals.gross', 'totals.due']);
 const VAT_FIELDS = new Set(['seller.vatId', 'buyer.vatId']);
+/** Country prefixes of VAT IDs (the EU's, Greece as EL, and GB, CH, NO that print theirs the same way). */
+const VAT_COUNTRIES = new Set(
+  'AT BE BG CY CZ DE DK EE EL ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK GB CH NO'.split(' '),
+);
+/** Free text (numbers, names, references) is kept as typed, up to this length. */
+const MAX_TEXT_CHARS = 200;
+/** Tax ids of any scheme are at most this long once normalised (EU VAT IDs 4-15, GSTIN 15). */
+const MAX_TAX_ID_CHARS = 30;
 
-/** The normalised value, or a message saying why the input is not acceptable for the field. */
-export function normaliseFieldValue(field: FieldName, raw: string): { value: string } | { problem: string } {
+/**
+ * A correction's normalised value, with a warning when the value is possible but unusual for the
+ * field; or the reason it cannot be a value of the field at all. A person records what the
+ * document says, so only the impossible is refused: a tax id of a country outside the EU VAT
+ * scheme (a GSTIN, an ABN, a Malaysian SST number), an IBAN with a bad check digit or a currency
+ * the engine does not read are kept, and the findings say what is odd about them.
+ */
+export function normaliseFieldValue(
+  field: FieldName,
+  raw: string,
+): { value: string; warning?: string } | { problem: string } {
   const text = raw.trim();
   if (!text) return { problem: 'must not be empty (send null to remove the value)' };
   if (DATE_FIELDS.has(field)) {
@@ -36,24 +54,59 @@ export function normaliseFieldValue(field: FieldName, raw: string): { value: str
     return value ? { value } : { problem: 'is not a date (e.g. 2024-03-14 or 14.03.2024)' };
   }
   if (AMOUNT_FIELDS.has(field)) {
-    const value = parseAmount(text);
+    const value = parseAmount(text) ?? parseLakhAmount(text);
     return value ? { value } : { problem: 'is not an amount (e.g. 1210.00 or 1 210,00)' };
   }
-  if (field === 'currency') {
-    const value = text.toUpperCase();
-    return KNOWN_CURRENCIES.has(value) ? { value } : { problem: 'is not an ISO 4217 currency code' };
-  }
+  if (field === 'currency') return normaliseCurrency(text);
   if (field === 'payment.iban') {
     const value = normaliseId(text);
-    return checkIban(value) ? { problem: 'is not a valid IBAN (country, length or checksum)' } : { value };
-  }
-  if (VAT_FIELDS.has(field)) {
-    const value = normaliseId(text);
-    return /^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(value)
+    // A printed IBAN with a wrong check digit (or of a country missing from the registry table)
+    // is still what the document says: kept, and validation reports it as an error finding.
+    const problem = checkIban(value);
+    return problem === null || problem === 'checksum' || problem === 'country'
       ? { value }
-      : { problem: 'is not a VAT ID with its country prefix' };
+      : { problem: 'is not an IBAN (country code, check digits and the length of that country)' };
   }
-  return text.length <= 200 ? { value: text } : { problem: 'must be at most 200 characters' };
+  if (VAT_FIELDS.has(field)) return normaliseTaxId(text);
+  return text.length <= MAX_TEXT_CHARS
+    ? { value: text }
+    : { problem: `must be at most ${MAX_TEXT_CHARS} characters` };
+}
+
+/** Indian digit grouping ("1,23,456.00"), which the general amount parser reads as no amount. */
+function parseLakhAmount(text: string): string | null {
+  const m = /^(-?)(?:₹|Rs\.?|INR)?\s*(\d{1,2}(?:,\d{2})*,\d{3}(?:\.\d+)?)$/i.exec(text);
+  return m ? `${m[1]}${m[2]!.replaceAll(',', '')}` : null;
+}
+
+function normaliseCurrency(text: string): { value: string; warning?: string } | { problem: string } {
+  const value = CURRENCY_SYMBOLS[text] ?? text.toUpperCase();
+  if (!/^[A-Z]{3}$/.test(value)) return { problem: 'is not a currency code (three letters, e.g. EUR)' };
+  return ISO_4217_CODES.has(value)
+    ? { value }
+    : { value, warning: `${value} is not an ISO 4217 currency code` };
+}
+
+/**
+ * Any scheme's tax id: letters and digits (at least one digit), at most 30 once spaces, dots and
+ * dashes are gone; without an EU country prefix it is kept with a warning about its format.
+ */
+function normaliseTaxId(text: string): { value: string; warning?: string } | { problem: string } {
+  const value = normaliseId(text);
+  if (value.length > MAX_TAX_ID_CHARS || !/^[A-Z0-9+*/]+$/.test(value) || !/\d/.test(value))
+    return { problem: `is not a tax id (letters and digits, at most ${MAX_TAX_ID_CHARS})` };
+  const prefix = value.slice(0, 2) === 'EL' ? 'GR' : value.slice(0, 2);
+  return VAT_COUNTRIES.has(prefix) && /^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(value)
+    ? { value }
+    : {
+        value,
+        warning: `${value} is not an EU VAT ID (no EU country prefix); kept as printed, check it is the right tax id`,
+      };
+}
+
+/** The finding a correction's warning becomes, on the corrected field. */
+function correctionFinding(field: FieldName, message: string): Finding {
+  return { code: 'corrected_value_unusual_format', severity: 'warning', field, message };
 }
 
 export function isFieldName(name: string): name is FieldName {
@@ -71,6 +124,7 @@ export function applyCorrections(
   const problems: CorrectionProblem[] = [];
   const fields: Partial<Record<FieldName, ExtractedField>> = { ...result.fields };
   const changes: FieldChange[] = [];
+  const warnings: Finding[] = [];
   for (const [name, raw] of Object.entries(corrections)) {
     if (!isFieldName(name)) {
       problems.push({ field: name, message: 'is not a known field' });
@@ -88,6 +142,7 @@ export function applyCorrections(
       continue;
     }
     fields[name] = { value: normalised.value, confidence: 1, source: 'user' };
+    if (normalised.warning) warnings.push(correctionFinding(name, normalised.warning));
     if (before !== normalised.value) changes.push({ field: name, before, after: normalised.value });
   }
   if (problems.length > 0) return { problems };
@@ -102,6 +157,6 @@ export function applyCorrections(
   const kept = result.findings.filter(
     (f) => !derivedBefore.has(`${f.code}|${f.field ?? ''}`) && !(f.field && corrected.has(f.field)),
   );
-  const findings = [...kept, ...validateExtraction(fields, result.vatBreakdown, result.lines)];
+  const findings = [...kept, ...warnings, ...validateExtraction(fields, result.vatBreakdown, result.lines)];
   return { result: { ...result, fields, findings, needsReview: reviewNeeded(fields, findings) }, changes };
 }

@@ -1,3 +1,5 @@
+import { calibrateFields } from './calibration.js';
+import { CALIBRATION } from './calibration-table.js';
 import { cleanStrings } from './text/clean-strings.js';
 import type { ExtractedField, ExtractionResult, FieldName } from './types.js';
 import { validateExtraction } from './validate/index.js';
@@ -28,17 +30,25 @@ export function reviewNeeded(
 const EN16931_FORMATS = new Set(['ubl', 'cii', 'zugferd1', 'facturx-pdf']);
 
 /**
- * Cleans a draft result's strings, validates it (findings lower confidences) and decides whether
- * it needs review.
+ * Cleans a draft result's strings, validates it (findings lower confidences), calibrates the
+ * confidences (calibration.ts; `calibrate: false` keeps the rule scores, which the calibration
+ * benchmark fits on) and decides whether it needs review.
  */
-export function finalizeResult(raw: Draft, timings: ExtractionResult['timings']): ExtractionResult {
+export function finalizeResult(
+  raw: Draft,
+  timings: ExtractionResult['timings'],
+  options: { calibrate?: boolean } = {},
+): ExtractionResult {
   // No control character or unpaired surrogate leaves the engine: PostgreSQL refuses U+0000 in
   // text and jsonb, and a failed insert would turn a readable document into an internal error.
   const draft = cleanStrings(raw);
-  const fields = draft.fields as Partial<Record<string, ExtractedField>>;
+  const scored = draft.fields as Partial<Record<string, ExtractedField>>;
   const findings = [
     ...draft.findings,
-    ...validateExtraction(fields, draft.vatBreakdown, draft.lines, EN16931_FORMATS.has(draft.format)),
+    ...validateExtraction(scored, draft.vatBreakdown, draft.lines, EN16931_FORMATS.has(draft.format)),
   ];
-  return { ...draft, findings, needsReview: reviewNeeded(draft.fields, findings), timings };
+  const fields = (
+    options.calibrate === false ? scored : calibrateFields(CALIBRATION, scored)
+  ) as Draft['fields'];
+  return { ...draft, fields, findings, needsReview: reviewNeeded(fields, findings), timings };
 }

@@ -62,7 +62,11 @@ export async function extractInvoice(
   if (options.keepTextLayer && textLayer) (draft as Draft).textLayer = textLayer;
   if (options.suppliers?.length)
     draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers));
-  return finalizeResult(draft, { ...timings, totalMs: round(deadline.elapsedMs()) });
+  return finalizeResult(
+    draft,
+    { ...timings, totalMs: round(deadline.elapsedMs()) },
+    { calibrate: options.calibrate !== false },
+  );
 }
 
 async function extractDraft(

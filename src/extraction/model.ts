@@ -27,6 +27,7 @@ export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
 export {
   idKey,
   isSameSupplier,
+  matchSupplier,
   nameKey,
   supplierIdentity,
   type SupplierIdentity,

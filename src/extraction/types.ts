@@ -148,4 +148,9 @@ export interface ExtractOptions {
    * schema check (it costs 0.5-0.8 s per document).
    */
   schemaDir?: string | undefined;
+  /**
+   * Calibrate confidences (default true: `calibration-table.ts`). False returns the rules' own
+   * scores; only the calibration benchmark, which fits the table on them, wants that.
+   */
+  calibrate?: boolean;
 }

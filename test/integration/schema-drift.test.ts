@@ -23,6 +23,7 @@ const COMPATIBLE: Record<string, string[]> = {
   DateTime: ['timestamp with time zone', 'date'],
   BigInt: ['bigint'],
   Int: ['integer'],
+  Float: ['double precision'],
   Boolean: ['boolean'],
   Json: ['jsonb'],
   Bytes: ['bytea'],

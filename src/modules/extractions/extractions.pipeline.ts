@@ -14,7 +14,7 @@ import { UnrecoverableError, type Queue } from 'bullmq';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { RequestContext } from '../../core/request-context.js';
-import { ExtractionError, type ExtractionResult } from '../../extraction/model.js';
+import { ExtractionError, type ExtractionResult, type KnownSupplier } from '../../extraction/model.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import { isFinalAttempt, workerContext, type JobAttempt } from '../../platform/jobs.js';
 import { extractionFailures, extractions, ocrPages, reconcilerEnqueued } from '../../platform/metrics.js';
@@ -22,8 +22,10 @@ import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { SuppliersService } from '../suppliers/suppliers.service.js';
+import type { AutomationService } from '../tenants/tenants.automation.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
+import { decideAutomation, supplierValidatedCount } from './extractions.automation.js';
 import { checkDuplicate } from './extractions.duplicates.js';
 import { extractInProcess, type ExtractFunction } from './extractions.engine.js';
 import { createFairnessCounters } from './extractions.fairness.js';
@@ -81,6 +83,8 @@ export function createExtractionPipeline(deps: {
   documents: DocumentsService;
   tenants: TenantsService;
   suppliers: Pick<SuppliersService, 'forEngine' | 'saveTextLayer'>;
+  /** The firm's automation level, read in the transaction that stores a result. */
+  automation: Pick<AutomationService, 'readAutomation'>;
   queue: () => Queue<ExtractionJobData>;
   webhooks: Pick<WebhookOutbox, 'recordEvent' | 'dispatch'>;
   extract?: ExtractFunction;
@@ -127,6 +131,7 @@ export function createExtractionPipeline(deps: {
   async function storeResult(
     data: ExtractionJobData,
     engineResult: ExtractionResult,
+    suppliers: readonly KnownSupplier[],
   ): Promise<{ status: string; version?: number }> {
     const ctx = workerCtx(data.tenantId);
     let deliveries: string[] = [];
@@ -148,7 +153,13 @@ export function createExtractionPipeline(deps: {
       const result = duplicate.result;
       const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
       const version = (latest?.version ?? 0) + 1;
-      const status = result.needsReview ? 'needs_review' : 'extracted';
+      const extractedStatus = result.needsReview ? 'needs_review' : 'extracted';
+      // Straight-through processing (extractions.automation.ts): the firm's level decides, in this
+      // transaction, whether the result is also validated, exactly as a person's validation would.
+      const automation = decideAutomation(await deps.automation.readAutomation(tx, data.tenantId), result, {
+        duplicateOf: duplicate.duplicateOf,
+        supplierValidated: supplierValidatedCount(result, suppliers),
+      });
       await repo.insertExtraction(tx, {
         tenantId: data.tenantId,
         documentId: data.documentId,
@@ -160,19 +171,26 @@ export function createExtractionPipeline(deps: {
         createdByKind: ctx.actor.kind,
         createdById: ctx.actor.id,
       });
-      // The row is locked and in this run: the move cannot be refused.
-      await deps.documents.moveStatus(tx, ctx, data.documentId, 'extracting', status, {
+      // The row is locked and in this run: the moves cannot be refused. An automated document goes
+      // the lifecycle's way, extracted and then validated, in this one transaction.
+      await deps.documents.moveStatus(tx, ctx, data.documentId, 'extracting', extractedStatus, {
         runId: data.runId,
         set: { failureReason: null },
       });
+      if (automation.automate)
+        await deps.documents.moveStatus(tx, ctx, data.documentId, extractedStatus, 'validated', {
+          runId: data.runId,
+          set: { validatedAt: clock() },
+        });
       const issueDate = result.fields.issueDate?.value;
       const applied = await deps.documents.applyExtractedFacts(tx, ctx, data.documentId, {
         issueDate: issueDate ? new Date(`${issueDate}T00:00:00Z`) : undefined,
         buyerVatId: result.fields['buyer.vatId']?.value,
         documentType: result.documentType === 'credit_note' ? 'credit_note' : undefined,
       });
+      const extractedEvent = extractedStatus === 'extracted' ? 'document.extracted' : 'document.needs_review';
       await audit.record(tx, ctx, {
-        action: status === 'extracted' ? 'document.extracted' : 'document.needs_review',
+        action: extractedEvent,
         target: { type: 'document', id: data.documentId },
         payload: {
           version,
@@ -183,17 +201,25 @@ export function createExtractionPipeline(deps: {
           ...applied,
         },
       });
-      deliveries = await deps.webhooks.recordEvent(
-        tx,
-        ctx,
-        status === 'extracted' ? 'document.extracted' : 'document.needs_review',
-        {
+      deliveries = await deps.webhooks.recordEvent(tx, ctx, extractedEvent, {
+        documentId: data.documentId,
+        status: extractedStatus,
+        version,
+      });
+      if (!automation.automate) return { status: extractedStatus, version };
+      await audit.record(tx, ctx, {
+        action: 'extraction.auto_validated',
+        target: { type: 'document', id: data.documentId },
+        payload: { version, ...automation.rule },
+      });
+      // Subscribers and the ERP hand-off see it as any validated document.
+      deliveries.push(
+        ...(await deps.webhooks.recordEvent(tx, ctx, 'extraction.validated', {
           documentId: data.documentId,
-          status,
           version,
-        },
+        })),
       );
-      return { status, version };
+      return { status: 'validated', version };
     });
     await deps.webhooks.dispatch(data.tenantId, deliveries);
     return stored;
@@ -293,7 +319,7 @@ export function createExtractionPipeline(deps: {
           schemaDir: settings.schemaDir,
         });
         const result = await checkWithRegistries(extracted, deps.registries);
-        const stored = await storeResult(data, result);
+        const stored = await storeResult(data, result, suppliers);
         await fairness.leave(data.tenantId);
         extractions.inc({ outcome: stored.status, kind: result.format, source: mainSource(result) });
         ocrPages.inc(result.timings.ocrPages ?? 0);

@@ -141,3 +141,39 @@ export async function listOffboardingDue(tx: Tx, now: Date): Promise<string[]> {
 export async function clearPurgeAfter(tx: Tx, id: string): Promise<void> {
   await tx.tenant.update({ where: { id }, data: { purgeAfter: null } });
 }
+
+/** The firm's straight-through processing settings (columns of its row; docs/automation.md). */
+export interface AutomationRow {
+  readonly automationLevel: string;
+  readonly automationThreshold: number;
+  readonly automationMinValidated: number;
+  readonly automationChangedAt: Date | null;
+}
+
+const AUTOMATION_COLUMNS = {
+  automationLevel: true,
+  automationThreshold: true,
+  automationMinValidated: true,
+  automationChangedAt: true,
+} as const;
+
+export async function findAutomation(tx: Tx, id: string): Promise<AutomationRow | null> {
+  return tx.tenant.findUnique({ where: { id }, select: AUTOMATION_COLUMNS });
+}
+
+export async function setAutomation(
+  tx: Tx,
+  id: string,
+  settings: { level: string; threshold: number; minValidated: number; at: Date },
+): Promise<AutomationRow> {
+  return tx.tenant.update({
+    where: { id },
+    data: {
+      automationLevel: settings.level,
+      automationThreshold: settings.threshold,
+      automationMinValidated: settings.minValidated,
+      automationChangedAt: settings.at,
+    },
+    select: AUTOMATION_COLUMNS,
+  });
+}

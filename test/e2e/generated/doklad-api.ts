@@ -420,6 +420,34 @@ export interface paths {
     patch: operations['updateTenant'];
     trace?: never;
   };
+  '/v1/tenant/automation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The firm’s automation level: which extracted documents are validated without a person
+     * @description See docs/automation.md. Auto-validations are audited as extraction.auto_validated.
+     *
+     *     Access: needs the permission `automation:manage`.
+     */
+    get: operations['getAutomation'];
+    /**
+     * Choose the automation level (never, confident, always), its threshold and supplier history
+     * @description Omitted threshold and minValidated keep their current values (defaults 0.99 and 1). Applies to documents extracted from then on; audited as tenant.automation_changed.
+     *
+     *     Access: needs the permission `automation:manage`; people only (a signed-in session, not an integration token); needs a recent step-up (POST /v1/auth/step-up) for people with two-factor.
+     */
+    put: operations['putAutomation'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/members': {
     parameters: {
       query?: never;
@@ -3436,6 +3464,189 @@ export interface operations {
       };
     };
   };
+  getAutomation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description never: every document waits for a person. confident: the worker validates a document when every field is at or above the threshold, no error or warning finding exists, it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
+             * @enum {string}
+             */
+            level: 'never' | 'confident' | 'always';
+            /** @description Calibrated confidence every field of an automated document must reach (confidences are calibrated so that fields at or above 0.99 were right at least 99.5 % of the time on the evaluation corpus). */
+            threshold: number;
+            /** @description Validated documents of the same supplier required before one of its documents is automated. */
+            minValidated: number;
+            changedAt: string | null;
+          };
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putAutomation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description never: every document waits for a person. confident: the worker validates a document when every field is at or above the threshold, no error or warning finding exists, it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
+           * @enum {string}
+           */
+          level: 'never' | 'confident' | 'always';
+          /** @description Calibrated confidence every field of an automated document must reach (confidences are calibrated so that fields at or above 0.99 were right at least 99.5 % of the time on the evaluation corpus). */
+          threshold?: number;
+          /** @description Validated documents of the same supplier required before one of its documents is automated. */
+          minValidated?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Success. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description never: every document waits for a person. confident: the worker validates a document when every field is at or above the threshold, no error or warning finding exists, it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
+             * @enum {string}
+             */
+            level: 'never' | 'confident' | 'always';
+            /** @description Calibrated confidence every field of an automated document must reach (confidences are calibrated so that fields at or above 0.99 were right at least 99.5 % of the time on the evaluation corpus). */
+            threshold: number;
+            /** @description Validated documents of the same supplier required before one of its documents is automated. */
+            minValidated: number;
+            changedAt: string | null;
+          };
+        };
+      };
+      /** @description The request is invalid; `errors` names each failing field (code validation_failed). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid credential: missing, expired or revoked token (code unauthorized). */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Refused: the caller lacks the permission (forbidden, or mfa_enrolment_required); an integration token called it (forbidden); no recent step-up (step_up_required); the firm is suspended (tenant_suspended); the firm is being closed (tenant_offboarding). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the API accepts (code payload_too_large). */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json (code unsupported_media_type). */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many requests (code too_many_requests); Retry-After says when to come back. */
+      429: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The service is busy or a dependency is down (code service_unavailable); retry after Retry-After. */
+      503: {
+        headers: {
+          /** @description Seconds to wait before retrying. */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   listMembers: {
     parameters: {
       query?: never;
@@ -4093,6 +4304,7 @@ export interface operations {
             | 'tokens:manage'
             | 'webhooks:manage'
             | 'audit:read'
+            | 'automation:manage'
             | 'tenant:manage'
           )[];
           /** Format: date-time */

@@ -311,6 +311,14 @@ const routes: RouteCase[] = [
     payload: () => ({ allowed: true }),
     deniedAs: () => w.aAdmin.token,
   },
+  // The automation level: owners and admins (automation:manage); changing it is for people.
+  { method: 'GET', url: '/v1/tenant/automation', deniedAs: () => w.aAccountant.token },
+  {
+    method: 'PUT',
+    url: '/v1/tenant/automation',
+    payload: () => ({ level: 'confident' }),
+    deniedAs: () => w.aAccountant.token,
+  },
   { method: 'GET', url: '/v1/tenant/offboarding', deniedAs: () => w.aAdmin.token },
   {
     method: 'POST',

@@ -129,6 +129,27 @@ describe('corrections and validation', () => {
     expect(latest.version).toBe(1);
   });
 
+  it('accepts a seller tax id outside the EU VAT scheme as printed, normalised, with a warning finding', async () => {
+    const id = await extractedDocument('REV-GSTIN');
+    const res = await patch(id, { 'seller.vatId': '29 ABCDE 1234 F1Z5', 'buyer.vatId': 'W10-1808-32000025' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body.version).toBe(2);
+    expect(body.result.fields['seller.vatId']).toMatchObject({ value: '29ABCDE1234F1Z5', source: 'user' });
+    expect(body.result.fields['buyer.vatId']).toMatchObject({ value: 'W10180832000025', source: 'user' });
+    expect(
+      (body.result.findings as { code: string; severity: string; field?: string }[])
+        .filter((f) => f.code === 'corrected_value_unusual_format')
+        .map((f) => [f.field, f.severity])
+        .sort(),
+    ).toEqual([
+      ['buyer.vatId', 'warning'],
+      ['seller.vatId', 'warning'],
+    ]);
+    // A warning does not stand in the way of a person's validation.
+    expect((await validate(id)).statusCode).toBe(200);
+  });
+
   it('refuses to validate while error findings remain, unless overridden with a reason', async () => {
     const id = await extractedDocument('REV-3');
     await patch(id, { 'totals.gross': '999.00' });

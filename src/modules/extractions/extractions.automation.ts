@@ -1,0 +1,76 @@
+/**
+ * Straight-through processing: whether the extraction worker validates a document itself, by the
+ * firm's automation level (tenants.automation.ts; docs/automation.md). The decision is a pure
+ * function of the setting, the stored result and two facts the worker knows in its transaction
+ * (the duplicate check's answer, the supplier's validated documents); the worker applies it in the
+ * transaction that stores the result and audits the rule that allowed it.
+ */
+import { matchSupplier, type ExtractionResult, type KnownSupplier } from '../../extraction/model.js';
+import type { AutomationSettings } from '../tenants/tenants.automation.js';
+
+/** Fields a document cannot be booked without; the seller needs its name or its VAT ID. */
+const REQUIRED_FIELDS = ['invoiceNumber', 'issueDate', 'totals.gross', 'currency'] as const;
+
+export interface AutomationFacts {
+  /** The earlier document this one duplicates, or null. */
+  readonly duplicateOf: string | null;
+  /** Validated documents of the document's supplier (0 when the supplier is unknown). */
+  readonly supplierValidated: number;
+}
+
+/** What the audit event `extraction.auto_validated` records: the rule that allowed it. */
+export interface AutomationRule {
+  readonly level: 'confident' | 'always';
+  readonly threshold: number;
+  readonly minValidated: number;
+  readonly supplierValidated: number;
+}
+
+export type AutomationDecision =
+  | { readonly automate: true; readonly rule: AutomationRule }
+  | { readonly automate: false; readonly reason: string };
+
+const keep = (reason: string): AutomationDecision => ({ automate: false, reason });
+
+/**
+ * Decides by the firm's level. Whatever the level, a duplicate and a document with an error
+ * finding wait for a person: paying an invoice twice, or to a changed bank account, is money lost,
+ * and no firm asks for that to be automated. `confident` asks more: every required field present,
+ * every field (required or not: all of them are booked) at or above the threshold, no warning, and
+ * a supplier the firm has validated at least `minValidated` documents of.
+ */
+export function decideAutomation(
+  settings: AutomationSettings,
+  result: ExtractionResult,
+  facts: AutomationFacts,
+): AutomationDecision {
+  if (settings.level === 'never') return keep('the automation level is never');
+  if (facts.duplicateOf) return keep(`a duplicate of ${facts.duplicateOf}`);
+  if (result.findings.some((f) => f.severity === 'error')) return keep('an error finding');
+  const rule: AutomationRule = {
+    level: settings.level,
+    threshold: settings.threshold,
+    minValidated: settings.minValidated,
+    supplierValidated: facts.supplierValidated,
+  };
+  if (settings.level === 'always') return { automate: true, rule };
+  if (result.findings.some((f) => f.severity === 'warning')) return keep('a warning finding');
+  const missing = REQUIRED_FIELDS.find((name) => !result.fields[name]);
+  if (missing) return keep(`${missing} is missing`);
+  if (!result.fields['seller.name'] && !result.fields['seller.vatId']) return keep('the seller is missing');
+  const weak = Object.entries(result.fields).find(([, field]) => field.confidence < settings.threshold);
+  if (weak) return keep(`${weak[0]} is below the threshold (${weak[1].confidence})`);
+  if (facts.supplierValidated < settings.minValidated)
+    return keep(
+      `the supplier has ${facts.supplierValidated} validated documents, fewer than ${settings.minValidated}`,
+    );
+  return { automate: true, rule };
+}
+
+/** Validated documents of the supplier `result` is from, by the firm's supplier directory. */
+export function supplierValidatedCount(
+  result: ExtractionResult,
+  suppliers: readonly KnownSupplier[],
+): number {
+  return matchSupplier(result.fields, suppliers)?.supplier.documents ?? 0;
+}
