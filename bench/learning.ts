@@ -31,6 +31,7 @@ import {
   sameValue,
   type CorpusEntry as Entry,
 } from './corpus-scoring.js';
+import { measureStraightThrough } from './straight-through.js';
 import {
   BenchError,
   benchLog,
@@ -190,15 +191,13 @@ interface Scored {
 }
 
 /**
- * Straight-through processing plugs in here: wt-stp's bench/straight-through.ts exports its
- * measurement function; whoever merges second calls it with this run's API and firms and appends
- * its table to the output. Until then this section says it is not wired.
+ * Straight-through processing at the `confident` level (bench/straight-through.ts): a firm of its
+ * own, whose first document of each supplier a person corrects and validates (which also teaches
+ * that firm's supplier profiles), then the rest of the non-XML documents.
  */
-async function straightThroughSection(
-  _base: Api,
-  _firms: { withLearning: Firm; withoutLearning: Firm },
-): Promise<string> {
-  return '\nStraight-through processing: not measured by this branch (bench/straight-through.ts plugs in here).\n';
+async function straightThroughSection(base: Api): Promise<string> {
+  const measured = await measureStraightThrough({ baseUrl: base.baseUrl, corpusDir, log });
+  return `\n${measured.output}`;
 }
 
 function report(
@@ -367,8 +366,7 @@ runBenchmark({
       );
     }
     const output =
-      report(scored, repeated.length, corrections, refused) +
-      (await straightThroughSection(base, { withLearning, withoutLearning }));
+      report(scored, repeated.length, corrections, refused) + (await straightThroughSection(base));
     return { output };
   },
 });

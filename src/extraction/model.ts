@@ -46,3 +46,4 @@ export {
   type CorrectionProblem,
   type FieldChange,
 } from './corrections.js';
+export { isValidIban } from './validate/iban.js';

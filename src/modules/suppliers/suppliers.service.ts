@@ -20,6 +20,7 @@ import {
   layerWords,
   learnFieldHint,
   nameKey,
+  isValidIban,
   normaliseFieldValue,
   supplierIdentity,
   type ExtractionResult,
@@ -179,15 +180,25 @@ function assertFirmWide(ctx: RequestContext): void {
   if (allowedCompanyIds(ctx)) throw new NotFoundError('The supplier does not exist.');
 }
 
-/** Corrected master data is normalised like a correction of the same field. */
+/**
+ * Corrected master data is normalised like a correction of the same field. Unlike a correction,
+ * which records what one document printed (a bad check digit included, with its finding), master
+ * data is applied to the supplier's next documents, so an IBAN must also pass its checksum.
+ */
 function masterValue(field: FieldName, raw: string | null | undefined): string | null | undefined {
   if (raw === undefined || raw === null) return raw;
   const result = normaliseFieldValue(field, raw);
-  if ('problem' in result)
-    throw new ValidationFailedError(`${field} ${result.problem}`, [
-      { field: `body.${field.replace(/^seller\.|^payment\./, '')}`, message: result.problem },
+  const problem =
+    'problem' in result
+      ? result.problem
+      : field === 'payment.iban' && !isValidIban(result.value)
+        ? 'is not a valid IBAN (its check digits do not match)'
+        : undefined;
+  if (problem !== undefined)
+    throw new ValidationFailedError(`${field} ${problem}`, [
+      { field: `body.${field.replace(/^seller\.|^payment\./, '')}`, message: problem },
     ]);
-  return result.value;
+  return (result as { value: string }).value;
 }
 
 export function createSuppliersService(deps: { db: Db; audit: AuditService }): SuppliersService {
