@@ -17,8 +17,9 @@ import { startMailCatcher, type MailCatcher } from './dev-mail-catcher.js';
 
 /**
  * `--data-dir <dir>` (default .data) holds Azurite's blobs and the caught mails; `--any-ports`
- * takes free ports instead of the usual 10000 (Azurite), 1025 (SMTP) and 1080 (inbox). Both
- * exist for the end-to-end test, which runs this script as a developer does, but beside them.
+ * takes free ports instead of the usual 10000 (Azurite), 1025 (SMTP), 1080 (inbox) and 9464/9465
+ * (the API's and the worker's metrics). Both exist for the end-to-end tests, which run this script
+ * as a developer does, but beside them and beside each other.
  */
 const { values: args } = parseArgs({
   options: {
@@ -64,6 +65,11 @@ function killGroup(child: ChildProcess): void {
 async function main(): Promise<void> {
   loadEnvFileIfPresent();
   const env: NodeJS.ProcessEnv = { ...process.env };
+  if (args['any-ports']) {
+    // Two stacks on the usual metrics ports: the second API and worker would fail to listen.
+    env.METRICS_PORT ??= '0';
+    env.WORKER_METRICS_PORT ??= '0';
+  }
   let azurite: AzuriteProcess | undefined;
   let mail: MailCatcher | undefined;
   const children: ChildProcess[] = [];
