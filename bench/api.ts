@@ -98,7 +98,8 @@ function ensureCompiledBuild(): {
   const compiled = () => {
     const api = chooseEntry('main-api');
     const worker = chooseEntry('main-worker');
-    return api.args[0]?.endsWith('.js') && worker.args[0]?.endsWith('.js') ? { api, worker } : undefined;
+    // The script is the last argument: the API's V8 flags come before it.
+    return api.args.at(-1)?.endsWith('.js') && worker.args.at(-1)?.endsWith('.js') ? { api, worker } : undefined;
   };
   const fresh = compiled();
   if (fresh) {
