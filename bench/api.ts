@@ -99,7 +99,9 @@ function ensureCompiledBuild(): {
     const api = chooseEntry('main-api');
     const worker = chooseEntry('main-worker');
     // The script is the last argument: the API's V8 flags come before it.
-    return api.args.at(-1)?.endsWith('.js') && worker.args.at(-1)?.endsWith('.js') ? { api, worker } : undefined;
+    return api.args.at(-1)?.endsWith('.js') && worker.args.at(-1)?.endsWith('.js')
+      ? { api, worker }
+      : undefined;
   };
   const fresh = compiled();
   if (fresh) {
