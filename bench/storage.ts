@@ -11,13 +11,15 @@
  * an error), non-zero with a message when something broke or the run took longer than 5 minutes.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBlobStore, type BlobStore } from '../src/platform/storage/blob-store.js';
+import { stageTable, type Window } from './cpu-profile.js';
 import {
   BenchError,
   benchLog,
@@ -34,6 +36,7 @@ import {
   streamOf,
   type ProcessEntry,
   startBenchStack,
+  stopChild,
 } from './support.js';
 
 /** Sizes and throughput use binary megabytes (MiB), as DOCUMENT_MAX_BYTES does. */
@@ -192,22 +195,35 @@ interface Targets {
   readonly rss: RssSampler;
   readonly apiPid: number;
   readonly azuritePid: number;
+  /** When each 100 MB transfer ran, to cut a CPU profile of the API into upload and download. */
+  readonly windows: Record<Transfer, Window[]>;
 }
+
+/** The monotonic clock in microseconds: the clock V8 stamps CPU profile samples with. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * Runs one transfer of `mb` MB and records its throughput and the CPU time of all three processes
  * (this benchmark client, the API, Azurite): on a machine with few cores they compete, and the CPU
  * account shows how much work each path needs, whatever the scheduler made of it.
  */
-async function transfer(t: Targets, mb: number, into: Sample[], work: () => Promise<unknown>): Promise<void> {
+async function transfer(
+  t: Targets,
+  mb: number,
+  into: SizeResult,
+  kind: Transfer,
+  work: () => Promise<unknown>,
+): Promise<void> {
   const client = process.cpuUsage();
   const api = cpuSeconds(t.apiPid);
   const azurite = cpuSeconds(t.azuritePid);
+  const startUs = monotonicUs();
   const start = performance.now();
   await work();
   const seconds = (performance.now() - start) / 1000;
+  if (mb === RSS_SIZE_MB) t.windows[kind].push({ startUs, endUs: monotonicUs() });
   const clientUsage = process.cpuUsage(client);
-  into.push({
+  into.samples[kind].push({
     mbPerSecond: mb / seconds,
     cpu: {
       client: (clientUsage.user + clientUsage.system) / 1e6,
@@ -228,17 +244,15 @@ async function repetition(t: Targets, mb: number, rep: number, into: SizeResult)
   const label = `bench-${mb}mb-${rep}`;
   let id = '';
   const up = await t.rss.peakDuring(() =>
-    transfer(t, mb, into.samples.apiUp, async () => {
+    transfer(t, mb, into, 'apiUp', async () => {
       id = await apiUpload(t.session, payload, label);
     }),
   );
-  await transfer(t, mb, into.samples.rawUp, () =>
-    t.raw.upload(t.rawContainer, label, streamOf(payload.bytes)),
-  );
+  await transfer(t, mb, into, 'rawUp', () => t.raw.upload(t.rawContainer, label, streamOf(payload.bytes)));
   const down = await t.rss.peakDuring(() =>
-    transfer(t, mb, into.samples.apiDown, () => apiDownload(t.session, id, payload)),
+    transfer(t, mb, into, 'apiDown', () => apiDownload(t.session, id, payload)),
   );
-  await transfer(t, mb, into.samples.rawDown, async () => {
+  await transfer(t, mb, into, 'rawDown', async () => {
     const stream = await t.raw.download(t.rawContainer, label);
     expectSame(await digestOf(stream), payload, `raw download of ${label}`);
   });
@@ -556,27 +570,72 @@ function report(
 
 // --- main ---------------------------------------------------------------------------------------
 
+interface Options {
+  readonly entry: ProcessEntry;
+  /** Where the API writes its CPU profile, when `--profile` asked for one. */
+  readonly profileDir: string | undefined;
+}
+
 /**
  * `npm run bench:storage -- --api-node-flags "<flags>"` starts the API with extra Node/V8 options,
  * to measure garbage-collector settings against the defaults (see docs/operations.md).
+ * `-- --profile` runs the API under `--cpu-prof` and appends where its CPU went, by stage, during
+ * the 100 MB uploads and downloads (the profiler itself costs some CPU: take the goal numbers from
+ * a run without it).
  */
-function apiEntry(): ProcessEntry {
+function parseOptions(): Options {
   const entry = chooseEntry('main-api');
-  let values: { 'api-node-flags'?: string | undefined };
+  let values: { 'api-node-flags'?: string | undefined; profile?: boolean | undefined };
   try {
-    ({ values } = parseArgs({ options: { 'api-node-flags': { type: 'string' } } }));
+    ({ values } = parseArgs({
+      options: { 'api-node-flags': { type: 'string' }, profile: { type: 'boolean' } },
+    }));
   } catch (error) {
-    throw new BenchError(`${(error as Error).message}; the only option is --api-node-flags "<flags>"`);
+    throw new BenchError(
+      `${(error as Error).message}; the options are --api-node-flags "<flags>" and --profile`,
+    );
   }
-  const flags = values['api-node-flags']?.split(/\s+/).filter(Boolean) ?? [];
-  if (flags.length === 0) return entry;
-  return { args: [...flags, ...entry.args], description: `${entry.description}, with ${flags.join(' ')}` };
+  const profileDir = values.profile ? mkdtempSync(path.join(tmpdir(), 'doklad-bench-profile-')) : undefined;
+  const flags = [
+    ...(values['api-node-flags']?.split(/\s+/).filter(Boolean) ?? []),
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ];
+  if (flags.length === 0) return { entry, profileDir };
+  return {
+    entry: { args: [...flags, ...entry.args], description: `${entry.description}, with ${flags.join(' ')}` },
+    profileDir,
+  };
+}
+
+/** The API's profile is written when it exits: stop it, then cut the profile by transfer. */
+async function profileLines(
+  api: { child: Parameters<typeof stopChild>[0] },
+  profileDir: string,
+  windows: Record<Transfer, Window[]>,
+): Promise<string[]> {
+  await stopChild(api.child);
+  // One profile per thread, `CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile`: the main
+  // thread (id 0) is the one that streams; the others (password hashing) sit idle meanwhile.
+  const file = readdirSync(profileDir).find((name) => /\.\d+\.0\.\d+\.cpuprofile$/.test(name));
+  if (!file) throw new BenchError(`the API wrote no CPU profile of its main thread into ${profileDir}`);
+  const profile = path.join(profileDir, file);
+  writeFileSync(path.join(profileDir, 'windows.json'), JSON.stringify(windows));
+  return [
+    `API CPU by stage during the ${RSS_SIZE_MB} MB transfers (V8 CPU profile ${profile}; each sample ` +
+      'is charged to the first frame from the leaf that a stage recognises, see bench/cpu-profile.ts):',
+    '',
+    ...stageTable([
+      { name: 'upload', file: profile, windows: windows.apiUp },
+      { name: 'download', file: profile, windows: windows.apiDown },
+    ]),
+    '',
+  ];
 }
 
 async function run(): Promise<{ output: string }> {
   const suffix = randomBytes(4).toString('hex');
   const loadBefore = loadavg()[0] ?? 0;
-  const entry = apiEntry();
+  const { entry, profileDir } = parseOptions();
   log(`API entry: ${entry.description}`);
 
   const { env, azurite } = await startBenchStack({
@@ -601,12 +660,15 @@ async function run(): Promise<{ output: string }> {
     rss,
     apiPid: api.pid,
     azuritePid: azurite.pid,
+    windows: { apiUp: [], rawUp: [], apiDown: [], rawDown: [] },
   };
   await warmUp(targets);
   const floorBefore = measureCryptoFloor();
   const { sizes, baseline } = await measure(targets);
   const floor = combineFloors(floorBefore, measureCryptoFloor());
-  return { output: report(entry, sizes, baseline, loadBefore, floor) };
+  rss.stop();
+  const profile = profileDir ? await profileLines(api, profileDir, targets.windows) : [];
+  return { output: report(entry, sizes, baseline, loadBefore, floor) + [...profile].join('\n') };
 }
 
 // Ctrl-C must not leave a database, Azurite and an API process behind.
