@@ -28,7 +28,8 @@ export interface StoredBlob {
   readonly blobStore: BlobStore;
   readonly container: string;
   readonly blobName: string;
-  readonly dek: Buffer;
+  /** Or the KMS call that unwraps it: the blob request then goes out while it runs. */
+  readonly dek: Buffer | Promise<Buffer>;
   readonly segmentSize: number;
   readonly sizeBytes: number;
 }
@@ -46,9 +47,32 @@ export function resolveRange(range: ByteRange, size: number): { start: number; e
   return { start, end };
 }
 
+/**
+ * A blob download's chunks are copies Node's HTTP parser made for this stream alone, so the
+ * decryption frees each once it was read instead of leaving 100 MB per 100 MB to the collector.
+ */
+const OWNED_INPUT = { releaseInput: true } as const;
+
 /** Pipes and returns the decrypting end; an error anywhere (blob or decryption) destroys it. */
 function decrypting(cipher: Readable, decrypt: ReturnType<typeof createDecryptStream>): Readable {
   return pipeline(cipher, decrypt, () => undefined);
+}
+
+/**
+ * The blob stream and the data key, fetched at once: neither waits for the other. A stream that
+ * arrived for a key that did not is destroyed, and the key's error is the answer.
+ */
+async function withKey(
+  cipher: Promise<Readable>,
+  dek: Buffer | Promise<Buffer>,
+): Promise<{ cipher: Readable; dek: Buffer }> {
+  const [stream, key] = await Promise.allSettled([cipher, dek]);
+  if (key.status === 'rejected') {
+    if (stream.status === 'fulfilled') stream.value.destroy();
+    throw key.reason;
+  }
+  if (stream.status === 'rejected') throw stream.reason;
+  return { cipher: stream.value, dek: key.value };
 }
 
 /** Opens the whole content, or the inclusive plaintext range `range` (from `resolveRange`). */
@@ -56,23 +80,38 @@ export async function openDecryptedContent(
   blob: StoredBlob,
   range?: { readonly start: number; readonly end: number },
 ): Promise<OpenedContent> {
-  const { blobStore, container, blobName, dek } = blob;
+  const { blobStore, container, blobName } = blob;
   if (!range) {
-    const cipher = await blobStore.download(container, blobName);
-    return { stream: decrypting(cipher, createDecryptStream(dek)), contentLength: blob.sizeBytes };
+    const { cipher, dek } = await withKey(blobStore.download(container, blobName), blob.dek);
+    return {
+      stream: decrypting(cipher, createDecryptStream(dek, undefined, OWNED_INPUT)),
+      contentLength: blob.sizeBytes,
+    };
   }
   const { start, end } = range;
-  const header = await buffer(
-    await blobStore.download(container, blobName, { offset: 0, count: HEADER_LENGTH }),
-  );
   const segments = segmentRangeFor(start, end, {
     segmentSize: blob.segmentSize,
     plaintextLength: blob.sizeBytes,
   });
-  const cipher = await blobStore.download(container, blobName, {
-    offset: segments.cipherOffset,
-    count: segments.cipherLength,
-  });
-  const stream = decrypting(cipher, createDecryptStream(dek, { header, range: segments }));
+  // The header and the segments are two ranged reads, sent together.
+  const header = blobStore
+    .download(container, blobName, { offset: 0, count: HEADER_LENGTH })
+    .then((stream) => buffer(stream));
+  header.catch(() => undefined); // awaited below, after the segments' request
+  const { cipher, dek } = await withKey(
+    blobStore.download(container, blobName, { offset: segments.cipherOffset, count: segments.cipherLength }),
+    blob.dek,
+  );
+  let headerBytes: Buffer;
+  try {
+    headerBytes = await header;
+  } catch (error) {
+    cipher.destroy();
+    throw error;
+  }
+  const stream = decrypting(
+    cipher,
+    createDecryptStream(dek, { header: headerBytes, range: segments }, OWNED_INPUT),
+  );
   return { stream, contentLength: end - start + 1, range: { start, end, total: blob.sizeBytes } };
 }

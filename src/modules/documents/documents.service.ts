@@ -255,8 +255,10 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         });
         return { row, keyRef: key.keyRef, wrappedDek: key.wrappedDek, range };
       });
+      // The KMS unwraps the key while the blob request goes out (openDecryptedContent awaits both).
+      const dek = deps.keyProvider.unwrapKey(keyRef, Buffer.from(wrappedDek));
+      dek.catch(() => undefined); // awaited there; never an unhandled rejection meanwhile
       const { blobStore, container } = await storageFor(ctx);
-      const dek = await deps.keyProvider.unwrapKey(keyRef, Buffer.from(wrappedDek));
       const opened = await openDecryptedContent(
         {
           blobStore,
@@ -267,12 +269,19 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
           sizeBytes: Number(row.sizeBytes),
         },
         range,
-      ).catch((error: unknown) =>
+      ).catch(async (error: unknown) => {
+        // A KMS failure is not a storage one: it passes as it is.
+        if (
+          error ===
+          (await dek.then(
+            () => undefined,
+            (keyError: unknown) => keyError,
+          ))
+        )
+          throw error;
         // The read was already audited: the caller may read it and asked for it.
-        Promise.reject(
-          error instanceof BlobNotFoundError ? new ContentUnavailableError() : asStorageError(error),
-        ),
-      );
+        throw error instanceof BlobNotFoundError ? new ContentUnavailableError() : asStorageError(error);
+      });
       return { ...opened, document: toDocumentView(row) };
     },
   };

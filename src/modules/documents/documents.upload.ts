@@ -29,7 +29,7 @@ import type { DocumentsService, UploadMetadata } from './documents.service.js';
 import { queuedEvent } from './documents.status.js';
 import { toDocumentView, type DocumentView } from './documents.views.js';
 import { createTenantStorage } from './documents.storage.js';
-import { receiveEncrypted, type StoredContent } from './encrypted-upload.js';
+import { receiveEncrypted, type ReceivedContent } from './encrypted-upload.js';
 import { sanitizeFilename } from './filename.js';
 import { retainUntil } from './retention.js';
 
@@ -54,6 +54,12 @@ export interface UploadInput {
   readonly idempotencyKey?: string | undefined;
   /** The size the client announced (Content-Length of a raw body), when it did. */
   readonly expectedBytes?: number | undefined;
+  /**
+   * True when nothing but the upload holds the source's chunks once read (the raw request body):
+   * they are then freed as soon as they are encrypted. A multipart parser's chunks may be views
+   * into buffers it still reads, so never for those.
+   */
+  readonly sourceChunksOwned?: boolean | undefined;
 }
 
 export interface UploadResult {
@@ -144,9 +150,9 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
     input: UploadInput,
     metadata: UploadMetadata,
     documentId: string,
-    stored: StoredContent,
-    durable: Promise<void>,
+    received: ReceivedContent,
   ): Promise<Outcome> {
+    const { stored, durable } = received;
     const facts = await repo.readUploadFacts(
       sql,
       ctx.tenantId,
@@ -165,6 +171,9 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
     const now = clock();
     const type = metadata.type ?? 'invoice';
     const runId = randomUUID();
+    // The KMS call ran while the bytes streamed and the statements above ran: a KMS failure
+    // rolls everything back, and the caller deletes the blob.
+    const wrappedKey = await received.wrappedKey;
     const row = await repo.insertUploadedDocument(sql, {
       id: documentId,
       tenantId: ctx.tenantId,
@@ -185,9 +194,9 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
       // know how far this uploader could reach (DocumentsService.applyExtractedFacts).
       uploadCompanyIds: allowedCompanyIds(ctx) ?? [],
       key: {
-        wrappedDek: stored.wrappedKey.wrapped,
-        keyRef: stored.wrappedKey.keyRef,
-        algorithm: stored.wrappedKey.algorithm,
+        wrappedDek: wrappedKey.wrapped,
+        keyRef: wrappedKey.keyRef,
+        algorithm: wrappedKey.algorithm,
       },
       idempotency: input.idempotencyKey
         ? { actorKind: ctx.actor.kind, actorId: ctx.actor.id, key: input.idempotencyKey, statusCode: 201 }
@@ -239,6 +248,7 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
         maxBytes: deps.maxBytes,
         segmentSize: deps.segmentSize,
         expectedBytes: input.expectedBytes,
+        releaseSourceChunks: input.sourceChunksOwned,
       });
       // The blob's last write may still be under way: let it settle before deleting the blob.
       const discard = async () => {
@@ -248,9 +258,7 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
       let outcome: Outcome;
       try {
         const metadata = await input.metadata();
-        outcome = await db.write(ctx, (sql) =>
-          record(sql, ctx, input, metadata, documentId, received.stored, received.durable),
-        );
+        outcome = await db.write(ctx, (sql) => record(sql, ctx, input, metadata, documentId, received));
       } catch (error) {
         await discard();
         // A concurrent upload of the same content won the unique index: answer with its document.

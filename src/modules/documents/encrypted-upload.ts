@@ -14,6 +14,7 @@ import {
 } from '../../core/errors.js';
 import { ciphertextLength, SegmentEncryptor } from '../../platform/crypto/segmented-aead.js';
 import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
+import { releaseBuffer } from '../../platform/release-buffer.js';
 import type { BlobStore, BlobWriter } from '../../platform/storage/blob-store.js';
 import { readHead } from '../../platform/streams.js';
 import {
@@ -28,7 +29,6 @@ export interface StoredContent {
   readonly sizeBytes: number;
   readonly type: SniffedType;
   readonly segmentSize: number;
-  readonly wrappedKey: WrappedKey;
 }
 
 export interface EncryptedUploadTarget {
@@ -41,6 +41,12 @@ export interface EncryptedUploadTarget {
   readonly segmentSize: number;
   /** The plaintext size when the client announced it (Content-Length); sizes the first buffer. */
   readonly expectedBytes?: number | undefined;
+  /**
+   * The source's chunks are the upload's to free: nothing else holds them once read (a raw HTTP
+   * request body, which Node copies out of the socket piece by piece). Each is then freed as soon
+   * as it was hashed and encrypted (see release-buffer.ts) instead of at the next collection.
+   */
+  readonly releaseSourceChunks?: boolean | undefined;
 }
 
 /**
@@ -57,6 +63,7 @@ class PlaintextSink {
     private readonly encryptor: SegmentEncryptor,
     private readonly writer: BlobWriter,
     private readonly maxBytes: number,
+    private readonly releaseChunks: boolean,
   ) {
     this.emit = (piece) => writer.write(piece); // created once, not per chunk
   }
@@ -67,7 +74,8 @@ class PlaintextSink {
       throw new PayloadTooLargeError(`The document is larger than the limit of ${this.maxBytes} bytes.`);
     }
     this.hash.update(chunk);
-    this.encryptor.write(chunk, this.emit);
+    this.encryptor.write(chunk, this.emit); // copies what it keeps
+    if (this.releaseChunks) releaseBuffer(chunk);
     await this.writer.ready();
   }
 
@@ -91,6 +99,12 @@ export function isStorageOutage(error: unknown): boolean {
 export interface ReceivedContent {
   readonly stored: StoredContent;
   /**
+   * The data key wrapped by the tenant's KEK. The KMS call runs while the bytes stream and may
+   * outlast them (a key vault is a network round trip away): await it only where the wrapped key
+   * is stored, so that the transaction's first statements need not wait for it.
+   */
+  readonly wrappedKey: Promise<WrappedKey>;
+  /**
    * Settles once the blob is durable (its last block or its single Put committed); rejects with a
    * storage error (503), the blob then deleted. Await it before committing anything that points
    * at the blob: until then the content may not exist.
@@ -101,8 +115,8 @@ export interface ReceivedContent {
 /**
  * Reads `source` to its end, hashing and encrypting it into blob storage at `target`, and returns
  * as soon as the last byte was read: the final write to blob storage (for most documents the only
- * one, a single Put) goes on in `durable`, so the caller can do its database work meanwhile. The
- * data key is wrapped by the KMS while the bytes stream, not before. On any failure before that
+ * one, a single Put) goes on in `durable`, and the data key's wrapping in `wrappedKey`, so the
+ * caller can do its database work meanwhile. On any failure before that
  * (type refused, too large, client gone, storage down) nothing is left behind: the blob is deleted
  * before the error is rethrown.
  */
@@ -124,7 +138,11 @@ export async function receiveEncrypted(
     );
   }
   const dek = randomBytes(32);
-  const wrapping = target.keyProvider.wrapKey(target.kekRef, dek);
+  // The segment key is derived from the DEK here, before the KMS sees it.
+  const encryptor = new SegmentEncryptor(dek, { segmentSize: target.segmentSize, piecesCopied: true });
+  // The KMS reads the key while wrapping it: wiped only once that settled, however the upload ends.
+  const wrappedKey = target.keyProvider.wrapKey(target.kekRef, dek).finally(() => dek.fill(0));
+  wrappedKey.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
   const deleteBlob = () => target.blobStore.delete(target.container, target.blobName).catch(() => undefined);
   try {
     const sizeHint =
@@ -132,11 +150,7 @@ export async function receiveEncrypted(
         ? ciphertextLength(target.expectedBytes, target.segmentSize)
         : undefined;
     const writer = target.blobStore.openWriter(target.container, target.blobName, { sizeHint });
-    const sink = new PlaintextSink(
-      new SegmentEncryptor(dek, { segmentSize: target.segmentSize, piecesCopied: true }),
-      writer,
-      target.maxBytes,
-    );
+    const sink = new PlaintextSink(encryptor, writer, target.maxBytes, target.releaseSourceChunks ?? false);
     let durable: Promise<void>;
     try {
       for (const chunk of head.chunks) await sink.write(chunk);
@@ -155,30 +169,19 @@ export async function receiveEncrypted(
       throw asStorageError(error);
     });
     settled.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
-    let wrappedKey: WrappedKey;
-    try {
-      wrappedKey = await wrapping;
-    } catch (error) {
-      await settled.catch(() => undefined);
-      throw error;
-    }
     return {
       stored: {
         sha256: sink.hash.digest('hex'),
         sizeBytes: sink.sizeBytes,
         type,
         segmentSize: target.segmentSize,
-        wrappedKey,
       },
+      wrappedKey,
       durable: settled,
     };
   } catch (error) {
     await deleteBlob();
     throw asStorageError(error);
-  } finally {
-    // The KMS reads the key while wrapping it: wiped only once that settled.
-    await Promise.allSettled([wrapping]);
-    dek.fill(0);
   }
 }
 
