@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { bearer, signup } from '../../helpers/auth.js';
 import { listBlobNames, multipartBody, samplePdf, uploadRaw } from '../../helpers/documents.js';
@@ -457,4 +458,50 @@ describe('upload and download', () => {
     ]);
     expect(rows[3].payload.range).toBe('0-9');
   });
+
+  it('round-trips over a real connection byte for byte, whole and by Range, with the sent buffer left intact', async () => {
+    // Over a socket (unlike inject) the upload frees each body chunk once encrypted, and the
+    // download each blob chunk once decrypted: what the client holds and gets must not change.
+    const owner = await signup(env.app);
+    const address = await env.app.listen({ port: 0, host: '127.0.0.1' });
+    const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(5 * 1024 * 1024 + 11)]);
+    const sent = Buffer.from(bytes);
+    const request = (method: string, path: string, headers: http.OutgoingHttpHeaders, body?: Buffer) =>
+      new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+        const req = http.request(new URL(path, address), {
+          method,
+          headers: { ...bearer(owner.token), ...headers },
+        });
+        req.once('error', reject);
+        req.once('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        });
+        req.end(body);
+      });
+    const up = await request(
+      'POST',
+      '/v1/documents?filename=big.pdf',
+      { 'content-type': 'application/pdf', 'content-length': bytes.length },
+      bytes,
+    );
+    expect(up.status).toBe(201);
+    const document = JSON.parse(up.body.toString('utf8')) as {
+      id: string;
+      sha256: string;
+      sizeBytes: number;
+    };
+    expect(bytes.equals(sent)).toBe(true);
+    expect(document.sha256).toBe(sha256(sent));
+    expect(document.size).toBe(sent.length);
+    const whole = await request('GET', `/v1/documents/${document.id}/content`, {});
+    expect(whole.status).toBe(200);
+    expect(whole.body.equals(sent)).toBe(true);
+    const part = await request('GET', `/v1/documents/${document.id}/content`, {
+      range: 'bytes=65530-200000',
+    });
+    expect(part.status).toBe(206);
+    expect(part.body.equals(sent.subarray(65530, 200001))).toBe(true);
+  }, 60_000);
 });
