@@ -62,6 +62,40 @@ describe('blob store adapter (Azurite)', () => {
     expect(await store.exists(container, 'broken.bin')).toBe(false);
   });
 
+  it('streams a blob of announced size as one Put Blob, and stores nothing if it is aborted or comes out short', async () => {
+    await store.ensureContainer(container);
+    const service = BlobServiceClient.fromConnectionString(services.blobConnectionString);
+    const bytes = randomBytes(1024 * 1024 + 5);
+    const writer = store.openWriter(container, 'streamed.bin', { exactBytes: bytes.length });
+    for (let offset = 0; offset < bytes.length; offset += 65_552) {
+      writer.write(bytes.subarray(offset, offset + 65_552));
+      await writer.ready();
+    }
+    await writer.close();
+    expect((await buffer(await store.download(container, 'streamed.bin'))).equals(bytes)).toBe(true);
+    const blocks = await service
+      .getContainerClient(container)
+      .getBlockBlobClient('streamed.bin')
+      .getBlockList('committed');
+    expect(blocks.committedBlocks ?? []).toEqual([]); // one Put Blob
+
+    const aborted = store.openWriter(container, 'aborted.bin', { exactBytes: 300_000 });
+    aborted.write(randomBytes(200_000));
+    await aborted.ready();
+    await aborted.abort();
+    expect(await store.exists(container, 'aborted.bin')).toBe(false);
+
+    const short = store.openWriter(container, 'short.bin', { exactBytes: 300_000 });
+    short.write(randomBytes(299_999));
+    await expect(short.close()).rejects.toThrow('not the 300000 announced');
+    expect(await store.exists(container, 'short.bin')).toBe(false);
+
+    const long = store.openWriter(container, 'long.bin', { exactBytes: 10 });
+    expect(() => long.write(randomBytes(11))).toThrow('larger than the 10 bytes announced');
+    await long.abort();
+    expect(await store.exists(container, 'long.bin')).toBe(false);
+  });
+
   it('deletes blobs and reports missing ones clearly', async () => {
     await store.ensureContainer(container);
     await store.upload(container, 'gone.bin', Readable.from([Buffer.from('x')]));

@@ -47,12 +47,6 @@ export function resolveRange(range: ByteRange, size: number): { start: number; e
   return { start, end };
 }
 
-/**
- * A blob download's chunks are copies Node's HTTP parser made for this stream alone, so the
- * decryption frees each once it was read instead of leaving 100 MB per 100 MB to the collector.
- */
-const OWNED_INPUT = { releaseInput: true } as const;
-
 /** Pipes and returns the decrypting end; an error anywhere (blob or decryption) destroys it. */
 function decrypting(cipher: Readable, decrypt: ReturnType<typeof createDecryptStream>): Readable {
   return pipeline(cipher, decrypt, () => undefined);
@@ -84,7 +78,7 @@ export async function openDecryptedContent(
   if (!range) {
     const { cipher, dek } = await withKey(blobStore.download(container, blobName), blob.dek);
     return {
-      stream: decrypting(cipher, createDecryptStream(dek, undefined, OWNED_INPUT)),
+      stream: decrypting(cipher, createDecryptStream(dek)),
       contentLength: blob.sizeBytes,
     };
   }
@@ -109,9 +103,6 @@ export async function openDecryptedContent(
     cipher.destroy();
     throw error;
   }
-  const stream = decrypting(
-    cipher,
-    createDecryptStream(dek, { header: headerBytes, range: segments }, OWNED_INPUT),
-  );
+  const stream = decrypting(cipher, createDecryptStream(dek, { header: headerBytes, range: segments }));
   return { stream, contentLength: end - start + 1, range: { start, end, total: blob.sizeBytes } };
 }

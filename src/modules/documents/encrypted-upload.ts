@@ -16,7 +16,7 @@ import { ciphertextLength, SegmentEncryptor } from '../../platform/crypto/segmen
 import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
 import { releaseBuffer } from '../../platform/release-buffer.js';
 import type { BlobStore, BlobWriter } from '../../platform/storage/blob-store.js';
-import { readHead } from '../../platform/streams.js';
+import { readHead, type StreamHead } from '../../platform/streams.js';
 import {
   ACCEPTED_CONTENT_TYPES,
   SNIFF_BYTES,
@@ -112,6 +112,22 @@ export interface ReceivedContent {
   readonly durable: Promise<void>;
 }
 
+/** The type the first bytes show, or the refusal (400 empty, 415 not an accepted type). */
+function sniffHead(source: Readable, head: StreamHead): SniffedType {
+  if (head.length === 0)
+    throw new ValidationFailedError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
+  const type = sniffContentType(Buffer.concat(head.chunks, head.length));
+  if (!type) {
+    source.resume(); // let the rest of the body flow past so the connection can answer
+    throw new UnsupportedMediaTypeError(
+      'Only PDF, PNG, JPEG, TIFF, XML (incl. ISDOC) and ISDOCX documents are accepted; the type is ' +
+        'decided from the content, whatever the Content-Type says.',
+      ACCEPTED_CONTENT_TYPES,
+    );
+  }
+  return type;
+}
+
 /**
  * Reads `source` to its end, hashing and encrypting it into blob storage at `target`, and returns
  * as soon as the last byte was read: the final write to blob storage (for most documents the only
@@ -125,17 +141,25 @@ export async function receiveEncrypted(
   target: EncryptedUploadTarget,
 ): Promise<ReceivedContent> {
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head = await readHead(iterator, SNIFF_BYTES);
-  if (head.length === 0)
-    throw new ValidationFailedError('The document is empty.', [{ field: 'body', message: 'is empty' }]);
-  const type = sniffContentType(Buffer.concat(head.chunks, head.length));
-  if (!type) {
-    source.resume(); // let the rest of the body flow past so the connection can answer
-    throw new UnsupportedMediaTypeError(
-      'Only PDF, PNG, JPEG, TIFF, XML (incl. ISDOC) and ISDOCX documents are accepted; the type is ' +
-        'decided from the content, whatever the Content-Type says.',
-      ACCEPTED_CONTENT_TYPES,
-    );
+  // With the size announced, the ciphertext's size is certain, and a blob of one block streams
+  // to storage as it is encrypted: its Put starts now, while the first bytes are sniffed, and
+  // is aborted (storing nothing) if they are refused.
+  const cipherBytes =
+    target.expectedBytes !== undefined && target.expectedBytes <= target.maxBytes
+      ? ciphertextLength(target.expectedBytes, target.segmentSize)
+      : undefined;
+  const writer = target.blobStore.openWriter(target.container, target.blobName, {
+    sizeHint: cipherBytes,
+    exactBytes: cipherBytes,
+  });
+  let type: SniffedType;
+  let head: StreamHead;
+  try {
+    head = await readHead(iterator, SNIFF_BYTES);
+    type = sniffHead(source, head);
+  } catch (error) {
+    await writer.abort();
+    throw asStorageError(error);
   }
   const dek = randomBytes(32);
   // The segment key is derived from the DEK here, before the KMS sees it.
@@ -145,11 +169,6 @@ export async function receiveEncrypted(
   wrappedKey.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
   const deleteBlob = () => target.blobStore.delete(target.container, target.blobName).catch(() => undefined);
   try {
-    const sizeHint =
-      target.expectedBytes !== undefined && target.expectedBytes <= target.maxBytes
-        ? ciphertextLength(target.expectedBytes, target.segmentSize)
-        : undefined;
-    const writer = target.blobStore.openWriter(target.container, target.blobName, { sizeHint });
     const sink = new PlaintextSink(encryptor, writer, target.maxBytes, target.releaseSourceChunks ?? false);
     let durable: Promise<void>;
     try {

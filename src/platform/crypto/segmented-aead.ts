@@ -178,37 +178,20 @@ export interface DecryptRangeOptions {
   readonly range: SegmentRange;
 }
 
-export interface DecryptInputOptions {
-  /**
-   * The input chunks are the stream's to free: buffers nothing else holds once they were written
-   * to it (e.g. an HTTP body, which Node copies out of the socket piece by piece). Each is then
-   * freed as soon as it was decrypted (see release-buffer.ts) instead of at the next collection.
-   */
-  readonly releaseInput?: boolean;
-}
-
 /**
  * Returns a Transform that decrypts the segmented format. Without options its input is a whole
  * stream, header first. With `{ header, range }` its input is exactly the ciphertext bytes
  * `range.cipherOffset .. + range.cipherLength` and it emits exactly the requested plaintext bytes.
  * Any damage makes the stream fail with `DecryptionError`. It holds at most one sealed segment.
  */
-export function createDecryptStream(
-  dek: Buffer,
-  opts?: DecryptRangeOptions,
-  input: DecryptInputOptions = {},
-): Transform {
+export function createDecryptStream(dek: Buffer, opts?: DecryptRangeOptions): Transform {
   assertDek(dek);
   const decryptor = new SegmentDecryptor(dek, opts);
-  const releaseInput = input.releaseInput ?? false;
   const emit: Emit = (plain) => stream.push(plain); // created once per stream, not per chunk
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
         decryptor.write(chunk, emit);
-        // Nothing of the chunk is held past write(): a sealed segment is opened in place or
-        // gathered by copying, and what is pushed is the cipher's own output.
-        if (releaseInput) releaseBuffer(chunk);
         callback();
       } catch (error) {
         callback(error as Error);

@@ -21,7 +21,7 @@ export interface BlobStore {
    * exists once `close()` resolved. `sizeHint` (e.g. Content-Length) sizes the first buffer, so a
    * small document does not take a whole block of memory.
    */
-  openWriter(container: string, blobName: string, options?: { sizeHint?: number }): BlobWriter;
+  openWriter(container: string, blobName: string, options?: WriterOptions): BlobWriter;
   /** Streams a blob, or a byte range of it. Rejects with `BlobNotFoundError` when absent. */
   download(
     container: string,
@@ -38,6 +38,16 @@ export interface BlobStore {
   list(container: string): AsyncIterable<BlobListing>;
   /** True when the account answers a service-properties request. */
   ping(): Promise<boolean>;
+}
+
+export interface WriterOptions {
+  /** The likely size (e.g. from Content-Length): sizes the first buffer. */
+  readonly sizeHint?: number | undefined;
+  /**
+   * The size for certain: a blob that fits one block then streams as one Put Blob from the first
+   * byte (writing more or fewer bytes fails the write and stores nothing).
+   */
+  readonly exactBytes?: number | undefined;
 }
 
 export interface BlobListing {
@@ -58,8 +68,8 @@ export function createBlobStore(connectionString: string, containerPrefix: strin
   const blob = (container: string, name: string) =>
     service.getContainerClient(container).getBlockBlobClient(name);
 
-  const openWriter = (container: string, blobName: string, options?: { sizeHint?: number }) =>
-    openBlockWriter(blob(container, blobName), options?.sizeHint);
+  const openWriter = (container: string, blobName: string, options?: WriterOptions) =>
+    openBlockWriter(blob(container, blobName), options?.sizeHint, options?.exactBytes);
 
   return countErrors({
     containerFor(tenantId) {

@@ -8,6 +8,7 @@
  * Why not the SDK's `uploadStream`: it wraps the source in further streams and buffers of its own,
  * which cost CPU and short-lived allocations per megabyte (see docs/operations.md, storage).
  */
+import { PassThrough, Readable } from 'node:stream';
 import type { BlockBlobClient } from '@azure/storage-blob';
 
 /** Block size of large blobs, and the most one blob holds in memory per block in flight. */
@@ -28,7 +29,117 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
-export function openBlockWriter(client: BlockBlobClient, sizeHint?: number): BlobWriter {
+/**
+ * A blob whose exact size is known up front and fits one block is sent as one streamed Put Blob
+ * that starts at once, so its bytes travel while the rest still arrives instead of after it
+ * (small uploads are latency-bound). The pieces are copied into chunks of this size on the way.
+ */
+const STREAM_CHUNK_BYTES = 256 * 1024;
+
+export function openBlockWriter(client: BlockBlobClient, sizeHint?: number, exactBytes?: number): BlobWriter {
+  if (
+    exactBytes !== undefined &&
+    Number.isSafeInteger(exactBytes) &&
+    exactBytes > 0 &&
+    exactBytes <= BLOCK_BYTES
+  ) {
+    return openStreamedPut(client, exactBytes);
+  }
+  return openStagedWriter(client, sizeHint);
+}
+
+/**
+ * One Put Blob whose body streams as it is written. Put Blob is atomic: a request that is
+ * aborted or sends fewer bytes than announced creates no blob. A streamed body cannot be sent
+ * twice, so a failed attempt fails the write (the caller answers 503) instead of being retried.
+ */
+function openStreamedPut(client: BlockBlobClient, exactBytes: number): BlobWriter {
+  const body = new PassThrough({ highWaterMark: STREAM_CHUNK_BYTES });
+  const aborted = new AbortController();
+  let attempts = 0;
+  let written = 0;
+  let failure: unknown;
+  let current = Buffer.allocUnsafe(Math.min(STREAM_CHUNK_BYTES, exactBytes));
+  let filled = 0;
+  const put = client
+    .upload(
+      () => {
+        attempts += 1;
+        if (attempts === 1) return body;
+        return Readable.from(
+          (async function* () {
+            yield* [];
+            throw new Error('A streamed Put Blob cannot be retried');
+          })(),
+        );
+      },
+      exactBytes,
+      { abortSignal: aborted.signal },
+    )
+    .then(
+      () => undefined,
+      (error: unknown) => {
+        failure ??= error;
+        body.destroy();
+      },
+    );
+
+  const flush = (): void => {
+    if (filled === 0) return;
+    body.write(current.subarray(0, filled));
+    written += filled;
+    current = Buffer.allocUnsafe(Math.min(STREAM_CHUNK_BYTES, Math.max(1, exactBytes - written)));
+    filled = 0;
+  };
+  const throwIfFailed = (): void => {
+    if (failure !== undefined) throw failure;
+  };
+
+  return {
+    write(bytes) {
+      throwIfFailed();
+      if (written + filled + bytes.length > exactBytes) {
+        throw new RangeError(`The blob is larger than the ${exactBytes} bytes announced`);
+      }
+      let offset = 0;
+      while (offset < bytes.length) {
+        if (filled === current.length) flush();
+        const copied = bytes.copy(current, filled, offset);
+        filled += copied;
+        offset += copied;
+      }
+    },
+    async ready() {
+      throwIfFailed();
+      if (body.writableNeedDrain) {
+        await new Promise<void>((resolve) => {
+          body.once('drain', resolve);
+          body.once('close', resolve);
+        });
+      }
+      throwIfFailed();
+    },
+    async close() {
+      throwIfFailed();
+      flush();
+      if (written !== exactBytes) {
+        aborted.abort();
+        await put;
+        throw new RangeError(`The blob holds ${written} bytes, not the ${exactBytes} announced`);
+      }
+      body.end();
+      await put;
+      throwIfFailed();
+    },
+    async abort() {
+      aborted.abort();
+      body.destroy();
+      await put;
+    },
+  };
+}
+
+function openStagedWriter(client: BlockBlobClient, sizeHint?: number): BlobWriter {
   const free: Buffer[] = [];
   const blockIds: string[] = [];
   const inFlight = new Set<Promise<void>>();

@@ -460,8 +460,9 @@ describe('upload and download', () => {
   });
 
   it('round-trips over a real connection byte for byte, whole and by Range, with the sent buffer left intact', async () => {
-    // Over a socket (unlike inject) the upload frees each body chunk once encrypted, and the
-    // download each blob chunk once decrypted: what the client holds and gets must not change.
+    // Over a socket (unlike inject) the upload frees each body chunk once encrypted, and a
+    // one-block blob streams to storage as it arrives: what the client holds and gets must not
+    // change.
     const owner = await signup(env.app);
     const address = await env.app.listen({ port: 0, host: '127.0.0.1' });
     const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(5 * 1024 * 1024 + 11)]);
@@ -490,7 +491,7 @@ describe('upload and download', () => {
     const document = JSON.parse(up.body.toString('utf8')) as {
       id: string;
       sha256: string;
-      sizeBytes: number;
+      size: number;
     };
     expect(bytes.equals(sent)).toBe(true);
     expect(document.sha256).toBe(sha256(sent));
