@@ -1,6 +1,8 @@
 /**
  * Documents: read, list, change metadata, stream the decrypted content (whole or a byte range),
- * and move the processing status (the one way other modules change it). Every read of content is
+ * move the processing status (the one way other modules change it) and, for the extraction module,
+ * the processing state's lock, reads and lists (documents.processing-state.ts): this module owns the
+ * `documents` table, and nothing else queries it. Every read of content is
  * audited. Integration tokens limited to some companies see only those companies' documents. The
  * upload is its own use case (documents.upload.ts).
  */
@@ -21,6 +23,7 @@ import {
   type ByteRange,
   type OpenedContent,
 } from './decrypted-content.js';
+import { createDocumentProcessingState, type DocumentProcessingState } from './documents.processing-state.js';
 import * as repo from './documents.repo.js';
 import { loadRetentionRules } from './documents.retention-policy.js';
 import {
@@ -52,7 +55,7 @@ export interface ListQuery extends Omit<repo.DocumentFilter, 'allowedCompanyIds'
   readonly cursor?: string | undefined;
 }
 
-export interface DocumentsService {
+export interface DocumentsService extends DocumentProcessingState {
   getDocument(ctx: RequestContext, id: string): Promise<DocumentView>;
   listDocuments(
     ctx: RequestContext,
@@ -100,6 +103,14 @@ export interface DocumentsService {
 }
 
 export type { DocumentStatus };
+export type {
+  DocumentStateRow,
+  ExportFilter,
+  ExportRow,
+  InvoiceKeyCandidate,
+  ReviewRow,
+  ValidatedSellerRow,
+} from './documents.processing-state.js';
 
 export interface ExtractedFacts {
   readonly issueDate?: Date | undefined;
@@ -128,6 +139,8 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
   }
 
   return {
+    ...createDocumentProcessingState(db),
+
     moveStatus: (tx, ctx, id, from, to, options) =>
       repo.moveStatus(tx, { tenantId: ctx.tenantId, id, runId: options?.runId, set: options?.set }, from, to),
 
