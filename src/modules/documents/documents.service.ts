@@ -100,6 +100,17 @@ export interface DocumentsService extends DocumentProcessingState {
    * id, or null when the document is not there to queue (absent, purged, exported, moved on).
    */
   startRun(tx: Tx, ctx: RequestContext, id: string, storedRunId?: string): Promise<string | null>;
+  /** The firm's data export: how many documents still have content (trashed ones included). */
+  countExportableDocuments(tx: Tx, ctx: RequestContext): Promise<number>;
+  /** The firm's data export: documents with content, in id order, one page after `afterId`. */
+  listDocumentsPage(
+    tx: Tx,
+    ctx: RequestContext,
+    afterId: string | null,
+    limit: number,
+  ): ReturnType<typeof repo.listDocumentsPage>;
+  /** A person's data export: how many documents they uploaded to the firm. */
+  countUploadedBy(tx: Tx, ctx: RequestContext, userId: string): Promise<number>;
 }
 
 export type { DocumentStatus };
@@ -167,6 +178,10 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
       await audit.record(tx, ctx, queuedEvent(id, runId));
       return runId;
     },
+
+    countExportableDocuments: (tx, ctx) => repo.countExportableDocuments(tx, ctx.tenantId),
+    listDocumentsPage: (tx, ctx, afterId, limit) => repo.listDocumentsPage(tx, ctx.tenantId, afterId, limit),
+    countUploadedBy: (tx, ctx, userId) => repo.countUploadedBy(tx, ctx.tenantId, userId),
 
     async getDocument(ctx, id) {
       return toDocumentView(await findVisible(ctx, id));
