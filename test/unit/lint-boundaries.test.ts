@@ -112,6 +112,13 @@ const forbidden: ForbiddenProbe[] = [
     message: 'privacy/ reaches another module through its service, never its repo.',
   },
   {
+    arrow: "a service -> the documents module's second repo (documents.processing.repo.ts)",
+    file: 'src/modules/extractions/extractions.__lint_probe__.ts',
+    code: "import '../documents/documents.processing.repo.js';",
+    rule: ZONE,
+    message: 'extractions/ reaches another module through its service, never its repo.',
+  },
+  {
     arrow: "a jobs file -> another module's repo",
     file: 'src/modules/documents/documents.jobs.ts',
     code: "import '../webhooks/webhooks.repo.js';",
