@@ -305,7 +305,7 @@ const forbidden: ForbiddenProbe[] = [
     rule: 'no-restricted-syntax',
     message: 'read settings from platform/config.ts.',
   },
-  // One repo owns the documents table (CONVENTIONS 16): nothing outside modules/documents queries it.
+  // One owner of the documents table (CONVENTIONS 16): only the repos of modules/documents query it.
   ...[
     [
       'a service, Prisma findMany',
@@ -358,12 +358,17 @@ const forbidden: ForbiddenProbe[] = [
       'tx.$executeRaw`DELETE FROM documents WHERE id = ${t}`',
     ],
     ['workers, Prisma findFirst', 'src/workers/__lint_probe__.ts', 'tx.document.findFirst({ where: {} })'],
+    [
+      'a documents service, not its repo',
+      'src/modules/documents/documents.__lint_probe__.ts',
+      'tx.document.findMany({ where: {} })',
+    ],
   ].map(([who, file, query]): ForbiddenProbe => ({
     arrow: `the documents table queried outside modules/documents: ${who}`,
     file: file!,
     code: `declare const tx: unknown, sql: unknown, t: string;\nexport const probe = () => ${query};`,
     rule: 'no-restricted-syntax',
-    message: 'the documents table belongs to modules/documents',
+    message: 'only the repos of modules/documents query the documents table',
   })),
 ];
 
@@ -410,7 +415,7 @@ const allowed: (Probe & { readonly what: string })[] = [
     code: "import './tenants.status.js';",
   },
   {
-    what: 'the documents module queries its table (Prisma and SQL)',
+    what: 'the documents module’s repos query its table (Prisma and SQL)',
     file: 'src/modules/documents/__lint_probe__.repo.ts',
     code: [
       'declare const tx: unknown, sql: unknown;',
