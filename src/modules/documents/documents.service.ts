@@ -2,9 +2,9 @@
  * Documents: read, list, change metadata, stream the decrypted content (whole or a byte range),
  * move the processing status (the one way other modules change it) and, for the extraction module,
  * the processing state's lock, reads and lists (documents.processing-state.ts): this module owns the
- * `documents` table, and nothing else queries it. Every read of content is
- * audited. Integration tokens limited to some companies see only those companies' documents. The
- * upload is its own use case (documents.upload.ts).
+ * `documents` table, and nothing else queries it. Every read of content is audited. Integration
+ * tokens limited to some companies see only those companies' documents. The upload is its own use
+ * case (documents.upload.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';

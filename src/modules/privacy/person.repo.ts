@@ -3,9 +3,9 @@
  * firm's personal-data export reads. Erasure is cross-cutting by nature (accounts, sessions,
  * factors, invitations, tokens), so these queries live here rather than as one method in each
  * module; the erasure test scans every text column of every table, so a new column that holds a
- * name or an address and is missing here fails it. The documents table is the exception: its one
- * owner counts a person's uploads (DocumentsService.countUploadedBy), and no document column holds
- * a name or an address (uploaders are ids).
+ * name or an address and is missing here fails it. The documents table is the exception: erasure
+ * changes no document row (uploaders are referenced by id), and the export's count of a person's
+ * uploads comes from the table's owner (DocumentsService.countUploadedBy).
  */
 import type { Tx } from '../../platform/db/db.js';
 
