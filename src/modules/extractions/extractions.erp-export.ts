@@ -5,14 +5,18 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { ConflictError } from '../../core/errors.js';
-import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { FIELD_NAMES, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import { LruMap } from '../../core/lru-map.js';
 import { conformanceSummary } from './extractions.einvoice-export.js';
 import * as repo from './extractions.repo.js';
+
+/** Conformance answers kept per process: ~200 bytes each, so about 2 MB at most. */
+const CONFORMANCE_CACHE_ENTRIES = 10_000;
 
 export interface ExportItem {
   readonly documentId: string;
@@ -58,6 +62,7 @@ function toExportItem(
     exportedAt: Date | null;
   },
   latest: Pick<repo.ExtractionRow, 'version' | 'result'>,
+  conformance: (result: ExtractionResult) => ExportItem['conformance'],
 ): ExportItem {
   const result = latest.result as unknown as ExtractionResult;
   return {
@@ -71,7 +76,7 @@ function toExportItem(
     fields: Object.fromEntries(Object.entries(result.fields).map(([name, field]) => [name, field!.value])),
     vatBreakdown: result.vatBreakdown,
     lines: result.lines,
-    conformance: conformanceSummary(result),
+    conformance: conformance(result),
   };
 }
 
@@ -92,6 +97,18 @@ export function createExtractionExportService(deps: {
   documents: DocumentsService;
   clock: Clock;
 }): ExtractionExportService {
+  // Conformance renders the UBL and runs the EN 16931 validator over it (about 2 ms): an ERP agent
+  // polling a page of 60 would cost 100+ ms of CPU each time. An extraction version never changes,
+  // so its answer under this process's rules never does either; the key is the version's identity.
+  const conformanceByVersion = new LruMap<string, ExportItem['conformance']>(CONFORMANCE_CACHE_ENTRIES);
+  const conformanceOf = (documentId: string, version: number) => (result: ExtractionResult) => {
+    const key = `${documentId}:${version}`;
+    const cached = conformanceByVersion.get(key);
+    if (cached) return cached;
+    const summary = conformanceSummary(result);
+    conformanceByVersion.set(key, summary);
+    return summary;
+  };
   return {
     async list(ctx, query) {
       const position = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -100,21 +117,18 @@ export function createExtractionExportService(deps: {
         exported: query.exported,
         companyId: query.companyId,
         updatedSince: query.updatedSince,
-        allowedCompanyIds: allowedCompanyIds(ctx),
       };
-      const rows = await deps.db.read(ctx, (sql) =>
-        repo.readExportPage(
-          sql,
-          ctx.tenantId,
-          filter,
-          query.limit + 1,
-          position ? { updatedAt: position.at, id: position.id } : undefined,
-        ),
+      // One READ ONLY transaction within the caller's companies (the documents module's query).
+      const rows = await deps.documents.readExportPage(
+        ctx,
+        filter,
+        query.limit + 1,
+        position ? { updatedAt: position.at, id: position.id } : undefined,
       );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        items: page.map((row) => toExportItem(row, row)),
+        items: page.map((row) => toExportItem(row, row, conformanceOf(row.id, row.version))),
         nextCursor:
           rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
       };
@@ -123,14 +137,14 @@ export function createExtractionExportService(deps: {
     async getForExport(ctx, documentId) {
       await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
       return deps.db.withTenant(ctx, async (tx) => {
-        const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+        const doc = await deps.documents.findDocumentState(tx, ctx, documentId);
         const latest = await repo.latestExtraction(tx, ctx.tenantId, documentId);
         if (!doc || !latest || (doc.status !== 'validated' && doc.status !== 'exported')) {
           throw new ConflictError('Only validated extractions can be exported.', 'not_validated');
         }
         if (doc.duplicateOf && !doc.duplicateOverrideReason) throw duplicateNotAllowed(doc.duplicateOf);
         return {
-          item: toExportItem(doc, latest),
+          item: toExportItem(doc, latest, conformanceOf(doc.id, latest.version)),
           result: latest.result as unknown as ExtractionResult,
         };
       });
@@ -139,8 +153,8 @@ export function createExtractionExportService(deps: {
     async acknowledge(ctx, documentId) {
       await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
       return deps.db.withTenant(ctx, async (tx) => {
-        await repo.lockDocument(tx, ctx.tenantId, documentId);
-        const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+        await deps.documents.lockDocument(tx, ctx, documentId);
+        const doc = await deps.documents.findDocumentState(tx, ctx, documentId);
         if (doc?.status === 'exported' && doc.exportedAt) return { documentId, exportedAt: doc.exportedAt };
         if (doc?.status !== 'validated')
           throw new ConflictError('Only validated extractions can be acknowledged.', 'not_validated');
