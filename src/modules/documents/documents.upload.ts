@@ -2,10 +2,11 @@
  * The upload as one use case: store the bytes (encrypted, streamed), record the document (row,
  * data key, Idempotency-Key, audit) in one plain-SQL transaction, and hand it to processing.
  *
- *   receiveEncrypted (bytes -> ciphertext blob; the last write still under way)
- *   -> db.write: facts (replay? duplicate? retention) -> [company check] -> document + key +
- *      Idempotency-Key + first run in one INSERT -> uploaded + queued audit events in one INSERT
- *      -> the blob is durable -> COMMIT
+ *   receiveEncrypted (bytes -> ciphertext blob; its last write and the key's wrapping still
+ *   under way)
+ *   -> db.write: facts (replay? duplicate? retention) -> [company check] -> the wrapped key ->
+ *      document + key + Idempotency-Key + first run in one INSERT -> uploaded + queued audit
+ *      events in one INSERT -> the blob is durable -> COMMIT
  *   -> processing.submit (the run's job, after the commit)
  *
  * A duplicate or a replay records nothing and answers the existing document; its blob is deleted.
