@@ -125,37 +125,45 @@ describe('encryption at rest', () => {
 });
 
 describe('failure safety', () => {
-  it('leaves no document row and no blob when the client disconnects mid-upload', async () => {
-    const owner = await signup(env.app);
-    const address = await env.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = new URL(address);
-    await new Promise<void>((resolve) => {
-      const req = http.request({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/v1/documents',
-        headers: {
-          ...bearer(owner.token),
-          'content-type': 'application/pdf',
-          'content-length': String(20 * 1024 * 1024),
-        },
+  let listening: string | undefined;
+  it.each([
+    ['staged in blocks (20 MB announced)', 20 * 1024 * 1024, 3 * 1024 * 1024],
+    ['streamed as one Put Blob (2 MB announced)', 2 * 1024 * 1024, 1024 * 1024],
+  ])(
+    'leaves no document row and no blob when the client disconnects mid-upload, %s',
+    async (_label, announced, sent) => {
+      const owner = await signup(env.app);
+      const address = listening ?? (listening = await env.app.listen({ port: 0, host: '127.0.0.1' }));
+      const { port } = new URL(address);
+      await new Promise<void>((resolve) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/documents',
+          headers: {
+            ...bearer(owner.token),
+            'content-type': 'application/pdf',
+            'content-length': String(announced),
+          },
+        });
+        req.on('error', () => resolve());
+        req.write(Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(sent)]));
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 300);
       });
-      req.on('error', () => resolve());
-      req.write(Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3 * 1024 * 1024)]));
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 300);
-    });
-    await new Promise((r) => setTimeout(r, 1500));
-    const { rows } = await env.adminQuery('SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1', [
-      owner.tenantId,
-    ]);
-    expect(rows[0].n).toBe(0);
-    const container = env.blobStore.containerFor(owner.tenantId);
-    expect(await listBlobNames(env.config.blobs.connectionString, container)).toEqual([]);
-  }, 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const { rows } = await env.adminQuery('SELECT count(*)::int AS n FROM documents WHERE tenant_id = $1', [
+        owner.tenantId,
+      ]);
+      expect(rows[0].n).toBe(0);
+      const container = env.blobStore.containerFor(owner.tenantId);
+      expect(await listBlobNames(env.config.blobs.connectionString, container)).toEqual([]);
+    },
+    30_000,
+  );
 });
 
 describe('blob storage down', () => {
