@@ -3,7 +3,6 @@
  * `externalRef` fields, before or after the file) or the raw bytes as the body (metadata in the
  * query). Content downloads stream the decrypted bytes, with ETag and single byte ranges.
  */
-import { Socket } from 'node:net';
 import { finished, PassThrough, type Readable } from 'node:stream';
 import type { Multipart, MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -323,9 +322,6 @@ function uploadRoute(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
         const { filename, ...metadata } = request.query;
         const uploaded = await deps.uploads.upload(contextOf(request), {
           source: rawBody(request),
-          // Read from a connection, each body piece is a buffer of its own for this request
-          // alone; an injected request (tests) hands over the caller's buffers, which stay theirs.
-          sourceChunksOwned: request.raw.socket instanceof Socket,
           expectedBytes: declaredLength > 0 ? declaredLength : undefined,
           filename,
           idempotencyKey,

@@ -55,12 +55,6 @@ export interface UploadInput {
   readonly idempotencyKey?: string | undefined;
   /** The size the client announced (Content-Length of a raw body), when it did. */
   readonly expectedBytes?: number | undefined;
-  /**
-   * True when nothing but the upload holds the source's chunks once read (the raw request body):
-   * they are then freed as soon as they are encrypted. A multipart parser's chunks may be views
-   * into buffers it still reads, so never for those.
-   */
-  readonly sourceChunksOwned?: boolean | undefined;
 }
 
 export interface UploadResult {
@@ -249,7 +243,6 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
         maxBytes: deps.maxBytes,
         segmentSize: deps.segmentSize,
         expectedBytes: input.expectedBytes,
-        releaseSourceChunks: input.sourceChunksOwned,
       });
       // The blob's last write may still be under way: let it settle before deleting the blob.
       const discard = async () => {

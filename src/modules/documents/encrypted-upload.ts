@@ -14,7 +14,6 @@ import {
 } from '../../core/errors.js';
 import { ciphertextLength, SegmentEncryptor } from '../../platform/crypto/segmented-aead.js';
 import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
-import { releaseBuffer } from '../../platform/release-buffer.js';
 import type { BlobStore, BlobWriter } from '../../platform/storage/blob-store.js';
 import { readHead, type StreamHead } from '../../platform/streams.js';
 import {
@@ -41,12 +40,6 @@ export interface EncryptedUploadTarget {
   readonly segmentSize: number;
   /** The plaintext size when the client announced it (Content-Length); sizes the first buffer. */
   readonly expectedBytes?: number | undefined;
-  /**
-   * The source's chunks are the upload's to free: nothing else holds them once read (a raw HTTP
-   * request body, which Node copies out of the socket piece by piece). Each is then freed as soon
-   * as it was hashed and encrypted (see release-buffer.ts) instead of at the next collection.
-   */
-  readonly releaseSourceChunks?: boolean | undefined;
 }
 
 /**
@@ -63,7 +56,6 @@ class PlaintextSink {
     private readonly encryptor: SegmentEncryptor,
     private readonly writer: BlobWriter,
     private readonly maxBytes: number,
-    private readonly releaseChunks: boolean,
   ) {
     this.emit = (piece) => writer.write(piece); // created once, not per chunk
   }
@@ -74,8 +66,7 @@ class PlaintextSink {
       throw new PayloadTooLargeError(`The document is larger than the limit of ${this.maxBytes} bytes.`);
     }
     this.hash.update(chunk);
-    this.encryptor.write(chunk, this.emit); // copies what it keeps
-    if (this.releaseChunks) releaseBuffer(chunk);
+    this.encryptor.write(chunk, this.emit);
     await this.writer.ready();
   }
 
@@ -169,7 +160,7 @@ export async function receiveEncrypted(
   wrappedKey.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
   const deleteBlob = () => target.blobStore.delete(target.container, target.blobName).catch(() => undefined);
   try {
-    const sink = new PlaintextSink(encryptor, writer, target.maxBytes, target.releaseSourceChunks ?? false);
+    const sink = new PlaintextSink(encryptor, writer, target.maxBytes);
     let durable: Promise<void>;
     try {
       for (const chunk of head.chunks) await sink.write(chunk);

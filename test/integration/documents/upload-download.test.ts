@@ -460,9 +460,9 @@ describe('upload and download', () => {
   });
 
   it('round-trips over a real connection byte for byte, whole and by Range, with the sent buffer left intact', async () => {
-    // Over a socket (unlike inject) the upload frees each body chunk once encrypted, and a
-    // one-block blob streams to storage as it arrives: what the client holds and gets must not
-    // change.
+    // Over a socket (unlike inject) a one-block blob of announced size streams to storage as its
+    // bytes arrive, in the pieces the connection delivers: what the client holds and gets must
+    // not change.
     const owner = await signup(env.app);
     const address = await env.app.listen({ port: 0, host: '127.0.0.1' });
     const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(5 * 1024 * 1024 + 11)]);
