@@ -17,6 +17,7 @@ export type {
   ExtractOptions,
   FieldName,
   FieldSource,
+  FieldCheck,
   Finding,
   InvoiceLine,
   VatBreakdownRow,

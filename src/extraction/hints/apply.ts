@@ -47,14 +47,33 @@ const boxOf = (cell: Cell): ExtractedField['bbox'] => [
   round(cell.y1),
 ];
 
-/** Puts a learned value in place; the same value the rules read only gains the learned confidence. */
-function setLearned(fields: Fields, field: FieldName, value: string, confidence: number, cell: Cell): void {
+/**
+ * Puts a learned value in place; the same value the rules read only gains the learned confidence.
+ * `check` is what the value passed: `supplier` for the profile's master data found printed (either
+ * way), `hint` for a hint's reading only when it agrees with the rules' own, independent one.
+ */
+function setLearned(
+  fields: Fields,
+  field: FieldName,
+  value: string,
+  confidence: number,
+  cell: Cell,
+  check: 'supplier' | 'hint',
+): void {
   const current = fields[field];
   if (current && current.value === value) {
     current.confidence = Math.max(current.confidence, confidence);
+    current.confirmedBy = check;
     return;
   }
-  fields[field] = { value, confidence, source: 'learned', page: cell.page, bbox: boxOf(cell) };
+  fields[field] = {
+    value,
+    confidence,
+    source: 'learned',
+    page: cell.page,
+    bbox: boxOf(cell),
+    ...(check === 'supplier' ? { confirmedBy: check } : {}),
+  };
 }
 
 /** The profile whose VAT ID or IBAN is printed on the page (never the buyer's VAT ID). */
@@ -184,7 +203,7 @@ export function applyLearnedSuppliers(
     const value = master[field];
     const span = value ? findSpans(cells, field, value)[0] : undefined;
     if (!value || !span) continue;
-    setLearned(fields, field, value, PRINTED_MASTER_CONFIDENCE, span.cell);
+    setLearned(fields, field, value, PRINTED_MASTER_CONFIDENCE, span.cell, 'supplier');
     settled.add(field);
     learned.push(field);
   }
@@ -195,7 +214,7 @@ export function applyLearnedSuppliers(
       fellBack.push(`${hint.field} (${read.reason})`);
       continue;
     }
-    setLearned(fields, hint.field, read.value, hintConfidence(hint), read.cell);
+    setLearned(fields, hint.field, read.value, hintConfidence(hint), read.cell, 'hint');
     settled.add(hint.field);
     learned.push(hint.field);
   }

@@ -144,13 +144,24 @@ function learnedConfidence(by: SupplierMatchKey, supplier: KnownSupplier): numbe
   return Math.min(0.95, base + Math.min(0.05, 0.01 * ((supplier.documents ?? 1) - 1)));
 }
 
-/** Fills a field from the directory when the page gave none, or only a doubtful reading of it. */
-function fill(fields: Fields, name: FieldName, value: string | undefined, confidence: number): boolean {
+/**
+ * Fills a field from the directory when the page gave none, or only a doubtful reading of it. A
+ * page value that is the supplier's known one is confirmed by it (`confirms`: unless the match was
+ * made by that very value, a name matched by its likeness).
+ */
+function fill(
+  fields: Fields,
+  name: FieldName,
+  value: string | undefined,
+  confidence: number,
+  confirms: boolean,
+): boolean {
   if (!value) return false;
   const current = fields[name];
   const same = current && idKeyOrName(name, current.value) === idKeyOrName(name, value);
   if (same) {
     current.confidence = Math.max(current.confidence, confidence);
+    if (confirms && current.source !== 'learned') current.confirmedBy = 'supplier';
     return false;
   }
   if (current && current.confidence >= 0.7) return false;
@@ -192,10 +203,12 @@ export function applySupplierDirectory(fields: Fields, suppliers: readonly Known
     });
   const confidence = learnedConfidence(by, supplier);
   const filled = [
-    fill(fields, 'seller.name', supplier.name, confidence) ? 'seller.name' : null,
-    fill(fields, 'seller.vatId', supplier.vatId, confidence) ? 'seller.vatId' : null,
-    fill(fields, 'seller.companyId', supplier.companyId, confidence) ? 'seller.companyId' : null,
+    fill(fields, 'seller.name', supplier.name, confidence, by !== 'name') ? 'seller.name' : null,
+    fill(fields, 'seller.vatId', supplier.vatId, confidence, true) ? 'seller.vatId' : null,
+    fill(fields, 'seller.companyId', supplier.companyId, confidence, true) ? 'seller.companyId' : null,
   ].filter((f): f is string => f !== null);
+  // The bank account the supplier was paid to before (its checksum is checked in validation).
+  if (docIban && knownIbans.includes(docIban)) fields['payment.iban']!.confirmedBy = 'supplier';
   findings.push({
     code: 'supplier_known',
     severity: 'info',

@@ -1,0 +1,167 @@
+/**
+ * Confidence beyond one reading of the page: values an independent check confirms (totals that
+ * reconcile, the known supplier's master data, a learned hint agreeing with the rules) are
+ * calibrated apart from unconfirmed ones, and reach a high confidence only where their check holds
+ * and the calibration table has measured such values; a finding about a field undoes the check.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  calibrateField,
+  calibrationInput,
+  CONFIRMED_SCORE,
+  type CalibrationTable,
+} from '../../../src/extraction/calibration.js';
+import { finalizeResult } from '../../../src/extraction/finalize.js';
+import { applySupplierDirectory, type KnownSupplier } from '../../../src/extraction/suppliers/directory.js';
+import type { ExtractedField, ExtractionResult, FieldName } from '../../../src/extraction/types.js';
+import { confirmTotals, dropDoubtedConfirmations } from '../../../src/extraction/validate/confirm.js';
+
+type Fields = Partial<Record<FieldName, ExtractedField>>;
+const text = (value: string, confidence = 0.9): ExtractedField => ({ value, confidence, source: 'text' });
+
+const TABLE: CalibrationTable = {
+  text: [{ from: 0, confidence: 0.96 }],
+  'text+confirmed': [{ from: 0, confidence: 0.995 }],
+};
+
+function finalized(fields: Fields): ExtractionResult {
+  return finalizeResult(
+    { documentType: 'invoice', format: 'pdf-text', fields, vatBreakdown: [], lines: [], findings: [] },
+    { totalMs: 1 },
+    { calibrate: false },
+  );
+}
+
+describe('totals that reconcile confirm each other', () => {
+  it('confirms net, tax and gross when net + tax = gross to the cent, and a due amount equal to the gross', () => {
+    const fields: Fields = {
+      'totals.net': text('100.00'),
+      'totals.tax': text('21.00'),
+      'totals.gross': text('121.00'),
+      'totals.due': text('121.00'),
+    };
+    confirmTotals(fields);
+    for (const name of ['totals.net', 'totals.tax', 'totals.gross', 'totals.due'] as const)
+      expect(fields[name]?.confirmedBy, name).toBe('totals');
+  });
+
+  it('confirms nothing when they are a cent apart, when the tax is zero, or when one is missing', () => {
+    const apart: Fields = {
+      'totals.net': text('100.00'),
+      'totals.tax': text('21.00'),
+      'totals.gross': text('121.01'),
+    };
+    const untaxed: Fields = {
+      'totals.net': text('121.00'),
+      'totals.tax': text('0.00'),
+      'totals.gross': text('121.00'),
+    };
+    const partial: Fields = { 'totals.net': text('100.00'), 'totals.gross': text('121.00') };
+    for (const fields of [apart, untaxed, partial]) {
+      confirmTotals(fields);
+      expect(Object.values(fields).filter((f) => f?.confirmedBy)).toEqual([]);
+    }
+  });
+
+  it('leaves a due amount that differs from the gross unconfirmed (a prepaid part is not checked)', () => {
+    const fields: Fields = {
+      'totals.net': text('100.00'),
+      'totals.tax': text('21.00'),
+      'totals.gross': text('121.00'),
+      'totals.due': text('21.00'),
+    };
+    confirmTotals(fields);
+    expect(fields['totals.gross']?.confirmedBy).toBe('totals');
+    expect(fields['totals.due']?.confirmedBy).toBeUndefined();
+  });
+
+  it('undoes a confirmation that a warning or error finding about the field doubts', () => {
+    const fields: Fields = { 'payment.iban': { ...text('DE02120300000000202052'), confirmedBy: 'supplier' } };
+    dropDoubtedConfirmations(fields, [
+      { code: 'iban_invalid_checksum', severity: 'error', field: 'payment.iban', message: 'm' },
+    ]);
+    expect(fields['payment.iban']?.confirmedBy).toBeUndefined();
+  });
+});
+
+describe('calibration of confirmed values', () => {
+  it('calibrates a confirmed value with the measured confirmed values of its source, at the check score', () => {
+    const field = { ...text('121.00', 0.8), confirmedBy: 'totals' as const };
+    expect(calibrationInput(TABLE, field)).toEqual({ key: 'text+confirmed', score: CONFIRMED_SCORE });
+    expect(calibrateField(TABLE, field)).toBe(0.995);
+  });
+
+  it('never lifts an unconfirmed value, nor a confirmed one whose source has no measured confirmed values', () => {
+    expect(calibrateField(TABLE, text('121.00', 0.98))).toBe(0.96);
+    expect(calibrateField(TABLE, text('121.00', 0.8))).toBe(0.8);
+    const ocr = { value: '121.00', confidence: 0.8, source: 'ocr' as const, confirmedBy: 'totals' as const };
+    expect(calibrateField({ ...TABLE, ocr: [{ from: 0, confidence: 0.9 }] }, ocr)).toBe(0.8);
+    // No table for the source at all (e.g. qr): the reading's own score, not the check's.
+    expect(calibrateField(TABLE, { ...ocr, source: 'qr' })).toBe(0.8);
+  });
+
+  it('confirms the totals of a finalized result only while its checks hold', () => {
+    const clean = finalized({
+      'totals.net': text('100.00'),
+      'totals.tax': text('21.00'),
+      'totals.gross': text('121.00'),
+    });
+    expect(clean.fields['totals.gross']?.confirmedBy).toBe('totals');
+    // The VAT breakdown contradicts the net total: the check holds for gross and tax, not for net.
+    const doubted = finalizeResult(
+      {
+        documentType: 'invoice',
+        format: 'pdf-text',
+        fields: { 'totals.net': text('100.00'), 'totals.tax': text('21.00'), 'totals.gross': text('121.00') },
+        vatBreakdown: [{ rate: '21', base: '90.00', tax: '21.00' }],
+        lines: [],
+        findings: [],
+      },
+      { totalMs: 1 },
+      { calibrate: false },
+    );
+    expect(doubted.findings.map((f) => f.code)).toContain('vat_base_sum_mismatch');
+    expect(doubted.fields['totals.net']?.confirmedBy).toBeUndefined();
+  });
+});
+
+describe("the known supplier's master data confirms what the page prints", () => {
+  const KNOWN: KnownSupplier[] = [
+    {
+      name: 'Muster Lieferant GmbH',
+      vatId: 'DE136695976',
+      ibans: ['DE02120300000000202051'],
+      documents: 2,
+    },
+  ];
+
+  it('confirms the name, VAT ID and IBAN printed as the supplier matched by its VAT ID has them', () => {
+    const fields: Fields = {
+      'seller.name': text('Muster Lieferant GmbH'),
+      'seller.vatId': text('DE136695976'),
+      'payment.iban': text('DE02120300000000202051'),
+    };
+    applySupplierDirectory(fields, KNOWN);
+    expect(fields['seller.name']?.confirmedBy).toBe('supplier');
+    expect(fields['seller.vatId']?.confirmedBy).toBe('supplier');
+    expect(fields['payment.iban']?.confirmedBy).toBe('supplier');
+  });
+
+  it('does not confirm a name matched only by its likeness, nor an IBAN the supplier was never paid to', () => {
+    const fields: Fields = {
+      'seller.name': text('Muster Lieferant GmbH'),
+      'payment.iban': text('DE89370400440532013000'),
+    };
+    const findings = applySupplierDirectory(fields, KNOWN);
+    expect(fields['seller.name']?.confirmedBy).toBeUndefined();
+    expect(fields['payment.iban']?.confirmedBy).toBeUndefined();
+    expect(findings.map((f) => f.code)).toContain('supplier_iban_changed');
+  });
+
+  it('does not confirm master data it fills in where the page printed none', () => {
+    const fields: Fields = { 'seller.vatId': text('DE136695976') };
+    applySupplierDirectory(fields, KNOWN);
+    expect(fields['seller.name']).toMatchObject({ source: 'learned' });
+    expect(fields['seller.name']?.confirmedBy).toBeUndefined();
+  });
+});
