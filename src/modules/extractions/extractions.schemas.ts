@@ -9,6 +9,12 @@ export const Field = z.object({
   source: z.string(),
   page: z.number().int().optional(),
   bbox: z.array(z.number()).optional(),
+  confirmedBy: z
+    .enum(['totals', 'supplier', 'hint'])
+    .optional()
+    .describe(
+      'The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart',
+    ),
 });
 export const ExtractionView = z.object({
   documentId: z.uuid(),

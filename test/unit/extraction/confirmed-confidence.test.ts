@@ -12,9 +12,15 @@ import {
   type CalibrationTable,
 } from '../../../src/extraction/calibration.js';
 import { finalizeResult } from '../../../src/extraction/finalize.js';
+import { applyLearnedSuppliers } from '../../../src/extraction/hints/apply.js';
+import { learnFieldHint } from '../../../src/extraction/hints/learn.js';
+import type { LearnedSupplier } from '../../../src/extraction/hints/types.js';
+import { extractTextFields } from '../../../src/extraction/text/text-fields.js';
+import type { Word } from '../../../src/extraction/text/words.js';
 import { applySupplierDirectory, type KnownSupplier } from '../../../src/extraction/suppliers/directory.js';
 import type { ExtractedField, ExtractionResult, FieldName } from '../../../src/extraction/types.js';
 import { confirmTotals, dropDoubtedConfirmations } from '../../../src/extraction/validate/confirm.js';
+import { wordsOf } from './fixtures/word-layout.js';
 
 type Fields = Partial<Record<FieldName, ExtractedField>>;
 const text = (value: string, confidence = 0.9): ExtractedField => ({ value, confidence, source: 'text' });
@@ -163,5 +169,44 @@ describe("the known supplier's master data confirms what the page prints", () =>
     applySupplierDirectory(fields, KNOWN);
     expect(fields['seller.name']).toMatchObject({ source: 'learned' });
     expect(fields['seller.name']?.confirmedBy).toBeUndefined();
+  });
+});
+
+describe('a learned hint confirms only a reading it agrees with', () => {
+  const layout = (label: string, number: string): Word[] =>
+    wordsOf([
+      [40, 40, 'Kontorbedarf Weber GmbH'],
+      [40, 64, 'USt-IdNr. DE811907980'],
+      [320, 70, label],
+      [440, 70, number],
+      [320, 82, 'Datum: 14.03.2024'],
+      [40, 300, 'Gesamtbetrag'],
+      [440, 300, '131,50'],
+    ]);
+  const profileFor = (words: Word[], number: string): LearnedSupplier => ({
+    name: 'Kontorbedarf Weber GmbH',
+    vatId: 'DE811907980',
+    ibans: [],
+    hints: [learnFieldHint(words, 'invoiceNumber', number, 'pt')!],
+  });
+
+  it('confirms the rules reading the hint reads too, and the master data printed as the profile has it', () => {
+    const profile = profileFor(layout('Rechnungsnummer:', 'KW-2024/0117'), 'KW-2024/0117');
+    const next = layout('Rechnungsnummer:', 'KW-2024/0342');
+    const fields = extractTextFields(next, 'text');
+    expect(fields.invoiceNumber?.value).toBe('KW-2024/0342');
+    applyLearnedSuppliers(fields, next, 'pt', [profile]);
+    expect(fields.invoiceNumber).toMatchObject({ value: 'KW-2024/0342', confirmedBy: 'hint' });
+    expect(fields['seller.vatId']).toMatchObject({ value: 'DE811907980', confirmedBy: 'supplier' });
+  });
+
+  it('does not confirm a value only the hint read (one reading, at a learned place)', () => {
+    const profile = profileFor(layout('Dokument-Kennung', 'KW-2024/0117'), 'KW-2024/0117');
+    const next = layout('Dokument-Kennung', 'KW-2024/0342');
+    const fields = extractTextFields(next, 'text');
+    expect(fields.invoiceNumber?.value).not.toBe('KW-2024/0342');
+    applyLearnedSuppliers(fields, next, 'pt', [profile]);
+    expect(fields.invoiceNumber).toMatchObject({ value: 'KW-2024/0342', source: 'learned' });
+    expect(fields.invoiceNumber?.confirmedBy).toBeUndefined();
   });
 });
