@@ -6570,6 +6570,11 @@ export interface operations {
                   source: string;
                   page?: number;
                   bbox?: number[];
+                  /**
+                   * @description The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart
+                   * @enum {string}
+                   */
+                  confirmedBy?: 'totals' | 'supplier' | 'hint';
                 };
               };
               vatBreakdown: {
@@ -6716,6 +6721,11 @@ export interface operations {
                   source: string;
                   page?: number;
                   bbox?: number[];
+                  /**
+                   * @description The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart
+                   * @enum {string}
+                   */
+                  confirmedBy?: 'totals' | 'supplier' | 'hint';
                 };
               };
               vatBreakdown: {
@@ -6992,6 +7002,11 @@ export interface operations {
                   source: string;
                   page?: number;
                   bbox?: number[];
+                  /**
+                   * @description The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart
+                   * @enum {string}
+                   */
+                  confirmedBy?: 'totals' | 'supplier' | 'hint';
                 };
               };
               vatBreakdown: {
