@@ -95,8 +95,8 @@ export interface Sample {
  * Every extracted field that has a truth to compare with, with its uncalibrated score. A field the
  * manifest's text-layer check found not printed on the page (`textLayerCheck.notFound`: some
  * visual-only copies print another invoice than their XML, whose values are the truth) is marked
- * `unprinted`: no reading of that page can be right about it, so the fit leaves it out, and the
- * output says how many there were.
+ * `unprinted`: no reading of that page can be right about it, so the fit leaves it out (unless
+ * the value was filled from what a person taught), and the output says how many there were.
  */
 export function samplesOf(
   doc: CorpusEntry,
@@ -119,7 +119,9 @@ export function samplesOf(
       ok: sameValue(field, truth, extracted.value),
       ...(extracted.confirmedBy ? { confirmedBy: extracted.confirmedBy } : {}),
       ...(taught ? { taught } : {}),
-      ...(notFound.has(field) ? { unprinted: true } : {}),
+      // A value filled from what a person taught (source learned) may be right about what the
+      // page does not print: it is scored.
+      ...(notFound.has(field) && extracted.source !== 'learned' ? { unprinted: true } : {}),
     });
   }
   return samples;
@@ -267,6 +269,10 @@ function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
     vat_id: value('seller.vatId') ?? null,
     company_id: value('seller.companyId') ?? null,
     iban: value('payment.iban') ?? null,
+    currency: value('currency') ?? null,
+    buyer_name: value('buyer.name') ?? null,
+    issue_date: value('issueDate') ?? null,
+    due_date: value('dueDate') ?? null,
     validated_at: null,
   };
   const profile: LearnedSupplier = {

@@ -265,7 +265,7 @@ export async function measureStraightThrough(
     perKind.set(doc.kind, kind);
     if (isDistinct)
       distinctOutcomes.push(
-        `- ${doc.id} (${doc.kind}): ${auto ? `validated automatically, ${score.wrong} of ${score.fields} fields wrong` : `kept: ${kept.automate ? reason : kept.reason}`}`,
+        `- ${doc.id} (${doc.kind}): ${auto ? `validated automatically, ${score.wrong} of ${score.fields} fields wrong` : `kept: ${kept.automate ? reason : kept.reason}`}; ${belowThreshold(processed.result, threshold)}`,
       );
     for (const w of requiredOnly) if (requiredOnlyPasses(processed, w.threshold)) addTo(w, score);
     for (const w of whatIf) if (decideLoosely(processed, w.threshold).automate) addTo(w, score);
@@ -349,6 +349,15 @@ function addTo(t: Tally, score: { fields: number; wrong: number }): void {
   t.docs += 1;
   t.fields += score.fields;
   t.wrong += score.wrong;
+}
+
+/** The fields below the threshold, with their confidence and source (whatever else kept the document). */
+function belowThreshold(result: ExtractionResult, threshold: number): string {
+  const weak = Object.entries(result.fields)
+    .filter(([, f]) => f.confidence < threshold)
+    .map(([name, f]) => `${name} ${f.confidence} ${f.source}`);
+  const confirmed = Object.values(result.fields).filter((f) => f.confirmedBy).length;
+  return `${confirmed} of ${Object.keys(result.fields).length} fields confirmed; below ${threshold}: ${weak.join(', ') || 'none'}`;
 }
 
 /** `confident`'s field, finding and duplicate conditions, the supplier's history left out. */

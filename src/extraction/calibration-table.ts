@@ -9,10 +9,10 @@ export const CALIBRATION: CalibrationTable = {
   xml: [{ from: 0, confidence: 0.999 }],
   'xml+confirmed': [{ from: 0, confidence: 0.999 }],
   text: [
-    { from: 0, confidence: 0.969 },
-    { from: 0.85, confidence: 0.996 },
+    { from: 0, confidence: 0.962 },
+    { from: 0.85, confidence: 0.995 },
   ],
-  'text+confirmed': [{ from: 0, confidence: 0.996 }],
+  'text+confirmed': [{ from: 0, confidence: 0.997 }],
   ocr: [
     { from: 0, confidence: 0.854 },
     { from: 0.5, confidence: 0.934 },

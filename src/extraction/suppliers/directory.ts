@@ -16,6 +16,12 @@ export interface KnownSupplier {
   ibans?: readonly string[] | undefined;
   /** How many validated documents the record comes from (more means surer). */
   documents?: number | undefined;
+  /** Currencies its validated documents were in. */
+  currencies?: readonly string[] | undefined;
+  /** Buyers its validated documents were made out to. */
+  buyers?: readonly string[] | undefined;
+  /** Its payment terms: days from issue to due date on its validated documents. */
+  paymentTermsDays?: readonly number[] | undefined;
 }
 
 export type SupplierMatchKey = 'vatId' | 'companyId' | 'iban' | 'name';
@@ -209,10 +215,39 @@ export function applySupplierDirectory(fields: Fields, suppliers: readonly Known
   ].filter((f): f is string => f !== null);
   // The bank account the supplier was paid to before (its checksum is checked in validation).
   if (docIban && knownIbans.includes(docIban)) fields['payment.iban']!.confirmedBy = 'supplier';
+  confirmHistory(fields, supplier);
   findings.push({
     code: 'supplier_known',
     severity: 'info',
     message: `the seller is ${label} from the supplier directory (matched by ${by}${filled.length ? `; filled ${filled.join(', ')}` : ''})`,
   });
   return findings;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A value read from the page (not one the directory or a profile filled in). */
+function printed(field: ExtractedField | undefined): field is ExtractedField {
+  return field !== undefined && field.source !== 'learned' && field.source !== 'user';
+}
+
+/**
+ * What the supplier's validated documents confirm beyond its identity: a currency it billed in
+ * before, a buyer it billed before, and an issue and a due date whose distance is one of its
+ * payment terms (two dates misread by the same number of days are not a coincidence to expect).
+ */
+function confirmHistory(fields: Fields, supplier: KnownSupplier): void {
+  const currency = fields.currency;
+  if (printed(currency) && supplier.currencies?.includes(currency.value)) currency.confirmedBy = 'supplier';
+  const buyer = fields['buyer.name'];
+  if (printed(buyer) && supplier.buyers?.some((b) => nameKey(b) === nameKey(buyer.value)))
+    buyer.confirmedBy = 'supplier';
+  const issue = fields.issueDate;
+  const due = fields.dueDate;
+  if (!printed(issue) || !printed(due)) return;
+  const days = (Date.parse(`${due.value}T00:00:00Z`) - Date.parse(`${issue.value}T00:00:00Z`)) / DAY_MS;
+  if (Number.isInteger(days) && supplier.paymentTermsDays?.includes(days)) {
+    issue.confirmedBy = 'supplier';
+    due.confirmedBy = 'supplier';
+  }
 }

@@ -311,13 +311,18 @@ export interface ValidatedSellerRow {
   readonly vat_id: string | null;
   readonly company_id: string | null;
   readonly iban: string | null;
+  /** What the supplier's validated invoices also say: the currency, the buyer and the dates. */
+  readonly currency?: string | null;
+  readonly buyer_name?: string | null;
+  readonly issue_date?: string | null;
+  readonly due_date?: string | null;
   readonly validated_at: Date | null;
 }
 
 /**
  * Sellers of the tenant's validated (and exported) documents, most recently validated first, at
- * most `limit`: the supplier directory a new document is matched against. Only the four values
- * are read out of each result.
+ * most `limit`: the supplier directory a new document is matched against. Only the seller's four
+ * values, the currency, the buyer's name and the two dates are read out of each result.
  */
 export async function listValidatedSellers(
   tx: Tx,
@@ -329,6 +334,10 @@ export async function listValidatedSellers(
            e.result #>> '{fields,seller.vatId,value}'     AS vat_id,
            e.result #>> '{fields,seller.companyId,value}' AS company_id,
            e.result #>> '{fields,payment.iban,value}'     AS iban,
+           e.result #>> '{fields,currency,value}'         AS currency,
+           e.result #>> '{fields,buyer.name,value}'       AS buyer_name,
+           e.result #>> '{fields,issueDate,value}'        AS issue_date,
+           e.result #>> '{fields,dueDate,value}'          AS due_date,
            d.validated_at
       FROM documents d
       JOIN LATERAL (SELECT x.result FROM extractions x

@@ -20,6 +20,7 @@ import type { Word } from '../../../src/extraction/text/words.js';
 import { applySupplierDirectory, type KnownSupplier } from '../../../src/extraction/suppliers/directory.js';
 import type { ExtractedField, ExtractionResult, FieldName } from '../../../src/extraction/types.js';
 import { confirmTotals, dropDoubtedConfirmations } from '../../../src/extraction/validate/confirm.js';
+import { buildDirectory } from '../../../src/modules/extractions/extractions.suppliers.js';
 import { wordsOf } from './fixtures/word-layout.js';
 
 type Fields = Partial<Record<FieldName, ExtractedField>>;
@@ -208,5 +209,46 @@ describe('a learned hint confirms only a reading it agrees with', () => {
     applyLearnedSuppliers(fields, next, 'pt', [profile]);
     expect(fields.invoiceNumber).toMatchObject({ value: 'KW-2024/0342', source: 'learned' });
     expect(fields.invoiceNumber?.confirmedBy).toBeUndefined();
+  });
+});
+
+describe("the supplier's validated documents confirm its currency, buyer and payment terms", () => {
+  const directory = buildDirectory([
+    {
+      name: 'Muster Lieferant GmbH',
+      vat_id: 'DE136695976',
+      company_id: null,
+      iban: null,
+      currency: 'EUR',
+      buyer_name: 'Kunde Beispiel s.r.o.',
+      issue_date: '2024-02-01',
+      due_date: '2024-02-15',
+      validated_at: null,
+    },
+  ]);
+  const next = (due: string, currency = 'EUR'): Fields => ({
+    'seller.vatId': text('DE136695976'),
+    currency: text(currency),
+    'buyer.name': text('KUNDE BEISPIEL S.R.O.'),
+    issueDate: text('2024-03-14'),
+    dueDate: text(due),
+  });
+
+  it('keeps the terms (days from issue to due) of validated documents in the directory', () => {
+    expect(directory[0]).toMatchObject({ currencies: ['EUR'], paymentTermsDays: [14] });
+  });
+
+  it('confirms a currency and buyer seen before, and dates as far apart as its terms', () => {
+    const fields = next('2024-03-28');
+    applySupplierDirectory(fields, directory);
+    for (const name of ['currency', 'buyer.name', 'issueDate', 'dueDate'] as const)
+      expect(fields[name]?.confirmedBy, name).toBe('supplier');
+  });
+
+  it('confirms neither date when their distance is not one of its terms, nor another currency', () => {
+    const fields = next('2024-03-29', 'USD');
+    applySupplierDirectory(fields, directory);
+    for (const name of ['currency', 'issueDate', 'dueDate'] as const)
+      expect(fields[name]?.confirmedBy, name).toBeUndefined();
   });
 });
