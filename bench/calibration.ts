@@ -269,6 +269,7 @@ function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
     vat_id: value('seller.vatId') ?? null,
     company_id: value('seller.companyId') ?? null,
     iban: value('payment.iban') ?? null,
+    invoice_number: value('invoiceNumber') ?? null,
     currency: value('currency') ?? null,
     buyer_name: value('buyer.name') ?? null,
     issue_date: value('issueDate') ?? null,

@@ -27,6 +27,7 @@ export { reviewNeeded } from './finalize.js';
 export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
 export {
   idKey,
+  invoiceNumberShape,
   isSameSupplier,
   matchSupplier,
   nameKey,

@@ -16,6 +16,8 @@ export interface KnownSupplier {
   ibans?: readonly string[] | undefined;
   /** How many validated documents the record comes from (more means surer). */
   documents?: number | undefined;
+  /** `invoiceNumberShape` of the invoice numbers of its validated documents. */
+  invoiceNumberShapes?: readonly string[] | undefined;
   /** Currencies its validated documents were in. */
   currencies?: readonly string[] | undefined;
   /** Buyers its validated documents were made out to. */
@@ -232,11 +234,27 @@ function printed(field: ExtractedField | undefined): field is ExtractedField {
 }
 
 /**
- * What the supplier's validated documents confirm beyond its identity: a currency it billed in
+ * The numbering scheme an invoice number follows: letters kept (upper case), every digit a 9, other
+ * characters as they are ("RE-20171118/506" → "RE-99999999/999"). '' for a number of digits only
+ * or shorter than 4 characters: such a shape is shared by too many other numbers on a page (an
+ * order or customer number) to say anything.
+ */
+export function invoiceNumberShape(value: string): string {
+  const shape = value.trim().toUpperCase().replace(/\d/g, '9');
+  return shape.length >= 4 && /[^9]/.test(shape) && /9/.test(shape) ? shape : '';
+}
+
+/**
+ * What the supplier's validated documents confirm beyond its identity: an invoice number in the
+ * supplier's numbering scheme, a currency it billed in
  * before, a buyer it billed before, and an issue and a due date whose distance is one of its
  * payment terms (two dates misread by the same number of days are not a coincidence to expect).
  */
 function confirmHistory(fields: Fields, supplier: KnownSupplier): void {
+  const number = fields.invoiceNumber;
+  const shape = number ? invoiceNumberShape(number.value) : '';
+  if (printed(number) && shape && supplier.invoiceNumberShapes?.includes(shape))
+    number.confirmedBy = 'supplier';
   const currency = fields.currency;
   if (printed(currency) && supplier.currencies?.includes(currency.value)) currency.confirmedBy = 'supplier';
   const buyer = fields['buyer.name'];

@@ -311,7 +311,8 @@ export interface ValidatedSellerRow {
   readonly vat_id: string | null;
   readonly company_id: string | null;
   readonly iban: string | null;
-  /** What the supplier's validated invoices also say: the currency, the buyer and the dates. */
+  /** What the supplier's validated invoices also say: its numbering, currency, buyer and dates. */
+  readonly invoice_number?: string | null;
   readonly currency?: string | null;
   readonly buyer_name?: string | null;
   readonly issue_date?: string | null;
@@ -322,7 +323,8 @@ export interface ValidatedSellerRow {
 /**
  * Sellers of the tenant's validated (and exported) documents, most recently validated first, at
  * most `limit`: the supplier directory a new document is matched against. Only the seller's four
- * values, the currency, the buyer's name and the two dates are read out of each result.
+ * values, the invoice number, the currency, the buyer's name and the two dates are read out of
+ * each result.
  */
 export async function listValidatedSellers(
   tx: Tx,
@@ -334,6 +336,7 @@ export async function listValidatedSellers(
            e.result #>> '{fields,seller.vatId,value}'     AS vat_id,
            e.result #>> '{fields,seller.companyId,value}' AS company_id,
            e.result #>> '{fields,payment.iban,value}'     AS iban,
+           e.result #>> '{fields,invoiceNumber,value}'    AS invoice_number,
            e.result #>> '{fields,currency,value}'         AS currency,
            e.result #>> '{fields,buyer.name,value}'       AS buyer_name,
            e.result #>> '{fields,issueDate,value}'        AS issue_date,

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../../platform/db/db.js';
 import { systemContext } from '../../core/request-context.js';
-import type { KnownSupplier } from '../../extraction/model.js';
+import { invoiceNumberShape, type KnownSupplier } from '../../extraction/model.js';
 import * as repo from './extractions.repo.js';
 
 /** Validated documents read per directory: the most recent ones speak for a supplier's current data. */
@@ -37,7 +37,8 @@ const key = (value: string | null): string => (value ?? '').toUpperCase().replac
 /**
  * Groups validated sellers into suppliers: one record per VAT ID, else per company id, else per
  * name; the most recent document names it, every IBAN it was paid to is kept, and so are the
- * currencies it billed in, the buyers it billed and its payment terms (days from issue to due).
+ * shapes of its invoice numbers, the currencies it billed in, the buyers it billed and its
+ * payment terms (days from issue to due).
  */
 export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownSupplier[] {
   const byKey = new Map<
@@ -47,6 +48,7 @@ export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownS
       vatId?: string;
       companyId?: string;
       ibans: Set<string>;
+      numberShapes: Set<string>;
       currencies: Set<string>;
       buyers: Set<string>;
       terms: Set<number>;
@@ -64,6 +66,7 @@ export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownS
     if (!k) continue;
     const entry = byKey.get(k) ?? {
       ibans: new Set<string>(),
+      numberShapes: new Set<string>(),
       currencies: new Set<string>(),
       buyers: new Set<string>(),
       terms: new Set<number>(),
@@ -73,6 +76,7 @@ export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownS
     entry.vatId ??= row.vat_id ?? undefined;
     entry.companyId ??= row.company_id ?? undefined;
     if (row.iban && entry.ibans.size < MAX_IBANS_PER_SUPPLIER) entry.ibans.add(key(row.iban));
+    addBounded(entry.numberShapes, row.invoice_number ? invoiceNumberShape(row.invoice_number) : null);
     addBounded(entry.currencies, row.currency);
     addBounded(entry.buyers, row.buyer_name);
     addBounded(entry.terms, termsDays(row.issue_date, row.due_date));
@@ -84,6 +88,7 @@ export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownS
     vatId: e.vatId,
     companyId: e.companyId,
     ibans: [...e.ibans],
+    invoiceNumberShapes: [...e.numberShapes],
     currencies: [...e.currencies],
     buyers: [...e.buyers],
     paymentTermsDays: [...e.terms],

@@ -17,7 +17,11 @@ import { learnFieldHint } from '../../../src/extraction/hints/learn.js';
 import type { LearnedSupplier } from '../../../src/extraction/hints/types.js';
 import { extractTextFields } from '../../../src/extraction/text/text-fields.js';
 import type { Word } from '../../../src/extraction/text/words.js';
-import { applySupplierDirectory, type KnownSupplier } from '../../../src/extraction/suppliers/directory.js';
+import {
+  applySupplierDirectory,
+  invoiceNumberShape,
+  type KnownSupplier,
+} from '../../../src/extraction/suppliers/directory.js';
 import type { ExtractedField, ExtractionResult, FieldName } from '../../../src/extraction/types.js';
 import { confirmTotals, dropDoubtedConfirmations } from '../../../src/extraction/validate/confirm.js';
 import { buildDirectory } from '../../../src/modules/extractions/extractions.suppliers.js';
@@ -221,12 +225,14 @@ describe("the supplier's validated documents confirm its currency, buyer and pay
       iban: null,
       currency: 'EUR',
       buyer_name: 'Kunde Beispiel s.r.o.',
+      invoice_number: 'FV-2024-0017',
       issue_date: '2024-02-01',
       due_date: '2024-02-15',
       validated_at: null,
     },
   ]);
-  const next = (due: string, currency = 'EUR'): Fields => ({
+  const next = (due: string, currency = 'EUR', number = 'FV-2024-0042'): Fields => ({
+    invoiceNumber: text(number),
     'seller.vatId': text('DE136695976'),
     currency: text(currency),
     'buyer.name': text('KUNDE BEISPIEL S.R.O.'),
@@ -241,14 +247,20 @@ describe("the supplier's validated documents confirm its currency, buyer and pay
   it('confirms a currency and buyer seen before, and dates as far apart as its terms', () => {
     const fields = next('2024-03-28');
     applySupplierDirectory(fields, directory);
-    for (const name of ['currency', 'buyer.name', 'issueDate', 'dueDate'] as const)
+    for (const name of ['invoiceNumber', 'currency', 'buyer.name', 'issueDate', 'dueDate'] as const)
       expect(fields[name]?.confirmedBy, name).toBe('supplier');
   });
 
-  it('confirms neither date when their distance is not one of its terms, nor another currency', () => {
-    const fields = next('2024-03-29', 'USD');
+  it('confirms neither date when their distance is not one of its terms, nor another currency or numbering', () => {
+    const fields = next('2024-03-29', 'USD', 'KD-77812');
     applySupplierDirectory(fields, directory);
-    for (const name of ['currency', 'issueDate', 'dueDate'] as const)
+    for (const name of ['invoiceNumber', 'currency', 'issueDate', 'dueDate'] as const)
       expect(fields[name]?.confirmedBy, name).toBeUndefined();
+  });
+
+  it('takes no numbering scheme from numbers of digits only, which any other number on the page shares', () => {
+    expect(invoiceNumberShape('RE-20171118/506')).toBe('RE-99999999/999');
+    expect(invoiceNumberShape('20240042')).toBe('');
+    expect(invoiceNumberShape('A1')).toBe('');
   });
 });
