@@ -11,6 +11,7 @@ import {
   CONFIRMED_SCORE,
   type CalibrationTable,
 } from '../../../src/extraction/calibration.js';
+import { applyCorrections } from '../../../src/extraction/corrections.js';
 import { finalizeResult } from '../../../src/extraction/finalize.js';
 import { applyLearnedSuppliers } from '../../../src/extraction/hints/apply.js';
 import { learnFieldHint } from '../../../src/extraction/hints/learn.js';
@@ -262,5 +263,22 @@ describe("the supplier's validated documents confirm its currency, buyer and pay
     expect(invoiceNumberShape('RE-20171118/506')).toBe('RE-99999999/999');
     expect(invoiceNumberShape('20240042')).toBe('');
     expect(invoiceNumberShape('A1')).toBe('');
+  });
+});
+
+describe('a correction', () => {
+  it('undoes the confirmation of a value whose check the corrected values no longer pass', () => {
+    const engine = finalized({
+      'totals.net': text('100.00'),
+      'totals.tax': text('21.00'),
+      'totals.gross': text('121.00'),
+    });
+    expect(engine.fields['totals.gross']?.confirmedBy).toBe('totals');
+    const corrected = applyCorrections(engine, { 'totals.net': '110.00' });
+    if (!('result' in corrected)) throw new Error('refused');
+    expect(corrected.result.findings.map((f) => f.code)).toContain('totals_mismatch');
+    expect(corrected.result.fields['totals.gross']?.confirmedBy).toBeUndefined();
+    // The engine's version is left as it was.
+    expect(engine.fields['totals.gross']?.confirmedBy).toBe('totals');
   });
 });
