@@ -6,7 +6,7 @@
 import type { Db } from '../../platform/db/db.js';
 import { systemContext } from '../../core/request-context.js';
 import { invoiceNumberShape, type KnownSupplier } from '../../extraction/model.js';
-import * as repo from './extractions.repo.js';
+import type { DocumentsService, ValidatedSellerRow } from '../documents/documents.service.js';
 
 /** Validated documents read per directory: the most recent ones speak for a supplier's current data. */
 export const DIRECTORY_DOCUMENT_LIMIT = 2_000;
@@ -40,7 +40,7 @@ const key = (value: string | null): string => (value ?? '').toUpperCase().replac
  * shapes of its invoice numbers, the currencies it billed in, the buyers it billed and its
  * payment terms (days from issue to due).
  */
-export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownSupplier[] {
+export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSupplier[] {
   const byKey = new Map<
     string,
     {
@@ -103,6 +103,7 @@ export interface SupplierDirectorySource {
 
 export function createSupplierDirectorySource(
   db: Db,
+  documents: Pick<DocumentsService, 'validatedSellersFingerprint' | 'listValidatedSellers'>,
   limit = DIRECTORY_DOCUMENT_LIMIT,
 ): SupplierDirectorySource {
   const cache = new Map<string, { fingerprint: string; suppliers: KnownSupplier[] }>();
@@ -110,10 +111,10 @@ export function createSupplierDirectorySource(
     async get(tenantId) {
       const ctx = systemContext(tenantId, { kind: 'worker', id: 'worker:extraction' });
       return db.withTenant(ctx, async (tx) => {
-        const fingerprint = await repo.validatedSellersFingerprint(tx, tenantId);
+        const fingerprint = await documents.validatedSellersFingerprint(tx, ctx);
         const cached = cache.get(tenantId);
         if (cached?.fingerprint === fingerprint) return cached.suppliers;
-        const suppliers = buildDirectory(await repo.listValidatedSellers(tx, tenantId, limit));
+        const suppliers = buildDirectory(await documents.listValidatedSellers(tx, ctx, limit));
         cache.delete(tenantId);
         if (cache.size >= MAX_CACHED_TENANTS) cache.delete(cache.keys().next().value!);
         cache.set(tenantId, { fingerprint, suppliers });
