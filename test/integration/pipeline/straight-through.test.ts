@@ -154,10 +154,17 @@ describe('automation level confident', () => {
     const doc = await processed(firm, pdf, 'application/pdf');
     for (const name of ['totals.net', 'totals.tax', 'totals.gross'])
       expect(doc.fields[name], name).toMatchObject({ confirmedBy: 'totals', source: 'text' });
-    expect(doc.fields['payment.iban']).toMatchObject({ confirmedBy: 'supplier' });
+    // The IBAN it was paid to, the currency and buyer of its validated invoice, and dates as far
+    // apart as that invoice's (14 days): the directory's columns reach the engine.
+    for (const name of ['payment.iban', 'currency', 'issueDate', 'dueDate'])
+      expect(doc.fields[name], name).toMatchObject({ confirmedBy: 'supplier' });
+    // The buyer is confirmed exactly when it was read as the validated invoice has it.
+    const buyer = doc.fields['buyer.name'];
+    expect(buyer?.confirmedBy === 'supplier').toBe(buyer?.value === SAMPLE.buyer.name);
     for (const field of Object.values(doc.fields).filter((f) => f.confirmedBy))
       expect(field.confidence).toBeGreaterThanOrEqual(0.99);
-    // The invoice number is one reading of the page: below the threshold, so a person decides.
+    // The invoice number is one reading of the page, and not in the numbering of the supplier's
+    // validated invoice (HIST-1): below the threshold, so a person decides.
     expect(doc.fields.invoiceNumber?.confirmedBy).toBeUndefined();
     expect(doc.fields.invoiceNumber?.confidence).toBeLessThan(0.99);
     expect(doc.status).not.toBe('validated');
