@@ -112,10 +112,17 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
   ],
   'seller.companyId': [
     L(
-      'siret|siren|\\bi[cč]o?\\b\\.?|\\bregon\\b|\\bkrs\\b|registrikood|\\bkvk\\b|handelsregister(?:nummer)?|\\bhr[ab]\\b',
+      'siret|siren|\\bi[cč]o?\\b\\.?|\\bregon\\b|\\bkrs\\b|registrikood|\\bkvk\\b|handelsregister(?:nummer)?|firmenbuch(?:nummer)?|\\bcrn\\b|\\bacn\\b',
       0.9,
     ),
-    L('company (?:reg(?:istration)?\\.? )?(?:no|number|id)|registration (?:no|number)|reg\\. ?no', 0.85),
+    // The register's abbreviation is part of the number as the register writes it ("HRB 12345",
+    // "VR 98765"), so that label is only looked ahead at and stays in the value.
+    L('\\b(?=(?:HR[AB]|VR)(?:\\s?(?:nr|no)\\.?)?\\s?:?\\s?\\d)', 0.9),
+    // "VAT Registration No." / "GST Reg No." label a tax id, not the company's registration.
+    L(
+      'company (?:reg(?:istration)?\\.? )?(?:no|number|id)|(?<!(?:vat|tax|gst|sst|tva|btw|ust)\\.?\\s?)(?:registration (?:no|number)|reg\\. ?no)',
+      0.85,
+    ),
   ],
   'seller.vatId': [L('ust\\.?-?id|uid|vat|tva|dič|ič dph|nip|kmkr|umsatzsteuer-?id|steuer-?id', 1)],
 };

@@ -79,7 +79,13 @@ function parseReference(text: string): string | null {
 function parseCompanyId(text: string): string | null {
   const start = text.replace(/^[\s:#.]+/, '').replace(/^(?:nr|no|n°|number|číslo)\.?\s*:?\s*/iu, '');
   // "KvK Rotterdam 24330087", "Amtsgericht Köln HRB 1234": the register's town before the number.
-  const number = start.replace(/^\p{Lu}\p{Ll}+\s+(?=\d{6,})/u, '');
+  // "HRB Nr. 372876" is written "HRB 372876", the way the register itself writes it.
+  const number = start
+    .replace(/^\p{Lu}\p{Ll}+\s+(?=\d{6,})/u, '')
+    .replace(
+      /^(HR[AB]|VR)\s*(?:nr|no)?\.?\s*:?\s*(?=\d)/iu,
+      (_, register: string) => `${register.toUpperCase()} `,
+    );
   const m = number.match(/^(?:[A-Z]{1,3}\s?)?\d[\d /.-]{3,20}\d(?![\d])/u);
   if (!m || parseDate(m[0]) || /^\d{1,3}([.,]\d{3})*,\d{2}$/.test(m[0])) return null;
   return m[0].replace(/\s+/g, ' ').trim();
