@@ -5,7 +5,7 @@ import type { ExtractionResult } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
 import { scanImageForPaymentCode } from '../qr/scan.js';
 import { checkImageSize } from './image-size.js';
-import { rereadLetterhead } from './letterhead-pass.js';
+import { rereadIssuerLines, rereadLetterhead } from './letterhead-pass.js';
 import { prepareImageForOcr } from './ocr-image.js';
 import { recognizePage } from './recognize.js';
 
@@ -13,7 +13,8 @@ type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
 
 /**
  * Reads an invoice or receipt image with OCR and the same label search as text PDFs. `timings`
- * gets the first OCR pass (`ocrMs`) and, when it ran, the letterhead's second pass (`letterheadMs`).
+ * gets the first OCR pass (`ocrMs`) and, when they ran, the letterhead's second and third looks
+ * (`letterheadMs`).
  */
 export async function extractFromImage(
   bytes: Uint8Array,
@@ -28,12 +29,13 @@ export async function extractFromImage(
   timings.ocrMs = Math.round(performance.now() - started);
   started = performance.now();
   const letterheadWords = words.length ? await rereadLetterhead(prepared, words) : null;
-  if (letterheadWords) timings.letterheadMs = Math.round(performance.now() - started);
+  const issuerLineWords = words.length ? await rereadIssuerLines(prepared, words, letterheadWords) : null;
+  if (letterheadWords || issuerLineWords) timings.letterheadMs = Math.round(performance.now() - started);
   const code = useQr ? await scanImageForPaymentCode(prepared) : null;
   const draft: Draft = {
     documentType: 'unknown',
     format: 'image',
-    fields: extractTextFields(words, 'ocr', { letterheadWords }),
+    fields: extractTextFields(words, 'ocr', { letterheadWords, issuerLineWords }),
     vatBreakdown: [],
     lines: [],
     findings: [],

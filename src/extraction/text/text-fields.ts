@@ -3,8 +3,8 @@ import { ibanShapedAfterLabel, parseDateIn, parseIbanIn, parseCurrencyIn } from 
 import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
 import { letterDateCandidates, titleDateCandidates } from './date-candidates.js';
-import { letterheadIssuer } from './issuer-block.js';
-import { chooseLetterheadReading, correctFromPage } from './letterhead-reread.js';
+import { readLetterheadIssuer } from './letterhead-reread.js';
+import { applyIssuerLineReading } from './issuer-line.js';
 import { LEGAL_FORM } from './labels.js';
 import { findNames } from './names.js';
 import { applyReceiptRules } from './receipt-totals.js';
@@ -152,19 +152,16 @@ function siretInSellerBlock(cells: Cell[], parties: Party[]): { value: string; c
 export interface TextFieldOptions {
   /** OCR: a second reading of the page's top band (`ocr/letterhead-pass.ts`), page coordinates. */
   letterheadWords?: Word[] | null;
+  /** OCR: the issuer's line and the line above it read once more as strips (`issuer-line.ts`). */
+  issuerLineWords?: Word[] | null;
 }
 
-/**
- * The issuer named by the letterhead: the first reading, or the better of two readings, with a
- * doubtful OCR word corrected from the rest of the page where it prints the same word clearly.
- */
+/** The issuer named by the letterhead, its readings combined (`letterhead-reread.ts`, `issuer-line.ts`). */
 function readIssuer(cells: Cell[], words: Word[], options: TextFieldOptions): PartyValue | null {
-  const first = letterheadIssuer(cells);
-  const band = options.letterheadWords;
-  const issuer = band?.length
-    ? chooseLetterheadReading(first, letterheadIssuer(buildCells(buildRows(band))))
-    : first;
-  return issuer && correctFromPage(issuer, words);
+  const issuer = readLetterheadIssuer(cells, words, options.letterheadWords);
+  return issuer && options.issuerLineWords?.length
+    ? applyIssuerLineReading(issuer, options.issuerLineWords)
+    : issuer;
 }
 
 /**
