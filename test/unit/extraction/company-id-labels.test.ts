@@ -12,6 +12,9 @@ describe("the seller's company id", () => {
     ['HRB Nr. 372876', 'HRB 372876'],
     ['Amtsgericht Köln HRB 12345', 'HRB 12345'],
     ['Registergericht: VR 98765', 'VR 98765'],
+    ['Handelsregister: Amtsgericht Köln HRB 12345', 'HRB 12345'],
+    ['Registernummer: HRB 45678', 'HRB 45678'],
+    ['Firmenbuchnummer: FN 123456a', 'FN 123456a'],
   ])('keeps the register abbreviation of a commercial register entry: %s -> %s', (printed, id) => {
     const words = wordsOf([
       [400, 100, 'Muster Handel GmbH'],
@@ -22,6 +25,21 @@ describe("the seller's company id", () => {
     expect(companyId(words)).toBe(id);
   });
 
+  it.each([
+    ['Registrikood: 10137319', '10137319'],
+    ['KRS: 0000123456', '0000123456'],
+    ['Company Registration No. 07654321', '07654321'],
+    ['Registered in England and Wales No. 01234567', '01234567'],
+    ['CVR-nr. 12345678', '12345678'],
+    ['Org.nr 556677-8899', '556677-8899'],
+    ['Y-tunnus 1234567-8', '1234567-8'],
+    ['Cg. 01-09-123456', '01-09-123456'],
+    ['CIN: U72200KA2010PTC123456', 'U72200KA2010PTC123456'],
+    ['Reg. nr 40003000000', '40003000000'],
+  ])('reads a company id after its national label: %s -> %s', (printed, id) => {
+    expect(companyId(wordsOf([[57, 700, printed]]))).toBe(id);
+  });
+
   it('does not take a VAT registration number for the company registration', () => {
     const words = wordsOf([
       [57, 700, 'VAT Registration No.'],
@@ -29,11 +47,6 @@ describe("the seller's company id", () => {
       [200, 700, 'Tax Registration Number: 12345678'],
     ]);
     expect(companyId(words)).toBeUndefined();
-  });
-
-  it('still reads a company registration number after its own label', () => {
-    const words = wordsOf([[57, 700, 'Company Registration No. 07654321']]);
-    expect(companyId(words)).toBe('07654321');
   });
 
   it("reads a SIRET in the seller's block under a label it does not know, not one in the buyer's", () => {
