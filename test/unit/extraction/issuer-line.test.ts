@@ -39,7 +39,13 @@ describe("the issuer's line read again as a strip", () => {
   });
 
   it('takes the surer reading of a word in the same place and joins the wrapped first line, box and all', () => {
-    const strips = ocr([[70, 14, 'POPULAR BOOK'], [80, 28, 'CO. SDN BHD']], { POPULAR: 42, 'CO.': 92 });
+    const strips = ocr(
+      [
+        [70, 14, 'POPULAR BOOK'],
+        [80, 28, 'CO. SDN BHD'],
+      ],
+      { POPULAR: 42, 'CO.': 92 },
+    );
     const joined = applyIssuerLineReading(issuerOf(FIRST_PASS)!, strips);
     expect(joined.value).toBe('POPULAR BOOK CO. (M) SDN BHD');
     expect([joined.cell.x0, joined.cell.y0, joined.cell.y1]).toEqual([70, 14, 38]);
@@ -58,10 +64,19 @@ describe("the issuer's line read again as a strip", () => {
 
   it('does not join a line above that is not a name, or to a line that does not continue one', () => {
     const issuer = issuerOf(FIRST_PASS)!;
-    const address = ocr([[70, 14, 'LOT 485 JALAN'], [80, 28, 'CO. (M) SDN BHD']], { 'CO.': 92 });
+    const address = ocr(
+      [
+        [70, 14, 'LOT 485 JALAN'],
+        [80, 28, 'CO. (M) SDN BHD'],
+      ],
+      { 'CO.': 92 },
+    );
     expect(applyIssuerLineReading(issuer, address).value).toBe('CO. (M) SDN BHD');
     const whole = issuerOf(ocr([[80, 28, 'CONTOH MAJU SDN BHD'], ...BODY], { CONTOH: 60 }))!;
-    const above = ocr([[70, 14, 'OLD TOWN WHITE COFFEE'], [80, 28, 'CONTOH MAJU SDN BHD']]);
+    const above = ocr([
+      [70, 14, 'OLD TOWN WHITE COFFEE'],
+      [80, 28, 'CONTOH MAJU SDN BHD'],
+    ]);
     expect(applyIssuerLineReading(whole, above).value).toBe('CONTOH MAJU SDN BHD');
   });
 });
