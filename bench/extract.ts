@@ -55,7 +55,7 @@ async function runCorpus(): Promise<void> {
   const perKindPrintable: Tally = new Map();
   const notPrinted = new Map<string, Map<string, number>>();
   const times = new Map<string, number[]>();
-  const letterhead = { docs: 0, reread: 0, ocrMs: 0, letterheadMs: 0, totalMs: 0 };
+  const letterhead = { docs: 0, reread: 0, ocrMs: 0, letterheadMs: 0, lines: 0, issuerLineMs: 0, totalMs: 0 };
   const errors: string[] = [];
   const withErrorFindings: string[] = [];
   const started = performance.now();
@@ -72,7 +72,11 @@ async function runCorpus(): Promise<void> {
     }
     times.set(doc.kind, [...(times.get(doc.kind) ?? []), performance.now() - t0]);
     if (result?.format === 'image') {
-      const { ocrMs = 0, letterheadMs, totalMs } = result.timings;
+      const { ocrMs = 0, letterheadMs, issuerLineMs, totalMs } = result.timings;
+      if (issuerLineMs !== undefined) {
+        letterhead.lines++;
+        letterhead.issuerLineMs += issuerLineMs;
+      }
       letterhead.docs++;
       letterhead.ocrMs += ocrMs;
       letterhead.totalMs += totalMs;
@@ -117,6 +121,10 @@ async function runCorpus(): Promise<void> {
   if (letterhead.docs)
     console.log(
       `\nimages: letterhead second OCR pass on ${letterhead.reread} of ${letterhead.docs}; in the same run it took ${letterhead.letterheadMs.toFixed(0)} ms against ${letterhead.ocrMs.toFixed(0)} ms of first-pass OCR (${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.ocrMs)).toFixed(0)} %) and ${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.totalMs)).toFixed(0)} % of all image time; per image ${(letterhead.totalMs / letterhead.docs).toFixed(0)} ms with it, ${((letterhead.totalMs - letterhead.letterheadMs) / letterhead.docs).toFixed(0)} ms without`,
+    );
+  if (letterhead.lines)
+    console.log(
+      `images: issuer line read again as strips on ${letterhead.lines} of ${letterhead.docs}: ${letterhead.issuerLineMs.toFixed(0)} ms (${((100 * letterhead.issuerLineMs) / Math.max(1, letterhead.ocrMs)).toFixed(0)} % of first-pass OCR)`,
     );
   if (errors.length) console.log(`\nErrors on dev documents (${errors.length}):\n  ${errors.join('\n  ')}`);
   console.log(`\ndev documents with error findings: ${withErrorFindings.length}`);

@@ -13,8 +13,8 @@ type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
 
 /**
  * Reads an invoice or receipt image with OCR and the same label search as text PDFs. `timings`
- * gets the first OCR pass (`ocrMs`) and, when they ran, the letterhead's second and third looks
- * (`letterheadMs`).
+ * gets the first OCR pass (`ocrMs`) and, when they ran, the letterhead's second look (`letterheadMs`)
+ * and the issuer line's third (`issuerLineMs`).
  */
 export async function extractFromImage(
   bytes: Uint8Array,
@@ -29,8 +29,10 @@ export async function extractFromImage(
   timings.ocrMs = Math.round(performance.now() - started);
   started = performance.now();
   const letterheadWords = words.length ? await rereadLetterhead(prepared, words) : null;
+  if (letterheadWords) timings.letterheadMs = Math.round(performance.now() - started);
+  started = performance.now();
   const issuerLineWords = words.length ? await rereadIssuerLines(prepared, words, letterheadWords) : null;
-  if (letterheadWords || issuerLineWords) timings.letterheadMs = Math.round(performance.now() - started);
+  if (issuerLineWords) timings.issuerLineMs = Math.round(performance.now() - started);
   const code = useQr ? await scanImageForPaymentCode(prepared) : null;
   const draft: Draft = {
     documentType: 'unknown',
