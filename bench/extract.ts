@@ -139,7 +139,7 @@ async function runCorpus(): Promise<void> {
   const elapsed = performance.now() - started;
   printAccuracy(perKindField, perKindAll, perKindPrintable);
   printPrintedAccuracy(perKindFieldPrinted, notPrinted);
-  printSpeed(times, docs.length, elapsed, docs);
+  printSpeed(times, runs.length, elapsed, docs);
   if (letterhead.docs)
     console.log(
       `\nimages: letterhead second OCR pass on ${letterhead.reread} of ${letterhead.docs}; in the same run it took ${letterhead.letterheadMs.toFixed(0)} ms against ${letterhead.ocrMs.toFixed(0)} ms of first-pass OCR (${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.ocrMs)).toFixed(0)} %) and ${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.totalMs)).toFixed(0)} % of all image time; per image ${(letterhead.totalMs / letterhead.docs).toFixed(0)} ms with it, ${((letterhead.totalMs - letterhead.letterheadMs) / letterhead.docs).toFixed(0)} ms without`,
