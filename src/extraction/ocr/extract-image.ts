@@ -1,4 +1,5 @@
 import { toTextLayer } from '../hints/text-layer.js';
+import { documentTypeFromWords } from '../text/document-type.js';
 import { extractTextFields } from '../text/text-fields.js';
 import { missingBreakdownFinding } from '../text/vat-summary.js';
 import type { ExtractionResult } from '../types.js';
@@ -35,7 +36,8 @@ export async function extractFromImage(
   if (issuerLineWords) timings.issuerLineMs = Math.round(performance.now() - started);
   const code = useQr ? await scanImageForPaymentCode(prepared) : null;
   const draft: Draft = {
-    documentType: 'unknown',
+    // The title the photo prints ("TAX INVOICE", "Rechnung", "Gutschrift"), as a scanned PDF's.
+    documentType: documentTypeFromWords(words),
     format: 'image',
     fields: extractTextFields(words, 'ocr', { letterheadWords, issuerLineWords }),
     vatBreakdown: [],
