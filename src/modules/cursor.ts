@@ -17,12 +17,18 @@ export function encodeCursor(position: CursorPosition): string {
 
 export function decodeCursor(cursor: string): CursorPosition {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) throw new Error('bad cursor');
+    const [at, id] = parsed as unknown[];
+    // Only what encodeCursor writes is a cursor: an ISO time that reads back as itself (a number
+    // or `true` would make a Date too, and position the page somewhere nobody asked for).
+    if (typeof at !== 'string') throw new Error('bad cursor');
     const date = new Date(at);
     // A forged cursor must not reach PostgreSQL with a non-UUID id or a date beyond its range:
     // either would fail there as a 500 instead of answering 400.
     if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999)
       throw new Error('bad cursor');
+    if (date.toISOString() !== at) throw new Error('bad cursor');
     if (typeof id !== 'string' || !UUID.test(id)) throw new Error('bad cursor');
     return { at: date, id };
   } catch {
