@@ -9,7 +9,7 @@ import { allowedCompanyIds, type RequestContext } from '../../core/request-conte
 import { FIELD_NAMES, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import { conformanceSummary } from './extractions.einvoice-export.js';
 import * as repo from './extractions.repo.js';
@@ -103,21 +103,10 @@ export function createExtractionExportService(deps: {
         allowedCompanyIds: allowedCompanyIds(ctx),
       };
       const rows = await deps.db.read(ctx, (sql) =>
-        repo.readExportPage(
-          sql,
-          ctx.tenantId,
-          filter,
-          query.limit + 1,
-          position ? { updatedAt: position.at, id: position.id } : undefined,
-        ),
+        repo.readExportPage(sql, ctx.tenantId, filter, query.limit + 1, position),
       );
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return {
-        items: page.map((row) => toExportItem(row, row)),
-        nextCursor:
-          rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
-      };
+      const page = pageOf(rows, query.limit, (row) => ({ at: row.updatedAt, id: row.id }));
+      return { items: page.rows.map((row) => toExportItem(row, row)), nextCursor: page.nextCursor };
     },
 
     async getForExport(ctx, documentId) {

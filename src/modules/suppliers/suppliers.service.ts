@@ -34,7 +34,7 @@ import {
 } from '../../extraction/model.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import * as repo from './suppliers.repo.js';
 import { describeHint, parseConstants, parseHints } from './suppliers.hints.js';
 
@@ -301,18 +301,9 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
       const position = cursor ? decodeCursor(cursor) : undefined;
       if (allowedCompanyIds(ctx)) return { items: [], nextCursor: null };
       return db.withTenant(ctx, async (tx) => {
-        const rows = await repo.listProfiles(
-          tx,
-          ctx.tenantId,
-          limit + 1,
-          position ? { createdAt: position.at, id: position.id } : undefined,
-        );
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(toView),
-          nextCursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
-        };
+        const rows = await repo.listProfiles(tx, ctx.tenantId, limit + 1, position);
+        const page = pageOf(rows, limit, (row) => ({ at: row.createdAt, id: row.id }));
+        return { items: page.rows.map(toView), nextCursor: page.nextCursor };
       });
     },
 
