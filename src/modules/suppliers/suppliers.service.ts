@@ -14,6 +14,7 @@
 import { NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import { allowedCompanyIds, systemContext, type RequestContext } from '../../core/request-context.js';
 import {
+  boundTextLayer,
   FIELD_NAMES,
   idKey,
   layerUnits,
@@ -86,7 +87,10 @@ export interface LearningInput {
 export interface SuppliersService {
   /** In the correction's transaction: teaches the supplier's profile, audited there. */
   learnFromCorrection(tx: Tx, ctx: RequestContext, input: LearningInput): Promise<void>;
-  /** In the engine run's transaction: keeps (or, with null, forgets) the document's text layer. */
+  /**
+   * In the engine run's transaction: keeps (or, with null, forgets) the document's text layer, cut
+   * to MAX_LAYER_WORDS words and MAX_LAYER_CHARS characters (extraction/hints/text-layer.ts).
+   */
   saveTextLayer(
     tx: Tx,
     ctx: RequestContext,
@@ -279,7 +283,8 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
     },
 
     async saveTextLayer(tx, ctx, documentId, runId, layer) {
-      await repo.saveTextLayer(tx, ctx.tenantId, documentId, runId, layer as object | null);
+      // The engine ran in another thread on a hostile file: store only what the bounds allow.
+      await repo.saveTextLayer(tx, ctx.tenantId, documentId, runId, boundTextLayer(layer));
     },
 
     async forEngine(tenantId) {
