@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FIELD_NAMES } from '../../extraction/model.js';
 import { contextOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { Cursor, IdParams, IsoDateTime, listOf, pageLimit } from '../http-schemas.js';
 import type { SuppliersService } from './suppliers.service.js';
 
 const tags = ['suppliers'];
@@ -43,7 +43,6 @@ const Supplier = z.object({
 const SupplierSummary = Supplier.omit({ hints: true, constants: true }).extend({
   hintFields: z.array(FieldNameSchema).describe('The fields the profile has a hint for'),
 });
-const IdParams = z.object({ id: z.uuid() });
 const text = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
 const SupplierChanges = z
   .object({
@@ -76,8 +75,8 @@ export function suppliersRoutes(deps: { suppliers: SuppliersService }): FastifyP
           summary: 'List what corrections taught about the firm’s suppliers',
           description: LEARNING,
           querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(200).default(50),
-            cursor: z.string().max(200).optional(),
+            limit: pageLimit(),
+            cursor: Cursor,
           }),
           response: { 200: listOf(SupplierSummary) },
         },

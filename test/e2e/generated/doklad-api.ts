@@ -5167,6 +5167,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
         status?:
           | 'received'
@@ -7116,6 +7117,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;
@@ -7209,6 +7211,7 @@ export interface operations {
         exported?: 'true' | 'false';
         companyId?: string;
         updatedSince?: string;
+        /** @description nextCursor of the previous page */
         cursor?: string;
         limit?: number;
         /** @description Or send Accept: text/csv */
@@ -7553,6 +7556,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;

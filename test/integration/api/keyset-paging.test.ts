@@ -11,7 +11,7 @@ import { startWorkers } from '../../../src/workers/start-workers.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import { ublXml } from '../../unit/extraction/fixtures/xml-fixtures.js';
 import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
-import { uploadRaw } from '../../helpers/documents.js';
+import { uploadRaw, waitUntilProcessed } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 
 const env = useTestEnv();
@@ -55,17 +55,8 @@ async function uploadExtracted(firm: SignedUp, count: number): Promise<string[]>
     expect(res.statusCode, res.body).toBe(201);
     ids.push(res.json().id);
   }
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { rows } = await env.adminQuery<{ n: number }>(
-      `SELECT count(*)::int AS n FROM documents
-        WHERE id = ANY($1::uuid[]) AND status IN ('stored', 'queued', 'extracting')`,
-      [ids],
-    );
-    if (rows[0]!.n === 0) return ids;
-    if (Date.now() > deadline) throw new Error('documents not extracted in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  for (const id of ids) await waitUntilProcessed(env.app, firm.token, id);
+  return ids;
 }
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { startWorkers, type RunningWorkers } from '../../../src/workers/start-wo
 import { germanLayout, textInvoicePdfBytes } from '../../unit/extraction/fixtures/pdf-fixtures.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
-import { uploadRaw } from '../../helpers/documents.js';
+import { uploadRaw, waitUntilProcessed } from '../../helpers/documents.js';
 import { useTestEnv } from '../../helpers/test-env.js';
 
 const env = useTestEnv();
@@ -37,13 +37,8 @@ async function extractedPdf(number: string): Promise<string> {
   });
   expect(up.statusCode, up.body).toBe(201);
   const id = up.json().id as string;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const doc = (await env.app.inject({ url: `/v1/documents/${id}`, headers: bearer(owner.token) })).json();
-    if (!['stored', 'queued', 'extracting'].includes(doc.status)) return id;
-    if (Date.now() > deadline) throw new Error('not extracted in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  await waitUntilProcessed(env.app, owner.token, id);
+  return id;
 }
 
 async function storedLayer(documentId: string): Promise<TextLayer> {
