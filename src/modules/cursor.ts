@@ -4,6 +4,10 @@
  * (`keysetPage` for Prisma, `keysetSql` for plain SQL), and `pageOf` to cut the page and name the
  * next cursor. Pages stay stable while rows are added, and rows sharing a timestamp are ordered by
  * id, so none is shown twice or skipped at a page boundary.
+ *
+ * A cursor is a position, not a capability: it names no tenant and grants nothing, and every list
+ * query is confined to the caller's tenant (its filter and RLS), so a cursor taken in another firm
+ * only positions the page among the caller's own rows (test/integration/api/keyset-paging.test.ts).
  */
 import { ValidationFailedError } from '../core/errors.js';
 import type { SqlConditions } from '../platform/db/sql-conditions.js';
