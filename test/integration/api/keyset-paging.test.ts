@@ -37,7 +37,8 @@ interface Position {
 
 interface PagedList {
   readonly name: string;
-  readonly url: string;
+  /** The list's URL as the firm calls it (a document's access log names the firm's document). */
+  readonly url: string | ((firm: SignedUp) => string);
   readonly order: 'asc' | 'desc';
   /** What identifies an item in the response (a checkpoint view has no id: seq and head hash). */
   readonly keyOf: (item: Record<string, unknown>) => string;
@@ -92,6 +93,8 @@ const documentRows = (column: 'created_at' | 'updated_at', condition: string) =>
       [firm.tenantId],
     )
   ).rows.map((r) => ({ key: r.id, at: r.at, id: r.id }));
+
+const firstDocument = (firm: SignedUp) => documents.get(firm.tenantId)![0]!;
 
 const seeded = new Set<string>();
 /** A seed that inserts rows runs once per firm (several tests, and both event lists, share it). */
@@ -176,6 +179,29 @@ const LISTS: PagedList[] = [
     rows: eventRows,
   },
   {
+    name: 'GET /v1/documents/:id/access-log (oldest first by occurred_at, id)',
+    url: (firm) => `/v1/documents/${firstDocument(firm)}/access-log`,
+    order: 'asc',
+    keyOf: (item) => String(item.id),
+    seed: once('access-log', async (firm, rows) => {
+      for (let i = 0; i < rows; i++)
+        await env.adminQuery(
+          `INSERT INTO audit_events (tenant_id, occurred_at, actor_kind, actor_id, action, target_type, target_id, payload)
+           VALUES ($1, $2, 'system', 'paging-test', 'paging.accessed', 'document', $3, '{}')`,
+          [firm.tenantId, timeOf(i), firstDocument(firm)],
+        );
+    }),
+    // The upload, the worker's read and extraction are in the log too, at their real times.
+    rows: async (firm) =>
+      (
+        await env.adminQuery<{ id: string; at: Date }>(
+          `SELECT id::text AS id, occurred_at AS at FROM audit_events
+            WHERE tenant_id = $1 AND target_type = 'document' AND target_id = $2`,
+          [firm.tenantId, firstDocument(firm)],
+        )
+      ).rows.map((r) => ({ key: r.id, at: r.at, id: r.id })),
+  },
+  {
     name: 'GET /v1/audit/checkpoints (newest first by signed_at, id)',
     url: '/v1/audit/checkpoints',
     order: 'desc',
@@ -217,7 +243,8 @@ function inOrder(rows: Position[], order: 'asc' | 'desc'): string[] {
     .map((r) => r.key);
 }
 
-function withQuery(url: string, query: Record<string, string>): string {
+function urlOf(list: PagedList, firm: SignedUp, query: Record<string, string>): string {
+  const url = typeof list.url === 'string' ? list.url : list.url(firm);
   return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(query)}`;
 }
 
@@ -235,7 +262,7 @@ async function walk(firm: SignedUp, list: PagedList): Promise<{ keys: string[]; 
   do {
     const page = await getPage(
       firm,
-      withQuery(list.url, { limit: String(PAGE), ...(cursor ? { cursor } : {}) }),
+      urlOf(list, firm, { limit: String(PAGE), ...(cursor ? { cursor } : {}) }),
     );
     expect(page.items.length).toBeLessThanOrEqual(PAGE);
     keys.push(...page.items.map(list.keyOf));
@@ -265,7 +292,7 @@ describe.each(LISTS)('$name', (list) => {
 
   it('answers 400 problem+json, never 500, for a malformed or tampered cursor', async () => {
     await list.seed(firmA, ROWS.a);
-    const first = await getPage(firmA, withQuery(list.url, { limit: String(PAGE) }));
+    const first = await getPage(firmA, urlOf(list, firmA, { limit: String(PAGE) }));
     const valid = first.nextCursor!;
     expect(valid).toEqual(expect.any(String));
     const [at] = JSON.parse(Buffer.from(valid, 'base64url').toString('utf8')) as [string, string];
@@ -288,7 +315,7 @@ describe.each(LISTS)('$name', (list) => {
     ];
     for (const cursor of tampered) {
       const res = await env.app.inject({
-        url: withQuery(list.url, { cursor }),
+        url: urlOf(list, firmA, { cursor }),
         headers: bearer(firmA.token),
       });
       expect(res.statusCode, `${cursor}: ${res.body}`).toBe(400);
@@ -305,8 +332,8 @@ describe.each(LISTS)('$name', (list) => {
     const bKeys = new Set(bRows.map((r) => r.key));
     expect(bKeys.size).toBeGreaterThanOrEqual(ROWS.b);
 
-    const aCursor = (await getPage(firmA, withQuery(list.url, { limit: String(PAGE) }))).nextCursor!;
-    const seenByB = await getPage(firmB, withQuery(list.url, { limit: '200', cursor: aCursor }));
+    const aCursor = (await getPage(firmA, urlOf(list, firmA, { limit: String(PAGE) }))).nextCursor!;
+    const seenByB = await getPage(firmB, urlOf(list, firmB, { limit: '200', cursor: aCursor }));
     for (const key of seenByB.items.map(list.keyOf)) {
       expect(aKeys.has(key), `firm B was shown firm A's ${key}`).toBe(false);
       expect(bKeys.has(key)).toBe(true);
@@ -315,7 +342,7 @@ describe.each(LISTS)('$name', (list) => {
     // A cursor naming the exact position of B's first row pages A's own rows only.
     const bFirst = bRows.find((r) => r.key === inOrder(bRows, list.order)[0])!;
     const atB = cursorOf(bFirst.at.toISOString(), bFirst.id);
-    const seenByA = await getPage(firmA, withQuery(list.url, { limit: '200', cursor: atB }));
+    const seenByA = await getPage(firmA, urlOf(list, firmA, { limit: '200', cursor: atB }));
     for (const key of seenByA.items.map(list.keyOf)) {
       expect(bKeys.has(key), `firm A was shown firm B's ${key}`).toBe(false);
       expect(aKeys.has(key)).toBe(true);
