@@ -84,15 +84,19 @@ async function setDocuments(firm: SignedUp, column: 'created_at' | 'updated_at',
     ]);
 }
 
+/** Rows selected as `id` and `at` (and, for checkpoints, a `key`), as positions in their list. */
+async function positions(sql: string, params: unknown[]): Promise<Position[]> {
+  const { rows } = await env.adminQuery<{ id: string; at: Date; key?: string }>(sql, params);
+  return rows.map((r) => ({ key: r.key ?? r.id, at: r.at, id: r.id }));
+}
+
 /** The firm's active documents matching `condition`, positioned by `column`. */
-const documentRows = (column: 'created_at' | 'updated_at', condition: string) => async (firm: SignedUp) =>
-  (
-    await env.adminQuery<{ id: string; at: Date }>(
-      `SELECT id::text AS id, ${column} AS at FROM documents
-        WHERE tenant_id = $1 AND trashed_at IS NULL AND purged_at IS NULL AND ${condition}`,
-      [firm.tenantId],
-    )
-  ).rows.map((r) => ({ key: r.id, at: r.at, id: r.id }));
+const documentRows = (column: 'created_at' | 'updated_at', condition: string) => (firm: SignedUp) =>
+  positions(
+    `SELECT id::text AS id, ${column} AS at FROM documents
+      WHERE tenant_id = $1 AND trashed_at IS NULL AND purged_at IS NULL AND ${condition}`,
+    [firm.tenantId],
+  );
 
 const firstDocument = (firm: SignedUp) => documents.get(firm.tenantId)![0]!;
 
@@ -154,13 +158,10 @@ const LISTS: PagedList[] = [
           [firm.tenantId, `Supplier ${i}`, `supplier ${i}`, timeOf(i)],
         );
     }),
-    rows: async (firm) =>
-      (
-        await env.adminQuery<{ id: string; at: Date }>(
-          'SELECT id::text AS id, created_at AS at FROM supplier_profiles WHERE tenant_id = $1',
-          [firm.tenantId],
-        )
-      ).rows.map((r) => ({ key: r.id, at: r.at, id: r.id })),
+    rows: (firm) =>
+      positions('SELECT id::text AS id, created_at AS at FROM supplier_profiles WHERE tenant_id = $1', [
+        firm.tenantId,
+      ]),
   },
   {
     name: 'GET /v1/audit-events (newest first by occurred_at, id)',
@@ -192,14 +193,12 @@ const LISTS: PagedList[] = [
         );
     }),
     // The upload, the worker's read and extraction are in the log too, at their real times.
-    rows: async (firm) =>
-      (
-        await env.adminQuery<{ id: string; at: Date }>(
-          `SELECT id::text AS id, occurred_at AS at FROM audit_events
-            WHERE tenant_id = $1 AND target_type = 'document' AND target_id = $2`,
-          [firm.tenantId, firstDocument(firm)],
-        )
-      ).rows.map((r) => ({ key: r.id, at: r.at, id: r.id })),
+    rows: (firm) =>
+      positions(
+        `SELECT id::text AS id, occurred_at AS at FROM audit_events
+          WHERE tenant_id = $1 AND target_type = 'document' AND target_id = $2`,
+        [firm.tenantId, firstDocument(firm)],
+      ),
   },
   {
     name: 'GET /v1/audit/checkpoints (newest first by signed_at, id)',
@@ -216,23 +215,20 @@ const LISTS: PagedList[] = [
           [firm.tenantId, (firm === firmA ? 100_000 : 200_000) + i, timeOf(i)],
         );
     }),
-    rows: async (firm) =>
-      (
-        await env.adminQuery<{ id: string; at: Date; seq: string; head_hash: string }>(
-          `SELECT id::text AS id, signed_at AS at, seq::text AS seq, head_hash
-             FROM audit_checkpoints WHERE tenant_id = $1`,
-          [firm.tenantId],
-        )
-      ).rows.map((r) => ({ key: `${r.seq}/${r.head_hash}`, at: r.at, id: r.id })),
+    rows: (firm) =>
+      positions(
+        `SELECT id::text AS id, signed_at AS at, seq::text || '/' || head_hash AS key
+           FROM audit_checkpoints WHERE tenant_id = $1`,
+        [firm.tenantId],
+      ),
   },
 ];
 
-async function eventRows(firm: SignedUp): Promise<Position[]> {
-  const { rows } = await env.adminQuery<{ id: string; at: Date }>(
+function eventRows(firm: SignedUp): Promise<Position[]> {
+  return positions(
     `SELECT id::text AS id, occurred_at AS at FROM audit_events WHERE tenant_id = $1 AND action LIKE 'paging.%'`,
     [firm.tenantId],
   );
-  return rows.map((r) => ({ key: r.id, at: r.at, id: r.id }));
 }
 
 /** The documented order: by time, ties broken by id, both in the list's direction. */
