@@ -276,7 +276,11 @@ describe('what a page does not print', () => {
     expect(fields['buyer.vatId']).toMatchObject({ value: 'CZ25596641', source: 'learned', confidence: 0.75 });
     expect(fields['buyer.vatId']).not.toHaveProperty('bbox');
     expect(next.extraction.result.findings).toContainEqual(
-      expect.objectContaining({ code: 'filled_from_supplier_profile', severity: 'info', field: 'buyer.vatId' }),
+      expect.objectContaining({
+        code: 'filled_from_supplier_profile',
+        severity: 'info',
+        field: 'buyer.vatId',
+      }),
     );
 
     // The same supplier billing another client of the firm: that client's VAT ID is not known.

@@ -114,7 +114,11 @@ describe('learned field hints', () => {
     // No place on the page (no bbox), below a printed value's confidence, and a finding of its own.
     expect(fields['buyer.vatId']).toEqual({ value: 'DE999999999', confidence: 0.75, source: 'learned' });
     expect(findings).toContainEqual(
-      expect.objectContaining({ code: 'filled_from_supplier_profile', severity: 'info', field: 'buyer.vatId' }),
+      expect.objectContaining({
+        code: 'filled_from_supplier_profile',
+        severity: 'info',
+        field: 'buyer.vatId',
+      }),
     );
     // Never over a printed value.
     expect(fields.currency).toMatchObject({ value: 'EUR', source: 'text' });
