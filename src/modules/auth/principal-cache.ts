@@ -13,6 +13,8 @@
  * empty.
  */
 
+import { LruMap } from '../../core/lru-map.js';
+
 export interface PrincipalTags {
   readonly tenantId: string;
   /** The person (a session's user, or the creator of an integration token). */
@@ -51,13 +53,12 @@ export function createPrincipalCache<V>(options: {
   readonly nowMs?: () => number;
 }): PrincipalCache<V> {
   const nowMs = options.nowMs ?? Date.now;
-  // A Map iterates in insertion order: re-inserting on a hit keeps the oldest entry first (LRU).
-  const entries = new Map<string, Entry<V>>();
+  const entries = new LruMap<string, Entry<V>>(options.maxEntries);
   let version = 0;
 
   const forgetWhere = (matches: (tags: PrincipalTags) => boolean) => {
     version += 1;
-    for (const [key, entry] of entries) if (matches(entry.tags)) entries.delete(key);
+    for (const [key, entry] of entries.entries()) if (matches(entry.tags)) entries.delete(key);
   };
 
   return {
@@ -65,20 +66,14 @@ export function createPrincipalCache<V>(options: {
       if (options.ttlMs <= 0 || !options.isTrustworthy()) return undefined;
       const entry = entries.get(tokenHash);
       if (!entry) return undefined;
+      if (entry.expiresAtMs > nowMs()) return entry.value;
       entries.delete(tokenHash);
-      if (entry.expiresAtMs <= nowMs()) return undefined;
-      entries.set(tokenHash, entry);
-      return entry.value;
+      return undefined;
     },
     version: () => version,
     set(tokenHash, value, tags, loadedAtVersion) {
       if (options.ttlMs <= 0 || !options.isTrustworthy() || loadedAtVersion !== version) return;
-      entries.delete(tokenHash);
       entries.set(tokenHash, { value, tags, expiresAtMs: nowMs() + options.ttlMs });
-      while (entries.size > options.maxEntries) {
-        const oldest = entries.keys().next().value as string;
-        entries.delete(oldest);
-      }
     },
     forget(change) {
       if ('tenantId' in change) forgetWhere((tags) => tags.tenantId === change.tenantId);

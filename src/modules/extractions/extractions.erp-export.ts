@@ -11,8 +11,12 @@ import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
+import { LruMap } from '../../core/lru-map.js';
 import { conformanceSummary } from './extractions.einvoice-export.js';
 import * as repo from './extractions.repo.js';
+
+/** Conformance answers kept per process: ~200 bytes each, so about 2 MB at most. */
+const CONFORMANCE_CACHE_ENTRIES = 10_000;
 
 export interface ExportItem {
   readonly documentId: string;
@@ -58,6 +62,7 @@ function toExportItem(
     exportedAt: Date | null;
   },
   latest: Pick<repo.ExtractionRow, 'version' | 'result'>,
+  conformance: (result: ExtractionResult) => ExportItem['conformance'],
 ): ExportItem {
   const result = latest.result as unknown as ExtractionResult;
   return {
@@ -71,7 +76,7 @@ function toExportItem(
     fields: Object.fromEntries(Object.entries(result.fields).map(([name, field]) => [name, field!.value])),
     vatBreakdown: result.vatBreakdown,
     lines: result.lines,
-    conformance: conformanceSummary(result),
+    conformance: conformance(result),
   };
 }
 
@@ -92,6 +97,18 @@ export function createExtractionExportService(deps: {
   documents: DocumentsService;
   clock: Clock;
 }): ExtractionExportService {
+  // Conformance renders the UBL and runs the EN 16931 validator over it (about 2 ms): an ERP agent
+  // polling a page of 60 would cost 100+ ms of CPU each time. An extraction version never changes,
+  // so its answer under this process's rules never does either; the key is the version's identity.
+  const conformanceByVersion = new LruMap<string, ExportItem['conformance']>(CONFORMANCE_CACHE_ENTRIES);
+  const conformanceOf = (documentId: string, version: number) => (result: ExtractionResult) => {
+    const key = `${documentId}:${version}`;
+    const cached = conformanceByVersion.get(key);
+    if (cached) return cached;
+    const summary = conformanceSummary(result);
+    conformanceByVersion.set(key, summary);
+    return summary;
+  };
   return {
     async list(ctx, query) {
       const position = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -114,7 +131,7 @@ export function createExtractionExportService(deps: {
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        items: page.map((row) => toExportItem(row, row)),
+        items: page.map((row) => toExportItem(row, row, conformanceOf(row.id, row.version))),
         nextCursor:
           rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
       };
@@ -130,7 +147,7 @@ export function createExtractionExportService(deps: {
         }
         if (doc.duplicateOf && !doc.duplicateOverrideReason) throw duplicateNotAllowed(doc.duplicateOf);
         return {
-          item: toExportItem(doc, latest),
+          item: toExportItem(doc, latest, conformanceOf(doc.id, latest.version)),
           result: latest.result as unknown as ExtractionResult,
         };
       });

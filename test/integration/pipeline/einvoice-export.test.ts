@@ -92,6 +92,38 @@ describe('e-invoice export formats', () => {
     });
   });
 
+  it("answers a corrected version's conformance, not the one it answered before the correction", async () => {
+    const id = await validatedDocument(ublXml({ ...SAMPLE, number: 'EXP-CORRECTED' }));
+    const listed = async () => {
+      const res = await env.app.inject({ url: '/v1/extractions?limit=100', headers: bearer(owner.token) });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json().items as { documentId: string; conformance: { en16931: boolean } }[]).find(
+        (item) => item.documentId === id,
+      )?.conformance;
+    };
+    expect((await get(id, '')).json().conformance.en16931).toBe(true);
+    expect((await listed())?.en16931).toBe(true);
+    // A gross that no longer matches net + tax breaks EN 16931's totals rules.
+    const corrected = await env.app.inject({
+      method: 'PATCH',
+      url: `/v1/documents/${id}/extraction`,
+      headers: bearer(owner.token),
+      payload: { fields: { 'totals.gross': '999999.99' }, reason: 'typed over the total' },
+    });
+    expect(corrected.statusCode, corrected.body).toBe(200);
+    const revalidated = await env.app.inject({
+      method: 'POST',
+      url: `/v1/documents/${id}/extraction/validate`,
+      headers: bearer(owner.token),
+      payload: { override: { reason: 'booked as corrected' } },
+    });
+    expect(revalidated.statusCode, revalidated.body).toBe(200);
+    const after = (await get(id, '')).json().conformance;
+    expect(after.en16931).toBe(false);
+    expect(after.rules.length).toBeGreaterThan(0);
+    expect(await listed()).toEqual(after);
+  });
+
   it('answers 422 problem+json with the missing business terms when the data do not meet EN 16931', async () => {
     for (const format of ['ubl', 'cii', 'isdoc']) {
       const res = await get(incompleteId, `?format=${format}`);
