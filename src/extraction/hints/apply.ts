@@ -96,13 +96,17 @@ type Place = { cell: Cell; start: number };
 /**
  * Where the hint points on this document, nearest first: the value's cell and the word it starts
  * at. More than one, because a layout moves (an extra address line pushes a block down): the
- * nearest place that holds a value of the learned kind and shape is the value.
+ * nearest place that holds a value of the learned kind and shape is the value. A label missing
+ * from the learned page is looked for on the other pages, nearest page first: a longer invoice
+ * prints its totals on a later page, a shorter one on an earlier page. A bare page position is
+ * only tried on its page.
  */
 function locate(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): Place[] | string {
-  const page = cells.filter((c) => c.page === hint.page);
-  if (page.length === 0) return `the document has no page ${hint.page}`;
   const sameUnits = units === hint.units;
+  const onPage = (n: number) => cells.filter((c) => c.page === n);
   if (hint.anchor === 'page') {
+    const page = onPage(hint.page);
+    if (page.length === 0) return `the document has no page ${hint.page}`;
     if (!sameUnits) return 'the page position was learned on another kind of text layer';
     const near = byDistance(page, hint.x, hint.y).filter(
       (c) => distance(c, hint.x, hint.y) <= 3 * (c.y1 - c.y0),
@@ -111,21 +115,32 @@ function locate(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): Pl
       ? near.slice(0, MAX_PLACES).map((cell) => ({ cell, start: hint.skip }))
       : 'nothing is printed where the value was';
   }
+  const pages = [...new Set(cells.map((c) => c.page))].sort(
+    (a, b) => Math.abs(a - hint.page) - Math.abs(b - hint.page) || a - b,
+  );
+  for (const n of pages) {
+    // Positions compare only on the page they were learned on.
+    const found = besideLabel(onPage(n), hint, sameUnits && n === hint.page);
+    if (found !== null) return found;
+  }
+  return `the label "${hint.label}" is not on page ${hint.page} nor on another page`;
+}
+
+/** The places beside the hint's label on one page, or null when the label is not on it. */
+function besideLabel(page: readonly Cell[], hint: FieldHint, byPosition: boolean): Place[] | string | null {
   if (hint.anchor === 'label-inline') {
     const hits: Place[] = [];
     for (const cell of page)
       for (let k = 1; k < Math.min(cell.words.length, MAX_LABEL_WORDS + 1); k++)
         if (labelKey(spanText(cell, 0, k)) === hint.label) hits.push({ cell, start: k });
-    const ordered = sameUnits
+    const ordered = byPosition
       ? [...hits].sort((a, b) => distance(a.cell, hint.x, hint.y) - distance(b.cell, hint.x, hint.y))
       : hits;
-    return ordered.length > 0
-      ? ordered.slice(0, MAX_PLACES)
-      : `the label "${hint.label}" is not on page ${hint.page}`;
+    return ordered.length > 0 ? ordered.slice(0, MAX_PLACES) : null;
   }
   const labels = page.filter((c) => labelKey(c.text) === hint.label);
-  const label = sameUnits ? byDistance(labels, hint.x, hint.y)[0] : labels[0];
-  if (!label) return `the label "${hint.label}" is not on page ${hint.page}`;
+  const label = byPosition ? byDistance(labels, hint.x, hint.y)[0] : labels[0];
+  if (!label) return null;
   const h = label.y1 - label.y0;
   const ex = label.x0 + hint.dx;
   const ey = label.y0 + hint.dy;

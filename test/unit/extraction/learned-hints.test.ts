@@ -168,6 +168,33 @@ describe('learned field hints', () => {
     expect(fields.invoiceNumber).toMatchObject({ value: 'KW-2024/0342', source: 'learned' });
   });
 
+  it('finds a learned label on another page when the invoice is shorter or longer than the one it was learned on', () => {
+    const header = wordsOf([
+      [40, 40, 'Kontorbedarf Weber GmbH'],
+      [40, 64, 'USt-IdNr. DE811907980'],
+    ]);
+    const totals = (gross: string, page: number) =>
+      wordsOf(
+        [
+          [40, 300, 'Belegwert'],
+          [440, 300, gross],
+        ],
+        page,
+      );
+    // Learned on a two-page invoice, its total on page 2.
+    const twoPages = [...header, ...wordsOf([[40, 100, 'Positionen ...']], 2), ...totals('131,50', 2)];
+    const hint = learnFieldHint(twoPages, 'totals.gross', '131.50', 'pt');
+    expect(hint).toMatchObject({ page: 2, anchor: 'label-right' });
+    const profile: LearnedSupplier = { ...profileFrom([], {}), hints: [hint!] };
+    // The next invoice fits on one page.
+    const onePage = [...header, ...totals('87,20', 1)];
+    const fields = extractTextFields(onePage, 'text');
+    // The general rules do not know this label: the value is the profile's reading.
+    expect(fields['totals.gross']?.value).not.toBe('87.20');
+    applyLearnedSuppliers(fields, onePage, 'pt', [profile]);
+    expect(fields['totals.gross']).toMatchObject({ value: '87.20', source: 'learned', page: 1 });
+  });
+
   it('does not read an address line as a name where a layout that moved puts one', () => {
     // Learned: the buyer's name two lines under the supplier's name block.
     const first = wordsOf([
