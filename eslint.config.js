@@ -113,6 +113,39 @@ const SERVER_PACKAGES = [
   'node:dns',
 ];
 
+/** `process.env` outside platform/config.ts, in the forms `no-restricted-properties` misses. */
+const ENV_SYNTAX = [
+  {
+    selector: 'ImportDeclaration[source.value=/^(node:)?process$/]',
+    message: 'use the global process; read settings from platform/config.ts.',
+  },
+  {
+    selector: 'MemberExpression[object.property.name="process"][property.name="env"]',
+    message: 'read settings from platform/config.ts.',
+  },
+];
+
+const DOCUMENTS_OWNER =
+  'only the repos of modules/documents query the documents table; elsewhere call DocumentsService.';
+/** Prisma's delegate methods: `x.document.findMany(...)` is a query of the documents table. */
+const PRISMA_METHODS =
+  'aggregate|count|create|createMany|createManyAndReturn|delete|deleteMany|findFirst|findFirstOrThrow|findMany|findUnique|findUniqueOrThrow|groupBy|update|updateMany|updateManyAndReturn|upsert';
+/**
+ * Queries of the `documents` (and `document_keys`) tables outside modules/documents: Prisma's
+ * `document` / `documentKey` delegates, and SQL text (template or string) that reads, joins,
+ * writes or locks the table by name.
+ */
+const DOCUMENTS_TABLE_SYNTAX = [
+  {
+    selector: `MemberExpression[property.name=/^(document|documentKey)$/][parent.type="MemberExpression"][parent.property.name=/^(${PRISMA_METHODS})$/]`,
+    message: DOCUMENTS_OWNER,
+  },
+  ...['TemplateElement[value.raw', 'Literal[value'].map((node) => ({
+    selector: `${node}=/\\b(from|join|update|into|table)\\s+(only\\s+)?(documents|document_keys)\\b/i]`,
+    message: DOCUMENTS_OWNER,
+  })),
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'src/generated/', 'test/e2e/generated/', 'coverage/', '.data/'] },
   js.configs.recommended,
@@ -190,18 +223,16 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'read settings from platform/config.ts.' },
       ],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'ImportDeclaration[source.value=/^(node:)?process$/]',
-          message: 'use the global process; read settings from platform/config.ts.',
-        },
-        {
-          selector: 'MemberExpression[object.property.name="process"][property.name="env"]',
-          message: 'read settings from platform/config.ts.',
-        },
-      ],
+      'no-restricted-syntax': ['error', ...ENV_SYNTAX],
     },
+  },
+  {
+    // One owner of the documents table (CONVENTIONS 16): the documents module's repos; the rest of
+    // src/ (its services included) asks them. Repeats ENV_SYNTAX: a later `no-restricted-syntax`
+    // replaces the earlier one's options.
+    files: ['src/**'],
+    ignores: ['src/modules/documents/*.repo.ts', 'src/platform/config.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...ENV_SYNTAX, ...DOCUMENTS_TABLE_SYNTAX] },
   },
   {
     // Production code imports only `dependencies`: dev tools (the dev mail catcher's smtp-server

@@ -46,7 +46,7 @@ export function buildPrivacy(
       },
     }),
     /** A member's personal data: export for the firm, erasure for the person. */
-    persons: createPersonService({ db, audit, clock }),
+    persons: createPersonService({ db, audit, documents, clock }),
     /** The firm's data export archive (built by a job, downloaded once through a link). */
     exports: createExportsService({
       db,

@@ -112,6 +112,13 @@ const forbidden: ForbiddenProbe[] = [
     message: 'privacy/ reaches another module through its service, never its repo.',
   },
   {
+    arrow: "a service -> the documents module's second repo (documents.processing.repo.ts)",
+    file: 'src/modules/extractions/extractions.__lint_probe__.ts',
+    code: "import '../documents/documents.processing.repo.js';",
+    rule: ZONE,
+    message: 'extractions/ reaches another module through its service, never its repo.',
+  },
+  {
     arrow: "a jobs file -> another module's repo",
     file: 'src/modules/documents/documents.jobs.ts',
     code: "import '../webhooks/webhooks.repo.js';",
@@ -298,6 +305,71 @@ const forbidden: ForbiddenProbe[] = [
     rule: 'no-restricted-syntax',
     message: 'read settings from platform/config.ts.',
   },
+  // One owner of the documents table (CONVENTIONS 16): only the repos of modules/documents query it.
+  ...[
+    [
+      'a service, Prisma findMany',
+      'src/modules/extractions/extractions.__lint_probe__.ts',
+      'tx.document.findMany({ where: {} })',
+    ],
+    [
+      'a repo, Prisma updateMany',
+      'src/modules/extractions/__lint_probe__.repo.ts',
+      'tx.document.updateMany({ where: {}, data: {} })',
+    ],
+    [
+      'a repo, Prisma count',
+      'src/modules/privacy/__lint_probe__.repo.ts',
+      'tx.document.count({ where: {} })',
+    ],
+    [
+      'a repo, the document_keys delegate',
+      'src/modules/privacy/__lint_probe__.repo.ts',
+      'tx.documentKey.findFirst({ where: {} })',
+    ],
+    [
+      'a repo, $queryRaw FROM documents',
+      'src/modules/extractions/__lint_probe__.repo.ts',
+      'tx.$queryRaw`SELECT id FROM documents WHERE tenant_id = ${t}::uuid FOR UPDATE`',
+    ],
+    [
+      'a repo, SQL string JOIN documents',
+      'src/modules/suppliers/__lint_probe__.repo.ts',
+      "sql.query('SELECT d.id FROM extractions x JOIN documents d ON d.id = x.document_id')",
+    ],
+    [
+      'a repo, multi-line lower-case SQL',
+      'src/modules/extractions/__lint_probe__.repo.ts',
+      'tx.$queryRaw`select d.id\n       from\n  documents d`',
+    ],
+    [
+      'a repo, UPDATE documents',
+      'src/modules/webhooks/__lint_probe__.repo.ts',
+      "sql.query('UPDATE documents SET status = $1')",
+    ],
+    [
+      'a repo, INSERT INTO document_keys',
+      'src/modules/privacy/__lint_probe__.repo.ts',
+      "sql.query('INSERT INTO document_keys (document_id) VALUES ($1)')",
+    ],
+    [
+      'platform, raw SQL',
+      'src/platform/db/__lint_probe__.ts',
+      'tx.$executeRaw`DELETE FROM documents WHERE id = ${t}`',
+    ],
+    ['workers, Prisma findFirst', 'src/workers/__lint_probe__.ts', 'tx.document.findFirst({ where: {} })'],
+    [
+      'a documents service, not its repo',
+      'src/modules/documents/documents.__lint_probe__.ts',
+      'tx.document.findMany({ where: {} })',
+    ],
+  ].map(([who, file, query]): ForbiddenProbe => ({
+    arrow: `the documents table queried outside modules/documents: ${who}`,
+    file: file!,
+    code: `declare const tx: unknown, sql: unknown, t: string;\nexport const probe = () => ${query};`,
+    rule: 'no-restricted-syntax',
+    message: 'only the repos of modules/documents query the documents table',
+  })),
 ];
 
 /** Imports DESIGN allows: each must lint without any message at all. */
@@ -341,6 +413,29 @@ const allowed: (Probe & { readonly what: string })[] = [
     what: 'a repo checks its writes against its module’s status table',
     file: 'src/modules/tenants/__lint_probe__.repo.ts',
     code: "import './tenants.status.js';",
+  },
+  {
+    what: 'the documents module’s repos query its table (Prisma and SQL)',
+    file: 'src/modules/documents/__lint_probe__.repo.ts',
+    code: [
+      'declare const tx: unknown, sql: unknown;',
+      'export const a = () => tx.document.findMany({ where: {} });',
+      'export const b = () => tx.documentKey.findFirst({ where: {} });',
+      'export const c = () => tx.$queryRaw`SELECT id FROM documents d JOIN extractions x ON true`;',
+      "export const d = () => sql.query('UPDATE documents SET status = $1');",
+    ].join('\n'),
+  },
+  {
+    what: 'other modules query their own tables and name documents in prose and properties',
+    file: 'src/modules/extractions/__lint_probe__.repo.ts',
+    code: [
+      'declare const tx: unknown, sql: unknown, opened: unknown;',
+      'export const a = () => tx.extraction.findMany({ where: {} });',
+      "export const b = () => sql.query('SELECT words FROM document_text_layers WHERE document_id = $1');",
+      'export const c = opened.document.filename;',
+      "export const d = 'Delete a company that has no documents; documents from the upload';",
+      'export const e = () => tx.$queryRaw`SELECT x.result FROM extractions x WHERE x.document_id = ${a}`;',
+    ].join('\n'),
   },
   {
     what: 'app composes routes and services',

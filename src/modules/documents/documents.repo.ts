@@ -311,6 +311,47 @@ export async function upsertRetentionPolicy(
   });
 }
 
+// --- the firm's data export and a person's data (privacy) -------------------------------------
+
+/** Documents whose content still exists (the tenant export's total). */
+export async function countExportableDocuments(tx: Tx, tenantId: string): Promise<number> {
+  return tx.document.count({ where: { tenantId, purgedAt: null } });
+}
+
+/** Documents whose content still exists, in id order, one page after `afterId`. */
+export async function listDocumentsPage(tx: Tx, tenantId: string, afterId: string | null, limit: number) {
+  return tx.document.findMany({
+    where: { tenantId, purgedAt: null, ...(afterId ? { id: { gt: afterId } } : {}) },
+    select: {
+      id: true,
+      companyId: true,
+      status: true,
+      type: true,
+      filename: true,
+      contentType: true,
+      sizeBytes: true,
+      sha256: true,
+      externalRef: true,
+      issueDate: true,
+      retainUntil: true,
+      legalHold: true,
+      trashedAt: true,
+      createdByKind: true,
+      createdById: true,
+      createdAt: true,
+    },
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
+}
+
+/** Documents a person uploaded to the tenant (their personal-data export). */
+export async function countUploadedBy(tx: Tx, tenantId: string, userId: string): Promise<number> {
+  return tx.document.count({
+    where: { tenantId, createdByKind: 'user', createdById: userId },
+  });
+}
+
 // --- the status: the only writer of documents.status ---------------------------------------------
 
 /** Columns that change together with the status (the run, its times, the outcome's facts). */

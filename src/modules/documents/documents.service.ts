@@ -1,8 +1,10 @@
 /**
  * Documents: read, list, change metadata, stream the decrypted content (whole or a byte range),
- * and move the processing status (the one way other modules change it). Every read of content is
- * audited. Integration tokens limited to some companies see only those companies' documents. The
- * upload is its own use case (documents.upload.ts).
+ * move the processing status (the one way other modules change it) and, for the extraction module,
+ * the processing state's lock, reads and lists (documents.processing-state.ts): this module owns the
+ * `documents` table, and nothing else queries it. Every read of content is audited. Integration
+ * tokens limited to some companies see only those companies' documents. The upload is its own use
+ * case (documents.upload.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
@@ -21,6 +23,7 @@ import {
   type ByteRange,
   type OpenedContent,
 } from './decrypted-content.js';
+import { createDocumentProcessingState, type DocumentProcessingState } from './documents.processing-state.js';
 import * as repo from './documents.repo.js';
 import { loadRetentionRules } from './documents.retention-policy.js';
 import {
@@ -52,7 +55,7 @@ export interface ListQuery extends Omit<repo.DocumentFilter, 'allowedCompanyIds'
   readonly cursor?: string | undefined;
 }
 
-export interface DocumentsService {
+export interface DocumentsService extends DocumentProcessingState {
   getDocument(ctx: RequestContext, id: string): Promise<DocumentView>;
   listDocuments(
     ctx: RequestContext,
@@ -97,9 +100,28 @@ export interface DocumentsService {
    * id, or null when the document is not there to queue (absent, purged, exported, moved on).
    */
   startRun(tx: Tx, ctx: RequestContext, id: string, storedRunId?: string): Promise<string | null>;
+  /** The firm's data export: how many documents still have content (trashed ones included). */
+  countExportableDocuments(tx: Tx, ctx: RequestContext): Promise<number>;
+  /** The firm's data export: documents with content, in id order, one page after `afterId`. */
+  listDocumentsPage(
+    tx: Tx,
+    ctx: RequestContext,
+    afterId: string | null,
+    limit: number,
+  ): ReturnType<typeof repo.listDocumentsPage>;
+  /** A person's data export: how many documents they uploaded to the firm. */
+  countUploadedBy(tx: Tx, ctx: RequestContext, userId: string): Promise<number>;
 }
 
 export type { DocumentStatus };
+export type {
+  DocumentStateRow,
+  ExportFilter,
+  ExportRow,
+  InvoiceKeyCandidate,
+  ReviewRow,
+  ValidatedSellerRow,
+} from './documents.processing-state.js';
 
 export interface ExtractedFacts {
   readonly issueDate?: Date | undefined;
@@ -128,6 +150,8 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
   }
 
   return {
+    ...createDocumentProcessingState(db),
+
     moveStatus: (tx, ctx, id, from, to, options) =>
       repo.moveStatus(tx, { tenantId: ctx.tenantId, id, runId: options?.runId, set: options?.set }, from, to),
 
@@ -154,6 +178,10 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
       await audit.record(tx, ctx, queuedEvent(id, runId));
       return runId;
     },
+
+    countExportableDocuments: (tx, ctx) => repo.countExportableDocuments(tx, ctx.tenantId),
+    listDocumentsPage: (tx, ctx, afterId, limit) => repo.listDocumentsPage(tx, ctx.tenantId, afterId, limit),
+    countUploadedBy: (tx, ctx, userId) => repo.countUploadedBy(tx, ctx.tenantId, userId),
 
     async getDocument(ctx, id) {
       return toDocumentView(await findVisible(ctx, id));

@@ -17,8 +17,13 @@ import {
   type ExtractionResult,
   type Finding,
 } from '../../extraction/model.js';
+import type { RequestContext } from '../../core/request-context.js';
 import type { Tx } from '../../platform/db/db.js';
+import type { DocumentsService } from '../documents/documents.service.js';
 import * as repo from './extractions.repo.js';
+
+/** The documents module's side of the check: the candidates and the columns it writes. */
+type DuplicateDocuments = Pick<DocumentsService, 'listInvoiceKeyCandidates' | 'setDuplicateState'>;
 
 export const DUPLICATE_FINDING = 'duplicate_invoice';
 /** Invoice numbers are keyed on at most this many characters (a longer one is not a number). */
@@ -47,8 +52,9 @@ export function invoiceKey(result: ExtractionResult): string | null {
 
 /** The earlier document `result` duplicates, or null: the oldest matching candidate. */
 export async function findDuplicateOf(
+  documents: DuplicateDocuments,
   tx: Tx,
-  tenantId: string,
+  ctx: RequestContext,
   documentId: string,
   result: ExtractionResult,
 ): Promise<{ key: string | null; duplicateOf: string | null }> {
@@ -56,12 +62,12 @@ export async function findDuplicateOf(
   if (!key) return { key, duplicateOf: null };
   // Two copies extracted at the same moment must not both miss each other: the check and the
   // write of the key are serialised per (tenant, key) until the caller's transaction ends.
-  await repo.lockInvoiceKey(tx, tenantId, key);
+  await repo.lockInvoiceKey(tx, ctx.tenantId, key);
   const identity = supplierIdentity(result.fields);
   const issueDate = result.fields.issueDate?.value;
-  const candidates = await repo.listInvoiceKeyCandidates(
+  const candidates = await documents.listInvoiceKeyCandidates(
     tx,
-    tenantId,
+    ctx,
     documentId,
     key,
     MAX_DUPLICATE_CANDIDATES,
@@ -100,13 +106,14 @@ export function withDuplicateFinding(result: ExtractionResult, duplicateOf: stri
  * returns the result with its duplicate finding.
  */
 export async function checkDuplicate(
+  documents: DuplicateDocuments,
   tx: Tx,
-  tenantId: string,
+  ctx: RequestContext,
   documentId: string,
   result: ExtractionResult,
 ): Promise<{ result: ExtractionResult; duplicateOf: string | null }> {
-  const { key, duplicateOf } = await findDuplicateOf(tx, tenantId, documentId, result);
-  await repo.setDocumentState(tx, tenantId, documentId, {
+  const { key, duplicateOf } = await findDuplicateOf(documents, tx, ctx, documentId, result);
+  await documents.setDuplicateState(tx, ctx, documentId, {
     invoiceKey: key,
     duplicateOf,
     duplicateOverrideReason: null,

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { ConflictError } from '../../core/errors.js';
-import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { FIELD_NAMES, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -117,16 +117,13 @@ export function createExtractionExportService(deps: {
         exported: query.exported,
         companyId: query.companyId,
         updatedSince: query.updatedSince,
-        allowedCompanyIds: allowedCompanyIds(ctx),
       };
-      const rows = await deps.db.read(ctx, (sql) =>
-        repo.readExportPage(
-          sql,
-          ctx.tenantId,
-          filter,
-          query.limit + 1,
-          position ? { updatedAt: position.at, id: position.id } : undefined,
-        ),
+      // One READ ONLY transaction within the caller's companies (the documents module's query).
+      const rows = await deps.documents.readExportPage(
+        ctx,
+        filter,
+        query.limit + 1,
+        position ? { updatedAt: position.at, id: position.id } : undefined,
       );
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
@@ -140,7 +137,7 @@ export function createExtractionExportService(deps: {
     async getForExport(ctx, documentId) {
       await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
       return deps.db.withTenant(ctx, async (tx) => {
-        const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+        const doc = await deps.documents.findDocumentState(tx, ctx, documentId);
         const latest = await repo.latestExtraction(tx, ctx.tenantId, documentId);
         if (!doc || !latest || (doc.status !== 'validated' && doc.status !== 'exported')) {
           throw new ConflictError('Only validated extractions can be exported.', 'not_validated');
@@ -156,8 +153,8 @@ export function createExtractionExportService(deps: {
     async acknowledge(ctx, documentId) {
       await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
       return deps.db.withTenant(ctx, async (tx) => {
-        await repo.lockDocument(tx, ctx.tenantId, documentId);
-        const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+        await deps.documents.lockDocument(tx, ctx, documentId);
+        const doc = await deps.documents.findDocumentState(tx, ctx, documentId);
         if (doc?.status === 'exported' && doc.exportedAt) return { documentId, exportedAt: doc.exportedAt };
         if (doc?.status !== 'validated')
           throw new ConflictError('Only validated extractions can be acknowledged.', 'not_validated');

@@ -95,7 +95,7 @@ export function createExtractionPipeline(deps: {
   settings: PipelineSettings;
 }): ExtractionPipeline {
   const { db, audit, clock, settings } = deps;
-  const directory = createSupplierDirectorySource(db);
+  const directory = createSupplierDirectorySource(db, deps.documents);
   const fairness = createFairnessCounters(deps.redis, settings.keyPrefix);
   const workerCtx = (tenantId: string) => workerContext(tenantId, 'extraction');
 
@@ -136,9 +136,9 @@ export function createExtractionPipeline(deps: {
     const ctx = workerCtx(data.tenantId);
     let deliveries: string[] = [];
     const stored = await db.withTenant(ctx, async (tx) => {
-      await repo.lockDocument(tx, data.tenantId, data.documentId);
+      await deps.documents.lockDocument(tx, ctx, data.documentId);
       const existing = await repo.findByRun(tx, data.tenantId, data.documentId, data.runId);
-      const doc = await repo.findDocumentState(tx, data.tenantId, data.documentId);
+      const doc = await deps.documents.findDocumentState(tx, ctx, data.documentId);
       if (existing) return { status: doc?.status ?? 'extracted', version: existing.version };
       // A newer run took the document over while the engine ran: its own job stores its result.
       if (!doc || doc.processingRunId !== data.runId || doc.status !== 'extracting')
@@ -149,7 +149,7 @@ export function createExtractionPipeline(deps: {
       // this document is located on them to teach the supplier's profile.
       const { textLayer, ...withoutLayer } = engineResult;
       await deps.suppliers.saveTextLayer(tx, ctx, data.documentId, data.runId, textLayer ?? null);
-      const duplicate = await checkDuplicate(tx, data.tenantId, data.documentId, withoutLayer);
+      const duplicate = await checkDuplicate(deps.documents, tx, ctx, data.documentId, withoutLayer);
       const result = duplicate.result;
       const latest = await repo.latestExtraction(tx, data.tenantId, data.documentId);
       const version = (latest?.version ?? 0) + 1;
@@ -261,10 +261,10 @@ export function createExtractionPipeline(deps: {
       // Visibility (tenant and company restriction) is the document's own: 404 exactly as there.
       await deps.documents.getDocument(ctx, documentId);
       const runId = await db.withTenant(ctx, async (tx) => {
-        await repo.lockDocument(tx, ctx.tenantId, documentId);
+        await deps.documents.lockDocument(tx, ctx, documentId);
         // A new engine run would silently replace data the ERP already took over; that data
         // changes only through a person's correction with a reason (extractions.review.ts).
-        if ((await repo.findDocumentState(tx, ctx.tenantId, documentId))?.status === 'exported') {
+        if ((await deps.documents.findDocumentState(tx, ctx, documentId))?.status === 'exported') {
           throw new ConflictError(
             'The ERP has taken this extraction over (exported): correct it (PATCH /v1/documents/{id}/extraction with a reason) instead of running the extraction again.',
             'extraction_exported',
@@ -279,7 +279,7 @@ export function createExtractionPipeline(deps: {
       const ctx = workerCtx(data.tenantId);
       try {
         const current = await db.withTenant(ctx, (tx) =>
-          repo.findDocumentState(tx, data.tenantId, data.documentId),
+          deps.documents.findDocumentState(tx, ctx, data.documentId),
         );
         // A newer run superseded this job, or the document left: nothing to do.
         if (!current || current.purgedAt || current.trashedAt || current.processingRunId !== data.runId)
@@ -347,9 +347,9 @@ export function createExtractionPipeline(deps: {
         const ctx = workerCtx(tenantId);
         const now = clock().getTime();
         const stalled = await db.withTenant(ctx, (tx) =>
-          repo.listStalled(
+          deps.documents.listStalled(
             tx,
-            tenantId,
+            ctx,
             new Date(now - settings.storedGraceMs),
             new Date(now - settings.runningGraceMs),
             RECONCILE_BATCH,

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { AppError, ConflictError, NotFoundError, ValidationFailedError } from '../../core/errors.js';
-import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { applyCorrections, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -133,7 +133,7 @@ export function createExtractionReviewService(deps: {
     ctx: RequestContext,
     documentId: string,
   ) {
-    const doc = await repo.findDocumentState(tx, ctx.tenantId, documentId);
+    const doc = await deps.documents.findDocumentState(tx, ctx, documentId);
     const latest = await repo.latestExtraction(tx, ctx.tenantId, documentId);
     if (!doc || !latest || !CORRECTABLE.has(doc.status)) {
       throw new ConflictError(
@@ -149,7 +149,7 @@ export function createExtractionReviewService(deps: {
       await deps.documents.getDocument(ctx, documentId); // visibility: 404 like the document
       let deliveries: string[] = [];
       const corrected = await db.withTenant(ctx, async (tx) => {
-        await repo.lockDocument(tx, ctx.tenantId, documentId);
+        await deps.documents.lockDocument(tx, ctx, documentId);
         const { doc, latest } = await latestOf(tx, ctx, documentId);
         const afterExport = doc.status === 'exported';
         if (afterExport) assertMayChangeExported(ctx, reason);
@@ -161,7 +161,7 @@ export function createExtractionReviewService(deps: {
           );
         }
         // A corrected number, total or supplier can make (or unmake) a duplicate.
-        const checked = await checkDuplicate(tx, ctx.tenantId, documentId, applied.result);
+        const checked = await checkDuplicate(deps.documents, tx, ctx, documentId, applied.result);
         const row = await repo.insertExtraction(tx, {
           tenantId: ctx.tenantId,
           documentId,
@@ -239,13 +239,13 @@ export function createExtractionReviewService(deps: {
       await deps.documents.getDocument(ctx, documentId);
       let deliveries: string[] = [];
       const validated = await db.withTenant(ctx, async (tx) => {
-        await repo.lockDocument(tx, ctx.tenantId, documentId);
+        await deps.documents.lockDocument(tx, ctx, documentId);
         const { doc, latest } = await latestOf(tx, ctx, documentId);
         if (doc.status === 'validated' || doc.status === 'exported')
           return toExtractionView(latest, doc.duplicateOf);
         // A duplicate whose original has since been trashed is no longer one.
         const duplicateOf =
-          doc.duplicateOf && (await repo.isActiveDocument(tx, ctx.tenantId, doc.duplicateOf))
+          doc.duplicateOf && (await deps.documents.isActiveDocument(tx, ctx, doc.duplicateOf))
             ? doc.duplicateOf
             : null;
         if (duplicateOf && !duplicate) {
@@ -304,9 +304,8 @@ export function createExtractionReviewService(deps: {
     async reviewQueue(ctx, limit, cursor) {
       const position = cursor ? decodeCursor(cursor) : undefined;
       const after = position ? { createdAt: position.at, id: position.id } : undefined;
-      const allowed = allowedCompanyIds(ctx);
       return db.withTenant(ctx, async (tx) => {
-        const rows = await repo.listNeedsReview(tx, ctx.tenantId, allowed, limit + 1, after);
+        const rows = await deps.documents.listNeedsReview(tx, ctx, limit + 1, after);
         const page = rows.slice(0, limit);
         const latest = await repo.latestExtractions(
           tx,

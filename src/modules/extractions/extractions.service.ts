@@ -58,7 +58,7 @@ export function createExtractionsService(deps: {
             target: { type: 'document', id: documentId },
             payload: { version: found.version },
           });
-        return { row: found, doc: await repo.findDocumentState(tx, ctx.tenantId, documentId) };
+        return { row: found, doc: await deps.documents.findDocumentState(tx, ctx, documentId) };
       });
       if (!row)
         throw new NotFoundError(

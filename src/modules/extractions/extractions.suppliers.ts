@@ -6,7 +6,7 @@
 import type { Db } from '../../platform/db/db.js';
 import { systemContext } from '../../core/request-context.js';
 import type { KnownSupplier } from '../../extraction/model.js';
-import * as repo from './extractions.repo.js';
+import type { DocumentsService, ValidatedSellerRow } from '../documents/documents.service.js';
 
 /** Validated documents read per directory: the most recent ones speak for a supplier's current data. */
 export const DIRECTORY_DOCUMENT_LIMIT = 2_000;
@@ -21,7 +21,7 @@ const key = (value: string | null): string => (value ?? '').toUpperCase().replac
  * Groups validated sellers into suppliers: one record per VAT ID, else per company id, else per
  * name; the most recent document names it, every IBAN it was paid to is kept.
  */
-export function buildDirectory(rows: readonly repo.ValidatedSellerRow[]): KnownSupplier[] {
+export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSupplier[] {
   const byKey = new Map<
     string,
     { name?: string; vatId?: string; companyId?: string; ibans: Set<string>; documents: number }
@@ -59,6 +59,7 @@ export interface SupplierDirectorySource {
 
 export function createSupplierDirectorySource(
   db: Db,
+  documents: Pick<DocumentsService, 'validatedSellersFingerprint' | 'listValidatedSellers'>,
   limit = DIRECTORY_DOCUMENT_LIMIT,
 ): SupplierDirectorySource {
   const cache = new Map<string, { fingerprint: string; suppliers: KnownSupplier[] }>();
@@ -66,10 +67,10 @@ export function createSupplierDirectorySource(
     async get(tenantId) {
       const ctx = systemContext(tenantId, { kind: 'worker', id: 'worker:extraction' });
       return db.withTenant(ctx, async (tx) => {
-        const fingerprint = await repo.validatedSellersFingerprint(tx, tenantId);
+        const fingerprint = await documents.validatedSellersFingerprint(tx, ctx);
         const cached = cache.get(tenantId);
         if (cached?.fingerprint === fingerprint) return cached.suppliers;
-        const suppliers = buildDirectory(await repo.listValidatedSellers(tx, tenantId, limit));
+        const suppliers = buildDirectory(await documents.listValidatedSellers(tx, ctx, limit));
         cache.delete(tenantId);
         if (cache.size >= MAX_CACHED_TENANTS) cache.delete(cache.keys().next().value!);
         cache.set(tenantId, { fingerprint, suppliers });

@@ -1,6 +1,7 @@
 /**
  * Queries of tenant data exports: the export_jobs rows, and the read-only pages the archive is
- * built from (every one bounded, so a firm of any size is read in constant memory).
+ * built from (every one bounded, so a firm of any size is read in constant memory). The documents'
+ * pages come from the documents module, which owns that table (DocumentsService.listDocumentsPage).
  */
 import type { Tx } from '../../platform/db/db.js';
 
@@ -99,37 +100,6 @@ export async function consumeDownloadToken(
     data: { downloadedAt: now },
   });
   return count === 1;
-}
-
-export async function countExportableDocuments(tx: Tx, tenantId: string): Promise<number> {
-  return tx.document.count({ where: { tenantId, purgedAt: null } });
-}
-
-/** Documents whose content still exists, in id order, one page after `afterId`. */
-export async function listDocumentsPage(tx: Tx, tenantId: string, afterId: string | null, limit: number) {
-  return tx.document.findMany({
-    where: { tenantId, purgedAt: null, ...(afterId ? { id: { gt: afterId } } : {}) },
-    select: {
-      id: true,
-      companyId: true,
-      status: true,
-      type: true,
-      filename: true,
-      contentType: true,
-      sizeBytes: true,
-      sha256: true,
-      externalRef: true,
-      issueDate: true,
-      retainUntil: true,
-      legalHold: true,
-      trashedAt: true,
-      createdByKind: true,
-      createdById: true,
-      createdAt: true,
-    },
-    orderBy: { id: 'asc' },
-    take: limit,
-  });
 }
 
 export async function listExtractionVersions(tx: Tx, tenantId: string, documentId: string) {

@@ -3,7 +3,9 @@
  * firm's personal-data export reads. Erasure is cross-cutting by nature (accounts, sessions,
  * factors, invitations, tokens), so these queries live here rather than as one method in each
  * module; the erasure test scans every text column of every table, so a new column that holds a
- * name or an address and is missing here fails it.
+ * name or an address and is missing here fails it. The documents table is the exception: erasure
+ * changes no document row (uploaders are referenced by id), and the export's count of a person's
+ * uploads comes from the table's owner (DocumentsService.countUploadedBy).
  */
 import type { Tx } from '../../platform/db/db.js';
 
@@ -126,9 +128,6 @@ export async function readPersonalData(tx: Tx, tenantId: string, userId: string)
     select: { id: true, name: true, createdAt: true, lastUsedAt: true, revokedAt: true },
     orderBy: { createdAt: 'desc' },
   });
-  const documentsUploaded = await tx.document.count({
-    where: { tenantId, createdByKind: 'user', createdById: userId },
-  });
   if (!membership || !user) return null;
   const invitations = await tx.invitation.findMany({
     where: { tenantId, email: user.email },
@@ -161,7 +160,6 @@ export async function readPersonalData(tx: Tx, tenantId: string, userId: string)
     sessions,
     tokensCreated: tokens,
     invitations,
-    documentsUploaded,
     auditEvents: events.slice(0, AUDIT_EXPORT_LIMIT),
     auditEventsTruncated: events.length > AUDIT_EXPORT_LIMIT,
   };

@@ -150,7 +150,7 @@ export function createExportsService(deps: {
     let after: string | null = null;
     let done = 0;
     for (;;) {
-      const page = await db.withTenant(ctx, (tx) => repo.listDocumentsPage(tx, tenantId, after, PAGE));
+      const page = await db.withTenant(ctx, (tx) => deps.documents.listDocumentsPage(tx, ctx, after, PAGE));
       for (const doc of page) {
         const { versions, textLayer } = await db.withTenant(ctx, async (tx) => ({
           versions: await repo.listExtractionVersions(tx, tenantId, doc.id),
@@ -280,7 +280,7 @@ export function createExportsService(deps: {
       const row = await load(ctx, exportId);
       if (row.status === 'ready') return viewOf(row);
       const total = await db.withTenant(ctx, async (tx) => {
-        const count = await repo.countExportableDocuments(tx, tenantId);
+        const count = await deps.documents.countExportableDocuments(tx, ctx);
         await repo.updateExport(tx, tenantId, exportId, {
           status: 'running',
           documentsTotal: count,

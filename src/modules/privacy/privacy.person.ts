@@ -19,6 +19,7 @@ import { ConflictError, NotFoundError, ValidationFailedError } from '../../core/
 import type { RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { DocumentsService } from '../documents/documents.service.js';
 import * as repo from './person.repo.js';
 
 export const ERASED_NAME = 'Erased person';
@@ -47,7 +48,10 @@ export async function eraseSoleMembers(tx: Tx, tenantId: string, now: Date): Pro
   return erased;
 }
 
-export type PersonalDataExport = NonNullable<Awaited<ReturnType<typeof repo.readPersonalData>>>;
+export type PersonalDataExport = NonNullable<Awaited<ReturnType<typeof repo.readPersonalData>>> & {
+  /** Counted by the documents module, which owns the table. */
+  readonly documentsUploaded: number;
+};
 
 export interface PersonService {
   /** What the context's firm holds about one of its members; NotFound for anyone else. */
@@ -59,12 +63,21 @@ export interface PersonService {
   ): Promise<{ firmsLeft: number; sessionsRevoked: number }>;
 }
 
-export function createPersonService(deps: { db: Db; audit: AuditService; clock: Clock }): PersonService {
+export function createPersonService(deps: {
+  db: Db;
+  audit: AuditService;
+  documents: Pick<DocumentsService, 'countUploadedBy'>;
+  clock: Clock;
+}): PersonService {
   const { db } = deps;
   return {
     async exportPersonalData(ctx, userId) {
       const data = await db.withTenant(ctx, async (tx) => {
-        const found = await repo.readPersonalData(tx, ctx.tenantId, userId);
+        const personal = await repo.readPersonalData(tx, ctx.tenantId, userId);
+        const found = personal && {
+          ...personal,
+          documentsUploaded: await deps.documents.countUploadedBy(tx, ctx, userId),
+        };
         if (found) {
           await deps.audit.record(tx, ctx, {
             action: 'personal_data.exported',
