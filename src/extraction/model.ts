@@ -32,7 +32,13 @@ export {
   supplierIdentity,
   type SupplierIdentity,
 } from './suppliers/directory.js';
-export type { ConstantField, FieldHint, HintAnchor, LearnedSupplier } from './hints/types.js';
+export type {
+  ConstantField,
+  FieldHint,
+  HintAnchor,
+  LearnedConstants,
+  LearnedSupplier,
+} from './hints/types.js';
 export { CONSTANT_FIELDS } from './hints/types.js';
 export type { TextLayer } from './hints/text-layer.js';
 export {

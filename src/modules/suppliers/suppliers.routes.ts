@@ -32,10 +32,16 @@ const Supplier = z.object({
   corrections: z.number().int().describe('Corrections of this supplier’s documents the profile learned from'),
   hints: z.array(Hint),
   constants: z
-    .object({ currency: z.string(), 'buyer.name': z.string(), 'buyer.vatId': z.string() })
+    .object({
+      currency: z.string(),
+      'buyer.vatId': z.string(),
+      forBuyer: z
+        .string()
+        .describe('The buyer the buyer VAT ID was entered for: it fills only documents to that buyer'),
+    })
     .partial()
     .describe(
-      'Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none',
+      'Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none',
     ),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,

@@ -30,6 +30,7 @@ import {
   type FieldName,
   type ConstantField,
   CONSTANT_FIELDS,
+  type LearnedConstants,
   type LearnedSupplier,
   type TextLayer,
 } from '../../extraction/model.js';
@@ -63,7 +64,7 @@ export interface SupplierView {
   readonly corrections: number;
   readonly hints: SupplierHintView[];
   /** Values people entered for fields this supplier's pages do not print (currency, buyer). */
-  readonly constants: Partial<Record<ConstantField, string>>;
+  readonly constants: LearnedConstants;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -237,7 +238,7 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
       const hints = new Map<FieldName, FieldHint>(
         parseHints(existing?.hints).map((h) => [h.field, h] as const),
       );
-      const constants: Partial<Record<ConstantField, string>> = parseConstants(existing?.constants);
+      const constants: LearnedConstants = parseConstants(existing?.constants);
       const isConstant = (f: FieldName): f is ConstantField =>
         (CONSTANT_FIELDS as readonly string[]).includes(f);
       const learned: FieldName[] = [];
@@ -245,13 +246,19 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
         const previous = hints.get(change.field);
         hints.delete(change.field);
         if (isConstant(change.field)) delete constants[change.field];
+        if (change.field === 'buyer.vatId') delete constants.forBuyer;
         if (change.after === null || words.length === 0) continue;
         const hint = learnFieldHint(words, change.field, change.after, units, (previous?.learned ?? 0) + 1);
         if (hint) {
           hints.set(change.field, hint);
           learned.push(change.field);
         } else if (isConstant(change.field)) {
-          // Not printed: the supplier's pages do not show it, the person knew it.
+          // Not printed: the supplier's pages do not show it, the person knew it. A buyer's VAT ID
+          // belongs to that buyer (a supplier bills several of the firm's clients): it is kept
+          // with the buyer's name, and without one it is not kept at all.
+          const buyer = input.result.fields['buyer.name']?.value;
+          if (change.field === 'buyer.vatId' && !buyer) continue;
+          if (change.field === 'buyer.vatId') constants.forBuyer = buyer;
           constants[change.field] = change.after;
         }
       }
@@ -277,7 +284,7 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
           created: !existing,
           fields: taught.map((c) => c.field),
           hints: learned,
-          constants: Object.keys(constants).sort(),
+          constants: CONSTANT_FIELDS.filter((c) => constants[c] !== undefined),
         },
       });
     },
@@ -340,7 +347,10 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
         const dropped = new Set(changes.dropHints ?? []);
         const hints = parseHints(row.hints).filter((h) => !dropped.has(h.field));
         const constants = Object.fromEntries(
-          Object.entries(parseConstants(row.constants)).filter(([f]) => !dropped.has(f as FieldName)),
+          Object.entries(parseConstants(row.constants)).filter(
+            // The buyer a buyer VAT ID was entered for goes with it.
+            ([f]) => !dropped.has((f === 'forBuyer' ? 'buyer.vatId' : f) as FieldName),
+          ),
         );
         const updated = await repo.updateProfile(tx, ctx.tenantId, id, { ...data, hints, constants });
         await audit.record(tx, ctx, {

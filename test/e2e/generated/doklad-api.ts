@@ -7718,11 +7718,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
-            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none */
             constants: {
               currency?: string;
-              'buyer.name'?: string;
               'buyer.vatId'?: string;
+              /** @description The buyer the buyer VAT ID was entered for: it fills only documents to that buyer */
+              forBuyer?: string;
             };
             /** Format: date-time */
             createdAt: string;
@@ -7973,11 +7974,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
-            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none */
             constants: {
               currency?: string;
-              'buyer.name'?: string;
               'buyer.vatId'?: string;
+              /** @description The buyer the buyer VAT ID was entered for: it fills only documents to that buyer */
+              forBuyer?: string;
             };
             /** Format: date-time */
             createdAt: string;
