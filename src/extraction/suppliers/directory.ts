@@ -38,7 +38,7 @@ export const MAX_DIRECTORY_SUPPLIERS = 5_000;
 /** Names are compared on at most this many characters. */
 const MAX_NAME_CHARS = 200;
 /** Character-bigram similarity from which two company names are the same supplier. */
-const NAME_SIMILARITY = 0.88;
+export const NAME_SIMILARITY = 0.88;
 
 type Fields = Partial<Record<FieldName, ExtractedField>>;
 

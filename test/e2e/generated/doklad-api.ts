@@ -5167,6 +5167,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
         status?:
           | 'received'
@@ -7131,6 +7132,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;
@@ -7224,6 +7226,7 @@ export interface operations {
         exported?: 'true' | 'false';
         companyId?: string;
         updatedSince?: string;
+        /** @description nextCursor of the previous page */
         cursor?: string;
         limit?: number;
         /** @description Or send Accept: text/csv */
@@ -7568,6 +7571,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;
@@ -7729,11 +7733,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
-            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none */
             constants: {
               currency?: string;
-              'buyer.name'?: string;
               'buyer.vatId'?: string;
+              /** @description The buyer the buyer VAT ID was entered for: it fills only documents to that buyer */
+              forBuyer?: string;
             };
             /** Format: date-time */
             createdAt: string;
@@ -7984,11 +7989,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
-            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none */
             constants: {
               currency?: string;
-              'buyer.name'?: string;
               'buyer.vatId'?: string;
+              /** @description The buyer the buyer VAT ID was entered for: it fills only documents to that buyer */
+              forBuyer?: string;
             };
             /** Format: date-time */
             createdAt: string;
