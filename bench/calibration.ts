@@ -37,6 +37,7 @@ import {
   normaliseFieldValue,
   type ConstantField,
   type ExtractionResult,
+  type LearnedConstants,
   type FieldCheck,
   type FieldHint,
   type FieldName,
@@ -256,14 +257,19 @@ function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
     if ('value' in normalised) corrected.set(field, normalised.value);
   }
   const hints: FieldHint[] = [];
-  const constants: Partial<Record<ConstantField, string>> = {};
-  for (const [field, value] of corrected) {
-    const hint = words.length ? learnFieldHint(words, field, value, units) : null;
-    if (hint) hints.push(hint);
-    else if ((CONSTANT_FIELDS as readonly string[]).includes(field))
-      constants[field as ConstantField] = value;
-  }
   const value = (field: FieldName) => corrected.get(field) ?? result.fields[field]?.value;
+  const constants: LearnedConstants = {};
+  for (const [field, after] of corrected) {
+    const hint = words.length ? learnFieldHint(words, field, after, units) : null;
+    if (hint) hints.push(hint);
+    else if ((CONSTANT_FIELDS as readonly string[]).includes(field)) {
+      // A buyer's VAT ID is kept with the buyer it was entered for, and not without one.
+      const buyer = value('buyer.name');
+      if (field === 'buyer.vatId' && !buyer) continue;
+      if (field === 'buyer.vatId') constants.forBuyer = buyer;
+      constants[field as ConstantField] = after;
+    }
+  }
   const seller = {
     name: value('seller.name') ?? null,
     vat_id: value('seller.vatId') ?? null,

@@ -15,6 +15,6 @@ export const CALIBRATION: CalibrationTable = {
   'text+confirmed': [{ from: 0, confidence: 0.997 }],
   ocr: [
     { from: 0, confidence: 0.854 },
-    { from: 0.5, confidence: 0.934 },
+    { from: 0.5, confidence: 0.96 },
   ],
 };
