@@ -72,3 +72,11 @@ export function actualValue(result: ExtractionResult, field: string): string | u
 export function pct(ok: number, n: number): string {
   return n === 0 ? '   -  ' : `${((100 * ok) / n).toFixed(1).padStart(5)}%`;
 }
+
+/** Who the truth says the supplier is: its VAT ID, else its folded name, else the document itself. */
+export function supplierKey(doc: CorpusEntry): string {
+  const vat = expectedValue(doc.expected, 'seller.vatId');
+  if (vat) return `v:${vat.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+  const name = expectedValue(doc.expected, 'seller.name');
+  return name ? `n:${name.toLowerCase().replace(/\s+/g, ' ').trim()}` : `d:${doc.id}`;
+}

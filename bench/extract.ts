@@ -2,11 +2,15 @@
  * Extraction benchmark: runs the engine over a corpus manifest and prints per-kind / per-field
  * accuracy (normalised as the corpus README defines), speed against pdftotext, and a bad-input pass.
  *
- *   npm run bench:extract [-- --corpus ../shared/corpus/dev] [--bad ../shared/corpus/bad] [--kind ubl]
+ *   npm run bench:extract [-- --corpus ../shared/corpus/dev] [--bad ../shared/corpus/bad] [--kind ubl] [--scans]
+ *
+ * `--scans` also reads every image wrapped in a one-page PDF at 200 dpi (kind `image-as-scan`): the
+ * scanned-PDF path (render, OCR, letterhead looks) on the same pages and truth as the images.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PDFDocument } from 'pdf-lib';
 import {
   disposeExtraction,
   extractInvoice,
@@ -33,6 +37,17 @@ const corpusDir = arg('corpus', '../shared/corpus/dev');
 const badDir = arg('bad', join(corpusDir, '..', 'bad'));
 const onlyKind = arg('kind', '');
 const verbose = args.includes('--verbose');
+const scans = args.includes('--scans');
+
+/** The image as a scan: one PDF page at 200 dpi, its longest side at most 2000 px like the image path. */
+async function asScannedPdf(file: string, bytes: Uint8Array): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  const image = file.endsWith('.png') ? await pdf.embedPng(bytes) : await pdf.embedJpg(bytes);
+  const scale = Math.min(1, 2000 / Math.max(image.width, image.height)) * (72 / 200);
+  const page = pdf.addPage([image.width * scale, image.height * scale]);
+  page.drawImage(image, { x: 0, y: 0, width: image.width * scale, height: image.height * scale });
+  return pdf.save();
+}
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,24 +70,35 @@ async function runCorpus(): Promise<void> {
   const perKindPrintable: Tally = new Map();
   const notPrinted = new Map<string, Map<string, number>>();
   const times = new Map<string, number[]>();
-  const letterhead = { docs: 0, reread: 0, ocrMs: 0, letterheadMs: 0, totalMs: 0 };
+  const letterhead = { docs: 0, reread: 0, ocrMs: 0, letterheadMs: 0, lines: 0, issuerLineMs: 0, totalMs: 0 };
   const errors: string[] = [];
   const withErrorFindings: string[] = [];
   const started = performance.now();
-  for (const doc of docs) {
-    const bytes = new Uint8Array(readFileSync(join(corpusDir, doc.file)));
+  const runs = docs.map((doc) => ({ doc, kind: doc.kind, scan: false }));
+  if (scans)
+    runs.push(
+      ...docs.filter((d) => d.kind === 'image').map((doc) => ({ doc, kind: 'image-as-scan', scan: true })),
+    );
+  for (const { doc, kind, scan } of runs) {
+    const file = new Uint8Array(readFileSync(join(corpusDir, doc.file)));
+    const bytes = scan ? await asScannedPdf(doc.file, file) : file;
     const t0 = performance.now();
     let result: ExtractionResult | null = null;
     try {
-      result = await extractInvoice({ bytes, filename: doc.file });
+      result = await extractInvoice({
+        bytes,
+        filename: scan ? doc.file.replace(/\.\w+$/, '.pdf') : doc.file,
+      });
     } catch (error) {
-      errors.push(
-        `${doc.id} (${doc.kind}): ${error instanceof ExtractionError ? error.code : String(error)}`,
-      );
+      errors.push(`${doc.id} (${kind}): ${error instanceof ExtractionError ? error.code : String(error)}`);
     }
-    times.set(doc.kind, [...(times.get(doc.kind) ?? []), performance.now() - t0]);
+    times.set(kind, [...(times.get(kind) ?? []), performance.now() - t0]);
     if (result?.format === 'image') {
-      const { ocrMs = 0, letterheadMs, totalMs } = result.timings;
+      const { ocrMs = 0, letterheadMs, issuerLineMs, totalMs } = result.timings;
+      if (issuerLineMs !== undefined) {
+        letterhead.lines++;
+        letterhead.issuerLineMs += issuerLineMs;
+      }
       letterhead.docs++;
       letterhead.ocrMs += ocrMs;
       letterhead.totalMs += totalMs;
@@ -83,15 +109,15 @@ async function runCorpus(): Promise<void> {
     }
     const errorCodes = result?.findings.filter((f) => f.severity === 'error').map((f) => f.code) ?? [];
     if (errorCodes.length)
-      withErrorFindings.push(`${doc.id} (${doc.kind}): ${[...new Set(errorCodes)].join(',')}`);
+      withErrorFindings.push(`${doc.id} (${kind}): ${[...new Set(errorCodes)].join(',')}`);
     // Outside the timed region: the text the "printed" rule searches (bench/printed.ts).
     const printedIndex = indexText(await documentText(bytes));
-    const tally = perKindField.get(doc.kind) ?? new Map();
-    perKindField.set(doc.kind, tally);
-    const printedTally = perKindFieldPrinted.get(doc.kind) ?? new Map();
-    perKindFieldPrinted.set(doc.kind, printedTally);
-    const missing = notPrinted.get(doc.kind) ?? new Map<string, number>();
-    notPrinted.set(doc.kind, missing);
+    const tally = perKindField.get(kind) ?? new Map();
+    perKindField.set(kind, tally);
+    const printedTally = perKindFieldPrinted.get(kind) ?? new Map();
+    perKindFieldPrinted.set(kind, printedTally);
+    const missing = notPrinted.get(kind) ?? new Map<string, number>();
+    notPrinted.set(kind, missing);
     for (const field of SCALAR_FIELDS) {
       const expected = expectedValue(doc.expected, field);
       if (expected === undefined) continue;
@@ -99,24 +125,28 @@ async function runCorpus(): Promise<void> {
       const ok = sameValue(field, expected, actual);
       const printed = isPrinted(field, expected, printedIndex);
       bump(tally, field, ok);
-      bump(perKindAll, doc.kind, ok);
+      bump(perKindAll, kind, ok);
       if (printed) {
         bump(printedTally, field, ok);
-        bump(perKindPrintable, doc.kind, ok);
+        bump(perKindPrintable, kind, ok);
       } else missing.set(field, (missing.get(field) ?? 0) + 1);
       if (!ok && verbose)
         console.log(
-          `  miss ${doc.id} ${doc.kind} ${field}${printed ? '' : ' (not printed)'}: expected ${expected} got ${actual}`,
+          `  miss ${doc.id} ${kind} ${field}${printed ? '' : ' (not printed)'}: expected ${expected} got ${actual}`,
         );
     }
   }
   const elapsed = performance.now() - started;
   printAccuracy(perKindField, perKindAll, perKindPrintable);
   printPrintedAccuracy(perKindFieldPrinted, notPrinted);
-  printSpeed(times, docs.length, elapsed, docs);
+  printSpeed(times, runs.length, elapsed, docs);
   if (letterhead.docs)
     console.log(
       `\nimages: letterhead second OCR pass on ${letterhead.reread} of ${letterhead.docs}; in the same run it took ${letterhead.letterheadMs.toFixed(0)} ms against ${letterhead.ocrMs.toFixed(0)} ms of first-pass OCR (${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.ocrMs)).toFixed(0)} %) and ${((100 * letterhead.letterheadMs) / Math.max(1, letterhead.totalMs)).toFixed(0)} % of all image time; per image ${(letterhead.totalMs / letterhead.docs).toFixed(0)} ms with it, ${((letterhead.totalMs - letterhead.letterheadMs) / letterhead.docs).toFixed(0)} ms without`,
+    );
+  if (letterhead.lines)
+    console.log(
+      `images: issuer line read again as strips on ${letterhead.lines} of ${letterhead.docs}: ${letterhead.issuerLineMs.toFixed(0)} ms (${((100 * letterhead.issuerLineMs) / Math.max(1, letterhead.ocrMs)).toFixed(0)} % of first-pass OCR)`,
     );
   if (errors.length) console.log(`\nErrors on dev documents (${errors.length}):\n  ${errors.join('\n  ')}`);
   console.log(`\ndev documents with error findings: ${withErrorFindings.length}`);

@@ -158,5 +158,12 @@ export function applyCorrections(
     (f) => !derivedBefore.has(`${f.code}|${f.field ?? ''}`) && !(f.field && corrected.has(f.field)),
   );
   const findings = [...kept, ...warnings, ...validateExtraction(fields, result.vatBreakdown, result.lines)];
+  // A check the corrected values no longer pass (totals that stopped adding up) confirms nothing.
+  for (const finding of findings) {
+    const field = finding.field && isFieldName(finding.field) ? fields[finding.field] : undefined;
+    if (finding.severity === 'info' || !field?.confirmedBy) continue;
+    const { confirmedBy: _, ...unconfirmed } = field;
+    fields[finding.field as FieldName] = unconfirmed;
+  }
   return { result: { ...result, fields, findings, needsReview: reviewNeeded(fields, findings) }, changes };
 }

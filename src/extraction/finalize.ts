@@ -2,6 +2,7 @@ import { calibrateFields } from './calibration.js';
 import { CALIBRATION } from './calibration-table.js';
 import { cleanStrings } from './text/clean-strings.js';
 import type { ExtractedField, ExtractionResult, FieldName } from './types.js';
+import { confirmTotals, dropDoubtedConfirmations } from './validate/confirm.js';
 import { validateExtraction } from './validate/index.js';
 
 /** Fields without which a document cannot be booked; missing or doubtful means human review. */
@@ -30,8 +31,9 @@ export function reviewNeeded(
 const EN16931_FORMATS = new Set(['ubl', 'cii', 'zugferd1', 'facturx-pdf']);
 
 /**
- * Cleans a draft result's strings, validates it (findings lower confidences), calibrates the
- * confidences (calibration.ts; `calibrate: false` keeps the rule scores, which the calibration
+ * Cleans a draft result's strings, validates it (findings lower confidences), confirms what the
+ * totals reconcile and undoes the confirmations a finding doubts (validate/confirm.ts), calibrates
+ * the confidences (calibration.ts; `calibrate: false` keeps the rule scores, which the calibration
  * benchmark fits on) and decides whether it needs review.
  */
 export function finalizeResult(
@@ -47,6 +49,8 @@ export function finalizeResult(
     ...draft.findings,
     ...validateExtraction(scored, draft.vatBreakdown, draft.lines, EN16931_FORMATS.has(draft.format)),
   ];
+  confirmTotals(scored);
+  dropDoubtedConfirmations(scored, findings);
   const fields = (
     options.calibrate === false ? scored : calibrateFields(CALIBRATION, scored)
   ) as Draft['fields'];

@@ -5,7 +5,7 @@ import { finalizeResult } from './finalize.js';
 import { unpackIsdocx } from './formats/isdocx.js';
 import { readXmlInvoice } from './formats/xml-invoice.js';
 import { extractFromImage } from './ocr/extract-image.js';
-import { ocrPdfPage } from './ocr/ocr-image.js';
+import { ocrPdfPageForExtraction } from './ocr/ocr-image.js';
 import { disposeOcr } from './ocr/tesseract.js';
 import { extractFromPdf, type PdfHooks } from './pdf/extract-pdf.js';
 import { decodeXml } from './formats/xml-parse.js';
@@ -120,7 +120,7 @@ export async function disposeExtraction(): Promise<void> {
 
 function pdfHooks(options: ExtractOptions): PdfHooks {
   const hooks: PdfHooks = {};
-  if (options.ocr !== false) hooks.ocrPage = ocrPdfPage;
+  if (options.ocr !== false) hooks.ocrPage = ocrPdfPageForExtraction;
   if (options.qr !== false) hooks.scanQr = scanPdfPageForPaymentCode;
   return hooks;
 }

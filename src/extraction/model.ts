@@ -17,6 +17,7 @@ export type {
   ExtractOptions,
   FieldName,
   FieldSource,
+  FieldCheck,
   Finding,
   InvoiceLine,
   VatBreakdownRow,
@@ -26,16 +27,29 @@ export { reviewNeeded } from './finalize.js';
 export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
 export {
   idKey,
+  invoiceNumberShape,
   isSameSupplier,
   matchSupplier,
   nameKey,
   supplierIdentity,
   type SupplierIdentity,
 } from './suppliers/directory.js';
-export type { ConstantField, FieldHint, HintAnchor, LearnedSupplier } from './hints/types.js';
+export type {
+  ConstantField,
+  FieldHint,
+  HintAnchor,
+  LearnedConstants,
+  LearnedSupplier,
+} from './hints/types.js';
 export { CONSTANT_FIELDS } from './hints/types.js';
 export type { TextLayer } from './hints/text-layer.js';
-export { layerUnits, layerWords } from './hints/text-layer.js';
+export {
+  boundTextLayer,
+  layerUnits,
+  layerWords,
+  MAX_LAYER_CHARS,
+  MAX_LAYER_WORDS,
+} from './hints/text-layer.js';
 export { learnFieldHint } from './hints/learn.js';
 export { labelKey } from './hints/values.js';
 export { applyRegistryFacts, type RegistryFacts } from './suppliers/registry-facts.js';

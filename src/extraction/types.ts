@@ -6,6 +6,18 @@ import type { KnownSupplier } from './suppliers/directory.js';
 /** Where a field value came from, most to least reliable. */
 export type FieldSource = 'xml' | 'qr' | 'text' | 'ocr' | 'learned' | 'user';
 
+/**
+ * An independent check a value passed beyond one reading of the page (finalize.ts, confirm.ts):
+ * - `totals`: net + tax = gross to the cent with a non-zero tax (and a due amount equal to it);
+ * - `supplier`: the value is printed on the page and is what the matched supplier's validated
+ *   documents or learned profile know: its name, VAT ID, company id or IBAN (which also pass their
+ *   checksums), a currency it billed in, a buyer it billed, or issue and due dates as far apart as
+ *   one of its payment terms;
+ * - `hint`: a hint learned from a person's correction read the same value the general rules read.
+ * Confirmed values are calibrated apart from unconfirmed ones (calibration.ts).
+ */
+export type FieldCheck = 'totals' | 'supplier' | 'hint';
+
 /** One extracted, normalised field value. */
 export interface ExtractedField {
   /** Normalised value: dates YYYY-MM-DD, amounts decimal strings with a dot, IDs upper-case without spaces. */
@@ -17,6 +29,8 @@ export interface ExtractedField {
   page?: number;
   /** Bounding box in PDF points (72 per inch) for text, pixels of the page render for OCR. */
   bbox?: [number, number, number, number];
+  /** The independent check the value passed, when one did (a finding about the field undoes it). */
+  confirmedBy?: FieldCheck;
 }
 
 export type FindingSeverity = 'error' | 'warning' | 'info';

@@ -18,6 +18,17 @@ export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
+/**
+ * `?cursor=` of a paged list: the opaque nextCursor of the previous page. Its length is bounded
+ * here; what is inside is checked by cursor.ts (`decodeCursor`), which answers 400 for a forgery.
+ */
+export const Cursor = z.string().max(200).optional().describe('nextCursor of the previous page');
+
+/** `?limit=` of a paged list: items per page, 1 to `max`. */
+export function pageLimit(max = 200, byDefault = 50) {
+  return z.coerce.number().int().min(1).max(max).default(byDefault);
+}
+
 /** PostgreSQL `integer` (int4): a larger number in a query would fail there as a 500. */
 export const INT4_MAX = 2_147_483_647;
 

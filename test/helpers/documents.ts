@@ -29,6 +29,22 @@ export function uploadRaw(
   });
 }
 
+/** Waits until the pipeline is done with a document: any status past `extracting`. */
+export async function waitUntilProcessed(
+  app: FastifyInstance,
+  token: string,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const doc = (await app.inject({ url: `/v1/documents/${id}`, headers: bearer(token) })).json();
+    if (!['stored', 'queued', 'extracting'].includes(doc.status)) return;
+    if (Date.now() > deadline) throw new Error(`document ${id} not processed in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 /** A multipart/form-data body with `fields` around one `file` part (fields after the file when `fieldsAfter`). */
 export function multipartBody(
   file: { bytes: Buffer; filename: string; contentType?: string },

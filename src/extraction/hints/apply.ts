@@ -6,7 +6,13 @@
  * the new document does not fit it (label absent, nothing of the learned shape where it points),
  * the general rules' value stays. Values taken from the profile are `source: learned`.
  */
-import { idKey, matchSupplier, type SupplierMatch } from '../suppliers/directory.js';
+import {
+  idKey,
+  matchSupplier,
+  NAME_SIMILARITY,
+  nameSimilarity,
+  type SupplierMatch,
+} from '../suppliers/directory.js';
 import { buildCells, buildRows, type Cell, type Word } from '../text/words.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
 import type { FieldHint, LearnedSupplier } from './types.js';
@@ -47,14 +53,33 @@ const boxOf = (cell: Cell): ExtractedField['bbox'] => [
   round(cell.y1),
 ];
 
-/** Puts a learned value in place; the same value the rules read only gains the learned confidence. */
-function setLearned(fields: Fields, field: FieldName, value: string, confidence: number, cell: Cell): void {
+/**
+ * Puts a learned value in place; the same value the rules read only gains the learned confidence.
+ * `check` is what the value passed: `supplier` for the profile's master data found printed (either
+ * way), `hint` for a hint's reading only when it agrees with the rules' own, independent one.
+ */
+function setLearned(
+  fields: Fields,
+  field: FieldName,
+  value: string,
+  confidence: number,
+  cell: Cell,
+  check: 'supplier' | 'hint',
+): void {
   const current = fields[field];
   if (current && current.value === value) {
     current.confidence = Math.max(current.confidence, confidence);
+    current.confirmedBy = check;
     return;
   }
-  fields[field] = { value, confidence, source: 'learned', page: cell.page, bbox: boxOf(cell) };
+  fields[field] = {
+    value,
+    confidence,
+    source: 'learned',
+    page: cell.page,
+    bbox: boxOf(cell),
+    ...(check === 'supplier' ? { confirmedBy: check } : {}),
+  };
 }
 
 /** The profile whose VAT ID or IBAN is printed on the page (never the buyer's VAT ID). */
@@ -76,38 +101,65 @@ function printedMatch(cells: readonly Cell[], fields: Fields, suppliers: readonl
 
 type Read = { value: string; cell: Cell } | { reason: string };
 
-function nearest<T extends Cell>(cells: readonly T[], x: number, y: number): T | undefined {
-  return [...cells].sort((a, b) => Math.hypot(a.x0 - x, a.y0 - y) - Math.hypot(b.x0 - x, b.y0 - y))[0];
+const distance = (cell: Cell, x: number, y: number): number => Math.hypot(cell.x0 - x, cell.y0 - y);
+
+function byDistance<T extends Cell>(cells: readonly T[], x: number, y: number): T[] {
+  return [...cells].sort((a, b) => distance(a, x, y) - distance(b, x, y));
 }
 
-/** Where the hint points on this document: the value's cell and the word it starts at. */
-function locate(
-  cells: readonly Cell[],
-  hint: FieldHint,
-  units: 'pt' | 'px',
-): { cell: Cell; start: number } | string {
-  const page = cells.filter((c) => c.page === hint.page);
-  if (page.length === 0) return `the document has no page ${hint.page}`;
+/** Places tried per hint, nearest first: enough for a block that moved by a line or two. */
+const MAX_PLACES = 4;
+
+type Place = { cell: Cell; start: number };
+
+/**
+ * Where the hint points on this document, nearest first: the value's cell and the word it starts
+ * at. More than one, because a layout moves (an extra address line pushes a block down): the
+ * nearest place that holds a value of the learned kind and shape is the value. A label missing
+ * from the learned page is looked for on the other pages, nearest page first: a longer invoice
+ * prints its totals on a later page, a shorter one on an earlier page. A bare page position is
+ * only tried on its page.
+ */
+function locate(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): Place[] | string {
   const sameUnits = units === hint.units;
+  const onPage = (n: number) => cells.filter((c) => c.page === n);
   if (hint.anchor === 'page') {
+    const page = onPage(hint.page);
+    if (page.length === 0) return `the document has no page ${hint.page}`;
     if (!sameUnits) return 'the page position was learned on another kind of text layer';
-    const cell = nearest(page, hint.x, hint.y);
-    const h = cell ? cell.y1 - cell.y0 : 0;
-    return cell && Math.hypot(cell.x0 - hint.x, cell.y0 - hint.y) <= 3 * h
-      ? { cell, start: hint.skip }
+    const near = byDistance(page, hint.x, hint.y).filter(
+      (c) => distance(c, hint.x, hint.y) <= 3 * (c.y1 - c.y0),
+    );
+    return near.length > 0
+      ? near.slice(0, MAX_PLACES).map((cell) => ({ cell, start: hint.skip }))
       : 'nothing is printed where the value was';
   }
+  const pages = [...new Set(cells.map((c) => c.page))].sort(
+    (a, b) => Math.abs(a - hint.page) - Math.abs(b - hint.page) || a - b,
+  );
+  for (const n of pages) {
+    // Positions compare only on the page they were learned on.
+    const found = besideLabel(onPage(n), hint, sameUnits && n === hint.page);
+    if (found !== null) return found;
+  }
+  return `the label "${hint.label}" is not on page ${hint.page} nor on another page`;
+}
+
+/** The places beside the hint's label on one page, or null when the label is not on it. */
+function besideLabel(page: readonly Cell[], hint: FieldHint, byPosition: boolean): Place[] | string | null {
   if (hint.anchor === 'label-inline') {
-    const hits: { cell: Cell; start: number }[] = [];
+    const hits: Place[] = [];
     for (const cell of page)
       for (let k = 1; k < Math.min(cell.words.length, MAX_LABEL_WORDS + 1); k++)
         if (labelKey(spanText(cell, 0, k)) === hint.label) hits.push({ cell, start: k });
-    const hit = sameUnits ? nearestHit(hits, hint) : hits[0];
-    return hit ?? `the label "${hint.label}" is not on page ${hint.page}`;
+    const ordered = byPosition
+      ? [...hits].sort((a, b) => distance(a.cell, hint.x, hint.y) - distance(b.cell, hint.x, hint.y))
+      : hits;
+    return ordered.length > 0 ? ordered.slice(0, MAX_PLACES) : null;
   }
   const labels = page.filter((c) => labelKey(c.text) === hint.label);
-  const label = sameUnits ? nearest(labels, hint.x, hint.y) : labels[0];
-  if (!label) return `the label "${hint.label}" is not on page ${hint.page}`;
+  const label = byPosition ? byDistance(labels, hint.x, hint.y)[0] : labels[0];
+  if (!label) return null;
   const h = label.y1 - label.y0;
   const ex = label.x0 + hint.dx;
   const ey = label.y0 + hint.dy;
@@ -125,22 +177,15 @@ function locate(
             Math.abs(c.x0 - ex) <= Math.max(3 * h, 0.25 * Math.abs(hint.dx)) &&
             Math.abs(c.y0 - ey) <= Math.max(2 * h, 0.5 * Math.abs(hint.dy)),
         );
-  const cell = nearest(candidates, ex, ey);
-  return cell ? { cell, start: hint.skip } : `nothing is printed where the value was beside "${hint.label}"`;
+  return candidates.length > 0
+    ? byDistance(candidates, ex, ey)
+        .slice(0, MAX_PLACES)
+        .map((cell) => ({ cell, start: hint.skip }))
+    : `nothing is printed where the value was beside "${hint.label}"`;
 }
 
-function nearestHit(hits: { cell: Cell; start: number }[], hint: FieldHint) {
-  return [...hits].sort(
-    (a, b) =>
-      Math.hypot(a.cell.x0 - hint.x, a.cell.y0 - hint.y) - Math.hypot(b.cell.x0 - hint.x, b.cell.y0 - hint.y),
-  )[0];
-}
-
-/** The field's value where the hint points, or why the document does not fit the hint. */
-export function readHint(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): Read {
-  const place = locate(cells, hint, units);
-  if (typeof place === 'string') return { reason: place };
-  const { cell, start } = place;
+/** The field's value at one place, or why it is not the learned value. */
+function readPlace(cells: readonly Cell[], hint: FieldHint, { cell, start }: Place): Read {
   const kind = kindOf(hint.field);
   // Amounts, dates and codes are read by their parser from the rest of the cell; ids and names
   // take the learned number of words unless they ran to the cell's end.
@@ -152,7 +197,24 @@ export function readHint(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 
   if (value === null) return { reason: `no ${kind} is printed where the hint points` };
   if (kind === 'id' && shapeOf(text) !== hint.pattern)
     return { reason: `the value there has another shape (${shapeOf(text)}, learned ${hint.pattern})` };
+  // A name reads as almost any text, so its shape is checked loosely: one learned without digits
+  // does not read a text with digits, which is where a layout that moved puts an address line.
+  if (kind === 'name' && !/9/.test(hint.pattern) && /\d/.test(text))
+    return { reason: `the text there has digits, the learned ${hint.field} had none` };
   return { value, cell };
+}
+
+/** The field's value where the hint points (the nearest place that fits), or why none fits. */
+export function readHint(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 'px'): Read {
+  const places = locate(cells, hint, units);
+  if (typeof places === 'string') return { reason: places };
+  let first: Read | undefined;
+  for (const place of places) {
+    const read = readPlace(cells, hint, place);
+    if ('value' in read) return read;
+    first ??= read;
+  }
+  return first!;
 }
 
 /**
@@ -184,7 +246,7 @@ export function applyLearnedSuppliers(
     const value = master[field];
     const span = value ? findSpans(cells, field, value)[0] : undefined;
     if (!value || !span) continue;
-    setLearned(fields, field, value, PRINTED_MASTER_CONFIDENCE, span.cell);
+    setLearned(fields, field, value, PRINTED_MASTER_CONFIDENCE, span.cell, 'supplier');
     settled.add(field);
     learned.push(field);
   }
@@ -195,24 +257,13 @@ export function applyLearnedSuppliers(
       fellBack.push(`${hint.field} (${read.reason})`);
       continue;
     }
-    setLearned(fields, hint.field, read.value, hintConfidence(hint), read.cell);
+    setLearned(fields, hint.field, read.value, hintConfidence(hint), read.cell, 'hint');
     settled.add(hint.field);
     learned.push(hint.field);
   }
-  // What the page does not print at all: the master data and the values people entered for this
-  // supplier before, only where the rules found nothing.
-  const unprinted: [FieldName, string | undefined][] = [
-    ['seller.name', supplier.name],
-    ['seller.vatId', supplier.vatId],
-    ['seller.companyId', supplier.companyId],
-    ...Object.entries(supplier.constants ?? {}).map(([f, v]) => [f as FieldName, v] as [FieldName, string]),
-  ];
-  for (const [field, value] of unprinted) {
-    if (!value || fields[field] || settled.has(field)) continue;
-    fields[field] = { value, confidence: UNPRINTED_CONFIDENCE, source: 'learned' };
-    learned.push(`${field} (not printed: from earlier corrections)`);
-  }
   const name = supplier.name ?? supplier.vatId ?? supplier.companyId ?? 'a known supplier';
+  const filled = fillUnprinted(fields, supplier, name);
+  learned.push(...filled.map((f) => `${f.field} (not printed: from the supplier profile)`));
   return [
     {
       code: 'supplier_profile_applied',
@@ -221,5 +272,41 @@ export function applyLearnedSuppliers(
         `what was learned from corrections of ${name} (matched by ${match.by}) gave ${learned.length ? learned.join(', ') : 'no value'}` +
         (fellBack.length ? `; the general rules read ${fellBack.join('; ')}` : ''),
     },
+    ...filled,
   ];
+}
+
+/**
+ * What the page does not print at all, only where neither the rules nor a hint found a value:
+ * the supplier's name (a receipt's logo is an image), the currency it bills in, and the VAT ID of
+ * a buyer it bills, only when this document's buyer reads as the buyer it was entered for. Never
+ * the supplier's VAT ID or company id: that an invoice lacks them matters for the tax checks, so a
+ * profile must not hide it. Each filled value has no place on the page (no `bbox`), `source:
+ * learned`, a confidence below a printed value's, and its own info finding, so a reviewer and an
+ * ERP can tell it was not read from the document.
+ */
+function fillUnprinted(fields: Fields, supplier: LearnedSupplier, name: string): Finding[] {
+  const constants = supplier.constants ?? {};
+  const buyer = fields['buyer.name']?.value;
+  const isForBuyer =
+    constants.forBuyer !== undefined &&
+    buyer !== undefined &&
+    nameSimilarity(buyer, constants.forBuyer) >= NAME_SIMILARITY;
+  const unprinted: [FieldName, string | undefined][] = [
+    ['seller.name', supplier.name],
+    ['currency', constants.currency],
+    ['buyer.vatId', isForBuyer ? constants['buyer.vatId'] : undefined],
+  ];
+  const findings: Finding[] = [];
+  for (const [field, value] of unprinted) {
+    if (!value || fields[field]) continue;
+    fields[field] = { value, confidence: UNPRINTED_CONFIDENCE, source: 'learned' };
+    findings.push({
+      code: 'filled_from_supplier_profile',
+      severity: 'info',
+      field,
+      message: `${field} is not printed on this document: ${value} is the value known for ${name} from earlier documents${field === 'buyer.vatId' ? ` billed to ${constants.forBuyer}` : ''}, not read from this page`,
+    });
+  }
+  return findings;
 }

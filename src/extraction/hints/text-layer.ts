@@ -13,27 +13,59 @@ export interface TextLayer {
   readonly words: readonly LayerWord[];
 }
 
-/** Words kept per document (a ten-page dense invoice has ~5,000); the rest is not learned from. */
+/**
+ * The bounds of a layer, per document. Learning needs the words where fields are printed, which on
+ * an invoice are the first pages: a ten-page dense invoice has ~5,000 words and ~40,000 characters.
+ * A hostile PDF can draw millions of tiny glyphs, though, and the layer is stored per document
+ * (`document_text_layers`), so it is cut here rather than refused: the words past either bound are
+ * not learned from, and extraction itself is unaffected. The migration 20261204020000 holds the
+ * table to the same word bound.
+ */
+/** Words kept per document; the rest is not learned from. */
 export const MAX_LAYER_WORDS = 20_000;
+/** Characters kept per document, all words together: with the coordinates, ~2.1 MB of jsonb at most. */
+export const MAX_LAYER_CHARS = 200_000;
 /** Characters kept per word: a longer "word" is noise from a broken font, not a label or value. */
 const MAX_WORD_CHARS = 100;
 
 const round = (n: number): number => Math.round(n * 10) / 10;
 
+/** The words in reading order up to the layer's bounds (both the word and the character budget). */
+function withinBounds<W extends { readonly text: string }>(words: Iterable<W>): W[] {
+  const kept: W[] = [];
+  let chars = 0;
+  for (const word of words) {
+    if (kept.length >= MAX_LAYER_WORDS) break;
+    const text = word.text.slice(0, MAX_WORD_CHARS);
+    if (chars + text.length > MAX_LAYER_CHARS) break;
+    chars += text.length;
+    kept.push(text === word.text ? word : { ...word, text });
+  }
+  return kept;
+}
+
 export function toTextLayer(words: readonly Word[], units: 'pt' | 'px'): TextLayer {
   return {
     units,
-    words: words
-      .slice(0, MAX_LAYER_WORDS)
-      .map((w) => [
-        w.page,
-        round(w.x0),
-        round(w.y0),
-        round(w.x1),
-        round(w.y1),
-        w.text.slice(0, MAX_WORD_CHARS),
-      ]),
+    words: withinBounds(words).map((w) => [
+      w.page,
+      round(w.x0),
+      round(w.y0),
+      round(w.x1),
+      round(w.y1),
+      w.text,
+    ]),
   };
+}
+
+/**
+ * A layer as it may be stored: whatever the engine (another thread) handed over, re-read entry by
+ * entry and cut to the bounds, so no writer can store more than `MAX_LAYER_WORDS` words and
+ * `MAX_LAYER_CHARS` characters. No usable word, no layer.
+ */
+export function boundTextLayer(layer: unknown): TextLayer | null {
+  const words = layerWords(layer);
+  return words.length > 0 ? toTextLayer(words, layerUnits(layer)) : null;
 }
 
 /**
@@ -59,7 +91,7 @@ export function layerWords(layer: unknown): Word[] {
       text: text.slice(0, MAX_WORD_CHARS),
     });
   }
-  return words;
+  return withinBounds(words);
 }
 
 export function layerUnits(layer: unknown): 'pt' | 'px' {

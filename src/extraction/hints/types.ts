@@ -46,14 +46,26 @@ export interface FieldHint {
 
 /**
  * Fields a person may know although the supplier's page does not print them, and whose value does
- * not change from one of its invoices to the next (the currency it bills in, the firm it bills).
+ * not change from one of its invoices to the next: the currency it bills in, and the VAT ID of a
+ * buyer it bills (tied to that buyer, `forBuyer`). Per-document values (numbers, dates, amounts)
+ * are never constants, nor is the buyer's name: a supplier bills several of a firm's clients, and a
+ * name the page does not print cannot be checked against anything on it.
  */
-export const CONSTANT_FIELDS = ['currency', 'buyer.name', 'buyer.vatId'] as const;
+export const CONSTANT_FIELDS = ['currency', 'buyer.vatId'] as const;
 export type ConstantField = (typeof CONSTANT_FIELDS)[number];
+
+/** Values corrected where the page printed none, and whom the buyer's values belong to. */
+export type LearnedConstants = Partial<Record<ConstantField, string>> & {
+  /**
+   * The buyer's name (as the corrected document gave it) the buyer VAT ID was entered for: it fills
+   * only documents whose buyer reads as that name.
+   */
+  forBuyer?: string;
+};
 
 /** A supplier profile as an engine input: its constant master data and its field hints. */
 export interface LearnedSupplier extends KnownSupplier {
   readonly hints: readonly FieldHint[];
   /** Values corrected where the page printed none: they fill the field when a page prints none again. */
-  readonly constants?: Readonly<Partial<Record<ConstantField, string>>> | undefined;
+  readonly constants?: Readonly<LearnedConstants> | undefined;
 }

@@ -1,11 +1,12 @@
 import { toTextLayer } from '../hints/text-layer.js';
+import { documentTypeFromWords } from '../text/document-type.js';
 import { extractTextFields } from '../text/text-fields.js';
 import { missingBreakdownFinding } from '../text/vat-summary.js';
 import type { ExtractionResult } from '../types.js';
 import { mergePaymentCode } from '../qr/merge.js';
 import { scanImageForPaymentCode } from '../qr/scan.js';
 import { checkImageSize } from './image-size.js';
-import { rereadLetterhead } from './letterhead-pass.js';
+import { rereadIssuerLines, rereadLetterhead } from './letterhead-pass.js';
 import { prepareImageForOcr } from './ocr-image.js';
 import { recognizePage } from './recognize.js';
 
@@ -13,7 +14,8 @@ type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
 
 /**
  * Reads an invoice or receipt image with OCR and the same label search as text PDFs. `timings`
- * gets the first OCR pass (`ocrMs`) and, when it ran, the letterhead's second pass (`letterheadMs`).
+ * gets the first OCR pass (`ocrMs`) and, when they ran, the letterhead's second look (`letterheadMs`)
+ * and the issuer line's third (`issuerLineMs`).
  */
 export async function extractFromImage(
   bytes: Uint8Array,
@@ -29,11 +31,15 @@ export async function extractFromImage(
   started = performance.now();
   const letterheadWords = words.length ? await rereadLetterhead(prepared, words) : null;
   if (letterheadWords) timings.letterheadMs = Math.round(performance.now() - started);
+  started = performance.now();
+  const issuerLineWords = words.length ? await rereadIssuerLines(prepared, words, letterheadWords) : null;
+  if (issuerLineWords) timings.issuerLineMs = Math.round(performance.now() - started);
   const code = useQr ? await scanImageForPaymentCode(prepared) : null;
   const draft: Draft = {
-    documentType: 'unknown',
+    // The title the photo prints ("TAX INVOICE", "Rechnung", "Gutschrift"), as a scanned PDF's.
+    documentType: documentTypeFromWords(words),
     format: 'image',
-    fields: extractTextFields(words, 'ocr', { letterheadWords }),
+    fields: extractTextFields(words, 'ocr', { letterheadWords, issuerLineWords }),
     vatBreakdown: [],
     lines: [],
     findings: [],

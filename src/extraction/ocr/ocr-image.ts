@@ -1,7 +1,9 @@
 import * as mupdf from 'mupdf';
 import { ExtractionError } from '../errors.js';
 import type { Word } from '../text/words.js';
+import type { OcrPage } from '../pdf/extract-pdf.js';
 import { checkImageSize, MAX_IMAGE_PIXELS } from './image-size.js';
+import { rereadIssuerLines, rereadLetterhead } from './letterhead-pass.js';
 import { recognizePage } from './recognize.js';
 
 /**
@@ -39,6 +41,20 @@ export function renderPagePng(doc: mupdf.PDFDocument, pageIndex: number, dpi = O
 /** OCR of a PDF page without a text layer. */
 export async function ocrPdfPage(doc: mupdf.PDFDocument, pageIndex: number): Promise<Word[]> {
   return recognizePage(renderPagePng(doc, pageIndex), pageIndex + 1);
+}
+
+/**
+ * OCR of a PDF page without a text layer for extraction: a scanned first page is where the
+ * issuer's letterhead is, so it gets the same second look at its top band and third look at the
+ * issuer's line as an image, read from the same render (its pixels are the words' coordinates).
+ */
+export async function ocrPdfPageForExtraction(doc: mupdf.PDFDocument, pageIndex: number): Promise<OcrPage> {
+  const png = renderPagePng(doc, pageIndex);
+  const words = await recognizePage(png, pageIndex + 1);
+  if (pageIndex > 0 || words.length === 0) return { words };
+  const letterheadWords = await rereadLetterhead(png, words);
+  const issuerLineWords = await rereadIssuerLines(png, words, letterheadWords);
+  return { words, letterhead: { letterheadWords, issuerLineWords } };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type * as mupdf from 'mupdf';
 import type { Deadline } from '../deadline.js';
 import { documentTypeFromWords } from '../text/document-type.js';
-import { extractTextFields } from '../text/text-fields.js';
+import { extractTextFields, type TextFieldOptions } from '../text/text-fields.js';
 import { missingBreakdownFinding } from '../text/vat-summary.js';
 import { toTextLayer } from '../hints/text-layer.js';
 import type { Word } from '../text/words.js';
@@ -16,9 +16,15 @@ import { readPageWords } from './page-words.js';
 
 type Draft = Omit<ExtractionResult, 'needsReview' | 'timings'>;
 
+/** A page read by OCR; the first page also brings the letterhead's further looks, when they ran. */
+export interface OcrPage {
+  words: Word[];
+  letterhead?: TextFieldOptions;
+}
+
 export interface PdfHooks {
   /** OCR for pages without a text layer; absent when OCR is disabled. */
-  ocrPage?: (doc: mupdf.PDFDocument, pageIndex: number) => Promise<Word[]>;
+  ocrPage?: (doc: mupdf.PDFDocument, pageIndex: number) => Promise<OcrPage>;
   /** Payment QR code on a page; absent when QR decoding is disabled. */
   scanQr?: (page: mupdf.Page, words: Word[], hasImages: boolean) => Promise<PaymentCode | null>;
 }
@@ -70,6 +76,8 @@ async function readPages(
 ): Promise<Draft> {
   const words: Word[] = [];
   let scanned = 0;
+  // A scanned first page gets the letterhead's second and third looks, as an image does.
+  let letterhead: TextFieldOptions = {};
   let qr: { code: PaymentCode; page: number } | null = null;
   for (let i = 0; i < pages; i++) {
     deadline.check(`page ${i + 1}`);
@@ -79,7 +87,9 @@ async function readPages(
       let pageWords = text.words;
       if (text.charCount < MIN_TEXT_CHARS && hooks.ocrPage) {
         scanned++;
-        pageWords = await hooks.ocrPage(doc, i);
+        const read = await hooks.ocrPage(doc, i);
+        pageWords = read.words;
+        if (i === 0 && read.letterhead) letterhead = read.letterhead;
       }
       words.push(...pageWords);
       if (hooks.scanQr && !qr) {
@@ -92,7 +102,7 @@ async function readPages(
   }
   timings.ocrPages = scanned;
   const source = scanned > 0 && scanned === pages ? 'ocr' : 'text';
-  const fields = extractTextFields(words, source);
+  const fields = extractTextFields(words, source, letterhead);
   if (qr) findings.push(...mergePaymentCode(fields, qr.code, qr.page));
   const noBreakdown = missingBreakdownFinding(fields);
   if (noBreakdown) findings.push(noBreakdown);

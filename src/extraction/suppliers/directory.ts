@@ -16,6 +16,14 @@ export interface KnownSupplier {
   ibans?: readonly string[] | undefined;
   /** How many validated documents the record comes from (more means surer). */
   documents?: number | undefined;
+  /** `invoiceNumberShape` of the invoice numbers of its validated documents. */
+  invoiceNumberShapes?: readonly string[] | undefined;
+  /** Currencies its validated documents were in. */
+  currencies?: readonly string[] | undefined;
+  /** Buyers its validated documents were made out to. */
+  buyers?: readonly string[] | undefined;
+  /** Its payment terms: days from issue to due date on its validated documents. */
+  paymentTermsDays?: readonly number[] | undefined;
 }
 
 export type SupplierMatchKey = 'vatId' | 'companyId' | 'iban' | 'name';
@@ -30,7 +38,7 @@ export const MAX_DIRECTORY_SUPPLIERS = 5_000;
 /** Names are compared on at most this many characters. */
 const MAX_NAME_CHARS = 200;
 /** Character-bigram similarity from which two company names are the same supplier. */
-const NAME_SIMILARITY = 0.88;
+export const NAME_SIMILARITY = 0.88;
 
 type Fields = Partial<Record<FieldName, ExtractedField>>;
 
@@ -144,13 +152,24 @@ function learnedConfidence(by: SupplierMatchKey, supplier: KnownSupplier): numbe
   return Math.min(0.95, base + Math.min(0.05, 0.01 * ((supplier.documents ?? 1) - 1)));
 }
 
-/** Fills a field from the directory when the page gave none, or only a doubtful reading of it. */
-function fill(fields: Fields, name: FieldName, value: string | undefined, confidence: number): boolean {
+/**
+ * Fills a field from the directory when the page gave none, or only a doubtful reading of it. A
+ * page value that is the supplier's known one is confirmed by it (`confirms`: unless the match was
+ * made by that very value, a name matched by its likeness).
+ */
+function fill(
+  fields: Fields,
+  name: FieldName,
+  value: string | undefined,
+  confidence: number,
+  confirms: boolean,
+): boolean {
   if (!value) return false;
   const current = fields[name];
   const same = current && idKeyOrName(name, current.value) === idKeyOrName(name, value);
   if (same) {
     current.confidence = Math.max(current.confidence, confidence);
+    if (confirms && current.source !== 'learned') current.confirmedBy = 'supplier';
     return false;
   }
   if (current && current.confidence >= 0.7) return false;
@@ -192,14 +211,61 @@ export function applySupplierDirectory(fields: Fields, suppliers: readonly Known
     });
   const confidence = learnedConfidence(by, supplier);
   const filled = [
-    fill(fields, 'seller.name', supplier.name, confidence) ? 'seller.name' : null,
-    fill(fields, 'seller.vatId', supplier.vatId, confidence) ? 'seller.vatId' : null,
-    fill(fields, 'seller.companyId', supplier.companyId, confidence) ? 'seller.companyId' : null,
+    fill(fields, 'seller.name', supplier.name, confidence, by !== 'name') ? 'seller.name' : null,
+    fill(fields, 'seller.vatId', supplier.vatId, confidence, true) ? 'seller.vatId' : null,
+    fill(fields, 'seller.companyId', supplier.companyId, confidence, true) ? 'seller.companyId' : null,
   ].filter((f): f is string => f !== null);
+  // The bank account the supplier was paid to before (its checksum is checked in validation).
+  if (docIban && knownIbans.includes(docIban)) fields['payment.iban']!.confirmedBy = 'supplier';
+  confirmHistory(fields, supplier);
   findings.push({
     code: 'supplier_known',
     severity: 'info',
     message: `the seller is ${label} from the supplier directory (matched by ${by}${filled.length ? `; filled ${filled.join(', ')}` : ''})`,
   });
   return findings;
+}
+
+const DAY_MS = 86_400_000;
+
+/** A value read from the page (not one the directory or a profile filled in). */
+function printed(field: ExtractedField | undefined): field is ExtractedField {
+  return field !== undefined && field.source !== 'learned' && field.source !== 'user';
+}
+
+/**
+ * The numbering scheme an invoice number follows: letters kept (upper case), every digit a 9, other
+ * characters as they are ("RE-20171118/506" → "RE-99999999/999"). '' for a number of digits only
+ * or shorter than 4 characters: such a shape is shared by too many other numbers on a page (an
+ * order or customer number) to say anything.
+ */
+export function invoiceNumberShape(value: string): string {
+  const shape = value.trim().toUpperCase().replace(/\d/g, '9');
+  return shape.length >= 4 && /[^9]/.test(shape) && /9/.test(shape) ? shape : '';
+}
+
+/**
+ * What the supplier's validated documents confirm beyond its identity: an invoice number in the
+ * supplier's numbering scheme, a currency it billed in
+ * before, a buyer it billed before, and an issue and a due date whose distance is one of its
+ * payment terms (two dates misread by the same number of days are not a coincidence to expect).
+ */
+function confirmHistory(fields: Fields, supplier: KnownSupplier): void {
+  const number = fields.invoiceNumber;
+  const shape = number ? invoiceNumberShape(number.value) : '';
+  if (printed(number) && shape && supplier.invoiceNumberShapes?.includes(shape))
+    number.confirmedBy = 'supplier';
+  const currency = fields.currency;
+  if (printed(currency) && supplier.currencies?.includes(currency.value)) currency.confirmedBy = 'supplier';
+  const buyer = fields['buyer.name'];
+  if (printed(buyer) && supplier.buyers?.some((b) => nameKey(b) === nameKey(buyer.value)))
+    buyer.confirmedBy = 'supplier';
+  const issue = fields.issueDate;
+  const due = fields.dueDate;
+  if (!printed(issue) || !printed(due)) return;
+  const days = (Date.parse(`${due.value}T00:00:00Z`) - Date.parse(`${issue.value}T00:00:00Z`)) / DAY_MS;
+  if (Number.isInteger(days) && supplier.paymentTermsDays?.includes(days)) {
+    issue.confirmedBy = 'supplier';
+    due.confirmedBy = 'supplier';
+  }
 }

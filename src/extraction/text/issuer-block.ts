@@ -69,7 +69,7 @@ function trimNoise(text: string): string {
 }
 
 /** A plausible company or shop name: mostly letters, at least one real word, not too long. */
-function looksLikeName(text: string): boolean {
+export function looksLikeName(text: string): boolean {
   if (text.length < 4 || text.length > 70) return false;
   const letters = text.match(/\p{L}/gu)?.length ?? 0;
   if (letters < 4 || letters / text.replace(/\s/g, '').length < 0.6) return false;

@@ -111,11 +111,21 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
     L('verwendungszweck|zahlungsreferenz|payment reference|référence de paiement|viitenumber|tytuł przelewu'),
   ],
   'seller.companyId': [
+    // Per country: FR SIRET / SIREN, CZ / SK IČO, PL REGON / KRS, EE registrikood, NL KvK, DE / AT
+    // Handelsregister / Firmenbuch, UK CRN, AU ACN, IN CIN, DK CVR, SE / NO organisationsnummer,
+    // FI Y-tunnus, HU cégjegyzékszám.
     L(
-      'siret|siren|\\bi[cč]o?\\b\\.?|\\bregon\\b|\\bkrs\\b|registrikood|\\bkvk\\b|handelsregister(?:nummer)?|\\bhr[ab]\\b',
+      'siret|siren|\\bi[cč]o?\\b\\.?|\\bregon\\b|\\bkrs\\b|registrikood|äriregistri kood|\\bkvk\\b|kamer van koophandel|handelsregister(?:nummer)?|register(?:nummer|-?nr\\.?)|firmenbuch(?:nummer)?|\\bcrn\\b|\\bacn\\b|\\bcin\\b|\\bcvr(?:-?nr\\.?)?|\\borg(?:anisations|anisasjons)?\\.?\\s?(?:nr|nummer)\\b|y-tunnus|cégjegyzékszám|\\bcg\\.',
       0.9,
     ),
-    L('company (?:reg(?:istration)?\\.? )?(?:no|number|id)|registration (?:no|number)|reg\\. ?no', 0.85),
+    // The register's abbreviation is part of the number as the register writes it ("HRB 12345",
+    // "VR 98765", "FN 123456a"), so that label is only looked ahead at and stays in the value.
+    L('\\b(?=(?:HR[AB]|VR|FN)(?:\\s?(?:nr|no)\\.?)?\\s?:?\\s?\\d)', 0.9),
+    // "VAT Registration No." / "GST Reg No." label a tax id, not the company's registration.
+    L(
+      'company (?:reg(?:istration)?\\.? )?(?:no|number|id)|registered (?:in [\\p{L} ]{3,30}? )?(?:no|number)|chamber of commerce|(?<!(?:vat|tax|gst|sst|tva|btw|ust)\\.?\\s?)(?:registration (?:no|number)|reg\\. ?no|re[gģ]\\.? ?(?:nr|kood)\\b)',
+      0.85,
+    ),
   ],
   'seller.vatId': [L('ust\\.?-?id|uid|vat|tva|dič|ič dph|nip|kmkr|umsatzsteuer-?id|steuer-?id', 1)],
 };

@@ -1,6 +1,7 @@
+import { letterheadIssuer } from './issuer-block.js';
 import { LEGAL_FORM } from './labels.js';
 import type { PartyValue } from './parties.js';
-import type { Cell, Word } from './words.js';
+import { buildCells, buildRows, type Cell, type Word } from './words.js';
 
 /**
  * A second look at the letterhead of an OCRed page. The first OCR pass reads the whole page at one
@@ -163,7 +164,7 @@ export function correctFromPage(issuer: PartyValue, words: Word[]): PartyValue {
  * The issuer with some of its words read differently. The value is rebuilt token by token, so what
  * the letterhead rules did to it (an owner prefix dropped, a legal form repaired, a title cut) stays.
  */
-function replaceWords(issuer: PartyValue, better: Map<Word, Word>): PartyValue {
+export function replaceWords(issuer: PartyValue, better: Map<Word, Word>): PartyValue {
   const byText = new Map([...better].map(([from, to]) => [from.text, to.text]));
   const value = issuer.value
     .split(' ')
@@ -176,4 +177,21 @@ function replaceWords(issuer: PartyValue, better: Map<Word, Word>): PartyValue {
     score: issuer.score - REREAD_PENALTY,
     cell: { ...issuer.cell, words, text: words.map((w) => w.text).join(' ') },
   };
+}
+
+/**
+ * The issuer named by the letterhead: the first reading, or the better of two readings (`band`,
+ * the top band read again), with a doubtful OCR word corrected from the rest of the page where it
+ * prints the same word clearly.
+ */
+export function readLetterheadIssuer(
+  cells: Cell[],
+  words: Word[],
+  band: Word[] | null | undefined,
+): PartyValue | null {
+  const first = letterheadIssuer(cells);
+  const issuer = band?.length
+    ? chooseLetterheadReading(first, letterheadIssuer(buildCells(buildRows(band))))
+    : first;
+  return issuer && correctFromPage(issuer, words);
 }

@@ -78,7 +78,22 @@ function parseReference(text: string): string | null {
 /** A company registration number: digits with optional spaces, slashes or a register prefix. */
 function parseCompanyId(text: string): string | null {
   const start = text.replace(/^[\s:#.]+/, '').replace(/^(?:nr|no|n°|number|číslo)\.?\s*:?\s*/iu, '');
-  // "KvK Rotterdam 24330087", "Amtsgericht Köln HRB 1234": the register's town before the number.
+  // India's corporate identity number (CIN) is letters and digits in a fixed pattern.
+  const cin = /^[LU]\d{5}[A-Z]{2}\d{4}[A-Z]{3}\d{6}\b/u.exec(start);
+  if (cin) return cin[0];
+  // "Amtsgericht Köln HRB 12345", "HRB Nr. 372876", "FN 123456a": a register entry is written with
+  // its register's abbreviation ("HRB 12345", the Austrian Firmenbuch with its check letter), the
+  // way the register itself writes it; the court or town before it is not part of the number.
+  const entry =
+    /^(?:[\p{L}.,-]+\s+){0,3}?(HR[AB]|VR|FN)\s*(?:nr|no)?\.?\s*:?\s*(\d[\d ]{2,10}\d)(?:\s?([a-z])\b)?/iu.exec(
+      start,
+    );
+  if (entry) {
+    const register = entry[1]!.toUpperCase();
+    const suffix = register === 'FN' && entry[3] ? entry[3].toLowerCase() : '';
+    return `${register} ${entry[2]!.replace(/\s+/g, ' ')}${suffix}`;
+  }
+  // "KvK Rotterdam 24330087": the register's town before the number.
   const number = start.replace(/^\p{Lu}\p{Ll}+\s+(?=\d{6,})/u, '');
   const m = number.match(/^(?:[A-Z]{1,3}\s?)?\d[\d /.-]{3,20}\d(?![\d])/u);
   if (!m || parseDate(m[0]) || /^\d{1,3}([.,]\d{3})*,\d{2}$/.test(m[0])) return null;

@@ -3,13 +3,14 @@ import { ibanShapedAfterLabel, parseDateIn, parseIbanIn, parseCurrencyIn } from 
 import type { ExtractedField, FieldName, FieldSource } from '../types.js';
 import { findLabelledCandidates, type Candidate } from './label-candidates.js';
 import { letterDateCandidates, titleDateCandidates } from './date-candidates.js';
-import { letterheadIssuer } from './issuer-block.js';
-import { chooseLetterheadReading, correctFromPage } from './letterhead-reread.js';
+import { readLetterheadIssuer } from './letterhead-reread.js';
+import { applyIssuerLineReading } from './issuer-line.js';
 import { LEGAL_FORM } from './labels.js';
 import { findNames } from './names.js';
 import { applyReceiptRules } from './receipt-totals.js';
 import { vatSummaryCandidates } from './vat-summary.js';
 import { companyIdFromVatId } from '../fields/company-id-from-vat.js';
+import { isSiretShaped } from '../validate/company-id.js';
 import { assignParties, findVatIds, type Party, type PartyValue } from './parties.js';
 import { buildCells, buildRows, type Cell, type Word } from './words.js';
 
@@ -131,22 +132,36 @@ function isOtherPartysId(c: Candidate, cells: Cell[], parties: Party[]): boolean
   return c.field === 'seller.companyId' && parties[cells.indexOf(c.cell)] === 'buyer';
 }
 
+/**
+ * A SIRET printed in the seller's block under a label the label search does not know (a
+ * stylesheet's "Handelsname: 99999999800010", a bare line of the address block): 14 digits,
+ * optionally grouped 3-3-3-5, alone after the label, whose SIREN passes its check digit. A number
+ * of that shape and check is a French establishment id wherever it stands; outside the seller's
+ * block it may be the buyer's.
+ */
+function siretInSellerBlock(cells: Cell[], parties: Party[]): { value: string; cell: Cell } | null {
+  for (const [i, cell] of cells.entries()) {
+    if (parties[i] !== 'seller') continue;
+    const m = /^(?:[^\d:]{1,30}:\s*)?(\d{3}\s?\d{3}\s?\d{3}\s?\d{5})$/u.exec(cell.text.trim());
+    const digits = m?.[1]!.replace(/\s/g, '');
+    if (digits && isSiretShaped(digits)) return { value: digits, cell };
+  }
+  return null;
+}
+
 export interface TextFieldOptions {
   /** OCR: a second reading of the page's top band (`ocr/letterhead-pass.ts`), page coordinates. */
   letterheadWords?: Word[] | null;
+  /** OCR: the issuer's line and the line above it read once more as strips (`issuer-line.ts`). */
+  issuerLineWords?: Word[] | null;
 }
 
-/**
- * The issuer named by the letterhead: the first reading, or the better of two readings, with a
- * doubtful OCR word corrected from the rest of the page where it prints the same word clearly.
- */
+/** The issuer named by the letterhead, its readings combined (`letterhead-reread.ts`, `issuer-line.ts`). */
 function readIssuer(cells: Cell[], words: Word[], options: TextFieldOptions): PartyValue | null {
-  const first = letterheadIssuer(cells);
-  const band = options.letterheadWords;
-  const issuer = band?.length
-    ? chooseLetterheadReading(first, letterheadIssuer(buildCells(buildRows(band))))
-    : first;
-  return issuer && correctFromPage(issuer, words);
+  const issuer = readLetterheadIssuer(cells, words, options.letterheadWords);
+  return issuer && options.issuerLineWords?.length
+    ? applyIssuerLineReading(issuer, options.issuerLineWords)
+    : issuer;
 }
 
 /**
@@ -193,6 +208,8 @@ export function extractTextFields(
   const derived = fields['seller.vatId'] && companyIdFromVatId(fields['seller.vatId'].value);
   if (derived && !fields['seller.companyId'])
     fields['seller.companyId'] = { ...fields['seller.vatId']!, value: derived, confidence: 0.6 };
+  const siret = fields['seller.companyId'] ? null : siretInSellerBlock(cells, parties);
+  if (siret) fields['seller.companyId'] = toField(siret.value, 0.7, siret.cell, source);
   return fields;
 }
 

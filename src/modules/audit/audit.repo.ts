@@ -1,5 +1,6 @@
 /** Queries of the audit tables. Every function runs inside the caller's tenant transaction. */
 import type { SqlWriter, Tx } from '../../platform/db/db.js';
+import { keysetPage, type CursorPosition } from '../cursor.js';
 import type { ChainedEvent } from './audit-chain.js';
 
 /** An event as recorded: everything the hash will cover except its place in the chain. */
@@ -266,9 +267,9 @@ export async function listTrail(
   filter: TrailFilter,
   order: 'asc' | 'desc',
   limit: number,
-  after?: { at: Date; id: string },
+  after?: CursorPosition,
 ): Promise<TrailRow[]> {
-  const beyond = order === 'desc' ? 'lt' : 'gt';
+  const keyset = keysetPage('occurredAt', order, after);
   return tx.auditEvent.findMany({
     where: {
       tenantId,
@@ -286,16 +287,9 @@ export async function listTrail(
             },
           }
         : {}),
-      ...(after
-        ? {
-            OR: [
-              { occurredAt: { [beyond]: after.at } },
-              { occurredAt: after.at, id: { [beyond]: after.id } },
-            ],
-          }
-        : {}),
+      ...keyset.where,
     },
-    orderBy: [{ occurredAt: order }, { id: order }],
+    orderBy: keyset.orderBy,
     take: limit,
     select: TRAIL_SELECT,
   });
@@ -365,16 +359,12 @@ export async function listCheckpointPage(
   tx: Tx,
   tenantId: string,
   limit: number,
-  after?: { at: Date; id: string },
+  after?: CursorPosition,
 ): Promise<StoredCheckpoint[]> {
+  const keyset = keysetPage('signedAt', 'desc', after);
   return tx.auditCheckpoint.findMany({
-    where: {
-      tenantId,
-      ...(after
-        ? { OR: [{ signedAt: { lt: after.at } }, { signedAt: after.at, id: { lt: after.id } }] }
-        : {}),
-    },
-    orderBy: [{ signedAt: 'desc' }, { id: 'desc' }],
+    where: { tenantId, ...keyset.where },
+    orderBy: keyset.orderBy,
     take: limit,
   });
 }

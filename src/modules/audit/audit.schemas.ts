@@ -1,6 +1,6 @@
 /** zod schemas of the audit routes. */
 import { z } from 'zod';
-import { IsoDateTime } from '../http-schemas.js';
+import { Cursor, IsoDateTime, pageLimit } from '../http-schemas.js';
 
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 export const SeqText = z.string().describe('A chain position (decimal; may exceed 2^53)');
@@ -40,8 +40,8 @@ export const Order = z
   .enum(['desc', 'asc'])
   .default('desc')
   .describe('desc: newest first (default); asc: oldest first');
-export const Limit = z.coerce.number().int().min(1).max(200).default(50);
-export const Cursor = z.string().max(200).optional().describe('nextCursor of the previous page');
+export const Limit = pageLimit();
+export { Cursor };
 export const Id = z.string().min(1).max(200);
 export const EventsQuery = z
   .object({

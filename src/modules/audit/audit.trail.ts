@@ -9,7 +9,7 @@ import { ForbiddenError, NotFoundError } from '../../core/errors.js';
 import type { RequestContext } from '../../core/request-context.js';
 import type { SignatureVerifier } from '../../platform/crypto/signing-key.js';
 import type { Db } from '../../platform/db/db.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import { checkpointMessage } from './audit-chain.js';
 import type { AuditService, ChainProblem, Checkpoint } from './audit.service.js';
 import * as repo from './audit.repo.js';
@@ -159,13 +159,8 @@ export function createAuditTrailService(deps: {
       });
       return repo.listTrail(tx, ctx.tenantId, filter, query.order, query.limit + 1, after);
     });
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toEventView),
-      nextCursor:
-        rows.length > query.limit && last ? encodeCursor({ at: last.occurredAt, id: last.id }) : null,
-    };
+    const page = pageOf(rows, query.limit, (row) => ({ at: row.occurredAt, id: row.id }));
+    return { items: page.rows.map(toEventView), nextCursor: page.nextCursor };
   }
 
   const service: AuditTrailService = {
@@ -222,10 +217,9 @@ export function createAuditTrailService(deps: {
         await audit.record(tx, ctx, { action: 'audit_log.read', payload: { view: 'checkpoints' } });
         return repo.listCheckpointPage(tx, ctx.tenantId, query.limit + 1, after);
       });
-      const items = rows.slice(0, query.limit);
-      const last = items.at(-1);
+      const page = pageOf(rows, query.limit, (row) => ({ at: row.signedAt, id: row.id }));
       return {
-        items: items.map((c) => ({
+        items: page.rows.map((c) => ({
           seq: c.seq.toString(),
           headHash: c.headHash,
           keyId: c.keyId,
@@ -233,8 +227,7 @@ export function createAuditTrailService(deps: {
           signature: c.signature,
           signedMessage: checkpointMessage(c),
         })),
-        nextCursor:
-          rows.length > query.limit && last ? encodeCursor({ at: last.signedAt, id: last.id }) : null,
+        nextCursor: page.nextCursor,
       };
     },
 

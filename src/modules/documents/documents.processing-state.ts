@@ -8,6 +8,7 @@
  */
 import { allowedCompanyIds, type RequestContext } from '../../core/request-context.js';
 import type { Db, Tx } from '../../platform/db/db.js';
+import type { CursorPosition } from '../cursor.js';
 import * as repo from './documents.processing.repo.js';
 
 export type {
@@ -53,7 +54,7 @@ export interface DocumentProcessingState {
     tx: Tx,
     ctx: RequestContext,
     limit: number,
-    after?: { createdAt: Date; id: string },
+    after?: CursorPosition,
   ): Promise<repo.ReviewRow[]>;
   /**
    * A page of the ERP export list within the caller's companies, each document with its latest
@@ -63,7 +64,7 @@ export interface DocumentProcessingState {
     ctx: RequestContext,
     filter: Omit<repo.ExportFilter, 'allowedCompanyIds'>,
     limit: number,
-    after?: { updatedAt: Date; id: string },
+    after?: CursorPosition,
   ): Promise<repo.ExportRow[]>;
   /** Sellers of the validated documents, most recently validated first: the supplier directory. */
   listValidatedSellers(tx: Tx, ctx: RequestContext, limit: number): Promise<repo.ValidatedSellerRow[]>;

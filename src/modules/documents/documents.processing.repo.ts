@@ -10,6 +10,7 @@
 import type { Prisma } from '../../platform/db/prisma.js';
 import type { SqlReader, Tx } from '../../platform/db/db.js';
 import { sqlConditions } from '../../platform/db/sql-conditions.js';
+import { keysetPage, keysetSql, type CursorPosition } from '../cursor.js';
 
 /** Serializes version numbering and status changes of one document. */
 export async function lockDocument(tx: Tx, tenantId: string, documentId: string): Promise<void> {
@@ -90,8 +91,9 @@ export async function listNeedsReview(
   tenantId: string,
   allowed: readonly string[] | undefined,
   limit: number,
-  after?: { createdAt: Date; id: string },
+  after?: CursorPosition,
 ): Promise<ReviewRow[]> {
+  const keyset = keysetPage('createdAt', 'asc', after);
   return tx.document.findMany({
     where: {
       tenantId,
@@ -99,16 +101,9 @@ export async function listNeedsReview(
       purgedAt: null,
       trashedAt: null,
       ...(allowed ? { companyId: { in: [...allowed] } } : {}),
-      ...(after
-        ? {
-            OR: [
-              { createdAt: { gt: after.createdAt } },
-              { createdAt: after.createdAt, id: { gt: after.id } },
-            ],
-          }
-        : {}),
+      ...keyset.where,
     },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    orderBy: keyset.orderBy,
     take: limit,
     select: { id: true, filename: true, companyId: true, createdAt: true, duplicateOf: true },
   });
@@ -145,7 +140,7 @@ export async function readExportPage(
   tenantId: string,
   filter: ExportFilter,
   limit: number,
-  after?: { updatedAt: Date; id: string },
+  after?: CursorPosition,
 ): Promise<ExportRow[]> {
   const q = sqlConditions('d.purged_at IS NULL', 'd.trashed_at IS NULL');
   q.add((p) => `d.tenant_id = ${p}`, tenantId);
@@ -162,7 +157,7 @@ export async function readExportPage(
   if (filter.updatedSince) q.add((p) => `d.updated_at >= ${p}`, filter.updatedSince);
   // A duplicate invoice is handed over only when a person validated it with the override.
   q.where.push('(d.duplicate_of IS NULL OR d.duplicate_override_reason IS NOT NULL)');
-  if (after) q.where.push(`(d.updated_at, d.id) > (${q.param(after.updatedAt)}, ${q.param(after.id)}::uuid)`);
+  const orderBy = keysetSql(q, { at: 'd.updated_at', id: 'd.id' }, 'asc', after);
   const rows = await sql.query<{
     id: string;
     company_id: string | null;
@@ -181,7 +176,7 @@ export async function readExportPage(
                       WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id
                       ORDER BY x.version DESC LIMIT 1) e ON true
       WHERE ${q.clause()}
-      ORDER BY d.updated_at, d.id
+      ORDER BY ${orderBy}
       LIMIT ${q.param(limit)}`,
     q.params,
   );
@@ -204,13 +199,20 @@ export interface ValidatedSellerRow {
   readonly vat_id: string | null;
   readonly company_id: string | null;
   readonly iban: string | null;
+  /** What the supplier's validated invoices also say: its numbering, currency, buyer and dates. */
+  readonly invoice_number?: string | null;
+  readonly currency?: string | null;
+  readonly buyer_name?: string | null;
+  readonly issue_date?: string | null;
+  readonly due_date?: string | null;
   readonly validated_at: Date | null;
 }
 
 /**
  * Sellers of the tenant's validated (and exported) documents, most recently validated first, at
- * most `limit`: the supplier directory a new document is matched against. Only the four values
- * are read out of each result.
+ * most `limit`: the supplier directory a new document is matched against. Only the seller's four
+ * values, the invoice number, the currency, the buyer's name and the two dates are read out of
+ * each result.
  */
 export async function listValidatedSellers(
   tx: Tx,
@@ -222,6 +224,11 @@ export async function listValidatedSellers(
            e.result #>> '{fields,seller.vatId,value}'     AS vat_id,
            e.result #>> '{fields,seller.companyId,value}' AS company_id,
            e.result #>> '{fields,payment.iban,value}'     AS iban,
+           e.result #>> '{fields,invoiceNumber,value}'    AS invoice_number,
+           e.result #>> '{fields,currency,value}'         AS currency,
+           e.result #>> '{fields,buyer.name,value}'       AS buyer_name,
+           e.result #>> '{fields,issueDate,value}'        AS issue_date,
+           e.result #>> '{fields,dueDate,value}'          AS due_date,
            d.validated_at
       FROM documents d
       JOIN LATERAL (SELECT x.result FROM extractions x

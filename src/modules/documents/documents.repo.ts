@@ -5,6 +5,7 @@
 import type { Prisma } from '../../platform/db/prisma.js';
 import type { SqlReader, SqlWriter, Tx } from '../../platform/db/db.js';
 import { sqlConditions } from '../../platform/db/sql-conditions.js';
+import { keysetSql, type CursorPosition } from '../cursor.js';
 import { assertTransition, FIRST_STORED_STATUS, type DocumentStatus } from './documents.status.js';
 
 export interface DocumentRow {
@@ -44,12 +45,6 @@ export interface DocumentFilter {
   readonly trashed: boolean;
   /** Company restriction of the caller (integration tokens); undefined = none. */
   readonly allowedCompanyIds?: readonly string[] | undefined;
-}
-
-/** Keyset position: documents are listed newest first, ties broken by id. */
-export interface DocumentCursor {
-  readonly createdAt: Date;
-  readonly id: string;
 }
 
 type PrismaDocument = Prisma.DocumentGetPayload<object>;
@@ -165,7 +160,7 @@ export async function readDocumentPage(
   tenantId: string,
   filter: DocumentFilter,
   limit: number,
-  after?: DocumentCursor,
+  after?: CursorPosition,
 ): Promise<DocumentRow[]> {
   const q = visibleDocuments(tenantId);
   q.where.push(filter.trashed ? 'trashed_at IS NOT NULL' : 'trashed_at IS NULL');
@@ -175,10 +170,10 @@ export async function readDocumentPage(
   if (filter.allowedCompanyIds) q.add((p) => `company_id = ANY(${p}::uuid[])`, [...filter.allowedCompanyIds]);
   if (filter.createdAfter) q.add((p) => `created_at >= ${p}`, filter.createdAfter);
   if (filter.createdBefore) q.add((p) => `created_at < ${p}`, filter.createdBefore);
-  if (after) q.where.push(`(created_at, id) < (${q.param(after.createdAt)}, ${q.param(after.id)}::uuid)`);
+  const orderBy = keysetSql(q, { at: 'created_at', id: 'id' }, 'desc', after);
   const rows = await sql.query<DocumentSqlRow>(
     `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${q.clause()}
-      ORDER BY created_at DESC, id DESC LIMIT ${q.param(limit)}`,
+      ORDER BY ${orderBy} LIMIT ${q.param(limit)}`,
     q.params,
   );
   return rows.map(fromSql);

@@ -1,6 +1,6 @@
 /** zod schemas of the document routes. */
 import { z } from 'zod';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { Cursor, IsoDateTime, listOf, pageLimit } from '../http-schemas.js';
 import { DOCUMENT_STATUSES } from './documents.status.js';
 
 export const DocumentType = z.enum(['invoice', 'credit_note', 'receipt', 'other']);
@@ -44,8 +44,8 @@ export const RawUploadQuery = UploadFields.extend({
 });
 
 export const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  limit: pageLimit(),
+  cursor: Cursor,
   status: DocumentStatus.optional(),
   type: DocumentType.optional(),
   companyId: z.uuid().optional(),

@@ -17,6 +17,7 @@ import type { RegionalBlobStores } from '../../platform/storage/regional-blob-st
 import type { AuditService } from '../audit/audit.service.js';
 import type { CompaniesService } from '../companies/companies.service.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import {
   openDecryptedContent,
   resolveRange,
@@ -26,12 +27,7 @@ import {
 import { createDocumentProcessingState, type DocumentProcessingState } from './documents.processing-state.js';
 import * as repo from './documents.repo.js';
 import { loadRetentionRules } from './documents.retention-policy.js';
-import {
-  decodeDocumentCursor,
-  encodeDocumentCursor,
-  toDocumentView,
-  type DocumentView,
-} from './documents.views.js';
+import { toDocumentView, type DocumentView } from './documents.views.js';
 import { queuedEvent, statusesMovingTo, type DocumentStatus } from './documents.status.js';
 import { asStorageError } from './encrypted-upload.js';
 import { createTenantStorage } from './documents.storage.js';
@@ -194,14 +190,11 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
           ctx.tenantId,
           { ...query, allowedCompanyIds: allowedCompanyIds(ctx) },
           query.limit + 1,
-          query.cursor ? decodeDocumentCursor(query.cursor) : undefined,
+          query.cursor ? decodeCursor(query.cursor) : undefined,
         ),
       );
-      const page = rows.slice(0, query.limit);
-      return {
-        items: page.map(toDocumentView),
-        nextCursor: rows.length > query.limit ? encodeDocumentCursor(page.at(-1)!) : null,
-      };
+      const page = pageOf(rows, query.limit, (row) => ({ at: row.createdAt, id: row.id }));
+      return { items: page.rows.map(toDocumentView), nextCursor: page.nextCursor };
     },
 
     async updateDocument(ctx, id, changes) {

@@ -1,7 +1,6 @@
-/** The public shape of a document, and the cursor encoding of document lists. */
+/** The public shape of a document. */
 import { isExtractionErrorCode } from '../../extraction/model.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { DocumentCursor, DocumentRow } from './documents.repo.js';
+import type { DocumentRow } from './documents.repo.js';
 import type { DocumentStatus } from './documents.status.js';
 import type { DocumentType } from './retention.js';
 
@@ -64,13 +63,4 @@ export function toDocumentView(row: DocumentRow): DocumentView {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
-}
-
-export function encodeDocumentCursor(row: DocumentRow): string {
-  return encodeCursor({ at: row.createdAt, id: row.id });
-}
-
-export function decodeDocumentCursor(cursor: string): DocumentCursor {
-  const { at, id } = decodeCursor(cursor);
-  return { createdAt: at, id };
 }

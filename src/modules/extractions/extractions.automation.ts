@@ -32,6 +32,11 @@ export type AutomationDecision =
 
 const keep = (reason: string): AutomationDecision => ({ automate: false, reason });
 
+/** The codes of the result's findings of one severity, or '' when it has none. */
+function codesOf(result: ExtractionResult, severity: 'error' | 'warning'): string {
+  return [...new Set(result.findings.filter((f) => f.severity === severity).map((f) => f.code))].join(', ');
+}
+
 /**
  * Decides by the firm's level. Whatever the level, a duplicate and a document with an error
  * finding wait for a person: paying an invoice twice, or to a changed bank account, is money lost,
@@ -46,7 +51,8 @@ export function decideAutomation(
 ): AutomationDecision {
   if (settings.level === 'never') return keep('the automation level is never');
   if (facts.duplicateOf) return keep(`a duplicate of ${facts.duplicateOf}`);
-  if (result.findings.some((f) => f.severity === 'error')) return keep('an error finding');
+  const errors = codesOf(result, 'error');
+  if (errors) return keep(`an error finding (${errors})`);
   const rule: AutomationRule = {
     level: settings.level,
     threshold: settings.threshold,
@@ -54,7 +60,8 @@ export function decideAutomation(
     supplierValidated: facts.supplierValidated,
   };
   if (settings.level === 'always') return { automate: true, rule };
-  if (result.findings.some((f) => f.severity === 'warning')) return keep('a warning finding');
+  const warnings = codesOf(result, 'warning');
+  if (warnings) return keep(`a warning finding (${warnings})`);
   const missing = REQUIRED_FIELDS.find((name) => !result.fields[name]);
   if (missing) return keep(`${missing} is missing`);
   if (!result.fields['seller.name'] && !result.fields['seller.vatId']) return keep('the seller is missing');

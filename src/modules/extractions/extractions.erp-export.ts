@@ -9,7 +9,7 @@ import type { RequestContext } from '../../core/request-context.js';
 import { FIELD_NAMES, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import { LruMap } from '../../core/lru-map.js';
 import { conformanceSummary } from './extractions.einvoice-export.js';
@@ -119,18 +119,11 @@ export function createExtractionExportService(deps: {
         updatedSince: query.updatedSince,
       };
       // One READ ONLY transaction within the caller's companies (the documents module's query).
-      const rows = await deps.documents.readExportPage(
-        ctx,
-        filter,
-        query.limit + 1,
-        position ? { updatedAt: position.at, id: position.id } : undefined,
-      );
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
+      const rows = await deps.documents.readExportPage(ctx, filter, query.limit + 1, position);
+      const page = pageOf(rows, query.limit, (row) => ({ at: row.updatedAt, id: row.id }));
       return {
-        items: page.map((row) => toExportItem(row, row, conformanceOf(row.id, row.version))),
-        nextCursor:
-          rows.length > query.limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null,
+        items: page.rows.map((row) => toExportItem(row, row, conformanceOf(row.id, row.version))),
+        nextCursor: page.nextCursor,
       };
     },
 

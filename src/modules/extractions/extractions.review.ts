@@ -9,7 +9,7 @@ import type { RequestContext } from '../../core/request-context.js';
 import { applyCorrections, type ExtractionResult } from '../../extraction/model.js';
 import type { Db } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import type { DocumentStatus, DocumentsService } from '../documents/documents.service.js';
 import type { SuppliersService } from '../suppliers/suppliers.service.js';
 import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
@@ -302,17 +302,16 @@ export function createExtractionReviewService(deps: {
     },
 
     async reviewQueue(ctx, limit, cursor) {
-      const position = cursor ? decodeCursor(cursor) : undefined;
-      const after = position ? { createdAt: position.at, id: position.id } : undefined;
+      const after = cursor ? decodeCursor(cursor) : undefined;
       return db.withTenant(ctx, async (tx) => {
         const rows = await deps.documents.listNeedsReview(tx, ctx, limit + 1, after);
-        const page = rows.slice(0, limit);
+        const page = pageOf(rows, limit, (row) => ({ at: row.createdAt, id: row.id }));
         const latest = await repo.latestExtractions(
           tx,
           ctx.tenantId,
-          page.map((row) => row.id),
+          page.rows.map((row) => row.id),
         );
-        const items = page.map((row) => {
+        const items = page.rows.map((row) => {
           const extraction = latest.get(row.id);
           if (!extraction) throw new NotFoundError();
           return {
@@ -325,11 +324,7 @@ export function createExtractionReviewService(deps: {
             attention: fieldsNeedingAttention(extraction.result as unknown as ExtractionResult),
           };
         });
-        const last = page.at(-1);
-        return {
-          items,
-          nextCursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
-        };
+        return { items, nextCursor: page.nextCursor };
       });
     },
   };

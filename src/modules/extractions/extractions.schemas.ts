@@ -1,6 +1,6 @@
 /** zod schemas of the extraction routes. */
 import { z } from 'zod';
-import { IsoDateTime, listOf, PositiveInt4 } from '../http-schemas.js';
+import { Cursor, IsoDateTime, listOf, pageLimit, PositiveInt4 } from '../http-schemas.js';
 import { EINVOICE_FORMATS } from './extractions.einvoice-export.js';
 
 export const Field = z.object({
@@ -9,6 +9,12 @@ export const Field = z.object({
   source: z.string(),
   page: z.number().int().optional(),
   bbox: z.array(z.number()).optional(),
+  confirmedBy: z
+    .enum(['totals', 'supplier', 'hint'])
+    .optional()
+    .describe(
+      'The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart',
+    ),
 });
 export const ExtractionView = z.object({
   documentId: z.uuid(),
@@ -125,8 +131,8 @@ export const ExportQuery = z.object({
     .datetime({ offset: true })
     .transform((v) => new Date(v))
     .optional(),
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: Cursor,
+  limit: pageLimit(500, 100),
   format: z.enum(['json', 'csv']).optional().describe('Or send Accept: text/csv'),
 });
 export const VersionQuery = z.object({ version: PositiveInt4.optional() });
@@ -147,6 +153,6 @@ export const CorrectionBody = z.object({
     .describe('Why it changes; required once the extraction is exported'),
 });
 export const ReviewQueueQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  limit: pageLimit(),
+  cursor: Cursor,
 });

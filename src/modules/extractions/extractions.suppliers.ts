@@ -5,13 +5,30 @@
  */
 import type { Db } from '../../platform/db/db.js';
 import { systemContext } from '../../core/request-context.js';
-import type { KnownSupplier } from '../../extraction/model.js';
+import { invoiceNumberShape, type KnownSupplier } from '../../extraction/model.js';
 import type { DocumentsService, ValidatedSellerRow } from '../documents/documents.service.js';
 
 /** Validated documents read per directory: the most recent ones speak for a supplier's current data. */
 export const DIRECTORY_DOCUMENT_LIMIT = 2_000;
 /** IBANs kept per supplier (a supplier with more accounts than this is unusual already). */
 const MAX_IBANS_PER_SUPPLIER = 10;
+/** Currencies, buyers and payment terms kept per supplier. */
+const MAX_VALUES_PER_SUPPLIER = 10;
+/** Payment terms longer than this (days from issue to due date) are not kept as terms. */
+const MAX_TERMS_DAYS = 365;
+const DAY_MS = 86_400_000;
+
+/** Days from the issue date to the due date of a validated document, when both are dates. */
+function termsDays(issue: string | null | undefined, due: string | null | undefined): number | null {
+  if (!issue || !due) return null;
+  const days = (Date.parse(`${due}T00:00:00Z`) - Date.parse(`${issue}T00:00:00Z`)) / DAY_MS;
+  return Number.isInteger(days) && days >= 0 && days <= MAX_TERMS_DAYS ? days : null;
+}
+
+function addBounded<T>(set: Set<T>, value: T | null | undefined): void {
+  if (value !== null && value !== undefined && value !== '' && set.size < MAX_VALUES_PER_SUPPLIER)
+    set.add(value);
+}
 /** Tenants whose directory is kept in memory at once. */
 const MAX_CACHED_TENANTS = 100;
 
@@ -19,12 +36,24 @@ const key = (value: string | null): string => (value ?? '').toUpperCase().replac
 
 /**
  * Groups validated sellers into suppliers: one record per VAT ID, else per company id, else per
- * name; the most recent document names it, every IBAN it was paid to is kept.
+ * name; the most recent document names it, every IBAN it was paid to is kept, and so are the
+ * shapes of its invoice numbers, the currencies it billed in, the buyers it billed and its
+ * payment terms (days from issue to due).
  */
 export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSupplier[] {
   const byKey = new Map<
     string,
-    { name?: string; vatId?: string; companyId?: string; ibans: Set<string>; documents: number }
+    {
+      name?: string;
+      vatId?: string;
+      companyId?: string;
+      ibans: Set<string>;
+      numberShapes: Set<string>;
+      currencies: Set<string>;
+      buyers: Set<string>;
+      terms: Set<number>;
+      documents: number;
+    }
   >();
   for (const row of rows) {
     const id = key(row.vat_id)
@@ -35,11 +64,22 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     const nameId = row.name ? `n:${row.name.toLowerCase().replace(/\s+/g, ' ').trim()}` : '';
     const k = id || nameId;
     if (!k) continue;
-    const entry = byKey.get(k) ?? { ibans: new Set<string>(), documents: 0 };
+    const entry = byKey.get(k) ?? {
+      ibans: new Set<string>(),
+      numberShapes: new Set<string>(),
+      currencies: new Set<string>(),
+      buyers: new Set<string>(),
+      terms: new Set<number>(),
+      documents: 0,
+    };
     entry.name ??= row.name ?? undefined;
     entry.vatId ??= row.vat_id ?? undefined;
     entry.companyId ??= row.company_id ?? undefined;
     if (row.iban && entry.ibans.size < MAX_IBANS_PER_SUPPLIER) entry.ibans.add(key(row.iban));
+    addBounded(entry.numberShapes, row.invoice_number ? invoiceNumberShape(row.invoice_number) : null);
+    addBounded(entry.currencies, row.currency);
+    addBounded(entry.buyers, row.buyer_name);
+    addBounded(entry.terms, termsDays(row.issue_date, row.due_date));
     entry.documents += 1;
     byKey.set(k, entry);
   }
@@ -48,6 +88,10 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     vatId: e.vatId,
     companyId: e.companyId,
     ibans: [...e.ibans],
+    invoiceNumberShapes: [...e.numberShapes],
+    currencies: [...e.currencies],
+    buyers: [...e.buyers],
+    paymentTermsDays: [...e.terms],
     documents: e.documents,
   }));
 }

@@ -119,6 +119,43 @@ export async function listExtractionVersions(tx: Tx, tenantId: string, documentI
   });
 }
 
+/** The words the document's latest engine run kept for learning (none for XML), or null. */
+export async function findTextLayer(tx: Tx, tenantId: string, documentId: string) {
+  return tx.documentTextLayer.findFirst({
+    where: { tenantId, documentId },
+    select: { runId: true, createdAt: true, layer: true },
+  });
+}
+
+/**
+ * The firm's supplier profiles (what its corrections taught), in id order, one page after
+ * `afterId`: master data, hints and constants as stored, without the derived lookup keys.
+ */
+export async function listSupplierProfilesPage(
+  tx: Tx,
+  tenantId: string,
+  afterId: string | null,
+  limit: number,
+) {
+  return tx.supplierProfile.findMany({
+    where: { tenantId, ...(afterId ? { id: { gt: afterId } } : {}) },
+    select: {
+      id: true,
+      name: true,
+      vatId: true,
+      companyId: true,
+      iban: true,
+      hints: true,
+      constants: true,
+      corrections: true,
+      createdAt: true,
+      updatedAt: true,
+    },
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
+}
+
 export async function listCompanies(tx: Tx, tenantId: string) {
   return tx.company.findMany({
     where: { tenantId },

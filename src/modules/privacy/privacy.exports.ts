@@ -1,8 +1,9 @@
 /**
  * A firm's data export: one tar archive holding every document as its original bytes, every
- * extraction version, the companies, the members (who and their role, never a secret), the
- * retention policy, and the audit log as JSON Lines with its signed checkpoints and the public key
- * that verifies them.
+ * extraction version and the words its latest engine run kept for learning, the companies, the
+ * members (who and their role, never a secret), the retention policy, the supplier profiles its
+ * corrections taught, and the audit log as JSON Lines with its signed checkpoints and the public
+ * key that verifies them.
  *
  * A job builds it as one stream: entries are produced one after another (documents decrypted
  * straight out of storage), encrypted in segments under a fresh data key wrapped by the tenant's
@@ -39,6 +40,8 @@ import { enqueueExport, type ExportJobData } from './privacy.jobs.js';
 
 const PAGE = 100;
 const AUDIT_FILE_EVENTS = 1_000;
+/** Supplier profiles per JSON Lines file (a profile is at most 15 hints, a few kilobytes). */
+const PROFILE_FILE_ROWS = 500;
 const PROGRESS_EVERY = 25;
 const LINK_PREFIX = 'dlx_';
 const EXTENSIONS: Readonly<Record<string, string>> = {
@@ -149,10 +152,15 @@ export function createExportsService(deps: {
     for (;;) {
       const page = await db.withTenant(ctx, (tx) => deps.documents.listDocumentsPage(tx, ctx, after, PAGE));
       for (const doc of page) {
-        const versions = await db.withTenant(ctx, (tx) => repo.listExtractionVersions(tx, tenantId, doc.id));
+        const { versions, textLayer } = await db.withTenant(ctx, async (tx) => ({
+          versions: await repo.listExtractionVersions(tx, tenantId, doc.id),
+          textLayer: await repo.findTextLayer(tx, tenantId, doc.id),
+        }));
         const base = `documents/${doc.id}`;
         yield* tarEntry(`${base}/document.json`, json(doc), doc.createdAt);
         yield* tarEntry(`${base}/extractions.json`, json(versions), doc.createdAt);
+        // The document's content as positioned words (bounded by the engine to 20,000 words).
+        if (textLayer) yield* tarEntry(`${base}/text-layer.json`, json(textLayer), doc.createdAt);
         // The documents service decides access and audits the read, like any download.
         const opened = await deps.documents.openContent(ctx, doc.id);
         yield tarHeader(
@@ -173,6 +181,7 @@ export function createExportsService(deps: {
       after = page.at(-1)!.id;
     }
     await db.withTenant(ctx, (tx) => repo.updateExport(tx, tenantId, exportId, { documentsDone: done }));
+    yield* supplierProfiles(ctx, now);
 
     // The audit log up to now, chained first so the file covers every event recorded so far.
     await deps.auditChainer.chainPending(tenantId);
@@ -194,6 +203,25 @@ export function createExportsService(deps: {
       now,
     );
     yield TAR_END;
+  }
+
+  /** The supplier profiles as JSON Lines files of `PROFILE_FILE_ROWS`, none when there are none. */
+  async function* supplierProfiles(ctx: RequestContext, now: Date): AsyncGenerator<Buffer> {
+    let after: string | null = null;
+    for (let part = 1; ; part += 1) {
+      const rows = await db.withTenant(ctx, (tx) =>
+        repo.listSupplierProfilesPage(tx, ctx.tenantId, after, PROFILE_FILE_ROWS),
+      );
+      if (rows.length === 0) break;
+      const lines = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+      yield* tarEntry(
+        `supplier-profiles/profiles-${String(part).padStart(6, '0')}.jsonl`,
+        Buffer.from(lines),
+        now,
+      );
+      if (rows.length < PROFILE_FILE_ROWS) break;
+      after = rows.at(-1)!.id;
+    }
   }
 
   /** Streams the archive through a hash and the segment encryption into the tenant's container. */

@@ -6,9 +6,9 @@
 import {
   CONSTANT_FIELDS,
   isFieldName,
-  type ConstantField,
   type FieldHint,
   type HintAnchor,
+  type LearnedConstants,
 } from '../../extraction/model.js';
 
 const ANCHORS: readonly HintAnchor[] = ['label-inline', 'label-right', 'label-below', 'page'];
@@ -48,13 +48,22 @@ export function parseHints(raw: unknown): FieldHint[] {
   return hints;
 }
 
-/** Stored constants, checked like hints: only constant fields, only short strings. */
-export function parseConstants(raw: unknown): Partial<Record<ConstantField, string>> {
-  const out: Partial<Record<ConstantField, string>> = {};
+const isShortText = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= 200;
+
+/**
+ * Stored constants, checked like hints: only constant fields, only short strings. A buyer VAT ID
+ * without the buyer it was entered for (`forBuyer`; profiles learned before it was kept, or a
+ * `buyer.name` constant of that time) is dropped: it could fill another buyer's documents.
+ */
+export function parseConstants(raw: unknown): LearnedConstants {
+  const out: LearnedConstants = {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return out;
-  for (const field of CONSTANT_FIELDS) {
-    const value = (raw as Record<string, unknown>)[field];
-    if (typeof value === 'string' && value.length > 0 && value.length <= 200) out[field] = value;
+  const stored = raw as Record<string, unknown>;
+  for (const field of CONSTANT_FIELDS) if (isShortText(stored[field])) out[field] = stored[field];
+  if (out['buyer.vatId'] !== undefined) {
+    if (isShortText(stored.forBuyer)) out.forBuyer = stored.forBuyer;
+    else delete out['buyer.vatId'];
   }
   return out;
 }

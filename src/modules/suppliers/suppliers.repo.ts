@@ -1,6 +1,7 @@
 /** Queries of supplier profiles and of the documents' text layers they learn from. */
 import type { Prisma } from '../../platform/db/prisma.js';
 import type { Tx } from '../../platform/db/db.js';
+import { keysetPage, type CursorPosition } from '../cursor.js';
 
 export interface SupplierProfileRow {
   readonly id: string;
@@ -113,21 +114,12 @@ export async function listProfiles(
   tx: Tx,
   tenantId: string,
   limit: number,
-  after?: { createdAt: Date; id: string },
+  after?: CursorPosition,
 ): Promise<SupplierProfileRow[]> {
+  const keyset = keysetPage('createdAt', 'asc', after);
   return tx.supplierProfile.findMany({
-    where: {
-      tenantId,
-      ...(after
-        ? {
-            OR: [
-              { createdAt: { gt: after.createdAt } },
-              { createdAt: after.createdAt, id: { gt: after.id } },
-            ],
-          }
-        : {}),
-    },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    where: { tenantId, ...keyset.where },
+    orderBy: keyset.orderBy,
     take: limit,
   });
 }

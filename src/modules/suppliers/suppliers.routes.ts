@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FIELD_NAMES } from '../../extraction/model.js';
 import { contextOf } from '../http.js';
-import { IsoDateTime, listOf } from '../http-schemas.js';
+import { Cursor, IdParams, IsoDateTime, listOf, pageLimit } from '../http-schemas.js';
 import type { SuppliersService } from './suppliers.service.js';
 
 const tags = ['suppliers'];
@@ -32,10 +32,16 @@ const Supplier = z.object({
   corrections: z.number().int().describe('Corrections of this supplier’s documents the profile learned from'),
   hints: z.array(Hint),
   constants: z
-    .object({ currency: z.string(), 'buyer.name': z.string(), 'buyer.vatId': z.string() })
+    .object({
+      currency: z.string(),
+      'buyer.vatId': z.string(),
+      forBuyer: z
+        .string()
+        .describe('The buyer the buyer VAT ID was entered for: it fills only documents to that buyer'),
+    })
     .partial()
     .describe(
-      'Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none',
+      'Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none',
     ),
   createdAt: IsoDateTime,
   updatedAt: IsoDateTime,
@@ -43,7 +49,6 @@ const Supplier = z.object({
 const SupplierSummary = Supplier.omit({ hints: true, constants: true }).extend({
   hintFields: z.array(FieldNameSchema).describe('The fields the profile has a hint for'),
 });
-const IdParams = z.object({ id: z.uuid() });
 const text = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
 const SupplierChanges = z
   .object({
@@ -76,8 +81,8 @@ export function suppliersRoutes(deps: { suppliers: SuppliersService }): FastifyP
           summary: 'List what corrections taught about the firm’s suppliers',
           description: LEARNING,
           querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(200).default(50),
-            cursor: z.string().max(200).optional(),
+            limit: pageLimit(),
+            cursor: Cursor,
           }),
           response: { 200: listOf(SupplierSummary) },
         },

@@ -14,6 +14,7 @@
 import { NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import { allowedCompanyIds, systemContext, type RequestContext } from '../../core/request-context.js';
 import {
+  boundTextLayer,
   FIELD_NAMES,
   idKey,
   layerUnits,
@@ -29,12 +30,13 @@ import {
   type FieldName,
   type ConstantField,
   CONSTANT_FIELDS,
+  type LearnedConstants,
   type LearnedSupplier,
   type TextLayer,
 } from '../../extraction/model.js';
 import type { Db, Tx } from '../../platform/db/db.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import * as repo from './suppliers.repo.js';
 import { describeHint, parseConstants, parseHints } from './suppliers.hints.js';
 
@@ -62,7 +64,7 @@ export interface SupplierView {
   readonly corrections: number;
   readonly hints: SupplierHintView[];
   /** Values people entered for fields this supplier's pages do not print (currency, buyer). */
-  readonly constants: Partial<Record<ConstantField, string>>;
+  readonly constants: LearnedConstants;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -86,7 +88,10 @@ export interface LearningInput {
 export interface SuppliersService {
   /** In the correction's transaction: teaches the supplier's profile, audited there. */
   learnFromCorrection(tx: Tx, ctx: RequestContext, input: LearningInput): Promise<void>;
-  /** In the engine run's transaction: keeps (or, with null, forgets) the document's text layer. */
+  /**
+   * In the engine run's transaction: keeps (or, with null, forgets) the document's text layer, cut
+   * to MAX_LAYER_WORDS words and MAX_LAYER_CHARS characters (extraction/hints/text-layer.ts).
+   */
   saveTextLayer(
     tx: Tx,
     ctx: RequestContext,
@@ -233,7 +238,7 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
       const hints = new Map<FieldName, FieldHint>(
         parseHints(existing?.hints).map((h) => [h.field, h] as const),
       );
-      const constants: Partial<Record<ConstantField, string>> = parseConstants(existing?.constants);
+      const constants: LearnedConstants = parseConstants(existing?.constants);
       const isConstant = (f: FieldName): f is ConstantField =>
         (CONSTANT_FIELDS as readonly string[]).includes(f);
       const learned: FieldName[] = [];
@@ -241,13 +246,19 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
         const previous = hints.get(change.field);
         hints.delete(change.field);
         if (isConstant(change.field)) delete constants[change.field];
+        if (change.field === 'buyer.vatId') delete constants.forBuyer;
         if (change.after === null || words.length === 0) continue;
         const hint = learnFieldHint(words, change.field, change.after, units, (previous?.learned ?? 0) + 1);
         if (hint) {
           hints.set(change.field, hint);
           learned.push(change.field);
         } else if (isConstant(change.field)) {
-          // Not printed: the supplier's pages do not show it, the person knew it.
+          // Not printed: the supplier's pages do not show it, the person knew it. A buyer's VAT ID
+          // belongs to that buyer (a supplier bills several of the firm's clients): it is kept
+          // with the buyer's name, and without one it is not kept at all.
+          const buyer = input.result.fields['buyer.name']?.value;
+          if (change.field === 'buyer.vatId' && !buyer) continue;
+          if (change.field === 'buyer.vatId') constants.forBuyer = buyer;
           constants[change.field] = change.after;
         }
       }
@@ -273,13 +284,14 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
           created: !existing,
           fields: taught.map((c) => c.field),
           hints: learned,
-          constants: Object.keys(constants).sort(),
+          constants: CONSTANT_FIELDS.filter((c) => constants[c] !== undefined),
         },
       });
     },
 
     async saveTextLayer(tx, ctx, documentId, runId, layer) {
-      await repo.saveTextLayer(tx, ctx.tenantId, documentId, runId, layer as object | null);
+      // The engine ran in another thread on a hostile file: store only what the bounds allow.
+      await repo.saveTextLayer(tx, ctx.tenantId, documentId, runId, boundTextLayer(layer));
     },
 
     async forEngine(tenantId) {
@@ -301,18 +313,9 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
       const position = cursor ? decodeCursor(cursor) : undefined;
       if (allowedCompanyIds(ctx)) return { items: [], nextCursor: null };
       return db.withTenant(ctx, async (tx) => {
-        const rows = await repo.listProfiles(
-          tx,
-          ctx.tenantId,
-          limit + 1,
-          position ? { createdAt: position.at, id: position.id } : undefined,
-        );
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(toView),
-          nextCursor: rows.length > limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
-        };
+        const rows = await repo.listProfiles(tx, ctx.tenantId, limit + 1, position);
+        const page = pageOf(rows, limit, (row) => ({ at: row.createdAt, id: row.id }));
+        return { items: page.rows.map(toView), nextCursor: page.nextCursor };
       });
     },
 
@@ -344,7 +347,10 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
         const dropped = new Set(changes.dropHints ?? []);
         const hints = parseHints(row.hints).filter((h) => !dropped.has(h.field));
         const constants = Object.fromEntries(
-          Object.entries(parseConstants(row.constants)).filter(([f]) => !dropped.has(f as FieldName)),
+          Object.entries(parseConstants(row.constants)).filter(
+            // The buyer a buyer VAT ID was entered for goes with it.
+            ([f]) => !dropped.has((f === 'forBuyer' ? 'buyer.vatId' : f) as FieldName),
+          ),
         );
         const updated = await repo.updateProfile(tx, ctx.tenantId, id, { ...data, hints, constants });
         await audit.record(tx, ctx, {

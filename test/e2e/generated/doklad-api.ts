@@ -5167,6 +5167,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
         status?:
           | 'received'
@@ -6570,6 +6571,11 @@ export interface operations {
                   source: string;
                   page?: number;
                   bbox?: number[];
+                  /**
+                   * @description The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart
+                   * @enum {string}
+                   */
+                  confirmedBy?: 'totals' | 'supplier' | 'hint';
                 };
               };
               vatBreakdown: {
@@ -6716,6 +6722,11 @@ export interface operations {
                   source: string;
                   page?: number;
                   bbox?: number[];
+                  /**
+                   * @description The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart
+                   * @enum {string}
+                   */
+                  confirmedBy?: 'totals' | 'supplier' | 'hint';
                 };
               };
               vatBreakdown: {
@@ -6992,6 +7003,11 @@ export interface operations {
                   source: string;
                   page?: number;
                   bbox?: number[];
+                  /**
+                   * @description The independent check the value passed beyond one reading of the page (totals that reconcile, the known supplier, a learned hint agreeing with the rules); confirmed values are calibrated apart
+                   * @enum {string}
+                   */
+                  confirmedBy?: 'totals' | 'supplier' | 'hint';
                 };
               };
               vatBreakdown: {
@@ -7116,6 +7132,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;
@@ -7209,6 +7226,7 @@ export interface operations {
         exported?: 'true' | 'false';
         companyId?: string;
         updatedSince?: string;
+        /** @description nextCursor of the previous page */
         cursor?: string;
         limit?: number;
         /** @description Or send Accept: text/csv */
@@ -7553,6 +7571,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        /** @description nextCursor of the previous page */
         cursor?: string;
       };
       header?: never;
@@ -7714,11 +7733,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
-            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none */
             constants: {
               currency?: string;
-              'buyer.name'?: string;
               'buyer.vatId'?: string;
+              /** @description The buyer the buyer VAT ID was entered for: it fills only documents to that buyer */
+              forBuyer?: string;
             };
             /** Format: date-time */
             createdAt: string;
@@ -7969,11 +7989,12 @@ export interface operations {
               /** @description The hint in words */
               description: string;
             }[];
-            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75) when a page prints none */
+            /** @description Values people entered for fields this supplier’s pages do not print; they fill the field (source learned, confidence 0.75, no bbox, info finding filled_from_supplier_profile) when a page prints none */
             constants: {
               currency?: string;
-              'buyer.name'?: string;
               'buyer.vatId'?: string;
+              /** @description The buyer the buyer VAT ID was entered for: it fills only documents to that buyer */
+              forBuyer?: string;
             };
             /** Format: date-time */
             createdAt: string;

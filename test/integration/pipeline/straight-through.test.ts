@@ -39,6 +39,7 @@ interface Processed {
   id: string;
   status: string;
   findings: { code: string; severity: string }[];
+  fields: Record<string, { value: string; confidence: number; source: string; confirmedBy?: string }>;
 }
 
 async function processed(who: SignedUp, bytes: Buffer | Uint8Array, contentType: string): Promise<Processed> {
@@ -52,7 +53,12 @@ async function processed(who: SignedUp, bytes: Buffer | Uint8Array, contentType:
       const extraction = (
         await env.app.inject({ url: `/v1/documents/${id}/extraction`, headers: bearer(who.token) })
       ).json();
-      return { id, status: doc.status, findings: extraction.result.findings };
+      return {
+        id,
+        status: doc.status,
+        findings: extraction.result.findings,
+        fields: extraction.result.fields,
+      };
     }
     if (Date.now() > deadline) throw new Error('not extracted in time');
     await new Promise((r) => setTimeout(r, 150));
@@ -139,6 +145,52 @@ describe('automation level confident', () => {
     expect(doc.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(doc.status).not.toBe('validated');
     expect(await autoValidations(doc.id)).toEqual([]);
+  });
+
+  it('lifts a value to the threshold only when an independent check confirms it, and still keeps the document while another field is unconfirmed', async () => {
+    // The supplier's validated invoice is in the directory: a text PDF of its next invoice has
+    // totals that reconcile and the IBAN, VAT ID and currency the supplier is known by.
+    const pdf = await textInvoicePdfBytes(germanLayout({ ...SAMPLE, number: 'STP-CONF-1' }));
+    const doc = await processed(firm, pdf, 'application/pdf');
+    for (const name of ['totals.net', 'totals.tax', 'totals.gross'])
+      expect(doc.fields[name], name).toMatchObject({ confirmedBy: 'totals', source: 'text' });
+    // The IBAN it was paid to, the currency and buyer of its validated invoice, and dates as far
+    // apart as that invoice's (14 days): the directory's columns reach the engine.
+    for (const name of ['payment.iban', 'currency', 'issueDate', 'dueDate'])
+      expect(doc.fields[name], name).toMatchObject({ confirmedBy: 'supplier' });
+    // The buyer is confirmed exactly when it was read as the validated invoice has it.
+    const buyer = doc.fields['buyer.name'];
+    expect(buyer?.confirmedBy === 'supplier').toBe(buyer?.value === SAMPLE.buyer.name);
+    for (const field of Object.values(doc.fields).filter((f) => f.confirmedBy))
+      expect(field.confidence).toBeGreaterThanOrEqual(0.99);
+    // The invoice number is one reading of the page, and not in the numbering of the supplier's
+    // validated invoice (HIST-1): below the threshold, so a person decides.
+    expect(doc.fields.invoiceNumber?.confirmedBy).toBeUndefined();
+    expect(doc.fields.invoiceNumber?.confidence).toBeLessThan(0.99);
+    expect(doc.status).not.toBe('validated');
+    // Totals that do not reconcile confirm nothing, and an IBAN the supplier was never paid to
+    // is not confirmed either.
+    const off = await processed(
+      firm,
+      await textInvoicePdfBytes({
+        ...germanLayout({ ...SAMPLE, number: 'STP-CONF-2' }),
+        totals: [
+          ['Summe netto', '1.000,00 €'],
+          ['USt 21 %', '210,00 €'],
+          ['Gesamtbetrag', '1.201,00 €'],
+        ],
+        footer: ['IBAN: DE89 3704 0044 0532 0130 00', 'Verwendungszweck: 20240043'],
+      }),
+      'application/pdf',
+    );
+    expect(off.findings.map((f) => f.code)).toEqual(
+      expect.arrayContaining(['totals_mismatch', 'supplier_iban_changed']),
+    );
+    for (const name of ['totals.net', 'totals.tax', 'totals.gross', 'payment.iban']) {
+      expect(off.fields[name]?.confirmedBy, name).toBeUndefined();
+      expect(off.fields[name]?.confidence, name).toBeLessThan(0.99);
+    }
+    expect(await autoValidations(off.id)).toEqual([]);
   });
 
   it('keeps a document with a warning finding for a person', async () => {

@@ -10,7 +10,8 @@ import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
 import { samplePdf, uploadRaw } from '../../helpers/documents.js';
 import { readTar, type TarEntry } from '../../helpers/tar-reader.js';
 import { useTestEnv } from '../../helpers/test-env.js';
-import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
+import { SAMPLE, type FixtureInvoice } from '../../unit/extraction/fixtures/invoice-model.js';
+import { germanLayout, textInvoicePdfBytes } from '../../unit/extraction/fixtures/pdf-fixtures.js';
 import { ublXml } from '../../unit/extraction/fixtures/xml-fixtures.js';
 
 const env = useTestEnv();
@@ -186,6 +187,67 @@ describe('tenant data export', () => {
       'export.link_created',
       'export.downloaded',
     ]);
+  });
+
+  it("holds the firm's supplier profiles and the words kept for learning, and not another firm's", async () => {
+    /** A text PDF of the supplier, read by the engine and corrected once: a profile and a text layer. */
+    async function taughtSupplier(owner: SignedUp, invoice: FixtureInvoice) {
+      const bytes = Buffer.from(await textInvoicePdfBytes(germanLayout(invoice)));
+      const up = await uploadRaw(env.app, owner.token, bytes, { contentType: 'application/pdf' });
+      expect(up.statusCode, up.body).toBe(201);
+      const id = up.json().id as string;
+      const { rows } = await env.adminQuery('SELECT processing_run_id FROM documents WHERE id = $1', [id]);
+      await env.container.pipeline.process(
+        { tenantId: owner.tenantId, documentId: id, runId: rows[0].processing_run_id },
+        { attemptsMade: 0, opts: { attempts: 1 } },
+      );
+      const corrected = await env.app.inject({
+        method: 'PATCH',
+        url: `/v1/documents/${id}/extraction`,
+        headers: bearer(owner.token),
+        // A value printed on the page (the footer's payment reference), so its place is learned.
+        payload: { fields: { invoiceNumber: '20240042' } },
+      });
+      expect(corrected.statusCode, corrected.body).toBe(200);
+      const profiles = await env.adminQuery('SELECT id FROM supplier_profiles WHERE tenant_id = $1', [
+        owner.tenantId,
+      ]);
+      expect(profiles.rows).toHaveLength(1);
+      return { documentId: id, profileId: profiles.rows[0].id as string };
+    }
+    const owner = await signup(env.app);
+    const other = await signup(env.app);
+    const ours = await taughtSupplier(owner, SAMPLE);
+    const theirs = await taughtSupplier(other, {
+      ...SAMPLE,
+      seller: { ...SAMPLE.seller, name: 'Andere Lieferant AG', vatId: 'DE811907980' },
+    });
+
+    const entries = readTar((await exportAndDownload(owner)).archive);
+    const profiles = entry(entries, 'supplier-profiles/profiles-000001.jsonl')
+      .content.toString()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(profiles).toEqual([
+      expect.objectContaining({
+        id: ours.profileId,
+        name: SAMPLE.seller.name,
+        vatId: SAMPLE.seller.vatId,
+        corrections: 1,
+        hints: [expect.objectContaining({ field: 'invoiceNumber', pattern: '9' })],
+      }),
+    ]);
+    const layer = JSON.parse(
+      entry(entries, `documents/${ours.documentId}/text-layer.json`).content.toString(),
+    );
+    expect(layer.layer.units).toBe('pt');
+    expect(layer.layer.words.map((w: unknown[]) => w[5])).toContain('Rechnungsdatum:');
+    // Nothing of the other firm: not its profile, not its document's words, not its supplier.
+    const everything = Buffer.concat(entries.map((e) => e.content)).toString('latin1');
+    expect(everything).not.toContain(theirs.profileId);
+    expect(everything).not.toContain(theirs.documentId);
+    expect(everything).not.toContain('Andere Lieferant');
   });
 
   it('downloads once per link, and not after the link expired', async () => {

@@ -235,3 +235,56 @@ describe('learning from corrections', () => {
     expect(await layer()).toBe(0);
   });
 });
+
+describe('what a page does not print', () => {
+  /** The supplier's invoice to one buyer, without the buyer's VAT ID on the page. */
+  async function withoutBuyerVatId(number: string, buyer: string): Promise<Buffer> {
+    const layout = germanLayout(SAMPLE);
+    layout.title = `Rechnung Nr. ${number}`;
+    layout.buyerBlock = ['Rechnungsempfänger:', buyer, 'Namesti 5', '110 00 Praha'];
+    return Buffer.from(await textInvoicePdfBytes(layout));
+  }
+
+  it('a per-document field is never filled from the profile; a buyer VAT ID only for the buyer it was entered for', async () => {
+    const c = await signup(env.app);
+    const first = await extracted(c, await withoutBuyerVatId('2024-0117', 'Kunde Beispiel s.r.o.'));
+    expect(first.extraction.result.fields['buyer.vatId']).toBeUndefined();
+    // A person enters values the page does not show: numbers, dates and amounts of this one
+    // document, and the buyer's VAT ID the firm knows (with the buyer as printed).
+    const res = await correct(c, first.id, {
+      'buyer.name': 'Kunde Beispiel s.r.o.',
+      invoiceNumber: 'RE-INTERN-7731',
+      issueDate: '2024-03-01',
+      'totals.gross': '999.99',
+      'buyer.vatId': 'CZ25596641',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const [summary] = await suppliersOf(c);
+    const profile = (
+      await env.app.inject({ url: `/v1/suppliers/${summary!.id}`, headers: bearer(c.token) })
+    ).json();
+    // Only the printed buyer's name has a place; none of the values the page does not show.
+    expect(profile.hints.map((h: { field: string }) => h.field)).toEqual(['buyer.name']);
+    expect(profile.constants).toEqual({ 'buyer.vatId': 'CZ25596641', forBuyer: 'Kunde Beispiel s.r.o.' });
+
+    const next = await extracted(c, await withoutBuyerVatId('2024-0342', 'Kunde Beispiel s.r.o.'));
+    const fields = next.extraction.result.fields;
+    expect(fields.invoiceNumber?.value).toBe('2024-0342');
+    for (const perDocument of ['invoiceNumber', 'issueDate', 'totals.gross'])
+      expect(fields[perDocument]?.source, perDocument).not.toBe('learned');
+    expect(fields['totals.gross']?.value).toBe('1210.00');
+    expect(fields['buyer.vatId']).toMatchObject({ value: 'CZ25596641', source: 'learned', confidence: 0.75 });
+    expect(fields['buyer.vatId']).not.toHaveProperty('bbox');
+    expect(next.extraction.result.findings).toContainEqual(
+      expect.objectContaining({
+        code: 'filled_from_supplier_profile',
+        severity: 'info',
+        field: 'buyer.vatId',
+      }),
+    );
+
+    // The same supplier billing another client of the firm: that client's VAT ID is not known.
+    const other = await extracted(c, await withoutBuyerVatId('2024-0343', 'Papierhaus Schulz KG'));
+    expect(other.extraction.result.fields['buyer.vatId']).toBeUndefined();
+  });
+});

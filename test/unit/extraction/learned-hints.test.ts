@@ -101,17 +101,127 @@ describe('learned field hints', () => {
     expect(fields.invoiceNumber?.source).not.toBe('learned');
   });
 
-  it('fills a value the page does not print from earlier corrections, never over a printed one', () => {
+  it('fills a buyer VAT ID the page does not print only for the buyer it was entered for, marked as not read', () => {
     const words = supplierLayout('KW-2024/0342', '87,20');
     const profile: LearnedSupplier = {
       ...profileFrom(words, {}),
-      constants: { 'buyer.vatId': 'DE999999999', currency: 'CHF' },
+      constants: { 'buyer.vatId': 'DE999999999', forBuyer: 'Muster Handel AG', currency: 'CHF' },
     };
     const fields = extractTextFields(words, 'text');
+    fields['buyer.name'] = { value: 'Muster Handel AG', confidence: 0.9, source: 'text' };
     fields.currency = { value: 'EUR', confidence: 0.9, source: 'text' };
-    applyLearnedSuppliers(fields, words, 'pt', [profile]);
+    const findings = applyLearnedSuppliers(fields, words, 'pt', [profile]);
+    // No place on the page (no bbox), below a printed value's confidence, and a finding of its own.
     expect(fields['buyer.vatId']).toEqual({ value: 'DE999999999', confidence: 0.75, source: 'learned' });
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        code: 'filled_from_supplier_profile',
+        severity: 'info',
+        field: 'buyer.vatId',
+      }),
+    );
+    // Never over a printed value.
     expect(fields.currency).toMatchObject({ value: 'EUR', source: 'text' });
+    expect(findings.some((f) => f.field === 'currency')).toBe(false);
+
+    // The same supplier billing another of the firm's clients: that buyer's VAT ID is not known.
+    const other = extractTextFields(words, 'text');
+    other['buyer.name'] = { value: 'Papierhaus Schulz KG', confidence: 0.9, source: 'text' };
+    applyLearnedSuppliers(other, words, 'pt', [profile]);
+    expect(other['buyer.vatId']).toBeUndefined();
+  });
+
+  it("never fills the supplier's VAT ID or company id that a page does not print", () => {
+    // The page names the supplier by its IBAN only: the profile is found, its ids are not filled in.
+    const words = wordsOf([
+      [40, 40, 'Kontorbedarf Weber GmbH'],
+      [320, 70, 'Dokument-Kennung'],
+      [440, 70, 'KW-2024/0342'],
+      [40, 500, 'IBAN DE89 3704 0044 0532 0130 00'],
+    ]);
+    const profile: LearnedSupplier = { ...profileFrom(words, {}), companyId: 'HRB 4711' };
+    const fields = extractTextFields(words, 'text');
+    delete fields['seller.vatId'];
+    delete fields['seller.companyId'];
+    const findings = applyLearnedSuppliers(fields, words, 'pt', [profile]);
+    expect(findings[0]?.code).toBe('supplier_profile_applied');
+    expect(fields['seller.vatId']).toBeUndefined();
+    expect(fields['seller.companyId']).toBeUndefined();
+  });
+
+  it('reads a learned value from where a moved layout puts it, the nearest place of the learned shape', () => {
+    // No label near the number: it is learned as a place on the page.
+    const layout = (number: string, extraLine: boolean) =>
+      wordsOf([
+        [40, 40, 'Kontorbedarf Weber GmbH'],
+        [40, 64, 'USt-IdNr. DE811907980'],
+        ...(extraLine ? ([[440, 70, 'Seite 1 von 2']] as [number, number, string][]) : []),
+        [440, extraLine ? 84 : 70, number],
+      ]);
+    const hint = learnFieldHint(layout('KW-2024/0117', false), 'invoiceNumber', 'KW-2024/0117', 'pt');
+    expect(hint).toMatchObject({ anchor: 'page', pattern: 'A-9/9' });
+    const profile: LearnedSupplier = { ...profileFrom([], {}), hints: [hint!] };
+    // The next invoice has a line more above the number: what stands at the old place has another shape.
+    const next = layout('KW-2024/0342', true);
+    const fields = extractTextFields(next, 'text');
+    applyLearnedSuppliers(fields, next, 'pt', [profile]);
+    expect(fields.invoiceNumber).toMatchObject({ value: 'KW-2024/0342', source: 'learned' });
+  });
+
+  it('finds a learned label on another page when the invoice is shorter or longer than the one it was learned on', () => {
+    const header = wordsOf([
+      [40, 40, 'Kontorbedarf Weber GmbH'],
+      [40, 64, 'USt-IdNr. DE811907980'],
+    ]);
+    const totals = (gross: string, page: number) =>
+      wordsOf(
+        [
+          [40, 300, 'Belegwert'],
+          [440, 300, gross],
+        ],
+        page,
+      );
+    // Learned on a two-page invoice, its total on page 2.
+    const twoPages = [...header, ...wordsOf([[40, 100, 'Positionen ...']], 2), ...totals('131,50', 2)];
+    const hint = learnFieldHint(twoPages, 'totals.gross', '131.50', 'pt');
+    expect(hint).toMatchObject({ page: 2, anchor: 'label-right' });
+    const profile: LearnedSupplier = { ...profileFrom([], {}), hints: [hint!] };
+    // The next invoice fits on one page.
+    const onePage = [...header, ...totals('87,20', 1)];
+    const fields = extractTextFields(onePage, 'text');
+    // The general rules do not know this label: the value is the profile's reading.
+    expect(fields['totals.gross']?.value).not.toBe('87.20');
+    applyLearnedSuppliers(fields, onePage, 'pt', [profile]);
+    expect(fields['totals.gross']).toMatchObject({ value: '87.20', source: 'learned', page: 1 });
+  });
+
+  it('does not read an address line as a name where a layout that moved puts one', () => {
+    // Learned: the buyer's name two lines under the supplier's name block.
+    const first = wordsOf([
+      [40, 40, 'Kontorbedarf Weber GmbH'],
+      [40, 64, 'Muster Handel AG'],
+      [320, 70, 'Dokument-Kennung'],
+      [440, 70, 'KW-2024/0117'],
+      [40, 500, 'IBAN DE89 3704 0044 0532 0130 00'],
+    ]);
+    const hint = learnFieldHint(first, 'buyer.name', 'Muster Handel AG', 'pt');
+    expect(hint?.pattern).not.toMatch(/9/);
+    const profile: LearnedSupplier = { ...profileFrom([], {}), hints: [hint!] };
+    // Here the supplier's address moved into that place, and the buyer further down.
+    const moved = wordsOf([
+      [40, 40, 'Kontorbedarf Weber GmbH'],
+      [40, 64, 'Lindenweg 4, 50667 Köln'],
+      [40, 140, 'Kunde: Muster Handel AG'],
+      [320, 70, 'Dokument-Kennung'],
+      [440, 70, 'KW-2024/0342'],
+      [40, 500, 'IBAN DE89 3704 0044 0532 0130 00'],
+    ]);
+    const fields = extractTextFields(moved, 'text');
+    const general = fields['buyer.name'];
+    const findings = applyLearnedSuppliers(fields, moved, 'pt', [profile]);
+    expect(fields['buyer.name']?.source).not.toBe('learned');
+    expect(fields['buyer.name']).toEqual(general);
+    expect(findings[0]?.message).toContain('has digits');
   });
 
   it('learns a name printed over two lines and reads both lines on the next document', () => {

@@ -51,6 +51,8 @@ describe('receipt photo', () => {
   it('names the seller from the letterhead, with its box on the page', { timeout: 60_000 }, async () => {
     const r = await extractInvoice({ bytes: await receiptPng(), filename: 'receipt.png' });
     expect(r.format).toBe('image');
+    // It is titled "TAX INVOICE", and a photo's title counts as a scan's does.
+    expect(r.documentType).toBe('invoice');
     expect(r.fields['totals.gross']?.value).toBe('9.50');
     const seller = r.fields['seller.name'];
     expect(seller).toMatchObject({ value: 'KEDAI BUKU CAHAYA', source: 'ocr', page: 1 });
