@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { contextOf } from '../http.js';
-import { IdParams, listOf } from '../http-schemas.js';
+import { IdParams, listOf, pageLimit } from '../http-schemas.js';
 import type { WebhooksService } from './webhooks.service.js';
 import * as s from './webhooks.schemas.js';
 
@@ -107,7 +107,7 @@ export function webhooksRoutes(deps: { webhooks: WebhooksService }): FastifyPlug
           operationId: 'listWebhookDeliveries',
           summary: 'The latest deliveries with their outcome',
           params: IdParams,
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+          querystring: z.object({ limit: pageLimit() }),
           response: { 200: listOf(s.Delivery) },
         },
       },
