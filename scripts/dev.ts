@@ -5,6 +5,9 @@
  * still lists; a mail catcher with an inbox page, its mails under .data/mail (unless SMTP_URL is
  * set); creates and migrates the database; then runs the API and the worker with reload on
  * change. Ctrl-C stops it all, gracefully, in order: API and worker first, then what they use.
+ * It runs as `node --import tsx`, not under the tsx CLI: that CLI's signal relay SIGKILLs its child
+ * when the child has not acknowledged a Ctrl-C within 60 ms, which a loaded machine misses, and
+ * the API and worker would be left running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
   let stopRequestedAt = 0;
   const stop = async () => {
     if (stopping) {
-      // One Ctrl-C arrives several times (from the terminal, relayed by npm and by tsx); a
+      // One Ctrl-C arrives several times (from the terminal, relayed by npm); a
       // second press, a moment later, means: do not wait any longer.
       if (Date.now() - stopRequestedAt < SIGNAL_ECHO_MS) return;
       log('stopping now');

@@ -38,28 +38,34 @@ export function useDevStackDirs(): DevStackDirs {
 
 /** Starts the stack and resolves once the API is ready and the worker has started. */
 export async function startDevStack(env: TestEnv, dirs: DevStackDirs, port: number): Promise<DevStack> {
-  const child = spawn('tsx', ['scripts/dev.ts', '--data-dir', dirs.dataDir, '--any-ports'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PORT: String(port),
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      DATABASE_URL: env.config.database.url,
-      MIGRATION_DATABASE_URL: env.config.database.migrationUrl,
-      REDIS_URL: env.config.redis.url,
-      REDIS_KEY_PREFIX: env.config.redis.keyPrefix,
-      BLOB_CONTAINER_PREFIX: env.config.blobs.containerPrefix,
-      AUDIT_SIGNING_KEY: env.config.audit.signingKey.pem,
-      AUDIT_SIGNING_KEY_CREATE: 'false',
-      LOCAL_KMS_MASTER_KEY: env.config.kms.localMasterKey,
-      LOCAL_KMS_MASTER_KEY_CREATE: 'false',
-      LOCAL_KMS_KEY_DIR: dirs.keyDir,
-      ARGON2_MEMORY_KIB: '19456',
+  // As `npm run dev` runs it: node with the tsx loader, not the tsx CLI, whose signal relay
+  // SIGKILLs its child (exit 130) when the child does not acknowledge a Ctrl-C within 60 ms.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/dev.ts', '--data-dir', dirs.dataDir, '--any-ports'],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+        DATABASE_URL: env.config.database.url,
+        MIGRATION_DATABASE_URL: env.config.database.migrationUrl,
+        REDIS_URL: env.config.redis.url,
+        REDIS_KEY_PREFIX: env.config.redis.keyPrefix,
+        BLOB_CONTAINER_PREFIX: env.config.blobs.containerPrefix,
+        AUDIT_SIGNING_KEY: env.config.audit.signingKey.pem,
+        AUDIT_SIGNING_KEY_CREATE: 'false',
+        LOCAL_KMS_MASTER_KEY: env.config.kms.localMasterKey,
+        LOCAL_KMS_MASTER_KEY_CREATE: 'false',
+        LOCAL_KMS_KEY_DIR: dirs.keyDir,
+        ARGON2_MEMORY_KIB: '19456',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a test can send SIGINT to all of it like a terminal's Ctrl-C.
+      detached: true,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a test can send SIGINT to all of it like a terminal's Ctrl-C.
-    detached: true,
-  });
+  );
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
