@@ -55,18 +55,14 @@ import {
   supplierKey,
   type CorpusEntry,
 } from './corpus-scoring.js';
+import { argValue, hasFlag } from './cli-args.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
-const corpusDir = arg('corpus', '../shared/corpus/dev');
-const threshold = Number(arg('threshold', String(DEFAULT_AUTOMATION_THRESHOLD)));
-const dryRun = args.includes('--dry-run');
+const corpusDir = argValue('corpus', '../shared/corpus/dev');
+const threshold = Number(argValue('threshold', String(DEFAULT_AUTOMATION_THRESHOLD)));
+const dryRun = hasFlag('dry-run');
 /** Scored samples can be kept outside the repository to refit without running the engine again. */
-const saveSamples = arg('save-samples', '');
-const loadSamples = arg('load-samples', '');
+const saveSamples = argValue('save-samples', '');
+const loadSamples = argValue('load-samples', '');
 const TABLE_FILE = 'src/extraction/calibration-table.ts';
 
 /** Lower edges of the score buckets: coarse on purpose, so the table cannot learn single files. */

@@ -27,17 +27,13 @@ import {
   type CorpusEntry,
 } from './corpus-scoring.js';
 import { documentText, indexText, isPrinted, PRINTED_RULE } from './printed.js';
+import { argValue, hasFlag } from './cli-args.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
-const corpusDir = arg('corpus', '../shared/corpus/dev');
-const badDir = arg('bad', join(corpusDir, '..', 'bad'));
-const onlyKind = arg('kind', '');
-const verbose = args.includes('--verbose');
-const scans = args.includes('--scans');
+const corpusDir = argValue('corpus', '../shared/corpus/dev');
+const badDir = argValue('bad', join(corpusDir, '..', 'bad'));
+const onlyKind = argValue('kind', '');
+const verbose = hasFlag('verbose');
+const scans = hasFlag('scans');
 
 /** The image as a scan: one PDF page at 200 dpi, its longest side at most 2000 px like the image path. */
 async function asScannedPdf(file: string, bytes: Uint8Array): Promise<Uint8Array> {

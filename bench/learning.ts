@@ -53,14 +53,10 @@ import {
   startBenchStack,
   waitUntil,
 } from './support.js';
+import { argValue, hasFlag } from './cli-args.js';
 
 const log = benchLog('bench:learning');
 const cleanups = new Cleanups(log);
-const args = process.argv.slice(2);
-const argValue = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
 const corpusDir = argValue('corpus', '../shared/corpus/dev');
 
 /** Kinds read from the page (no XML): where learning can matter. */
@@ -450,7 +446,7 @@ runBenchmark({
     }
     const output =
       report(scored, repeated.length, corrections, refused) +
-      (args.includes('--no-straight-through') ? '' : await straightThroughSection(base));
+      (hasFlag('no-straight-through') ? '' : await straightThroughSection(base));
     return { output };
   },
 });

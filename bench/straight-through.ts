@@ -47,6 +47,7 @@ import {
   startBenchStack,
   type Log,
 } from './support.js';
+import { argValue } from './cli-args.js';
 
 export interface StraightThroughOptions {
   /** An API whose worker processes extractions. */
@@ -377,12 +378,6 @@ function populationRow(name: string, documents: number, firsts: number, r: Popul
   return `| ${name} | ${documents} | ${firsts} | ${r.docs} | ${r.auto} | ${pct(r.auto, r.docs).trim()} | ${pct(r.auto, documents).trim()} | ${r.fields} | ${r.wrong} | ${pct(r.wrong, r.fields).trim()} |`;
 }
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
-};
-
 if (process.argv[1]?.endsWith('straight-through.ts')) {
   const log = benchLog('bench:stp');
   const cleanups = new Cleanups(log);
@@ -391,7 +386,7 @@ if (process.argv[1]?.endsWith('straight-through.ts')) {
     cleanups,
     deadlineMs: 30 * 60_000,
     async run() {
-      const corpusDir = arg('corpus', '../shared/corpus/dev');
+      const corpusDir = argValue('corpus', '../shared/corpus/dev');
       if ('missing' in readCorpus(corpusDir)) {
         return {
           output: `no corpus at ${corpusDir}: nothing to measure (the dev corpus lives in ../shared/corpus/dev)`,
@@ -411,8 +406,8 @@ if (process.argv[1]?.endsWith('straight-through.ts')) {
         baseUrl: api.baseUrl,
         corpusDir,
         log,
-        threshold: Number(arg('threshold', String(DEFAULT_AUTOMATION_THRESHOLD))),
-        minValidated: Number(arg('min-validated', String(DEFAULT_MIN_VALIDATED))),
+        threshold: Number(argValue('threshold', String(DEFAULT_AUTOMATION_THRESHOLD))),
+        minValidated: Number(argValue('min-validated', String(DEFAULT_MIN_VALIDATED))),
       });
       return { output: report.output };
     },
