@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createBlobStore, type BlobStore } from '../src/platform/storage/blob-store.js';
 import { stageTable, type Window } from './cpu-profile.js';
 import {
+  API_NODE_FLAGS,
   BenchError,
   benchLog,
   call,
@@ -601,8 +602,14 @@ function parseOptions(): Options {
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
   ];
   if (flags.length === 0) return { entry, profileDir };
+  // After the production flags (API_NODE_FLAGS, which the entry starts with): V8 takes the last
+  // value of a flag given twice, so these can override them.
+  const production = API_NODE_FLAGS.length;
   return {
-    entry: { args: [...flags, ...entry.args], description: `${entry.description}, with ${flags.join(' ')}` },
+    entry: {
+      args: [...entry.args.slice(0, production), ...flags, ...entry.args.slice(production)],
+      description: `${entry.description}, with ${flags.join(' ')}`,
+    },
     profileDir,
   };
 }

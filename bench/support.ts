@@ -171,7 +171,10 @@ export function chooseEntry(main: 'main-api' | 'main-worker', root = packageRoot
 }
 
 /** Node/V8 flags of the API process in production: the `start` script and the Dockerfile's CMD. */
-export const API_NODE_FLAGS: readonly string[] = ['--external-memory-accounted-in-global-limit'];
+export const API_NODE_FLAGS: readonly string[] = [
+  '--external-memory-accounted-in-global-limit',
+  '--max-semi-space-size=16',
+];
 
 export interface EnvironmentSettings {
   readonly database: string;

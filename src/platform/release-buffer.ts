@@ -12,7 +12,12 @@
  */
 export function releaseBuffer(buffer: Buffer): void {
   const backing = buffer.buffer;
-  if (backing instanceof ArrayBuffer && buffer.byteOffset === 0 && backing.byteLength === buffer.length) {
+  if (
+    backing instanceof ArrayBuffer &&
+    !backing.detached && // freed already
+    buffer.byteOffset === 0 &&
+    backing.byteLength === buffer.length
+  ) {
     backing.transfer(0);
   }
 }

@@ -10,12 +10,10 @@ describe('API Node flags', () => {
 
   it('are the same in npm start, the Dockerfile and the benchmarks', () => {
     expect(API_NODE_FLAGS.length).toBeGreaterThan(0);
-    for (const flag of API_NODE_FLAGS) {
-      expect(packageJson.scripts.start).toContain(`node ${flag} `);
-      // Other arguments (the tracing preload module) may follow the flags.
-      expect(dockerfile).toMatch(
-        new RegExp(`CMD \\["node", "${flag}", (?:"[^"]+", )*"dist/src/main-api.js"\\]`),
-      );
-    }
+    // All of them, in the same order, right after `node`; other arguments (the tracing preload
+    // module) may follow.
+    expect(packageJson.scripts.start).toContain(`node ${API_NODE_FLAGS.join(' ')} `);
+    const quoted = API_NODE_FLAGS.map((flag) => `"${flag}", `).join('');
+    expect(dockerfile).toMatch(new RegExp(`CMD \\["node", ${quoted}(?:"[^"]+", )*"dist/src/main-api.js"\\]`));
   });
 });

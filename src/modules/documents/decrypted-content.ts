@@ -78,7 +78,7 @@ export async function openDecryptedContent(
   if (!range) {
     const { cipher, dek } = await withKey(blobStore.download(container, blobName), blob.dek);
     return {
-      stream: decrypting(cipher, createDecryptStream(dek)),
+      stream: decrypting(cipher, createDecryptStream(dek, undefined, { inputOwned: true })),
       contentLength: blob.sizeBytes,
     };
   }
@@ -103,6 +103,9 @@ export async function openDecryptedContent(
     cipher.destroy();
     throw error;
   }
-  const stream = decrypting(cipher, createDecryptStream(dek, { header: headerBytes, range: segments }));
+  const stream = decrypting(
+    cipher,
+    createDecryptStream(dek, { header: headerBytes, range: segments }, { inputOwned: true }),
+  );
   return { stream, contentLength: end - start + 1, range: { start, end, total: blob.sizeBytes } };
 }

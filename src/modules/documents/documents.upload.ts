@@ -55,6 +55,12 @@ export interface UploadInput {
   readonly idempotencyKey?: string | undefined;
   /** The size the client announced (Content-Length of a raw body), when it did. */
   readonly expectedBytes?: number | undefined;
+  /**
+   * True when nothing but the upload holds the source's chunks once read (the raw request body):
+   * they are then freed as soon as they are encrypted. A multipart parser's chunks may be views
+   * into buffers it still reads, so never for those.
+   */
+  readonly sourceChunksOwned?: boolean | undefined;
 }
 
 export interface UploadResult {
@@ -148,6 +154,13 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
     received: ReceivedContent,
   ): Promise<Outcome> {
     const { stored, durable } = received;
+    // The facts and the company check go out together, behind BEGIN (the connection pipelines,
+    // see platform/db/prisma.ts): one round trip. The check's answer counts only for a new
+    // document, as before: a replay or a duplicate answers what exists.
+    const companyChecked = metadata.companyId
+      ? deps.companies.assertUsableIn(sql, ctx, metadata.companyId)
+      : Promise.resolve();
+    companyChecked.catch(() => undefined); // awaited below, for a new document only
     const facts = await repo.readUploadFacts(
       sql,
       ctx.tenantId,
@@ -162,14 +175,14 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
       if (existing)
         return { kind: 'existing', row: visibleDuplicate(ctx, existing), replayOfCreation: false };
     }
-    if (metadata.companyId) await deps.companies.assertUsableIn(sql, ctx, metadata.companyId);
+    await companyChecked;
     const now = clock();
     const type = metadata.type ?? 'invoice';
     const runId = randomUUID();
     // The KMS call ran while the bytes streamed and the statements above ran: a KMS failure
     // rolls everything back, and the caller deletes the blob.
     const wrappedKey = await received.wrappedKey;
-    const row = await repo.insertUploadedDocument(sql, {
+    const inserting = repo.insertUploadedDocument(sql, {
       id: documentId,
       tenantId: ctx.tenantId,
       companyId: metadata.companyId ?? null,
@@ -198,7 +211,7 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
         : null,
       runId,
     });
-    await audit.recordAll(sql, ctx, [
+    const auditing = audit.recordAll(sql, ctx, [
       {
         action: 'document.uploaded',
         target: { type: 'document', id: documentId },
@@ -212,6 +225,9 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
       },
       queuedEvent(documentId, runId),
     ]);
+    // The row and its audit events go out together too; a failed INSERT fails the event's
+    // statement as well (the transaction is aborted), and the INSERT's error is the one thrown.
+    const [row] = await Promise.all([inserting, auditing]);
     // The row commits only once its content is durable (the blob's last write ran while the
     // statements above did): a document never points at content that is not stored.
     await durable;
@@ -243,6 +259,7 @@ export function createDocumentUpload(deps: DocumentUploadDeps): DocumentUpload {
         maxBytes: deps.maxBytes,
         segmentSize: deps.segmentSize,
         expectedBytes: input.expectedBytes,
+        releaseSourceChunks: input.sourceChunksOwned,
       });
       // The blob's last write may still be under way: let it settle before deleting the blob.
       const discard = async () => {

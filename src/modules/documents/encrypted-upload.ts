@@ -14,6 +14,7 @@ import {
 } from '../../core/errors.js';
 import { ciphertextLength, SegmentEncryptor } from '../../platform/crypto/segmented-aead.js';
 import type { KeyProvider, WrappedKey } from '../../platform/kms/key-provider.js';
+import { releaseBuffer } from '../../platform/release-buffer.js';
 import type { BlobStore, BlobWriter } from '../../platform/storage/blob-store.js';
 import { readHead, type StreamHead } from '../../platform/streams.js';
 import {
@@ -40,6 +41,12 @@ export interface EncryptedUploadTarget {
   readonly segmentSize: number;
   /** The plaintext size when the client announced it (Content-Length); sizes the first buffer. */
   readonly expectedBytes?: number | undefined;
+  /**
+   * The source's chunks are the upload's to free: nothing else holds them once read (a raw HTTP
+   * request body, which Node copies out of the socket piece by piece). Each is then freed as soon
+   * as it was hashed and encrypted (see release-buffer.ts) instead of at a later collection.
+   */
+  readonly releaseSourceChunks?: boolean | undefined;
 }
 
 /**
@@ -56,6 +63,7 @@ class PlaintextSink {
     private readonly encryptor: SegmentEncryptor,
     private readonly writer: BlobWriter,
     private readonly maxBytes: number,
+    private readonly releaseChunks: boolean,
   ) {
     this.emit = (piece) => writer.write(piece); // created once, not per chunk
   }
@@ -66,7 +74,8 @@ class PlaintextSink {
       throw new PayloadTooLargeError(`The document is larger than the limit of ${this.maxBytes} bytes.`);
     }
     this.hash.update(chunk);
-    this.encryptor.write(chunk, this.emit);
+    this.encryptor.write(chunk, this.emit); // copies what it keeps
+    if (this.releaseChunks) releaseBuffer(chunk);
     await this.writer.ready();
   }
 
@@ -160,7 +169,7 @@ export async function receiveEncrypted(
   wrappedKey.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
   const deleteBlob = () => target.blobStore.delete(target.container, target.blobName).catch(() => undefined);
   try {
-    const sink = new PlaintextSink(encryptor, writer, target.maxBytes);
+    const sink = new PlaintextSink(encryptor, writer, target.maxBytes, target.releaseSourceChunks ?? false);
     let durable: Promise<void>;
     try {
       for (const chunk of head.chunks) await sink.write(chunk);

@@ -178,20 +178,35 @@ export interface DecryptRangeOptions {
   readonly range: SegmentRange;
 }
 
+export interface DecryptOwnership {
+  /**
+   * Nothing but this stream holds the chunks written to it (each its own buffer, as blob
+   * downloads deliver them): each is then freed once decrypted (see release-buffer.ts) instead of
+   * at a later collection.
+   */
+  readonly inputOwned?: boolean;
+}
+
 /**
  * Returns a Transform that decrypts the segmented format. Without options its input is a whole
  * stream, header first. With `{ header, range }` its input is exactly the ciphertext bytes
  * `range.cipherOffset .. + range.cipherLength` and it emits exactly the requested plaintext bytes.
  * Any damage makes the stream fail with `DecryptionError`. It holds at most one sealed segment.
  */
-export function createDecryptStream(dek: Buffer, opts?: DecryptRangeOptions): Transform {
+export function createDecryptStream(
+  dek: Buffer,
+  opts?: DecryptRangeOptions,
+  ownership: DecryptOwnership = {},
+): Transform {
   assertDek(dek);
   const decryptor = new SegmentDecryptor(dek, opts);
   const emit: Emit = (plain) => stream.push(plain); // created once per stream, not per chunk
+  const releaseInput = ownership.inputOwned ?? false;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {
-        decryptor.write(chunk, emit);
+        decryptor.write(chunk, emit); // copies what it keeps
+        if (releaseInput) releaseBuffer(chunk);
         callback();
       } catch (error) {
         callback(error as Error);

@@ -178,14 +178,21 @@ export function createDb(client: DatabaseClient, settings: TransactionSettings):
       // so they cannot carry SQL.
       const scope = [`set_config('app.tenant_id', '${ctx.tenantId}', true)`];
       if (userId) scope.push(`set_config('app.user_id', '${userId}', true)`);
-      await connection.query(`BEGIN ${mode}; SELECT ${scope.join(', ')}`);
+      // The connection pipelines (prisma.ts): the first statement goes out behind BEGIN without
+      // waiting for its answer, and every statement's result also waits for BEGIN's, so none is
+      // taken for a result inside the transaction unless the transaction did begin.
+      const begun = connection.query(`BEGIN ${mode}; SELECT ${scope.join(', ')}`);
+      begun.catch(() => undefined); // awaited with every statement and before COMMIT
       const sql: SqlWriter = {
         // Named, so each pooled connection parses and plans a statement once and then only binds
         // it. The texts are the code's own (values travel as parameters), so they are few.
-        query: async <R extends object>(text: string, params: readonly unknown[] = []) =>
-          (await connection.query<R>({ name: statementName(text), text, values: [...params] })).rows,
+        query: async <R extends object>(text: string, params: readonly unknown[] = []) => {
+          const statement = connection.query<R>({ name: statementName(text), text, values: [...params] });
+          return (await Promise.all([begun, statement]))[1].rows;
+        },
       };
       const result = await fn(sql);
+      await begun;
       await connection.query('COMMIT');
       return result;
     } catch (error) {

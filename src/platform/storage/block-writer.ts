@@ -10,6 +10,7 @@
  */
 import { PassThrough, Readable } from 'node:stream';
 import type { BlockBlobClient } from '@azure/storage-blob';
+import { releaseBuffer } from '../release-buffer.js';
 
 /** Block size of large blobs, and the most one blob holds in memory per block in flight. */
 export const BLOCK_BYTES = 4 * 1024 * 1024;
@@ -182,6 +183,15 @@ function openStagedWriter(client: BlockBlobClient, sizeHint?: number): BlobWrite
     if (failure !== undefined) throw failure;
   };
 
+  /**
+   * Once nothing is in flight the block buffers are freed at once (release-buffer.ts): left to
+   * the garbage collector, a large upload's 16-20 MB of them count towards the next collection.
+   */
+  const releaseBlocks = (): void => {
+    for (const block of free.splice(0)) releaseBuffer(block);
+    releaseBuffer(current);
+  };
+
   return {
     write(bytes) {
       throwIfFailed();
@@ -205,15 +215,18 @@ function openStagedWriter(client: BlockBlobClient, sizeHint?: number): BlobWrite
       if (blockIds.length === 0) {
         // A factory-free Buffer body: the SDK can send it again when it retries the request.
         await client.upload(current.subarray(0, filled), filled);
+        releaseBlocks();
         return;
       }
       if (filled > 0) stageCurrent();
       await Promise.all(inFlight);
       throwIfFailed();
       await client.commitBlockList(blockIds);
+      releaseBlocks();
     },
     async abort() {
       await Promise.allSettled(inFlight);
+      releaseBlocks();
     },
   };
 }

@@ -18,6 +18,10 @@ import { useTestEnv } from '../../helpers/test-env.js';
 const env = useTestEnv();
 const SEGMENT = 64 * 1024;
 
+/** The test app on a real port, started once for the tests that need a connection. */
+let listening: string | undefined;
+const listen = async () => (listening ??= await env.app.listen({ port: 0, host: '127.0.0.1' }));
+
 /** A document whose plaintext is a recognisable phrase repeated: easy to look for in ciphertext. */
 function recognisablePdf(): Buffer {
   return Buffer.from(
@@ -111,6 +115,48 @@ describe('encryption at rest', () => {
     },
   );
 
+  it.each([
+    ['its first segment', HEADER_LENGTH + 10],
+    ['its third segment, after the first two were sent', HEADER_LENGTH + 2 * (SEGMENT + TAG_LENGTH) + 10],
+  ])(
+    'over a real connection, a blob altered in %s is never served: an error, or a response cut short of its length',
+    async (_label, at) => {
+      const { ciphertext, container, doc, owner, plaintext } = await storedDocument();
+      const tampered = Buffer.from(ciphertext);
+      tampered[at] = tampered[at]! ^ 0x01;
+      await env.blobStore.upload(container, doc.id, Readable.from([tampered]));
+      const address = await listen();
+      const got = await new Promise<{ status: number; length: number; body: Buffer; complete: boolean }>(
+        (resolve) => {
+          http.get(`${address}/v1/documents/${doc.id}/content`, { headers: bearer(owner.token) }, (res) => {
+            const chunks: Buffer[] = [];
+            const done = (complete: boolean) =>
+              resolve({
+                status: res.statusCode ?? 0,
+                length: Number(res.headers['content-length'] ?? -1),
+                body: Buffer.concat(chunks),
+                complete,
+              });
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.once('end', () => done(res.complete));
+            res.once('error', () => done(false));
+          });
+        },
+      );
+      if (got.status === 200) {
+        // The pieces that were sent had verified: what arrived is the start of the document, and
+        // the connection ended before the altered segment.
+        expect(got.complete).toBe(false);
+        expect(got.body.length).toBeLessThan(got.length);
+        expect(got.body.equals(plaintext.subarray(0, got.body.length))).toBe(true);
+      } else {
+        expect(got.status).toBeGreaterThanOrEqual(500);
+        expect(got.body.includes(Buffer.from('FAKTURA'))).toBe(false);
+      }
+      if (at < HEADER_LENGTH + SEGMENT) expect(got.status).not.toBe(200);
+    },
+  );
+
   it('round-trips a 0-byte plaintext through the storage format and Azurite', async () => {
     const dek = randomBytes(32);
     const container = `${env.config.blobs.containerPrefix}-zero`;
@@ -125,7 +171,6 @@ describe('encryption at rest', () => {
 });
 
 describe('failure safety', () => {
-  let listening: string | undefined;
   it.each([
     ['staged in blocks (20 MB announced)', 20 * 1024 * 1024, 3 * 1024 * 1024],
     ['streamed as one Put Blob (2 MB announced)', 2 * 1024 * 1024, 1024 * 1024],
@@ -133,7 +178,7 @@ describe('failure safety', () => {
     'leaves no document row and no blob when the client disconnects mid-upload, %s',
     async (_label, announced, sent) => {
       const owner = await signup(env.app);
-      const address = listening ?? (listening = await env.app.listen({ port: 0, host: '127.0.0.1' }));
+      const address = await listen();
       const { port } = new URL(address);
       await new Promise<void>((resolve) => {
         const req = http.request({
