@@ -205,17 +205,37 @@ export function printsAnotherInvoice(doc: CorpusEntry): boolean {
   return check !== undefined && check.found.length === 0 && check.notFound.length > 0;
 }
 
-/** Fields with a truth, and how many of them the result got wrong. */
-function scoreFields(doc: CorpusEntry, result: ExtractionResult): { fields: number; wrong: number } {
-  let fields = 0;
-  let wrong = 0;
+/**
+ * Fields with a truth and how many of them the result got wrong, and the same for the fields whose
+ * truth the page does not print (the manifest's `textLayerCheck.notFound`: a visual-only copy may
+ * show other amounts or dates than the XML its truth comes from), with each wrong field named.
+ */
+interface Score {
+  fields: number;
+  wrong: number;
+  unprintedFields: number;
+  unprintedWrong: number;
+  wrongFields: string[];
+}
+
+function scoreFields(doc: CorpusEntry, result: ExtractionResult): Score {
+  const notFound = new Set(doc.textLayerCheck?.notFound ?? []);
+  const score: Score = { fields: 0, wrong: 0, unprintedFields: 0, unprintedWrong: 0, wrongFields: [] };
   for (const field of FIELD_NAMES) {
     const truth = expectedValue(doc.expected, field);
     if (truth === undefined) continue;
-    fields += 1;
-    if (!sameValue(field, truth, result.fields[field]?.value)) wrong += 1;
+    const unprinted = notFound.has(field);
+    score.fields += 1;
+    if (unprinted) score.unprintedFields += 1;
+    const read = result.fields[field];
+    if (sameValue(field, truth, read?.value)) continue;
+    score.wrong += 1;
+    if (unprinted) score.unprintedWrong += 1;
+    score.wrongFields.push(
+      `${field} ${JSON.stringify(read?.value ?? null)} (${read?.source ?? '-'}; truth ${JSON.stringify(truth)}${unprinted ? ', not printed on the page' : ''})`,
+    );
   }
-  return { fields, wrong };
+  return score;
 }
 
 export async function measureStraightThrough(
@@ -296,7 +316,7 @@ export async function measureStraightThrough(
     perKind.set(doc.kind, kind);
     if (isDistinct)
       distinctOutcomes.push(
-        `- ${doc.id} (${doc.kind}): ${auto ? `validated automatically, ${score.wrong} of ${score.fields} fields wrong` : `kept: ${kept.automate ? reason : kept.reason}`}; ${belowThreshold(processed.result, threshold)}`,
+        `- ${doc.id} (${doc.kind}): ${auto ? `validated automatically, ${score.wrong} of ${score.fields} fields wrong${score.wrongFields.length ? ` (${score.wrongFields.join('; ')})` : ''}` : `kept: ${kept.automate ? reason : kept.reason}`}; ${belowThreshold(processed.result, threshold)}`,
       );
     for (const w of requiredOnly) if (requiredOnlyPasses(processed, w.threshold)) addTo(w, score);
     for (const w of whatIf) if (decideLoosely(processed, w.threshold).automate) addTo(w, score);
@@ -319,6 +339,11 @@ export async function measureStraightThrough(
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     populationRow('every rendition', scoredDocuments, firsts.length, all),
     populationRow('distinct invoices', families, new Set(firsts.map(family)).size, distinct),
+    '',
+    ...[['every rendition', all] as const, ['distinct invoices', distinct] as const].map(
+      ([name, p]) =>
+        `Wrong fields among the automated, ${name}: ${p.wrong} of ${p.fields} (${pct(p.wrong, p.fields).trim()}); ${p.unprintedWrong} of them (of ${p.unprintedFields} fields) are fields whose truth the page does not print (textLayerCheck.notFound: the copy shows other values than the XML the truth comes from); over the fields whose truth the page prints: ${p.wrong - p.unprintedWrong} of ${p.fields - p.unprintedFields} (${pct(p.wrong - p.unprintedWrong, p.fields - p.unprintedFields).trim()}).`,
+    ),
     '',
     `Left out of every table here: ${other.docs} later documents whose page prints another invoice than their truth (the corpus's textLayerCheck finds none of the truth's values on it), ${other.auto} of them validated automatically; what was read there cannot be scored against a truth the page does not show, so they count neither as automated nor in the wrong fields:`,
     '',
@@ -370,17 +395,30 @@ interface Population {
   auto: number;
   fields: number;
   wrong: number;
+  /** Of the fields and wrong fields, those whose truth the page does not print. */
+  unprintedFields: number;
+  unprintedWrong: number;
   reasons: Map<string, number>;
 }
 
-const population = (): Population => ({ docs: 0, auto: 0, fields: 0, wrong: 0, reasons: new Map() });
+const population = (): Population => ({
+  docs: 0,
+  auto: 0,
+  fields: 0,
+  wrong: 0,
+  unprintedFields: 0,
+  unprintedWrong: 0,
+  reasons: new Map(),
+});
 
-function count(p: Population, auto: boolean, score: { fields: number; wrong: number }, reason: string): void {
+function count(p: Population, auto: boolean, score: Score, reason: string): void {
   p.docs += 1;
   if (auto) {
     p.auto += 1;
     p.fields += score.fields;
     p.wrong += score.wrong;
+    p.unprintedFields += score.unprintedFields;
+    p.unprintedWrong += score.unprintedWrong;
   } else p.reasons.set(reason, (p.reasons.get(reason) ?? 0) + 1);
 }
 
