@@ -13,6 +13,12 @@
  * with single spaces; amounts equal to one of the amounts printed in any common notation
  * (1 234,56 / 1.234,56 / 1,234.56). Dates, currency and document type are not checked (always
  * counted as printed): they are printed in too many forms to test by search.
+ *
+ * One id is two fields in some truths: an XML that repeats the seller's VAT ID as its legal
+ * registration id (BT-30 = BT-31) next to a page that prints the VAT ID once, under its VAT label,
+ * and a register number ("HRA 12345") as the company id. The page then prints no company id equal
+ * to the truth, only the VAT ID; so a company id that is the seller's VAT ID counts as printed only
+ * where the number occurs a second time (an XML file carries it in both elements).
  */
 import { readPageWords } from '../src/extraction/pdf/page-words.js';
 import { openPdf } from '../src/extraction/pdf/open.js';
@@ -99,10 +105,29 @@ const ID_FIELDS = new Set([
   'payment.reference',
 ]);
 
+/** The truth values of the same document that `isPrinted` needs besides the field's own. */
+export interface PrintedContext {
+  readonly sellerVatId?: string | undefined;
+}
+
 /** Whether the truth of `field` is printed by the rule above. */
-export function isPrinted(field: string, truth: string, index: PrintedIndex): boolean {
+export function isPrinted(
+  field: string,
+  truth: string,
+  index: PrintedIndex,
+  context: PrintedContext = {},
+): boolean {
   if (AMOUNT_FIELDS.has(field)) return index.amounts.has(canonical(truth.trim()));
   if (NAME_FIELDS.has(field)) return index.spaced.includes(spaced(truth));
-  if (ID_FIELDS.has(field)) return index.compact.includes(compact(truth));
-  return true;
+  if (!ID_FIELDS.has(field)) return true;
+  const id = compact(truth);
+  if (field === 'seller.companyId' && context.sellerVatId && compact(context.sellerVatId) === id)
+    return occurrences(index.compact, id) >= 2;
+  return index.compact.includes(id);
+}
+
+function occurrences(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) count++;
+  return count;
 }

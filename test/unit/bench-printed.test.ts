@@ -38,6 +38,18 @@ describe('the benchmark counts a truth value as printed only when the text shows
     expect(isPrinted('totals.gross', '1309.55', page)).toBe(false);
   });
 
+  it('counts a company id that is the seller VAT ID as printed only where the number occurs twice', () => {
+    // The page prints DE 136 695 976 once, as the VAT ID; its company id is a register number.
+    const context = { sellerVatId: 'DE136695976' };
+    expect(isPrinted('seller.companyId', 'DE136695976', page, context)).toBe(false);
+    expect(isPrinted('seller.vatId', 'DE136695976', page, context)).toBe(true);
+    // An XML file carries the same number in both elements (BT-30 and BT-31).
+    const xml = indexText('<ID>DE136695976</ID> <CompanyID>DE136695976</CompanyID>');
+    expect(isPrinted('seller.companyId', 'DE136695976', xml, context)).toBe(true);
+    // A company id that differs from the VAT ID is searched as before.
+    expect(isPrinted('seller.companyId', '11/222/33333', page, context)).toBe(true);
+  });
+
   it('does not check dates, currency or the document type (printed in too many forms)', () => {
     expect(isPrinted('issueDate', '2030-01-01', page)).toBe(true);
     expect(isPrinted('currency', 'CHF', page)).toBe(true);
