@@ -237,23 +237,25 @@ describe('automation level confident', () => {
 });
 
 describe('a value a person accepted before', () => {
-  /** SAMPLE with a placeholder VAT ID whose check digit is wrong (a test value a firm kept once). */
+  /**
+   * SAMPLE with placeholder VAT IDs whose check digits are wrong (test values a firm kept once),
+   * and a payment reference that is the invoice number.
+   */
   const placeholder = (number: string, vatId = 'DE123456789'): FixtureInvoice => ({
     ...SAMPLE,
     number,
+    reference: number,
     seller: { ...SAMPLE.seller, vatId },
+    buyer: { ...SAMPLE.buyer, vatId: 'DE999999999' },
   });
 
   it("no longer blocks the supplier's next document in the firm that validated it, and only there", async () => {
     const firm = await signup(env.app);
     const first = await ubl(firm, placeholder('ACC-1'));
-    expect(first.findings).toContainEqual(
-      expect.objectContaining({
-        code: 'vat_id_invalid_checksum',
-        severity: 'warning',
-        field: 'seller.vatId',
-      }),
-    );
+    for (const field of ['seller.vatId', 'buyer.vatId'])
+      expect(first.findings).toContainEqual(
+        expect.objectContaining({ code: 'vat_id_invalid_checksum', severity: 'warning', field }),
+      );
     const validated = await env.app.inject({
       method: 'POST',
       url: `/v1/documents/${first.id}/extraction/validate`,
@@ -265,15 +267,14 @@ describe('a value a person accepted before', () => {
 
     // The same value again: an info finding saying it was accepted, and the document goes through.
     const next = await ubl(firm, placeholder('ACC-2'));
-    expect(next.findings).toContainEqual(
-      expect.objectContaining({
-        code: 'vat_id_invalid_checksum_accepted_before',
-        severity: 'info',
-        field: 'seller.vatId',
-      }),
-    );
+    for (const field of ['seller.vatId', 'buyer.vatId'])
+      expect(next.findings).toContainEqual(
+        expect.objectContaining({ code: 'vat_id_invalid_checksum_accepted_before', severity: 'info', field }),
+      );
     expect(next.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(next.fields['seller.vatId']).toMatchObject({ value: 'DE123456789', confirmedBy: 'supplier' });
+    // Its validated invoice's reference was its number: the reference is the supplier's scheme.
+    expect(next.fields['payment.reference']).toMatchObject({ value: 'ACC-2', confirmedBy: 'supplier' });
     expect(next.status).toBe('validated');
     expect(await autoValidations(next.id)).toHaveLength(1);
 
