@@ -274,6 +274,8 @@ function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
     invoice_number: value('invoiceNumber') ?? null,
     currency: value('currency') ?? null,
     buyer_name: value('buyer.name') ?? null,
+    buyer_vat_id: value('buyer.vatId') ?? null,
+    payment_reference: value('payment.reference') ?? null,
     issue_date: value('issueDate') ?? null,
     due_date: value('dueDate') ?? null,
     validated_at: null,

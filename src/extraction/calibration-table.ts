@@ -9,7 +9,7 @@ export const CALIBRATION: CalibrationTable = {
   xml: [{ from: 0, confidence: 0.999 }],
   'xml+confirmed': [{ from: 0, confidence: 0.999 }],
   text: [
-    { from: 0, confidence: 0.959 },
+    { from: 0, confidence: 0.956 },
     { from: 0.85, confidence: 0.995 },
   ],
   'text+confirmed': [{ from: 0, confidence: 0.997 }],

@@ -11,6 +11,7 @@ import { CURRENCY_SYMBOLS, normaliseId } from './fields/ids.js';
 import { reviewNeeded } from './finalize.js';
 import type { ExtractedField, ExtractionResult, FieldName, Finding } from './types.js';
 import { FIELD_NAMES } from './types.js';
+import { accept, isAcceptedCode, isIdentityField, type AcceptedIdentities } from './validate/accepted.js';
 import { checkIban, validateExtraction } from './validate/index.js';
 
 export interface FieldChange {
@@ -109,6 +110,20 @@ function correctionFinding(field: FieldName, message: string): Finding {
   return { code: 'corrected_value_unusual_format', severity: 'warning', field, message };
 }
 
+/**
+ * The identity values the engine's run found accepted before (`…_accepted_before` findings,
+ * validate/accepted.ts), for the revalidation after a correction: a value the correction left as
+ * it was stays accepted, a changed one is checked afresh.
+ */
+function acceptedIn(result: ExtractionResult): AcceptedIdentities {
+  const accepted: AcceptedIdentities = new Map();
+  for (const finding of result.findings) {
+    if (!isAcceptedCode(finding.code) || !finding.field || !isIdentityField(finding.field)) continue;
+    accept(accepted, finding.field, result.fields[finding.field]?.value, 'an earlier validation');
+  }
+  return accepted;
+}
+
 export function isFieldName(name: string): name is FieldName {
   return (FIELD_NAMES as readonly string[]).includes(name);
 }
@@ -148,16 +163,24 @@ export function applyCorrections(
   if (problems.length > 0) return { problems };
   // Findings the engine derived from the old values are recomputed from the new ones; findings
   // about the document itself (format, profile, embedded data) stay.
+  const accepted = acceptedIn(result);
+  const keyOf = (f: Finding): string => `${f.code}|${f.field ?? ''}`;
   const derivedBefore = new Set(
-    validateExtraction(result.fields, result.vatBreakdown, result.lines).map(
-      (f) => `${f.code}|${f.field ?? ''}`,
-    ),
+    validateExtraction(result.fields, result.vatBreakdown, result.lines, false, accepted).map(keyOf),
   );
   const corrected = new Set(changes.map((c) => c.field as string));
   const kept = result.findings.filter(
-    (f) => !derivedBefore.has(`${f.code}|${f.field ?? ''}`) && !(f.field && corrected.has(f.field)),
+    (f) => !derivedBefore.has(keyOf(f)) && !(f.field && corrected.has(f.field)),
   );
-  const findings = [...kept, ...warnings, ...validateExtraction(fields, result.vatBreakdown, result.lines)];
+  // An acceptance found again keeps the engine's wording (which names where it was accepted).
+  const previous = new Map(result.findings.filter((f) => isAcceptedCode(f.code)).map((f) => [keyOf(f), f]));
+  const findings = [
+    ...kept,
+    ...warnings,
+    ...validateExtraction(fields, result.vatBreakdown, result.lines, false, accepted).map(
+      (f) => previous.get(keyOf(f)) ?? f,
+    ),
+  ];
   // A check the corrected values no longer pass (totals that stopped adding up) confirms nothing.
   for (const finding of findings) {
     const field = finding.field && isFieldName(finding.field) ? fields[finding.field] : undefined;

@@ -2,6 +2,7 @@ import { calibrateFields } from './calibration.js';
 import { CALIBRATION } from './calibration-table.js';
 import { cleanStrings } from './text/clean-strings.js';
 import type { ExtractedField, ExtractionResult, FieldName } from './types.js';
+import type { AcceptedIdentities } from './validate/accepted.js';
 import { confirmTotals, dropDoubtedConfirmations } from './validate/confirm.js';
 import { validateExtraction } from './validate/index.js';
 
@@ -34,12 +35,13 @@ const EN16931_FORMATS = new Set(['ubl', 'cii', 'zugferd1', 'facturx-pdf']);
  * Cleans a draft result's strings, validates it (findings lower confidences), confirms what the
  * totals reconcile and undoes the confirmations a finding doubts (validate/confirm.ts), calibrates
  * the confidences (calibration.ts; `calibrate: false` keeps the rule scores, which the calibration
- * benchmark fits on) and decides whether it needs review.
+ * benchmark fits on) and decides whether it needs review. `accepted`: identity values a person
+ * already accepted for the document's supplier (validate/accepted.ts).
  */
 export function finalizeResult(
   raw: Draft,
   timings: ExtractionResult['timings'],
-  options: { calibrate?: boolean } = {},
+  options: { calibrate?: boolean; accepted?: AcceptedIdentities } = {},
 ): ExtractionResult {
   // No control character or unpaired surrogate leaves the engine: PostgreSQL refuses U+0000 in
   // text and jsonb, and a failed insert would turn a readable document into an internal error.
@@ -47,7 +49,13 @@ export function finalizeResult(
   const scored = draft.fields as Partial<Record<string, ExtractedField>>;
   const findings = [
     ...draft.findings,
-    ...validateExtraction(scored, draft.vatBreakdown, draft.lines, EN16931_FORMATS.has(draft.format)),
+    ...validateExtraction(
+      scored,
+      draft.vatBreakdown,
+      draft.lines,
+      EN16931_FORMATS.has(draft.format),
+      options.accepted,
+    ),
   ];
   confirmTotals(scored);
   dropDoubtedConfirmations(scored, findings);

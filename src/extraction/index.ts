@@ -14,6 +14,7 @@ import { applyLearnedSuppliers } from './hints/apply.js';
 import { layerUnits, layerWords } from './hints/text-layer.js';
 import { applySupplierDirectory } from './suppliers/directory.js';
 import type { ExtractionResult, ExtractOptions } from './types.js';
+import type { AcceptedIdentities } from './validate/accepted.js';
 import { checkSchema } from './validate/xsd.js';
 
 export * from './model.js';
@@ -48,6 +49,9 @@ export async function extractInvoice(
     throw new ExtractionError('file_too_large', `the file is larger than ${maxBytes} bytes`);
   const timings: Record<string, number> = {};
   const { textLayer, ...draft } = await extractDraft(bytes, options, deadline, timings);
+  // The identity values a person already accepted for the matched supplier, which the validation
+  // then reports at info (validate/accepted.ts).
+  const accepted: AcceptedIdentities = new Map();
   // Learned hints first: they are this supplier's own layout; the directory then fills master
   // data the page did not give.
   if (textLayer && options.learnedSuppliers?.length)
@@ -57,15 +61,16 @@ export async function extractInvoice(
         layerWords(textLayer),
         layerUnits(textLayer),
         options.learnedSuppliers,
+        accepted,
       ),
     );
   if (options.keepTextLayer && textLayer) (draft as Draft).textLayer = textLayer;
   if (options.suppliers?.length)
-    draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers));
+    draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers, accepted));
   return finalizeResult(
     draft,
     { ...timings, totalMs: round(deadline.elapsedMs()) },
-    { calibrate: options.calibrate !== false },
+    { calibrate: options.calibrate !== false, accepted },
   );
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../suppliers/directory.js';
 import { buildCells, buildRows, type Cell, type Word } from '../text/words.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
+import { accept, type AcceptedIdentities } from '../validate/accepted.js';
 import type { FieldHint, LearnedSupplier } from './types.js';
 import {
   findSpans,
@@ -220,12 +221,14 @@ export function readHint(cells: readonly Cell[], hint: FieldHint, units: 'pt' | 
 /**
  * Applies the profile of the document's supplier (if the tenant has one) to `fields` in place and
  * returns an info finding saying what was learned and where the document did not fit a hint.
+ * `accepted` receives the identity values a person gave the profile (validate/accepted.ts).
  */
 export function applyLearnedSuppliers(
   fields: Fields,
   words: readonly Word[],
   units: 'pt' | 'px',
   suppliers: readonly LearnedSupplier[],
+  accepted: AcceptedIdentities = new Map(),
 ): Finding[] {
   if (suppliers.length === 0 || words.length === 0) return [];
   const list = suppliers.slice(0, MAX_LEARNED_SUPPLIERS);
@@ -263,6 +266,7 @@ export function applyLearnedSuppliers(
   }
   const name = supplier.name ?? supplier.vatId ?? supplier.companyId ?? 'a known supplier';
   const filled = fillUnprinted(fields, supplier, name);
+  acceptProfile(accepted, fields, supplier, name);
   learned.push(...filled.map((f) => `${f.field} (not printed: from the supplier profile)`));
   return [
     {
@@ -276,6 +280,30 @@ export function applyLearnedSuppliers(
   ];
 }
 
+/** Whether the document's buyer reads as the buyer the profile's buyer VAT ID was entered for. */
+function isForBuyer(fields: Fields, supplier: LearnedSupplier): boolean {
+  const forBuyer = supplier.constants?.forBuyer;
+  const buyer = fields['buyer.name']?.value;
+  return forBuyer !== undefined && buyer !== undefined && nameSimilarity(buyer, forBuyer) >= NAME_SIMILARITY;
+}
+
+/**
+ * The identity values of the profile a person entered or kept in a correction: the supplier's VAT
+ * ID and company id, and the buyer VAT ID for the buyer it was entered for (as `fillUnprinted`).
+ */
+function acceptProfile(
+  accepted: AcceptedIdentities,
+  fields: Fields,
+  supplier: LearnedSupplier,
+  name: string,
+): void {
+  const where = `the corrections learned for ${name}`;
+  accept(accepted, 'seller.vatId', supplier.vatId, where);
+  accept(accepted, 'seller.companyId', supplier.companyId, where);
+  if (isForBuyer(fields, supplier))
+    accept(accepted, 'buyer.vatId', supplier.constants?.['buyer.vatId'], where);
+}
+
 /**
  * What the page does not print at all, only where neither the rules nor a hint found a value:
  * the supplier's name (a receipt's logo is an image), the currency it bills in, and the VAT ID of
@@ -287,15 +315,10 @@ export function applyLearnedSuppliers(
  */
 function fillUnprinted(fields: Fields, supplier: LearnedSupplier, name: string): Finding[] {
   const constants = supplier.constants ?? {};
-  const buyer = fields['buyer.name']?.value;
-  const isForBuyer =
-    constants.forBuyer !== undefined &&
-    buyer !== undefined &&
-    nameSimilarity(buyer, constants.forBuyer) >= NAME_SIMILARITY;
   const unprinted: [FieldName, string | undefined][] = [
     ['seller.name', supplier.name],
     ['currency', constants.currency],
-    ['buyer.vatId', isForBuyer ? constants['buyer.vatId'] : undefined],
+    ['buyer.vatId', isForBuyer(fields, supplier) ? constants['buyer.vatId'] : undefined],
   ];
   const findings: Finding[] = [];
   for (const [field, value] of unprinted) {

@@ -1,5 +1,6 @@
 import { normaliseId } from '../fields/ids.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
+import { accept, type AcceptedIdentities } from '../validate/accepted.js';
 
 /**
  * The firm's own supplier directory as an engine input: suppliers it has booked before (built by
@@ -22,6 +23,13 @@ export interface KnownSupplier {
   currencies?: readonly string[] | undefined;
   /** Buyers its validated documents were made out to. */
   buyers?: readonly string[] | undefined;
+  /** The buyers' VAT IDs on its validated documents (a person accepted each of them). */
+  buyerVatIds?: readonly string[] | undefined;
+  /**
+   * Its validated documents show that its payment reference is the invoice number: at least one
+   * has a reference equal to its number, and none has another reference.
+   */
+  referenceIsInvoiceNumber?: boolean | undefined;
   /** Its payment terms: days from issue to due date on its validated documents. */
   paymentTermsDays?: readonly number[] | undefined;
 }
@@ -183,9 +191,15 @@ function idKeyOrName(name: FieldName, value: string): string {
 
 /**
  * Matches the document against the directory, fills what the match knows and reports what the
- * document contradicts. Returns the findings; `fields` is completed in place.
+ * document contradicts. Returns the findings; `fields` is completed in place, and `accepted`
+ * receives the identity values the supplier's validated documents hold (a person validated each
+ * of them: validate/accepted.ts).
  */
-export function applySupplierDirectory(fields: Fields, suppliers: readonly KnownSupplier[]): Finding[] {
+export function applySupplierDirectory(
+  fields: Fields,
+  suppliers: readonly KnownSupplier[],
+  accepted: AcceptedIdentities = new Map(),
+): Finding[] {
   if (suppliers.length === 0) return [];
   const match = matchSupplier(fields, suppliers);
   if (!match) return [];
@@ -195,6 +209,10 @@ export function applySupplierDirectory(fields: Fields, suppliers: readonly Known
   const docIban = idKey(fields['payment.iban']?.value);
   const knownIbans = (supplier.ibans ?? []).map(idKey).filter(Boolean);
   const label = supplier.name ?? supplier.vatId ?? supplier.companyId ?? 'a known supplier';
+  const where = `the validated documents of ${label}`;
+  accept(accepted, 'seller.vatId', supplier.vatId, where);
+  accept(accepted, 'seller.companyId', supplier.companyId, where);
+  for (const vatId of supplier.buyerVatIds ?? []) accept(accepted, 'buyer.vatId', vatId, where);
   if (docVat && supplier.vatId && idKey(supplier.vatId) !== docVat)
     findings.push({
       code: 'supplier_vat_id_mismatch',
@@ -246,15 +264,27 @@ export function invoiceNumberShape(value: string): string {
 
 /**
  * What the supplier's validated documents confirm beyond its identity: an invoice number in the
- * supplier's numbering scheme, a currency it billed in
- * before, a buyer it billed before, and an issue and a due date whose distance is one of its
- * payment terms (two dates misread by the same number of days are not a coincidence to expect).
+ * supplier's numbering scheme, a payment reference that is that confirmed number where the
+ * supplier's references are its invoice numbers, a currency it billed in before, a buyer it billed
+ * before, and an issue and a due date whose distance is one of its payment terms (two dates
+ * misread by the same number of days are not a coincidence to expect).
  */
 function confirmHistory(fields: Fields, supplier: KnownSupplier): void {
   const number = fields.invoiceNumber;
   const shape = number ? invoiceNumberShape(number.value) : '';
   if (printed(number) && shape && supplier.invoiceNumberShapes?.includes(shape))
     number.confirmedBy = 'supplier';
+  // The text rules make the reference out to the invoice number when none is printed (a guess at
+  // 0.5); for a supplier whose validated references were its invoice numbers it is its scheme. The
+  // reference is only as right as the number, so the number must be confirmed first.
+  const reference = fields['payment.reference'];
+  if (
+    printed(reference) &&
+    number?.confirmedBy &&
+    supplier.referenceIsInvoiceNumber &&
+    idKey(reference.value) === idKey(number.value)
+  )
+    reference.confirmedBy = 'supplier';
   const currency = fields.currency;
   if (printed(currency) && supplier.currencies?.includes(currency.value)) currency.confirmedBy = 'supplier';
   const buyer = fields['buyer.name'];

@@ -203,6 +203,8 @@ export interface ValidatedSellerRow {
   readonly invoice_number?: string | null;
   readonly currency?: string | null;
   readonly buyer_name?: string | null;
+  readonly buyer_vat_id?: string | null;
+  readonly payment_reference?: string | null;
   readonly issue_date?: string | null;
   readonly due_date?: string | null;
   readonly validated_at: Date | null;
@@ -211,8 +213,8 @@ export interface ValidatedSellerRow {
 /**
  * Sellers of the tenant's validated (and exported) documents, most recently validated first, at
  * most `limit`: the supplier directory a new document is matched against. Only the seller's four
- * values, the invoice number, the currency, the buyer's name and the two dates are read out of
- * each result.
+ * values, the invoice number, the currency, the buyer's name and VAT ID, the payment reference and
+ * the two dates are read out of each result.
  */
 export async function listValidatedSellers(
   tx: Tx,
@@ -227,6 +229,8 @@ export async function listValidatedSellers(
            e.result #>> '{fields,invoiceNumber,value}'    AS invoice_number,
            e.result #>> '{fields,currency,value}'         AS currency,
            e.result #>> '{fields,buyer.name,value}'       AS buyer_name,
+           e.result #>> '{fields,buyer.vatId,value}'      AS buyer_vat_id,
+           e.result #>> '{fields,payment.reference,value}' AS payment_reference,
            e.result #>> '{fields,issueDate,value}'        AS issue_date,
            e.result #>> '{fields,dueDate,value}'          AS due_date,
            d.validated_at

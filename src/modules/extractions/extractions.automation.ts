@@ -32,6 +32,25 @@ export type AutomationDecision =
 
 const keep = (reason: string): AutomationDecision => ({ automate: false, reason });
 
+/**
+ * The fields the supplier profile filled where the page prints no value (hints/apply.ts: finding
+ * `filled_from_supplier_profile`, source learned, no place on the page), outside the required
+ * fields. Such a value is not a reading whose confidence could reach a threshold: it is the firm's
+ * own master data a person entered for this supplier (and a buyer VAT ID only for the buyer it was
+ * entered for), so `confident` does not hold it to the threshold. A required field filled so
+ * (the currency) still is: what is booked and paid must be read from the document.
+ */
+function profileFills(result: ExtractionResult): Set<string> {
+  const filled = new Set<string>();
+  for (const finding of result.findings) {
+    if (finding.code !== 'filled_from_supplier_profile' || !finding.field) continue;
+    if ((REQUIRED_FIELDS as readonly string[]).includes(finding.field)) continue;
+    const field = result.fields[finding.field as keyof ExtractionResult['fields']];
+    if (field?.source === 'learned' && !field.bbox) filled.add(finding.field);
+  }
+  return filled;
+}
+
 /** The codes of the result's findings of one severity, or '' when it has none. */
 function codesOf(result: ExtractionResult, severity: 'error' | 'warning'): string {
   return [...new Set(result.findings.filter((f) => f.severity === severity).map((f) => f.code))].join(', ');
@@ -41,8 +60,9 @@ function codesOf(result: ExtractionResult, severity: 'error' | 'warning'): strin
  * Decides by the firm's level. Whatever the level, a duplicate and a document with an error
  * finding wait for a person: paying an invoice twice, or to a changed bank account, is money lost,
  * and no firm asks for that to be automated. `confident` asks more: every required field present,
- * every field (required or not: all of them are booked) at or above the threshold, no warning, and
- * a supplier the firm has validated at least `minValidated` documents of.
+ * every field read from the document (required or not: all of them are booked) at or above the
+ * threshold (`profileFills` are not readings), no warning, and a supplier the firm has validated
+ * at least `minValidated` documents of.
  */
 export function decideAutomation(
   settings: AutomationSettings,
@@ -65,7 +85,10 @@ export function decideAutomation(
   const missing = REQUIRED_FIELDS.find((name) => !result.fields[name]);
   if (missing) return keep(`${missing} is missing`);
   if (!result.fields['seller.name'] && !result.fields['seller.vatId']) return keep('the seller is missing');
-  const weak = Object.entries(result.fields).find(([, field]) => field.confidence < settings.threshold);
+  const fills = profileFills(result);
+  const weak = Object.entries(result.fields).find(
+    ([name, field]) => !fills.has(name) && field.confidence < settings.threshold,
+  );
   if (weak) return keep(`${weak[0]} is below the threshold (${weak[1].confidence})`);
   if (facts.supplierValidated < settings.minValidated)
     return keep(

@@ -37,8 +37,9 @@ const key = (value: string | null): string => (value ?? '').toUpperCase().replac
 /**
  * Groups validated sellers into suppliers: one record per VAT ID, else per company id, else per
  * name; the most recent document names it, every IBAN it was paid to is kept, and so are the
- * shapes of its invoice numbers, the currencies it billed in, the buyers it billed and its
- * payment terms (days from issue to due).
+ * shapes of its invoice numbers, the currencies it billed in, the buyers it billed (and their VAT
+ * IDs), its payment terms (days from issue to due) and whether its payment references are its
+ * invoice numbers.
  */
 export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSupplier[] {
   const byKey = new Map<
@@ -51,7 +52,11 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
       numberShapes: Set<string>;
       currencies: Set<string>;
       buyers: Set<string>;
+      buyerVatIds: Set<string>;
       terms: Set<number>;
+      /** Validated documents whose payment reference is their invoice number, and with another one. */
+      referenceIsNumber: number;
+      referenceOther: number;
       documents: number;
     }
   >();
@@ -69,7 +74,10 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
       numberShapes: new Set<string>(),
       currencies: new Set<string>(),
       buyers: new Set<string>(),
+      buyerVatIds: new Set<string>(),
       terms: new Set<number>(),
+      referenceIsNumber: 0,
+      referenceOther: 0,
       documents: 0,
     };
     entry.name ??= row.name ?? undefined;
@@ -79,6 +87,11 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     addBounded(entry.numberShapes, row.invoice_number ? invoiceNumberShape(row.invoice_number) : null);
     addBounded(entry.currencies, row.currency);
     addBounded(entry.buyers, row.buyer_name);
+    addBounded(entry.buyerVatIds, row.buyer_vat_id ? key(row.buyer_vat_id) : null);
+    if (row.payment_reference) {
+      if (key(row.payment_reference) === key(row.invoice_number ?? null)) entry.referenceIsNumber += 1;
+      else entry.referenceOther += 1;
+    }
     addBounded(entry.terms, termsDays(row.issue_date, row.due_date));
     entry.documents += 1;
     byKey.set(k, entry);
@@ -91,6 +104,8 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     invoiceNumberShapes: [...e.numberShapes],
     currencies: [...e.currencies],
     buyers: [...e.buyers],
+    buyerVatIds: [...e.buyerVatIds],
+    referenceIsInvoiceNumber: e.referenceIsNumber > 0 && e.referenceOther === 0,
     paymentTermsDays: [...e.terms],
     documents: e.documents,
   }));

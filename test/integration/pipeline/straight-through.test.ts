@@ -236,6 +236,76 @@ describe('automation level confident', () => {
   });
 });
 
+describe('a value a person accepted before', () => {
+  /**
+   * SAMPLE with placeholder VAT IDs whose check digits are wrong (test values a firm kept once),
+   * and a payment reference that is the invoice number.
+   */
+  const placeholder = (number: string, vatId = 'DE123456789'): FixtureInvoice => ({
+    ...SAMPLE,
+    number,
+    reference: number,
+    seller: { ...SAMPLE.seller, vatId },
+    buyer: { ...SAMPLE.buyer, vatId: 'DE999999999' },
+  });
+
+  it("no longer blocks the supplier's next document in the firm that validated it, and only there", async () => {
+    const firm = await signup(env.app);
+    const first = await ubl(firm, placeholder('ACC-1'));
+    for (const field of ['seller.vatId', 'buyer.vatId'])
+      expect(first.findings).toContainEqual(
+        expect.objectContaining({ code: 'vat_id_invalid_checksum', severity: 'warning', field }),
+      );
+    const validated = await env.app.inject({
+      method: 'POST',
+      url: `/v1/documents/${first.id}/extraction/validate`,
+      headers: bearer(firm.token),
+      payload: {},
+    });
+    expect(validated.statusCode, validated.body).toBe(200);
+    expect((await putAutomation(firm, { level: 'confident' })).statusCode).toBe(200);
+
+    // The same value again: an info finding saying it was accepted, and the document goes through.
+    const next = await ubl(firm, placeholder('ACC-2'));
+    for (const field of ['seller.vatId', 'buyer.vatId'])
+      expect(next.findings).toContainEqual(
+        expect.objectContaining({ code: 'vat_id_invalid_checksum_accepted_before', severity: 'info', field }),
+      );
+    expect(next.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(next.fields['seller.vatId']).toMatchObject({ value: 'DE123456789', confirmedBy: 'supplier' });
+    // Its validated invoice's reference was its number: the reference is the supplier's scheme.
+    expect(next.fields['payment.reference']).toMatchObject({ value: 'ACC-2', confirmedBy: 'supplier' });
+    expect(next.status).toBe('validated');
+    expect(await autoValidations(next.id)).toHaveLength(1);
+
+    // Another invalid VAT ID for the same supplier (known by its company id) is still news.
+    const other = await ubl(firm, placeholder('ACC-3', 'DE234567891'));
+    expect(other.findings).toContainEqual(
+      expect.objectContaining({
+        code: 'vat_id_invalid_checksum',
+        severity: 'warning',
+        field: 'seller.vatId',
+      }),
+    );
+    expect(other.status).not.toBe('validated');
+
+    // Another firm's validation counts for nothing: its own first document of the supplier warns.
+    const elsewhere = await signup(env.app);
+    expect((await putAutomation(elsewhere, { level: 'confident', minValidated: 0 })).statusCode).toBe(200);
+    const theirs = await ubl(elsewhere, placeholder('ACC-2'));
+    expect(theirs.findings).toContainEqual(
+      expect.objectContaining({
+        code: 'vat_id_invalid_checksum',
+        severity: 'warning',
+        field: 'seller.vatId',
+      }),
+    );
+    expect(theirs.findings.map((f) => f.code)).not.toContain('vat_id_invalid_checksum_accepted_before');
+    expect(theirs.status).not.toBe('validated');
+    expect(await autoValidations(theirs.id)).toEqual([]);
+  });
+});
+
 describe('automation levels never and always', () => {
   it('at never (the default) validates nothing, however confident', async () => {
     const firm = await firmWithHistory();

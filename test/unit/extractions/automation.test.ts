@@ -87,4 +87,62 @@ describe('decideAutomation at confident', () => {
       false,
     );
   });
+
+  describe('values the supplier profile filled where the page prints none', () => {
+    const filled = (field: string): Finding => ({
+      code: 'filled_from_supplier_profile',
+      severity: 'info',
+      field,
+      message: 'm',
+    });
+    const fill = (value: string): ExtractedField => ({ value, confidence: 0.75, source: 'learned' });
+
+    it('are not held to the threshold: they are the firm’s master data, not a reading', () => {
+      const fields = { ...CLEAN, 'buyer.vatId': fill('DE999999999') };
+      expect(decideAutomation(CONFIDENT, result(fields, [filled('buyer.vatId')]), KNOWN).automate).toBe(true);
+    });
+
+    it('still are when the value has a place on the page or no fill finding: then it was read', () => {
+      const read = {
+        ...CLEAN,
+        'buyer.vatId': { ...fill('DE999999999'), bbox: [1, 2, 3, 4] as [number, number, number, number] },
+      };
+      expect(decideAutomation(CONFIDENT, result(read, [filled('buyer.vatId')]), KNOWN)).toEqual({
+        automate: false,
+        reason: 'buyer.vatId is below the threshold (0.75)',
+      });
+      const unmarked = { ...CLEAN, 'buyer.vatId': fill('DE999999999') };
+      expect(decideAutomation(CONFIDENT, result(unmarked), KNOWN).automate).toBe(false);
+    });
+
+    it('still are for a required field (the currency): what is booked and paid is read from the document', () => {
+      const fields = { ...CLEAN, currency: fill('EUR') };
+      expect(decideAutomation(CONFIDENT, result(fields, [filled('currency')]), KNOWN)).toEqual({
+        automate: false,
+        reason: 'currency is below the threshold (0.75)',
+      });
+    });
+
+    it('never let a duplicate, an error or a warning through', () => {
+      const fields = { ...CLEAN, 'buyer.vatId': fill('DE999999999') };
+      const findings = [filled('buyer.vatId')];
+      expect(
+        decideAutomation(CONFIDENT, result(fields, findings), { ...KNOWN, duplicateOf: 'doc-1' }).automate,
+      ).toBe(false);
+      const warning: Finding = {
+        code: 'vat_id_invalid_checksum',
+        severity: 'warning',
+        field: 'buyer.vatId',
+        message: 'm',
+      };
+      expect(decideAutomation(CONFIDENT, result(fields, [...findings, warning]), KNOWN).automate).toBe(false);
+      // Accepted on an earlier validated document: an info finding, which does not block.
+      const accepted: Finding = {
+        ...warning,
+        code: 'vat_id_invalid_checksum_accepted_before',
+        severity: 'info',
+      };
+      expect(decideAutomation(CONFIDENT, result(fields, [...findings, accepted]), KNOWN).automate).toBe(true);
+    });
+  });
 });
