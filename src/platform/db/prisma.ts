@@ -28,8 +28,8 @@ export function createDatabaseClient(connectionString: string, settings: PoolSet
     max: settings.max,
     connectionTimeoutMillis: settings.waitMs,
     // Statements a caller sends together go out together (node-postgres pipelining): the upload's
-    // record sends BEGIN with its first read and its two INSERTs at once, one round trip each
-    // instead of five in all. Results still come back in order, one per statement; awaited one
+    // record sends BEGIN with its first read, then its two INSERTs together: three round trips
+    // with COMMIT instead of five. Results still come back in order, one per statement; awaited one
     // at a time (Prisma, every other caller), statements run exactly as without it.
     pipeline: true,
     ...(settings.statementTimeoutMs > 0 ? { statement_timeout: settings.statementTimeoutMs } : {}),
