@@ -459,7 +459,7 @@ describe('upload and download', () => {
     expect(rows[3].payload.range).toBe('0-9');
   });
 
-  it('round-trips over a real connection byte for byte, whole and by Range, with the sent buffer left intact', async () => {
+  it('round-trips over a real connection byte for byte, whole and by Range, with the sent buffer left intact and every header of the answer', async () => {
     // Over a socket (unlike inject) a one-block blob of announced size streams to storage as its
     // bytes arrive, in the pieces the connection delivers: what the client holds and gets must
     // not change.
@@ -468,7 +468,7 @@ describe('upload and download', () => {
     const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(5 * 1024 * 1024 + 11)]);
     const sent = Buffer.from(bytes);
     const request = (method: string, path: string, headers: http.OutgoingHttpHeaders, body?: Buffer) =>
-      new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      new Promise<{ status: number; body: Buffer; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
         const req = http.request(new URL(path, address), {
           method,
           headers: { ...bearer(owner.token), ...headers },
@@ -477,7 +477,9 @@ describe('upload and download', () => {
         req.once('response', (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.once('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.once('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }),
+          );
         });
         req.end(body);
       });
@@ -499,10 +501,23 @@ describe('upload and download', () => {
     const whole = await request('GET', `/v1/documents/${document.id}/content`, {});
     expect(whole.status).toBe(200);
     expect(whole.body.equals(sent)).toBe(true);
+    // Over a socket the download writes its answer itself (to free each piece once sent): the
+    // headers of the route, Fastify's request id and helmet's must all be there.
+    expect(whole.headers).toMatchObject({
+      'content-type': 'application/pdf',
+      'content-length': String(sent.length),
+      etag: `"${sha256(sent)}"`,
+      'accept-ranges': 'bytes',
+      'cache-control': 'private, no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    expect(whole.headers['x-request-id']).toEqual(expect.any(String));
+    expect(whole.headers['content-disposition']).toContain('big.pdf');
     const part = await request('GET', `/v1/documents/${document.id}/content`, {
       range: 'bytes=65530-200000',
     });
     expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 65530-200000/${sent.length}`);
     expect(part.body.equals(sent.subarray(65530, 200001))).toBe(true);
   }, 60_000);
 });
