@@ -92,18 +92,23 @@ const otherSupplier = (number: string): FixtureInvoice => ({
 });
 
 /** A firm whose supplier SAMPLE.seller has one validated document (validated by a person). */
+/** A person of `firm` validates the document (it then counts in the firm's supplier directory). */
+async function validateAsPerson(firm: SignedUp, documentId: string): Promise<void> {
+  const validated = await env.app.inject({
+    method: 'POST',
+    url: `/v1/documents/${documentId}/extraction/validate`,
+    headers: bearer(firm.token),
+    payload: {},
+  });
+  expect(validated.statusCode, validated.body).toBe(200);
+}
+
 async function firmWithHistory(): Promise<SignedUp> {
   const firm = await signup(env.app);
   const first = await ubl(firm, { ...SAMPLE, number: 'HIST-1' });
   expect(first.status).toBe('extracted');
   expect(await autoValidations(first.id)).toEqual([]);
-  const validated = await env.app.inject({
-    method: 'POST',
-    url: `/v1/documents/${first.id}/extraction/validate`,
-    headers: bearer(firm.token),
-    payload: {},
-  });
-  expect(validated.statusCode, validated.body).toBe(200);
+  await validateAsPerson(firm, first.id);
   return firm;
 }
 
@@ -256,13 +261,7 @@ describe('a value a person accepted before', () => {
       expect(first.findings).toContainEqual(
         expect.objectContaining({ code: 'vat_id_invalid_checksum', severity: 'warning', field }),
       );
-    const validated = await env.app.inject({
-      method: 'POST',
-      url: `/v1/documents/${first.id}/extraction/validate`,
-      headers: bearer(firm.token),
-      payload: {},
-    });
-    expect(validated.statusCode, validated.body).toBe(200);
+    await validateAsPerson(firm, first.id);
     expect((await putAutomation(firm, { level: 'confident' })).statusCode).toBe(200);
 
     // The same value again: an info finding saying it was accepted, and the document goes through.
