@@ -11,16 +11,6 @@ import type { Db, Tx } from '../../platform/db/db.js';
 import type { CursorPosition } from '../cursor.js';
 import * as repo from './documents.processing.repo.js';
 
-export type {
-  DocumentStateRow,
-  ExportFilter,
-  ExportRow,
-  InvoiceKeyCandidate,
-  ReviewRow,
-  StalledRow,
-  ValidatedSellerRow,
-} from './documents.processing.repo.js';
-
 /** The duplicate columns an extraction result sets (a new result clears an earlier override). */
 export type DuplicateState = Parameters<typeof repo.setDuplicateState>[3];
 

@@ -117,7 +117,7 @@ export type {
   InvoiceKeyCandidate,
   ReviewRow,
   ValidatedSellerRow,
-} from './documents.processing-state.js';
+} from './documents.processing.repo.js';
 
 export interface ExtractedFacts {
   readonly issueDate?: Date | undefined;
