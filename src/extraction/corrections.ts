@@ -13,6 +13,7 @@ import type { ExtractedField, ExtractionResult, FieldName, Finding } from './typ
 import { FIELD_NAMES } from './types.js';
 import { accept, isAcceptedCode, isIdentityField, type AcceptedIdentities } from './validate/accepted.js';
 import { checkIban, validateExtraction } from './validate/index.js';
+import { dropDoubtedConfirmations } from './validate/confirm.js';
 
 export interface FieldChange {
   readonly field: FieldName;
@@ -182,11 +183,6 @@ export function applyCorrections(
     ),
   ];
   // A check the corrected values no longer pass (totals that stopped adding up) confirms nothing.
-  for (const finding of findings) {
-    const field = finding.field && isFieldName(finding.field) ? fields[finding.field] : undefined;
-    if (finding.severity === 'info' || !field?.confirmedBy) continue;
-    const { confirmedBy: _, ...unconfirmed } = field;
-    fields[finding.field as FieldName] = unconfirmed;
-  }
+  dropDoubtedConfirmations(fields, findings);
   return { result: { ...result, fields, findings, needsReview: reviewNeeded(fields, findings) }, changes };
 }

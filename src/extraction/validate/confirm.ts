@@ -31,11 +31,16 @@ export function confirmTotals(fields: Fields): void {
   if (minor(fields['totals.due']) === gross) fields['totals.due']!.confirmedBy ??= 'totals';
 }
 
-/** Removes the confirmation of every field a warning or error finding is about. */
+/**
+ * Removes the confirmation of every field a warning or error finding is about. The field is
+ * replaced, not changed, so a record that shares its field objects with another (a correction's
+ * copy of a stored result) leaves that other untouched.
+ */
 export function dropDoubtedConfirmations(fields: Fields, findings: readonly Finding[]): void {
   for (const finding of findings) {
-    if (finding.severity === 'info' || !finding.field) continue;
-    const field = fields[finding.field];
-    if (field) delete field.confirmedBy;
+    const field = finding.field ? fields[finding.field] : undefined;
+    if (finding.severity === 'info' || !field?.confirmedBy) continue;
+    const { confirmedBy: _, ...unconfirmed } = field;
+    fields[finding.field as string] = unconfirmed;
   }
 }
