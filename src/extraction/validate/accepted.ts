@@ -7,17 +7,15 @@
  * automation. Only identities: an IBAN that fails its checksum, totals that do not add up, a
  * changed bank account or a duplicate are about money and stay what they are, every time.
  */
+import { idKey } from '../fields/ids.js';
 import type { FieldName } from '../types.js';
 
 /** The fields whose format and checksum findings an earlier acceptance settles. */
 export const IDENTITY_FIELDS = ['seller.vatId', 'seller.companyId', 'buyer.vatId'] as const;
 export type IdentityField = (typeof IDENTITY_FIELDS)[number];
 
-/** Per identity field, the accepted values (compared by `acceptedKey`) and who accepted them. */
+/** Per identity field, the accepted values (compared by `idKey`) and who accepted them. */
 export type AcceptedIdentities = Map<IdentityField, Map<string, string>>;
-
-/** Ids compared on their letters and digits, upper case ("de 123 456 789" = "DE123456789"). */
-const acceptedKey = (value: string): string => value.toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 export function isIdentityField(field: FieldName | string): field is IdentityField {
   return (IDENTITY_FIELDS as readonly string[]).includes(field);
@@ -33,7 +31,7 @@ export function accept(
   value: string | undefined,
   where: string,
 ): void {
-  const key = value ? acceptedKey(value) : '';
+  const key = idKey(value);
   if (!key) return;
   const values = accepted.get(field) ?? new Map<string, string>();
   if (!values.has(key)) values.set(key, where);
@@ -43,7 +41,7 @@ export function accept(
 /** Where `value` of `field` was accepted before, or null when it was not. */
 export function acceptedWhere(accepted: AcceptedIdentities, field: string, value: string): string | null {
   if (!isIdentityField(field)) return null;
-  return accepted.get(field)?.get(acceptedKey(value)) ?? null;
+  return accepted.get(field)?.get(idKey(value)) ?? null;
 }
 
 /** The code of a format or checksum finding about an accepted value: the problem stays named. */
