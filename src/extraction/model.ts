@@ -32,6 +32,7 @@ export {
   matchSupplier,
   nameKey,
   supplierIdentity,
+  termsDays,
   type SupplierIdentity,
 } from './suppliers/directory.js';
 export type {

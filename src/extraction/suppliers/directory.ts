@@ -1,6 +1,9 @@
-import { normaliseId } from '../fields/ids.js';
+import { idKey } from '../fields/ids.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
 import { accept, type AcceptedIdentities } from '../validate/accepted.js';
+
+/** The directory compares ids as the rest of the engine does. */
+export { idKey };
 
 /**
  * The firm's own supplier directory as an engine input: suppliers it has booked before (built by
@@ -90,11 +93,6 @@ export function nameSimilarity(a: string, b: string): number {
   for (const [gram, n] of ba) common += Math.min(n, bb.get(gram) ?? 0);
   const total = [...ba.values(), ...bb.values()].reduce((x, y) => x + y, 0);
   return (2 * common) / total;
-}
-
-/** Company ids compared on their digits and letters ("HRB 12345" = "HRB12345", "123 45 678" = "12345678"). */
-export function idKey(value: string | undefined): string {
-  return value ? normaliseId(value).replace(/[^A-Z0-9]/g, '') : '';
 }
 
 /** The supplier identities a document states ('' where it states none), strongest first. */
@@ -246,6 +244,17 @@ export function applySupplierDirectory(
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Days from an issue date to a due date (ISO dates), or null when either is missing or they are
+ * not whole days apart. The directory records a supplier's payment terms with it, and a new
+ * document's dates are compared by it, so the two always measure alike.
+ */
+export function termsDays(issue: string | null | undefined, due: string | null | undefined): number | null {
+  if (!issue || !due) return null;
+  const days = (Date.parse(`${due}T00:00:00Z`) - Date.parse(`${issue}T00:00:00Z`)) / DAY_MS;
+  return Number.isInteger(days) ? days : null;
+}
+
 /** A value read from the page (not one the directory or a profile filled in). */
 function printed(field: ExtractedField | undefined): field is ExtractedField {
   return field !== undefined && field.source !== 'learned' && field.source !== 'user';
@@ -293,8 +302,8 @@ function confirmHistory(fields: Fields, supplier: KnownSupplier): void {
   const issue = fields.issueDate;
   const due = fields.dueDate;
   if (!printed(issue) || !printed(due)) return;
-  const days = (Date.parse(`${due.value}T00:00:00Z`) - Date.parse(`${issue.value}T00:00:00Z`)) / DAY_MS;
-  if (Number.isInteger(days) && supplier.paymentTermsDays?.includes(days)) {
+  const days = termsDays(issue.value, due.value);
+  if (days !== null && supplier.paymentTermsDays?.includes(days)) {
     issue.confirmedBy = 'supplier';
     due.confirmedBy = 'supplier';
   }
