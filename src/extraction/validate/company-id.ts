@@ -7,8 +7,8 @@ export function isValidIco(ico: string): boolean {
   return check === Number(ico[7]);
 }
 
-/** The Luhn check (every second digit from the right doubled) the French SIREN carries. */
-function passesLuhn(digits: string): boolean {
+/** The Luhn check (every second digit from the right doubled) the French SIREN and the Italian VAT number carry. */
+export function passesLuhn(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = Number(digits[digits.length - 1 - i]);

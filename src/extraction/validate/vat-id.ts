@@ -1,4 +1,4 @@
-import { isValidIco } from './company-id.js';
+import { isValidIco, passesLuhn } from './company-id.js';
 import { mod97 } from './iban.js';
 
 const digitsOf = (s: string): number[] => [...s].map(Number);
@@ -39,16 +39,6 @@ function checkEstonia(body: string): boolean {
   return (10 - (weightedSum(d, [3, 7, 1, 3, 7, 1, 3, 7]) % 10)) % 10 === d[8];
 }
 
-function checkItaly(body: string): boolean {
-  const d = digitsOf(body);
-  let sum = 0;
-  for (let i = 0; i < 10; i++) {
-    const v = (d[i] ?? 0) * (i % 2 === 1 ? 2 : 1);
-    sum += v > 9 ? v - 9 : v;
-  }
-  return (10 - (sum % 10)) % 10 === d[10];
-}
-
 function checkFrance(body: string): boolean {
   const key = body.slice(0, 2);
   const siren = body.slice(2);
@@ -86,7 +76,7 @@ const RULES: Record<string, VatRule> = {
   PL: { pattern: /^\d{10}$/, check: checkPoland },
   EE: { pattern: /^\d{9}$/, check: checkEstonia },
   FR: { pattern: /^[0-9A-HJ-NP-Z]{2}\d{9}$/, check: checkFrance },
-  IT: { pattern: /^\d{11}$/, check: checkItaly },
+  IT: { pattern: /^\d{11}$/, check: passesLuhn }, // partita IVA: a Luhn check digit
   NL: { pattern: /^\d{9}B\d{2}$/, check: checkNetherlands },
   BE: { pattern: /^[01]\d{9}$/, check: (b) => 97 - (Number(b.slice(0, 8)) % 97) === Number(b.slice(8)) },
   ES: { pattern: /^[0-9A-Z]\d{7}[0-9A-Z]$/ },
