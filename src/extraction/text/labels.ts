@@ -1,5 +1,12 @@
 import type { FieldName } from '../types.js';
 
+/**
+ * Registers whose abbreviation is written as part of the entry's number: the German
+ * Handelsregister A and B, the Vereinsregister, the Austrian Firmenbuch. The company-id label
+ * looks ahead at them and the company-id parser keeps them in the value.
+ */
+export const REGISTER_ABBREVIATIONS = 'HR[AB]|VR|FN';
+
 /** A printed label for a field, with how strongly it implies the field (0..1). */
 export interface Label {
   pattern: RegExp;
@@ -120,7 +127,7 @@ export const LABELS: Partial<Record<FieldName, Label[]>> = {
     ),
     // The register's abbreviation is part of the number as the register writes it ("HRB 12345",
     // "VR 98765", "FN 123456a"), so that label is only looked ahead at and stays in the value.
-    L('\\b(?=(?:HR[AB]|VR|FN)(?:\\s?(?:nr|no)\\.?)?\\s?:?\\s?\\d)', 0.9),
+    L(`\\b(?=(?:${REGISTER_ABBREVIATIONS})(?:\\s?(?:nr|no)\\.?)?\\s?:?\\s?\\d)`, 0.9),
     // "VAT Registration No." / "GST Reg No." label a tax id, not the company's registration.
     L(
       'company (?:reg(?:istration)?\\.? )?(?:no|number|id)|registered (?:in [\\p{L} ]{3,30}? )?(?:no|number)|chamber of commerce|(?<!(?:vat|tax|gst|sst|tva|btw|ust)\\.?\\s?)(?:registration (?:no|number)|reg\\. ?no|re[gģ]\\.? ?(?:nr|kood)\\b)',

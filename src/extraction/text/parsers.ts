@@ -3,6 +3,7 @@ import { DATE_IN_TEXT, parseDate } from '../fields/date.js';
 import { CURRENCY_SYMBOLS, KNOWN_CURRENCIES, normaliseId } from '../fields/ids.js';
 import { checkIban, isValidIban } from '../validate/iban.js';
 import type { FieldName } from '../types.js';
+import { REGISTER_ABBREVIATIONS } from './labels.js';
 
 /** Reads a field value from the text that follows a label; null when the text holds none. */
 export type ValueParser = (text: string) => string | null;
@@ -75,6 +76,12 @@ function parseReference(text: string): string | null {
   return token && /^[A-Z0-9/-]{1,35}$/i.test(token) && /\d/.test(token) ? token : null;
 }
 
+/** A register entry with its register's abbreviation, after up to three words (a court, a town). */
+const REGISTER_ENTRY = new RegExp(
+  `^(?:[\\p{L}.,-]+\\s+){0,3}?(${REGISTER_ABBREVIATIONS})\\s*(?:nr|no)?\\.?\\s*:?\\s*(\\d[\\d ]{2,10}\\d)(?:\\s?([a-z])\\b)?`,
+  'iu',
+);
+
 /** A company registration number: digits with optional spaces, slashes or a register prefix. */
 function parseCompanyId(text: string): string | null {
   const start = text.replace(/^[\s:#.]+/, '').replace(/^(?:nr|no|n°|number|číslo)\.?\s*:?\s*/iu, '');
@@ -84,10 +91,7 @@ function parseCompanyId(text: string): string | null {
   // "Amtsgericht Köln HRB 12345", "HRB Nr. 372876", "FN 123456a": a register entry is written with
   // its register's abbreviation ("HRB 12345", the Austrian Firmenbuch with its check letter), the
   // way the register itself writes it; the court or town before it is not part of the number.
-  const entry =
-    /^(?:[\p{L}.,-]+\s+){0,3}?(HR[AB]|VR|FN)\s*(?:nr|no)?\.?\s*:?\s*(\d[\d ]{2,10}\d)(?:\s?([a-z])\b)?/iu.exec(
-      start,
-    );
+  const entry = REGISTER_ENTRY.exec(start);
   if (entry) {
     const register = entry[1]!.toUpperCase();
     const suffix = register === 'FN' && entry[3] ? entry[3].toLowerCase() : '';
