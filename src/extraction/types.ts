@@ -10,9 +10,10 @@ export type FieldSource = 'xml' | 'qr' | 'text' | 'ocr' | 'learned' | 'user';
  * An independent check a value passed beyond one reading of the page (finalize.ts, confirm.ts):
  * - `totals`: net + tax = gross to the cent with a non-zero tax (and a due amount equal to it);
  * - `supplier`: the value is printed on the page and is what the matched supplier's validated
- *   documents or learned profile know: its name, VAT ID, company id or IBAN (which also pass their
- *   checksums), a currency it billed in, a buyer it billed, or issue and due dates as far apart as
- *   one of its payment terms;
+ *   documents or learned profile know: its name, VAT ID, company id or IBAN (an id failing its
+ *   checksum stays confirmed only where a person accepted that very value before: an info finding,
+ *   validate/accepted.ts), a currency it billed in, a buyer it billed, or issue and due dates as
+ *   far apart as one of its payment terms;
  * - `hint`: a hint learned from a person's correction read the same value the general rules read.
  * Confirmed values are calibrated apart from unconfirmed ones (calibration.ts).
  */

@@ -66,6 +66,9 @@ export type LearnedConstants = Partial<Record<ConstantField, string>> & {
 /** A supplier profile as an engine input: its constant master data and its field hints. */
 export interface LearnedSupplier extends KnownSupplier {
   readonly hints: readonly FieldHint[];
-  /** Values corrected where the page printed none: they fill the field when a page prints none again. */
+  /**
+   * Values corrected where the page printed none: they fill the field when a page prints none
+   * again (the buyer VAT ID only for a page to its `forBuyer`; `forBuyer` itself fills nothing).
+   */
   readonly constants?: Readonly<LearnedConstants> | undefined;
 }

@@ -1,6 +1,6 @@
 import { looksLikeName } from './issuer-block.js';
 import { LEGAL_FORM } from './labels.js';
-import { DOUBTFUL_WORD, replaceWords } from './letterhead-reread.js';
+import { needsLetterheadReread, replaceWords } from './letterhead-reread.js';
 import type { PartyValue } from './parties.js';
 import { buildRows, type Word } from './words.js';
 
@@ -14,18 +14,13 @@ import { buildRows, type Word } from './words.js';
  * a reading out.
  */
 
-/** What a value built from another reading costs in confidence. */
+/** What a name joined from the line above costs in confidence (a word-for-word reread costs nothing). */
 const LINE_PENALTY = 0.05;
 
-/** A vertical strip of the page, in the page's pixel coordinates. */
+/** A horizontal, full-width strip of the page (rows y0..y1), in the page's pixel coordinates. */
 export interface Strip {
   y0: number;
   y1: number;
-}
-
-/** Whether a word of the issuer is still doubtful after the first pass and the band. */
-function isDoubtful(issuer: PartyValue): boolean {
-  return issuer.cell.words.some((w) => (w.confidence ?? 100) < DOUBTFUL_WORD);
 }
 
 /**
@@ -34,7 +29,8 @@ function isDoubtful(issuer: PartyValue): boolean {
  * before its legal form starts: "POPULAR BOOK" over "CO. (M) SDN BHD").
  */
 export function issuerLineStrips(issuer: PartyValue | null): Strip[] {
-  if (!issuer || !isDoubtful(issuer)) return [];
+  // Still doubtful after the first pass and the band: the same test as for the band.
+  if (!issuer || !needsLetterheadReread(issuer)) return [];
   const { y0, y1 } = issuer.cell;
   const height = y1 - y0;
   return [
