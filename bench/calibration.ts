@@ -49,7 +49,9 @@ import { buildDirectory } from '../src/modules/extractions/extractions.suppliers
 import { DEFAULT_AUTOMATION_THRESHOLD } from '../src/modules/tenants/tenants.automation.js';
 import {
   expectedValue,
+  familyOf,
   pct,
+  printedOnPage,
   readCorpus,
   sameValue,
   supplierKey,
@@ -102,7 +104,6 @@ export function samplesOf(
   taught = false,
 ): Sample[] {
   const samples: Sample[] = [];
-  const notFound = new Set(doc.textLayerCheck?.notFound ?? []);
   for (const field of FIELD_NAMES) {
     const truth = expectedValue(doc.expected, field);
     const extracted = result.fields[field];
@@ -118,7 +119,7 @@ export function samplesOf(
       ...(taught ? { taught } : {}),
       // A value filled from what a person taught (source learned) may be right about what the
       // page does not print: it is scored.
-      ...(notFound.has(field) && extracted.source !== 'learned' ? { unprinted: true } : {}),
+      ...(printedOnPage(doc, field) === false && extracted.source !== 'learned' ? { unprinted: true } : {}),
     });
   }
   return samples;
@@ -297,10 +298,9 @@ async function collect(): Promise<Sample[]> {
     console.log(`${corpus.missing}: nothing to calibrate on (the dev corpus lives in ../shared/corpus/dev)`);
     process.exit(0);
   }
-  const family = (doc: CorpusEntry): string => doc.group ?? doc.id;
   const firstFamily = new Map<string, string>();
   for (const doc of corpus.documents)
-    if (!firstFamily.has(supplierKey(doc))) firstFamily.set(supplierKey(doc), family(doc));
+    if (!firstFamily.has(supplierKey(doc))) firstFamily.set(supplierKey(doc), familyOf(doc));
   const taughtFamilies = new Set(firstFamily.values());
   const samples: Sample[] = [];
   const profiles: LearnedSupplier[] = [];
@@ -308,20 +308,20 @@ async function collect(): Promise<Sample[]> {
   const corrected = new Set<string>();
   // First sight: every document of a supplier's first family (and of a family some supplier
   // learned from); a person corrects the first document of each such family.
-  for (const doc of corpus.documents.filter((d) => taughtFamilies.has(family(d)))) {
+  for (const doc of corpus.documents.filter((d) => taughtFamilies.has(familyOf(d)))) {
     const result = await read(doc, {});
     if (!result) continue;
-    samples.push(...samplesOf(doc, result, family(doc)));
-    if (firstFamily.get(supplierKey(doc)) !== family(doc) || corrected.has(supplierKey(doc))) continue;
+    samples.push(...samplesOf(doc, result, familyOf(doc)));
+    if (firstFamily.get(supplierKey(doc)) !== familyOf(doc) || corrected.has(supplierKey(doc))) continue;
     corrected.add(supplierKey(doc));
     const taught = taughtBy(doc, result);
     profiles.push(taught.profile);
     sellers.push(taught.seller);
   }
   const directory = buildDirectory(sellers);
-  for (const doc of corpus.documents.filter((d) => !taughtFamilies.has(family(d)))) {
+  for (const doc of corpus.documents.filter((d) => !taughtFamilies.has(familyOf(d)))) {
     const result = await read(doc, { learnedSuppliers: profiles, suppliers: directory });
-    if (result) samples.push(...samplesOf(doc, result, family(doc), true));
+    if (result) samples.push(...samplesOf(doc, result, familyOf(doc), true));
   }
   return samples;
 }

@@ -18,6 +18,32 @@ export interface CorpusEntry {
   textLayerCheck?: { found: string[]; notFound: string[] };
 }
 
+/** The invoice family an entry belongs to: its `group`, else the entry alone. */
+export const familyOf = (doc: CorpusEntry): string => doc.group ?? doc.id;
+
+/**
+ * Whether the page itself prints the field's truth, as the corpus checked it against the text layer
+ * (`textLayerCheck`); undefined where the corpus did not check (images, OCR).
+ */
+export function printedOnPage(doc: CorpusEntry, field: string): boolean | undefined {
+  const check = doc.textLayerCheck;
+  if (!check) return undefined;
+  if (check.notFound.includes(field)) return false;
+  return check.found.includes(field) ? true : undefined;
+}
+
+/**
+ * A document whose page prints none of its truth's values (the manifest's text-layer check found
+ * nothing: some visual-only copies show another invoice than the XML the truth comes from). What
+ * the engine reads there cannot be scored against that truth: counted, it would show as wrong
+ * fields of a right reading, and an automation of it as a success or a failure it is not. Such a
+ * document is reported apart, never silently dropped.
+ */
+export function printsAnotherInvoice(doc: CorpusEntry): boolean {
+  const check = doc.textLayerCheck;
+  return check !== undefined && check.found.length === 0 && check.notFound.length > 0;
+}
+
 /** Kinds whose truth is an XML invoice the engine reads as XML. */
 export const XML_KINDS = new Set(['ubl', 'cii', 'isdoc', 'facturx-pdf']);
 

@@ -34,6 +34,7 @@ import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.jobs.js
 import { createQueue } from '../src/platform/queue.js';
 import {
   expectedValue as truthOf,
+  printedOnPage,
   readCorpus,
   sameValue,
   type CorpusEntry as Entry,
@@ -183,17 +184,6 @@ async function correctFromTruth(base: Api, firm: Firm, id: string, entry: Entry,
 type Tally = { ok: number; n: number };
 const tally = (): Tally => ({ ok: 0, n: 0 });
 const pct = (t: Tally) => (t.n === 0 ? '    -' : `${((100 * t.ok) / t.n).toFixed(1).padStart(5)}%`);
-
-/**
- * Whether the page itself prints the field's truth, as the corpus checked it against the text layer
- * (`textLayerCheck`); undefined where the corpus did not check (images, OCR).
- */
-function printedOnPage(entry: Entry, field: string): boolean | undefined {
-  const check = entry.textLayerCheck;
-  if (!check) return undefined;
-  if (check.notFound.includes(field)) return false;
-  return check.found.includes(field) ? true : undefined;
-}
 
 /** A value given from a supplier profile that the page does not print: learned, with no place. */
 const isFilledFromProfile = (f: Fields[string]): boolean => f?.source === 'learned' && f.bbox === undefined;

@@ -26,7 +26,10 @@ import {
 } from '../src/modules/tenants/tenants.automation.js';
 import {
   expectedValue,
+  familyOf,
   pct,
+  printedOnPage,
+  printsAnotherInvoice,
   readCorpus,
   sameValue,
   supplierKey,
@@ -48,6 +51,8 @@ import {
   type Log,
 } from './support.js';
 import { argValue } from './cli-args.js';
+
+export { printsAnotherInvoice } from './corpus-scoring.js';
 
 export interface StraightThroughOptions {
   /** An API whose worker processes extractions. */
@@ -194,18 +199,6 @@ function whatIfRow(threshold: number, rule: string, w: Tally, documents: number)
 }
 
 /**
- * A document whose page prints none of its truth's values (the manifest's text-layer check found
- * nothing: some visual-only copies show another invoice than the XML the truth comes from). What
- * the engine reads there cannot be scored against that truth: counted, it would show as wrong
- * fields of a right reading, and an automation of it as a success or a failure it is not. Such a
- * document is reported apart, never silently dropped.
- */
-export function printsAnotherInvoice(doc: CorpusEntry): boolean {
-  const check = doc.textLayerCheck;
-  return check !== undefined && check.found.length === 0 && check.notFound.length > 0;
-}
-
-/**
  * Fields with a truth and how many of them the result got wrong, and the same for the fields whose
  * truth the page does not print (the manifest's `textLayerCheck.notFound`: a visual-only copy may
  * show other amounts or dates than the XML its truth comes from), with each wrong field named.
@@ -219,12 +212,11 @@ interface Score {
 }
 
 function scoreFields(doc: CorpusEntry, result: ExtractionResult): Score {
-  const notFound = new Set(doc.textLayerCheck?.notFound ?? []);
   const score: Score = { fields: 0, wrong: 0, unprintedFields: 0, unprintedWrong: 0, wrongFields: [] };
   for (const field of FIELD_NAMES) {
     const truth = expectedValue(doc.expected, field);
     if (truth === undefined) continue;
-    const unprinted = notFound.has(field);
+    const unprinted = printedOnPage(doc, field) === false;
     score.fields += 1;
     if (unprinted) score.unprintedFields += 1;
     const read = result.fields[field];
@@ -279,8 +271,7 @@ export async function measureStraightThrough(
   // The corpus holds several renditions of one invoice (its PDF, a scan, a photo: one family).
   // A later rendition of an invoice already uploaded is a true duplicate, rightly never automated;
   // the rate that matters is over distinct invoices, the first rendition of each family.
-  const family = (doc: CorpusEntry): string => doc.group ?? doc.id;
-  const seen = new Set(firsts.map(family));
+  const seen = new Set(firsts.map(familyOf));
   const perKind = new Map<string, Population>();
   const all = population();
   const distinct = population();
@@ -293,8 +284,8 @@ export async function measureStraightThrough(
   const otherOutcomes: string[] = [];
   let otherDistinct = 0;
   for (const doc of later) {
-    const isDistinct = !seen.has(family(doc));
-    seen.add(family(doc));
+    const isDistinct = !seen.has(familyOf(doc));
+    seen.add(familyOf(doc));
     const processed = await uploadAndWait(api, corpusDir, doc);
     const score = scoreFields(doc, processed.result);
     const auto = processed.status === 'validated';
@@ -323,7 +314,7 @@ export async function measureStraightThrough(
   }
   // The documents the rates are over: those left out (a page of another invoice) are not in them.
   const scoredDocuments = documents.length - other.docs;
-  const families = new Set(documents.map(family)).size - otherDistinct;
+  const families = new Set(documents.map(familyOf)).size - otherDistinct;
   const lines = [
     '',
     `Straight-through processing at confident (threshold ${threshold}, minValidated ${minValidated}), dev corpus, non-XML documents`,
@@ -338,7 +329,7 @@ export async function measureStraightThrough(
     "| population | documents | supplier's first (a person's) | later | auto-validated | rate over later | rate over all | fields checked | wrong fields | wrong rate |",
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     populationRow('every rendition', scoredDocuments, firsts.length, all),
-    populationRow('distinct invoices', families, new Set(firsts.map(family)).size, distinct),
+    populationRow('distinct invoices', families, new Set(firsts.map(familyOf)).size, distinct),
     '',
     ...[['every rendition', all] as const, ['distinct invoices', distinct] as const].map(
       ([name, p]) =>
@@ -349,7 +340,7 @@ export async function measureStraightThrough(
     '',
     ...(otherOutcomes.length ? otherOutcomes : ['- none']),
     '',
-    `Goal: >= 50% of non-XML documents automated with <= 0.5% wrong fields among them. Each supplier's first invoice is a person's here, so over distinct invoices at most ${later.length ? pct(families - new Set(firsts.map(family)).size, families).trim() : '-'} can be automated at minValidated >= 1.`,
+    `Goal: >= 50% of non-XML documents automated with <= 0.5% wrong fields among them. Each supplier's first invoice is a person's here, so over distinct invoices at most ${later.length ? pct(families - new Set(firsts.map(familyOf)).size, families).trim() : '-'} can be automated at minValidated >= 1.`,
     `First sight (the suppliers' first documents before any correction, minValidated 0): ${firstSight.docs} of ${firsts.length} would pass, ${firstSight.wrong} of ${firstSight.fields} fields wrong.`,
     '',
     `Why the later documents were kept for a person (first unmet condition at ${threshold}, supplier history left out):`,
