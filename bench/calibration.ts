@@ -55,6 +55,7 @@ import {
   readCorpus,
   sameValue,
   supplierKey,
+  truthDiffs,
   type CorpusEntry,
 } from './corpus-scoring.js';
 import { argValue, hasFlag } from './cli-args.js';
@@ -247,9 +248,7 @@ function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
   const words = layerWords(result.textLayer);
   const units = layerUnits(result.textLayer);
   const corrected = new Map<FieldName, string>();
-  for (const field of FIELD_NAMES) {
-    const truth = expectedValue(doc.expected, field);
-    if (truth === undefined || sameValue(field, truth, result.fields[field]?.value)) continue;
+  for (const { field, truth } of truthDiffs(doc, result.fields)) {
     const normalised = normaliseFieldValue(field, truth);
     if ('value' in normalised) corrected.set(field, normalised.value);
   }

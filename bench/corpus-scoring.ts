@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIELD_NAMES, type ExtractionResult } from '../src/extraction/index.js';
+import { FIELD_NAMES, type ExtractionResult, type FieldName } from '../src/extraction/index.js';
 
 export interface CorpusEntry {
   id: string;
@@ -105,4 +105,17 @@ export function supplierKey(doc: CorpusEntry): string {
   if (vat) return `v:${vat.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
   const name = expectedValue(doc.expected, 'seller.name');
   return name ? `n:${name.toLowerCase().replace(/\s+/g, ' ').trim()}` : `d:${doc.id}`;
+}
+
+/** The fields a person would correct from the truth: truth known, the read value missing or different. */
+export function truthDiffs(
+  doc: CorpusEntry,
+  fields: Readonly<Partial<Record<FieldName, { readonly value: string } | undefined>>>,
+): { field: FieldName; truth: string }[] {
+  const diffs: { field: FieldName; truth: string }[] = [];
+  for (const field of FIELD_NAMES) {
+    const truth = expectedValue(doc.expected, field);
+    if (truth !== undefined && !sameValue(field, truth, fields[field]?.value)) diffs.push({ field, truth });
+  }
+  return diffs;
 }

@@ -37,6 +37,7 @@ import {
   printedOnPage,
   readCorpus,
   sameValue,
+  truthDiffs,
   type CorpusEntry as Entry,
 } from './corpus-scoring.js';
 import { measureStraightThrough } from './straight-through.js';
@@ -144,22 +145,12 @@ async function extractThroughApi(
   return { id, fields: (extraction.json as { result: { fields: Fields } }).result.fields };
 }
 
-/** The fields a person would correct: truth known, the extraction's value missing or different. */
-function wrongFields(entry: Entry, fields: Fields): { field: string; truth: string }[] {
-  const wrong: { field: string; truth: string }[] = [];
-  for (const field of FIELD_NAMES) {
-    const truth = truthOf(entry.expected, field);
-    if (truth !== undefined && !sameValue(field, truth, fields[field]?.value)) wrong.push({ field, truth });
-  }
-  return wrong;
-}
-
 /**
  * Corrects the document from the ground truth. A value the API refuses (e.g. a seller tax id
  * without an EU prefix, until corrections accept what the document says) is left out and counted.
  */
 async function correctFromTruth(base: Api, firm: Firm, id: string, entry: Entry, fields: Fields) {
-  let corrections = Object.fromEntries(wrongFields(entry, fields).map((w) => [w.field, w.truth]));
+  let corrections = Object.fromEntries(truthDiffs(entry, fields).map((w) => [w.field, w.truth]));
   const refused: string[] = [];
   for (let attempt = 0; attempt < 3 && Object.keys(corrections).length > 0; attempt++) {
     const res = await api(
@@ -431,7 +422,7 @@ runBenchmark({
         .filter(([, f]) => f?.source === 'learned')
         .map(([n]) => n);
       log(
-        `${entry.id} (${entry.kind}, ${group}): wrong A ${wrongFields(entry, a.fields).length}, B ${wrongFields(entry, b.fields).length}; learned ${learned.join(', ') || '-'}`,
+        `${entry.id} (${entry.kind}, ${group}): wrong A ${truthDiffs(entry, a.fields).length}, B ${truthDiffs(entry, b.fields).length}; learned ${learned.join(', ') || '-'}`,
       );
     }
     const output =

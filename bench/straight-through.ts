@@ -33,6 +33,7 @@ import {
   readCorpus,
   sameValue,
   supplierKey,
+  truthDiffs,
   XML_KINDS,
   type CorpusEntry,
 } from './corpus-scoring.js';
@@ -174,12 +175,7 @@ async function uploadAndWait(api: Api, corpusDir: string, doc: CorpusEntry): Pro
 
 /** A person's review of a supplier's first document: every field set to its truth, then validated. */
 async function correctAndValidate(api: Api, doc: CorpusEntry, processed: Processed): Promise<void> {
-  const fields: Record<string, string> = {};
-  for (const field of FIELD_NAMES) {
-    const truth = expectedValue(doc.expected, field);
-    if (truth !== undefined && !sameValue(field, truth, processed.result.fields[field]?.value))
-      fields[field] = truth;
-  }
+  const fields = Object.fromEntries(truthDiffs(doc, processed.result.fields).map((d) => [d.field, d.truth]));
   if (Object.keys(fields).length > 0) {
     const corrected = await request(api, 'PATCH', `/v1/documents/${processed.id}/extraction`, { fields });
     expectStatus(corrected, 200, `correction of ${doc.id}`);
