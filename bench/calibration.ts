@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  calibrateField,
+  calibrateConfidence,
   calibrationInput,
   type CalibrationBucket,
   type CalibrationKey,
@@ -190,8 +190,9 @@ export function fitTable(samples: readonly Sample[]): {
   }
   const table: CalibrationTable = {};
   const blocks = new Map<CalibrationKey, Block[]>();
+  const keyed = samples.map((s) => ({ ...s, ...inputOf(present, s) }));
   for (const key of KEYS) {
-    const own = samples.map((s) => ({ ...s, ...inputOf(present, s) })).filter((s) => s.key === key);
+    const own = keyed.filter((s) => s.key === key);
     if (own.length < MIN_BUCKET_COUNT) continue;
     const fitted = fitSource(own);
     blocks.set(key, fitted);
@@ -207,15 +208,10 @@ export function fitTable(samples: readonly Sample[]): {
 }
 
 function aboveThreshold(table: CalibrationTable, samples: readonly Sample[]): { ok: number; n: number } {
-  const above = samples.filter(
-    (s) =>
-      calibrateField(table, {
-        value: '',
-        source: s.source,
-        confidence: s.score,
-        ...(s.confirmedBy ? { confirmedBy: s.confirmedBy } : {}),
-      }) >= threshold,
-  );
+  const above = samples.filter((s) => {
+    const { key, score } = inputOf(table, s);
+    return calibrateConfidence(table, key, score) >= threshold;
+  });
   return { ok: above.filter((s) => s.ok).length, n: above.length };
 }
 
