@@ -1,9 +1,11 @@
 /**
  * Reads a V8 CPU profile (`node --cpu-prof`) and says where the CPU went, stage by stage, within
  * given time windows (e.g. the API's 100 MB uploads). Each sample is charged to the first frame,
- * walking from the leaf towards the root, that a stage rule recognises: a `Buffer.copy` called by
- * the block writer counts as our own plumbing, the Azure SDK's stream code as SDK, and so on.
- * Samples no rule recognises count as "other JS"; idle samples are left out.
+ * walking from the leaf towards the root, that a stage rule recognises, node:buffer's frames
+ * passed through to their caller: a `Buffer.copy` called by the block writer counts as our own
+ * plumbing, the Azure SDK's stream code as SDK, and so on. Samples no rule recognises count as
+ * "other JS" (or Node internals when only node:buffer frames were passed); idle samples are left
+ * out.
  *
  * V8 stamps samples with the monotonic clock in microseconds, the clock `process.hrtime` reads in
  * any process on the machine, so windows recorded by the benchmark client line up with them.
@@ -56,7 +58,10 @@ type Rule = (frame: CallFrame) => Stage | undefined;
 const has = (frame: CallFrame, ...parts: string[]) => parts.some((part) => frame.url.includes(part));
 const SYSCALLS = new Set(['writeBuffer', 'writev', 'writeUtf8String', 'writeLatin1String', 'read', 'close']);
 
-/** Leaf-first: for each frame the rules are tried in order, and the first match decides. */
+/**
+ * Leaf-first: for each frame (but node:buffer's, see `passesThrough`) the rules are tried in order,
+ * and the first match decides.
+ */
 const RULES: readonly Rule[] = [
   (f) => (f.functionName === '(garbage collector)' ? 'GC' : undefined),
   (f) => (f.functionName === '(program)' ? 'native, unattributed (program)' : undefined),
@@ -107,14 +112,25 @@ const RULES: readonly Rule[] = [
   (f) => (f.url.startsWith('node:') ? 'event loop, timers, other Node internals' : undefined),
 ];
 
+/**
+ * node:buffer's frames (`copy`, `_copy`, `_copyActual` under a `Buffer.copy`) are charged to their
+ * caller: a copy is the work of whoever asked for it, not a Node internal.
+ */
+const passesThrough = (frame: CallFrame): boolean => frame.url === 'node:buffer';
+
 export function stageOf(path: readonly CallFrame[]): Stage {
+  let passed = false;
   for (const frame of path) {
+    if (passesThrough(frame)) {
+      passed = true;
+      continue;
+    }
     for (const rule of RULES) {
       const stage = rule(frame);
       if (stage) return stage;
     }
   }
-  return 'other JS';
+  return passed ? 'event loop, timers, other Node internals' : 'other JS';
 }
 
 /** Milliseconds of samples per stage inside `windows`, and the total. */
