@@ -36,7 +36,7 @@ export interface Window {
   readonly endUs: number;
 }
 
-export const STAGES = [
+const STAGES = [
   'AES-256-GCM (encrypt up, decrypt down)',
   'SHA-256',
   'cipher objects (one per segment)',
@@ -51,7 +51,7 @@ export const STAGES = [
   'native, unattributed (program)',
   'other JS',
 ] as const;
-export type Stage = (typeof STAGES)[number];
+type Stage = (typeof STAGES)[number];
 
 type Rule = (frame: CallFrame) => Stage | undefined;
 
@@ -118,7 +118,7 @@ const RULES: readonly Rule[] = [
  */
 const passesThrough = (frame: CallFrame): boolean => frame.url === 'node:buffer';
 
-export function stageOf(path: readonly CallFrame[]): Stage {
+function stageOf(path: readonly CallFrame[]): Stage {
   let passed = false;
   for (const frame of path) {
     if (passesThrough(frame)) {
@@ -133,11 +133,13 @@ export function stageOf(path: readonly CallFrame[]): Stage {
   return passed ? 'event loop, timers, other Node internals' : 'other JS';
 }
 
-/** Milliseconds of samples per stage inside `windows`, and the total. */
-export function stagesOf(
-  profileFile: string,
-  windows: readonly Window[],
-): { byStage: Map<Stage, number>; totalMs: number } {
+/** A parsed profile, and each sample node's stage (cached: many samples share a node). */
+interface LoadedProfile {
+  readonly profile: CpuProfile;
+  readonly stageOfNode: (id: number) => Stage | 'idle';
+}
+
+function loadProfile(profileFile: string): LoadedProfile {
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -159,15 +161,22 @@ export function stagesOf(
     stageCache.set(id, stage);
     return stage;
   };
+  return { profile, stageOfNode };
+}
+
+/** Milliseconds of samples per stage inside `windows`, and the total. */
+function stagesOf(
+  { profile, stageOfNode }: LoadedProfile,
+  windows: readonly Window[],
+): { byStage: Map<Stage, number>; totalMs: number } {
   const byStage = new Map<Stage, number>(STAGES.map((s) => [s, 0]));
   let totalMs = 0;
   let time = profile.startTime;
-  const sorted = [...windows].sort((a, b) => a.startUs - b.startUs);
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i] ?? 0;
     time += delta;
     // A sample stands for the time since the previous one.
-    const inside = sorted.some((w) => time >= w.startUs && time <= w.endUs);
+    const inside = windows.some((w) => time >= w.startUs && time <= w.endUs);
     if (!inside) continue;
     const stage = stageOfNode(profile.samples[i] as number);
     if (stage === 'idle') continue;
@@ -178,11 +187,20 @@ export function stagesOf(
   return { byStage, totalMs };
 }
 
-/** A markdown table: stage -> share of the profiled CPU time, one column per named window set. */
+/**
+ * A markdown table: stage -> share of the profiled CPU time, one column per named window set.
+ * Columns may share a file (upload and download windows of one profile): each file is read once.
+ */
 export function stageTable(
   columns: ReadonlyArray<{ name: string; file: string; windows: readonly Window[] }>,
 ): string[] {
-  const results = columns.map((c) => ({ name: c.name, ...stagesOf(c.file, c.windows) }));
+  const loaded = new Map<string, LoadedProfile>();
+  const profileOf = (file: string): LoadedProfile => {
+    const known = loaded.get(file) ?? loadProfile(file);
+    loaded.set(file, known);
+    return known;
+  };
+  const results = columns.map((c) => ({ name: c.name, ...stagesOf(profileOf(c.file), c.windows) }));
   const lines = [
     `| stage | ${results.map((r) => `${r.name} %`).join(' | ')} |`,
     `| --- | ${results.map(() => '---:').join(' | ')} |`,
