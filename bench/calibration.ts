@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  calibrateField,
+  calibrateConfidence,
   calibrationInput,
   type CalibrationBucket,
   type CalibrationKey,
@@ -49,10 +49,13 @@ import { buildDirectory } from '../src/modules/extractions/extractions.suppliers
 import { DEFAULT_AUTOMATION_THRESHOLD } from '../src/modules/tenants/tenants.automation.js';
 import {
   expectedValue,
+  familyOf,
   pct,
+  printedOnPage,
   readCorpus,
   sameValue,
   supplierKey,
+  truthDiffs,
   type CorpusEntry,
 } from './corpus-scoring.js';
 import { argValue, hasFlag } from './cli-args.js';
@@ -102,7 +105,6 @@ export function samplesOf(
   taught = false,
 ): Sample[] {
   const samples: Sample[] = [];
-  const notFound = new Set(doc.textLayerCheck?.notFound ?? []);
   for (const field of FIELD_NAMES) {
     const truth = expectedValue(doc.expected, field);
     const extracted = result.fields[field];
@@ -118,7 +120,7 @@ export function samplesOf(
       ...(taught ? { taught } : {}),
       // A value filled from what a person taught (source learned) may be right about what the
       // page does not print: it is scored.
-      ...(notFound.has(field) && extracted.source !== 'learned' ? { unprinted: true } : {}),
+      ...(printedOnPage(doc, field) === false && extracted.source !== 'learned' ? { unprinted: true } : {}),
     });
   }
   return samples;
@@ -188,8 +190,9 @@ export function fitTable(samples: readonly Sample[]): {
   }
   const table: CalibrationTable = {};
   const blocks = new Map<CalibrationKey, Block[]>();
+  const keyed = samples.map((s) => ({ ...s, ...inputOf(present, s) }));
   for (const key of KEYS) {
-    const own = samples.map((s) => ({ ...s, ...inputOf(present, s) })).filter((s) => s.key === key);
+    const own = keyed.filter((s) => s.key === key);
     if (own.length < MIN_BUCKET_COUNT) continue;
     const fitted = fitSource(own);
     blocks.set(key, fitted);
@@ -205,15 +208,10 @@ export function fitTable(samples: readonly Sample[]): {
 }
 
 function aboveThreshold(table: CalibrationTable, samples: readonly Sample[]): { ok: number; n: number } {
-  const above = samples.filter(
-    (s) =>
-      calibrateField(table, {
-        value: '',
-        source: s.source,
-        confidence: s.score,
-        ...(s.confirmedBy ? { confirmedBy: s.confirmedBy } : {}),
-      }) >= threshold,
-  );
+  const above = samples.filter((s) => {
+    const { key, score } = inputOf(table, s);
+    return calibrateConfidence(table, key, score) >= threshold;
+  });
   return { ok: above.filter((s) => s.ok).length, n: above.length };
 }
 
@@ -246,9 +244,7 @@ function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
   const words = layerWords(result.textLayer);
   const units = layerUnits(result.textLayer);
   const corrected = new Map<FieldName, string>();
-  for (const field of FIELD_NAMES) {
-    const truth = expectedValue(doc.expected, field);
-    if (truth === undefined || sameValue(field, truth, result.fields[field]?.value)) continue;
+  for (const { field, truth } of truthDiffs(doc, result.fields)) {
     const normalised = normaliseFieldValue(field, truth);
     if ('value' in normalised) corrected.set(field, normalised.value);
   }
@@ -297,10 +293,9 @@ async function collect(): Promise<Sample[]> {
     console.log(`${corpus.missing}: nothing to calibrate on (the dev corpus lives in ../shared/corpus/dev)`);
     process.exit(0);
   }
-  const family = (doc: CorpusEntry): string => doc.group ?? doc.id;
   const firstFamily = new Map<string, string>();
   for (const doc of corpus.documents)
-    if (!firstFamily.has(supplierKey(doc))) firstFamily.set(supplierKey(doc), family(doc));
+    if (!firstFamily.has(supplierKey(doc))) firstFamily.set(supplierKey(doc), familyOf(doc));
   const taughtFamilies = new Set(firstFamily.values());
   const samples: Sample[] = [];
   const profiles: LearnedSupplier[] = [];
@@ -308,20 +303,20 @@ async function collect(): Promise<Sample[]> {
   const corrected = new Set<string>();
   // First sight: every document of a supplier's first family (and of a family some supplier
   // learned from); a person corrects the first document of each such family.
-  for (const doc of corpus.documents.filter((d) => taughtFamilies.has(family(d)))) {
+  for (const doc of corpus.documents.filter((d) => taughtFamilies.has(familyOf(d)))) {
     const result = await read(doc, {});
     if (!result) continue;
-    samples.push(...samplesOf(doc, result, family(doc)));
-    if (firstFamily.get(supplierKey(doc)) !== family(doc) || corrected.has(supplierKey(doc))) continue;
+    samples.push(...samplesOf(doc, result, familyOf(doc)));
+    if (firstFamily.get(supplierKey(doc)) !== familyOf(doc) || corrected.has(supplierKey(doc))) continue;
     corrected.add(supplierKey(doc));
     const taught = taughtBy(doc, result);
     profiles.push(taught.profile);
     sellers.push(taught.seller);
   }
   const directory = buildDirectory(sellers);
-  for (const doc of corpus.documents.filter((d) => !taughtFamilies.has(family(d)))) {
+  for (const doc of corpus.documents.filter((d) => !taughtFamilies.has(familyOf(d)))) {
     const result = await read(doc, { learnedSuppliers: profiles, suppliers: directory });
-    if (result) samples.push(...samplesOf(doc, result, family(doc), true));
+    if (result) samples.push(...samplesOf(doc, result, familyOf(doc), true));
   }
   return samples;
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIELD_NAMES, type ExtractionResult } from '../src/extraction/index.js';
+import { FIELD_NAMES, type ExtractionResult, type FieldName } from '../src/extraction/index.js';
 
 export interface CorpusEntry {
   id: string;
@@ -16,6 +16,32 @@ export interface CorpusEntry {
   group?: string;
   expected: Record<string, unknown>;
   textLayerCheck?: { found: string[]; notFound: string[] };
+}
+
+/** The invoice family an entry belongs to: its `group`, else the entry alone. */
+export const familyOf = (doc: CorpusEntry): string => doc.group ?? doc.id;
+
+/**
+ * Whether the page itself prints the field's truth, as the corpus checked it against the text layer
+ * (`textLayerCheck`); undefined where the corpus did not check (images, OCR).
+ */
+export function printedOnPage(doc: CorpusEntry, field: string): boolean | undefined {
+  const check = doc.textLayerCheck;
+  if (!check) return undefined;
+  if (check.notFound.includes(field)) return false;
+  return check.found.includes(field) ? true : undefined;
+}
+
+/**
+ * A document whose page prints none of its truth's values (the manifest's text-layer check found
+ * nothing: some visual-only copies show another invoice than the XML the truth comes from). What
+ * the engine reads there cannot be scored against that truth: counted, it would show as wrong
+ * fields of a right reading, and an automation of it as a success or a failure it is not. Such a
+ * document is reported apart, never silently dropped.
+ */
+export function printsAnotherInvoice(doc: CorpusEntry): boolean {
+  const check = doc.textLayerCheck;
+  return check !== undefined && check.found.length === 0 && check.notFound.length > 0;
 }
 
 /** Kinds whose truth is an XML invoice the engine reads as XML. */
@@ -79,4 +105,17 @@ export function supplierKey(doc: CorpusEntry): string {
   if (vat) return `v:${vat.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
   const name = expectedValue(doc.expected, 'seller.name');
   return name ? `n:${name.toLowerCase().replace(/\s+/g, ' ').trim()}` : `d:${doc.id}`;
+}
+
+/** The fields a person would correct from the truth: truth known, the read value missing or different. */
+export function truthDiffs(
+  doc: CorpusEntry,
+  fields: Readonly<Partial<Record<FieldName, { readonly value: string } | undefined>>>,
+): { field: FieldName; truth: string }[] {
+  const diffs: { field: FieldName; truth: string }[] = [];
+  for (const field of FIELD_NAMES) {
+    const truth = expectedValue(doc.expected, field);
+    if (truth !== undefined && !sameValue(field, truth, fields[field]?.value)) diffs.push({ field, truth });
+  }
+  return diffs;
 }

@@ -1,9 +1,11 @@
 /**
  * Reads a V8 CPU profile (`node --cpu-prof`) and says where the CPU went, stage by stage, within
  * given time windows (e.g. the API's 100 MB uploads). Each sample is charged to the first frame,
- * walking from the leaf towards the root, that a stage rule recognises: a `Buffer.copy` called by
- * the block writer counts as our own plumbing, the Azure SDK's stream code as SDK, and so on.
- * Samples no rule recognises count as "other JS"; idle samples are left out.
+ * walking from the leaf towards the root, that a stage rule recognises, node:buffer's frames
+ * passed through to their caller: a `Buffer.copy` called by the block writer counts as our own
+ * plumbing, the Azure SDK's stream code as SDK, and so on. Samples no rule recognises count as
+ * "other JS" (or Node internals when only node:buffer frames were passed); idle samples are left
+ * out.
  *
  * V8 stamps samples with the monotonic clock in microseconds, the clock `process.hrtime` reads in
  * any process on the machine, so windows recorded by the benchmark client line up with them.
@@ -34,7 +36,7 @@ export interface Window {
   readonly endUs: number;
 }
 
-export const STAGES = [
+const STAGES = [
   'AES-256-GCM (encrypt up, decrypt down)',
   'SHA-256',
   'cipher objects (one per segment)',
@@ -49,14 +51,17 @@ export const STAGES = [
   'native, unattributed (program)',
   'other JS',
 ] as const;
-export type Stage = (typeof STAGES)[number];
+type Stage = (typeof STAGES)[number];
 
 type Rule = (frame: CallFrame) => Stage | undefined;
 
 const has = (frame: CallFrame, ...parts: string[]) => parts.some((part) => frame.url.includes(part));
 const SYSCALLS = new Set(['writeBuffer', 'writev', 'writeUtf8String', 'writeLatin1String', 'read', 'close']);
 
-/** Leaf-first: for each frame the rules are tried in order, and the first match decides. */
+/**
+ * Leaf-first: for each frame (but node:buffer's, see `passesThrough`) the rules are tried in order,
+ * and the first match decides.
+ */
 const RULES: readonly Rule[] = [
   (f) => (f.functionName === '(garbage collector)' ? 'GC' : undefined),
   (f) => (f.functionName === '(program)' ? 'native, unattributed (program)' : undefined),
@@ -107,21 +112,34 @@ const RULES: readonly Rule[] = [
   (f) => (f.url.startsWith('node:') ? 'event loop, timers, other Node internals' : undefined),
 ];
 
-export function stageOf(path: readonly CallFrame[]): Stage {
+/**
+ * node:buffer's frames (`copy`, `_copy`, `_copyActual` under a `Buffer.copy`) are charged to their
+ * caller: a copy is the work of whoever asked for it, not a Node internal.
+ */
+const passesThrough = (frame: CallFrame): boolean => frame.url === 'node:buffer';
+
+function stageOf(path: readonly CallFrame[]): Stage {
+  let passed = false;
   for (const frame of path) {
+    if (passesThrough(frame)) {
+      passed = true;
+      continue;
+    }
     for (const rule of RULES) {
       const stage = rule(frame);
       if (stage) return stage;
     }
   }
-  return 'other JS';
+  return passed ? 'event loop, timers, other Node internals' : 'other JS';
 }
 
-/** Milliseconds of samples per stage inside `windows`, and the total. */
-export function stagesOf(
-  profileFile: string,
-  windows: readonly Window[],
-): { byStage: Map<Stage, number>; totalMs: number } {
+/** A parsed profile, and each sample node's stage (cached: many samples share a node). */
+interface LoadedProfile {
+  readonly profile: CpuProfile;
+  readonly stageOfNode: (id: number) => Stage | 'idle';
+}
+
+function loadProfile(profileFile: string): LoadedProfile {
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -143,15 +161,22 @@ export function stagesOf(
     stageCache.set(id, stage);
     return stage;
   };
+  return { profile, stageOfNode };
+}
+
+/** Milliseconds of samples per stage inside `windows`, and the total. */
+function stagesOf(
+  { profile, stageOfNode }: LoadedProfile,
+  windows: readonly Window[],
+): { byStage: Map<Stage, number>; totalMs: number } {
   const byStage = new Map<Stage, number>(STAGES.map((s) => [s, 0]));
   let totalMs = 0;
   let time = profile.startTime;
-  const sorted = [...windows].sort((a, b) => a.startUs - b.startUs);
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i] ?? 0;
     time += delta;
     // A sample stands for the time since the previous one.
-    const inside = sorted.some((w) => time >= w.startUs && time <= w.endUs);
+    const inside = windows.some((w) => time >= w.startUs && time <= w.endUs);
     if (!inside) continue;
     const stage = stageOfNode(profile.samples[i] as number);
     if (stage === 'idle') continue;
@@ -162,11 +187,20 @@ export function stagesOf(
   return { byStage, totalMs };
 }
 
-/** A markdown table: stage -> share of the profiled CPU time, one column per named window set. */
+/**
+ * A markdown table: stage -> share of the profiled CPU time, one column per named window set.
+ * Columns may share a file (upload and download windows of one profile): each file is read once.
+ */
 export function stageTable(
   columns: ReadonlyArray<{ name: string; file: string; windows: readonly Window[] }>,
 ): string[] {
-  const results = columns.map((c) => ({ name: c.name, ...stagesOf(c.file, c.windows) }));
+  const loaded = new Map<string, LoadedProfile>();
+  const profileOf = (file: string): LoadedProfile => {
+    const known = loaded.get(file) ?? loadProfile(file);
+    loaded.set(file, known);
+    return known;
+  };
+  const results = columns.map((c) => ({ name: c.name, ...stagesOf(profileOf(c.file), c.windows) }));
   const lines = [
     `| stage | ${results.map((r) => `${r.name} %`).join(' | ')} |`,
     `| --- | ${results.map(() => '---:').join(' | ')} |`,

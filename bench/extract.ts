@@ -17,6 +17,7 @@ import {
   ExtractionError,
   type ExtractionResult,
 } from '../src/extraction/index.js';
+import { MAX_OCR_SIDE_PX, OCR_DPI } from '../src/extraction/ocr/ocr-image.js';
 import {
   actualValue,
   expectedValue,
@@ -35,11 +36,11 @@ const onlyKind = argValue('kind', '');
 const verbose = hasFlag('verbose');
 const scans = hasFlag('scans');
 
-/** The image as a scan: one PDF page at 200 dpi, its longest side at most 2000 px like the image path. */
+/** The image as a scan: one PDF page at OCR_DPI, its longest side at most MAX_OCR_SIDE_PX like the image path. */
 async function asScannedPdf(file: string, bytes: Uint8Array): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();
   const image = file.endsWith('.png') ? await pdf.embedPng(bytes) : await pdf.embedJpg(bytes);
-  const scale = Math.min(1, 2000 / Math.max(image.width, image.height)) * (72 / 200);
+  const scale = Math.min(1, MAX_OCR_SIDE_PX / Math.max(image.width, image.height)) * (72 / OCR_DPI);
   const page = pdf.addPage([image.width * scale, image.height * scale]);
   page.drawImage(image, { x: 0, y: 0, width: image.width * scale, height: image.height * scale });
   return pdf.save();

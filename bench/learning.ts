@@ -20,7 +20,7 @@
  * although the page does not print them (no bbox), scored against the truth: an XML-derived truth
  * without the field says the invoice has none, so such a fill counts as wrong.
  *
- *   --no-straight-through   leaves out the straight-through section (about 2 minutes) while iterating
+ *   --no-straight-through   leaves out the straight-through section (under a minute) while iterating
  *
  * Exits 0 when the run completed (a FAIL is a result), 1 when something broke or it took longer
  * than 40 minutes.
@@ -34,8 +34,10 @@ import { EXTRACTION_QUEUE } from '../src/modules/extractions/extractions.jobs.js
 import { createQueue } from '../src/platform/queue.js';
 import {
   expectedValue as truthOf,
+  printedOnPage,
   readCorpus,
   sameValue,
+  truthDiffs,
   type CorpusEntry as Entry,
 } from './corpus-scoring.js';
 import { measureStraightThrough } from './straight-through.js';
@@ -143,22 +145,12 @@ async function extractThroughApi(
   return { id, fields: (extraction.json as { result: { fields: Fields } }).result.fields };
 }
 
-/** The fields a person would correct: truth known, the extraction's value missing or different. */
-function wrongFields(entry: Entry, fields: Fields): { field: string; truth: string }[] {
-  const wrong: { field: string; truth: string }[] = [];
-  for (const field of FIELD_NAMES) {
-    const truth = truthOf(entry.expected, field);
-    if (truth !== undefined && !sameValue(field, truth, fields[field]?.value)) wrong.push({ field, truth });
-  }
-  return wrong;
-}
-
 /**
  * Corrects the document from the ground truth. A value the API refuses (e.g. a seller tax id
  * without an EU prefix, until corrections accept what the document says) is left out and counted.
  */
 async function correctFromTruth(base: Api, firm: Firm, id: string, entry: Entry, fields: Fields) {
-  let corrections = Object.fromEntries(wrongFields(entry, fields).map((w) => [w.field, w.truth]));
+  let corrections = Object.fromEntries(truthDiffs(entry, fields).map((w) => [w.field, w.truth]));
   const refused: string[] = [];
   for (let attempt = 0; attempt < 3 && Object.keys(corrections).length > 0; attempt++) {
     const res = await api(
@@ -184,19 +176,9 @@ type Tally = { ok: number; n: number };
 const tally = (): Tally => ({ ok: 0, n: 0 });
 const pct = (t: Tally) => (t.n === 0 ? '    -' : `${((100 * t.ok) / t.n).toFixed(1).padStart(5)}%`);
 
-/**
- * Whether the page itself prints the field's truth, as the corpus checked it against the text layer
- * (`textLayerCheck`); undefined where the corpus did not check (images, OCR).
- */
-function printedOnPage(entry: Entry, field: string): boolean | undefined {
-  const check = entry.textLayerCheck;
-  if (!check) return undefined;
-  if (check.notFound.includes(field)) return false;
-  return check.found.includes(field) ? true : undefined;
-}
-
 /** A value given from a supplier profile that the page does not print: learned, with no place. */
-const isFilledFromProfile = (f: Fields[string]): boolean => f?.source === 'learned' && f.bbox === undefined;
+const isFilledFromProfile = (f: Fields[string]): f is NonNullable<Fields[string]> =>
+  f?.source === 'learned' && f.bbox === undefined;
 
 /** Truth taken from an invoice's XML lists every field the invoice has: a field absent there has no value. */
 const truthIsComplete = (entry: Entry): boolean =>
@@ -273,12 +255,12 @@ function report(
             const split = onPage === false ? unprinted : printed;
             split.n++;
             if (okA) split.ok++;
-          }
-          if (kind === 'all' && !okA) {
-            const got = s.withLearning[field];
-            misses.push(
-              `| ${s.entry.id} | ${(truthOf(s.entry.expected, 'seller.name') ?? '-').replace(/\s+/g, ' ')} | ${field} | ${JSON.stringify(truth)} | ${got ? JSON.stringify(got.value) : '-'} | ${got?.source ?? '-'} | ${onPage === undefined ? 'not checked' : onPage ? 'yes' : 'no'} |`,
-            );
+            else {
+              const got = s.withLearning[field];
+              misses.push(
+                `| ${s.entry.id} | ${(truthOf(s.entry.expected, 'seller.name') ?? '-').replace(/\s+/g, ' ')} | ${field} | ${JSON.stringify(truth)} | ${got ? JSON.stringify(got.value) : '-'} | ${got?.source ?? '-'} | ${onPage === undefined ? 'not checked' : onPage ? 'yes' : 'no'} |`,
+              );
+            }
           }
         }
       }
@@ -343,7 +325,7 @@ function fillsSection(scored: readonly Scored[]): string[] {
   for (const s of scored) {
     for (const field of FIELD_NAMES) {
       const got = s.withLearning[field];
-      if (!got || !isFilledFromProfile(got)) continue;
+      if (!isFilledFromProfile(got)) continue;
       const row = rows.get(field) ?? { right: 0, wrong: 0, none: 0, unknown: 0 };
       const truth = truthOf(s.entry.expected, field);
       if (truth !== undefined) row[sameValue(field, truth, got.value) ? 'right' : 'wrong']++;
@@ -441,7 +423,7 @@ runBenchmark({
         .filter(([, f]) => f?.source === 'learned')
         .map(([n]) => n);
       log(
-        `${entry.id} (${entry.kind}, ${group}): wrong A ${wrongFields(entry, a.fields).length}, B ${wrongFields(entry, b.fields).length}; learned ${learned.join(', ') || '-'}`,
+        `${entry.id} (${entry.kind}, ${group}): wrong A ${truthDiffs(entry, a.fields).length}, B ${truthDiffs(entry, b.fields).length}; learned ${learned.join(', ') || '-'}`,
       );
     }
     const output =

@@ -26,10 +26,14 @@ import {
 } from '../src/modules/tenants/tenants.automation.js';
 import {
   expectedValue,
+  familyOf,
   pct,
+  printedOnPage,
+  printsAnotherInvoice,
   readCorpus,
   sameValue,
   supplierKey,
+  truthDiffs,
   XML_KINDS,
   type CorpusEntry,
 } from './corpus-scoring.js';
@@ -49,6 +53,8 @@ import {
 } from './support.js';
 import { argValue } from './cli-args.js';
 
+export { printsAnotherInvoice } from './corpus-scoring.js';
+
 export interface StraightThroughOptions {
   /** An API whose worker processes extractions. */
   readonly baseUrl: string;
@@ -59,7 +65,10 @@ export interface StraightThroughOptions {
 }
 
 export interface StraightThroughReport {
-  /** Non-XML documents of the corpus, without those left out (`otherInvoice`). */
+  /**
+   * Non-XML documents of the corpus, without those left out: later documents whose page prints
+   * another invoice than their truth (`printsAnotherInvoice`), reported apart in the output.
+   */
   readonly documents: number;
   /** Documents uploaded after their supplier's first (validated by a person) one, without those left out. */
   readonly later: number;
@@ -67,16 +76,6 @@ export interface StraightThroughReport {
   /** Fields with a truth on the auto-validated documents, and how many of them were wrong. */
   readonly fields: number;
   readonly wrongFields: number;
-  /** Invoice families among the documents, the later ones that were an invoice's first rendition, and how many of those were automated. */
-  readonly distinctInvoices: number;
-  readonly distinctLater: number;
-  readonly distinctAutoValidated: number;
-  /**
-   * Later documents whose page prints another invoice than their truth (`printsAnotherInvoice`),
-   * left out of every rate above and reported apart, and how many of them were automated.
-   */
-  readonly otherInvoice: number;
-  readonly otherInvoiceAutoValidated: number;
   /** The printable table. */
   readonly output: string;
 }
@@ -169,12 +168,7 @@ async function uploadAndWait(api: Api, corpusDir: string, doc: CorpusEntry): Pro
 
 /** A person's review of a supplier's first document: every field set to its truth, then validated. */
 async function correctAndValidate(api: Api, doc: CorpusEntry, processed: Processed): Promise<void> {
-  const fields: Record<string, string> = {};
-  for (const field of FIELD_NAMES) {
-    const truth = expectedValue(doc.expected, field);
-    if (truth !== undefined && !sameValue(field, truth, processed.result.fields[field]?.value))
-      fields[field] = truth;
-  }
+  const fields = Object.fromEntries(truthDiffs(doc, processed.result.fields).map((d) => [d.field, d.truth]));
   if (Object.keys(fields).length > 0) {
     const corrected = await request(api, 'PATCH', `/v1/documents/${processed.id}/extraction`, { fields });
     expectStatus(corrected, 200, `correction of ${doc.id}`);
@@ -193,23 +187,6 @@ function whatIfRow(threshold: number, rule: string, w: Tally, documents: number)
   return `| ${threshold} | ${rule} | ${w.docs} | ${pct(w.docs, documents).trim()} | ${w.fields} | ${w.wrong} | ${pct(w.wrong, w.fields).trim()} |`;
 }
 
-/**
- * A document whose page prints none of its truth's values (the manifest's text-layer check found
- * nothing: some visual-only copies show another invoice than the XML the truth comes from). What
- * the engine reads there cannot be scored against that truth: counted, it would show as wrong
- * fields of a right reading, and an automation of it as a success or a failure it is not. Such a
- * document is reported apart, never silently dropped.
- */
-export function printsAnotherInvoice(doc: CorpusEntry): boolean {
-  const check = doc.textLayerCheck;
-  return check !== undefined && check.found.length === 0 && check.notFound.length > 0;
-}
-
-/**
- * Fields with a truth and how many of them the result got wrong, and the same for the fields whose
- * truth the page does not print (the manifest's `textLayerCheck.notFound`: a visual-only copy may
- * show other amounts or dates than the XML its truth comes from), with each wrong field named.
- */
 interface Score {
   fields: number;
   wrong: number;
@@ -218,13 +195,17 @@ interface Score {
   wrongFields: string[];
 }
 
+/**
+ * Fields with a truth and how many of them the result got wrong, and the same for the fields whose
+ * truth the page does not print (the manifest's `textLayerCheck.notFound`: a visual-only copy may
+ * show other amounts or dates than the XML its truth comes from), with each wrong field named.
+ */
 function scoreFields(doc: CorpusEntry, result: ExtractionResult): Score {
-  const notFound = new Set(doc.textLayerCheck?.notFound ?? []);
   const score: Score = { fields: 0, wrong: 0, unprintedFields: 0, unprintedWrong: 0, wrongFields: [] };
   for (const field of FIELD_NAMES) {
     const truth = expectedValue(doc.expected, field);
     if (truth === undefined) continue;
-    const unprinted = notFound.has(field);
+    const unprinted = printedOnPage(doc, field) === false;
     score.fields += 1;
     if (unprinted) score.unprintedFields += 1;
     const read = result.fields[field];
@@ -279,8 +260,8 @@ export async function measureStraightThrough(
   // The corpus holds several renditions of one invoice (its PDF, a scan, a photo: one family).
   // A later rendition of an invoice already uploaded is a true duplicate, rightly never automated;
   // the rate that matters is over distinct invoices, the first rendition of each family.
-  const family = (doc: CorpusEntry): string => doc.group ?? doc.id;
-  const seen = new Set(firsts.map(family));
+  const seen = new Set(firsts.map(familyOf));
+  const firstFamilies = seen.size;
   const perKind = new Map<string, Population>();
   const all = population();
   const distinct = population();
@@ -293,8 +274,8 @@ export async function measureStraightThrough(
   const otherOutcomes: string[] = [];
   let otherDistinct = 0;
   for (const doc of later) {
-    const isDistinct = !seen.has(family(doc));
-    seen.add(family(doc));
+    const isDistinct = !seen.has(familyOf(doc));
+    seen.add(familyOf(doc));
     const processed = await uploadAndWait(api, corpusDir, doc);
     const score = scoreFields(doc, processed.result);
     const auto = processed.status === 'validated';
@@ -323,7 +304,8 @@ export async function measureStraightThrough(
   }
   // The documents the rates are over: those left out (a page of another invoice) are not in them.
   const scoredDocuments = documents.length - other.docs;
-  const families = new Set(documents.map(family)).size - otherDistinct;
+  const scoredLater = later.length - other.docs;
+  const families = new Set(documents.map(familyOf)).size - otherDistinct;
   const lines = [
     '',
     `Straight-through processing at confident (threshold ${threshold}, minValidated ${minValidated}), dev corpus, non-XML documents`,
@@ -338,7 +320,7 @@ export async function measureStraightThrough(
     "| population | documents | supplier's first (a person's) | later | auto-validated | rate over later | rate over all | fields checked | wrong fields | wrong rate |",
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     populationRow('every rendition', scoredDocuments, firsts.length, all),
-    populationRow('distinct invoices', families, new Set(firsts.map(family)).size, distinct),
+    populationRow('distinct invoices', families, firstFamilies, distinct),
     '',
     ...[['every rendition', all] as const, ['distinct invoices', distinct] as const].map(
       ([name, p]) =>
@@ -349,7 +331,7 @@ export async function measureStraightThrough(
     '',
     ...(otherOutcomes.length ? otherOutcomes : ['- none']),
     '',
-    `Goal: >= 50% of non-XML documents automated with <= 0.5% wrong fields among them. Each supplier's first invoice is a person's here, so over distinct invoices at most ${later.length ? pct(families - new Set(firsts.map(family)).size, families).trim() : '-'} can be automated at minValidated >= 1.`,
+    `Goal: >= 50% of non-XML documents automated with <= 0.5% wrong fields among them. Each supplier's first invoice is a person's here, so over distinct invoices at most ${later.length ? pct(families - firstFamilies, families).trim() : '-'} can be automated at minValidated >= 1.`,
     `First sight (the suppliers' first documents before any correction, minValidated 0): ${firstSight.docs} of ${firsts.length} would pass, ${firstSight.wrong} of ${firstSight.fields} fields wrong.`,
     '',
     `Why the later documents were kept for a person (first unmet condition at ${threshold}, supplier history left out):`,
@@ -369,22 +351,17 @@ export async function measureStraightThrough(
     '| threshold | rule | documents | share | fields checked | wrong fields | wrong rate |',
     '|---:|---|---:|---:|---:|---:|---:|',
     ...WHAT_IF.flatMap((t, i) => [
-      whatIfRow(t, 'every field (confident)', whatIf[i]!, later.length - other.docs),
-      whatIfRow(t, 'required fields only', requiredOnly[i]!, later.length - other.docs),
+      whatIfRow(t, 'every field (confident)', whatIf[i]!, scoredLater),
+      whatIfRow(t, 'required fields only', requiredOnly[i]!, scoredLater),
     ]),
     '',
   ];
   return {
     documents: scoredDocuments,
-    later: later.length - other.docs,
+    later: scoredLater,
     autoValidated: all.auto,
     fields: all.fields,
     wrongFields: all.wrong,
-    distinctInvoices: families,
-    distinctLater: distinct.docs,
-    distinctAutoValidated: distinct.auto,
-    otherInvoice: other.docs,
-    otherInvoiceAutoValidated: other.auto,
     output: lines.join('\n'),
   };
 }

@@ -10,14 +10,14 @@ import { recognizePage } from './recognize.js';
  * 200 dpi keeps 8-point print legible for the LSTM model at half the pixels of 300 dpi, which
  * halves recognition time on a page.
  */
-const OCR_DPI = 200;
+export const OCR_DPI = 200;
 
 /**
  * Photos and high-resolution scans are reduced to this longest side before recognition: text on
  * receipts and invoices stays far above the ~20 px line height tesseract needs, and recognition
  * time grows with the pixel count.
  */
-const MAX_OCR_SIDE_PX = 2000;
+export const MAX_OCR_SIDE_PX = 2000;
 
 /** Renders a PDF page at ~300 dpi (never above the pixel cap) as PNG bytes. */
 export function renderPagePng(doc: mupdf.PDFDocument, pageIndex: number, dpi = OCR_DPI): Uint8Array {
