@@ -110,14 +110,7 @@ export interface DocumentsService extends DocumentProcessingState {
 }
 
 export type { DocumentStatus };
-export type {
-  DocumentStateRow,
-  ExportFilter,
-  ExportRow,
-  InvoiceKeyCandidate,
-  ReviewRow,
-  ValidatedSellerRow,
-} from './documents.processing.repo.js';
+export type { ValidatedSellerRow } from './documents.processing.repo.js';
 
 export interface ExtractedFacts {
   readonly issueDate?: Date | undefined;
