@@ -12,10 +12,11 @@ export class LruMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    if (!this.#entries.has(key)) return undefined;
-    const value = this.#entries.get(key) as V;
+    const value = this.#entries.get(key);
+    // One lookup per hit; `has` only when V itself may be undefined.
+    if (value === undefined && !this.#entries.has(key)) return undefined;
     this.#entries.delete(key);
-    this.#entries.set(key, value);
+    this.#entries.set(key, value as V);
     return value;
   }
 

@@ -304,6 +304,9 @@ function acceptProfile(
     accept(accepted, 'buyer.vatId', supplier.constants?.['buyer.vatId'], where);
 }
 
+/** The info finding on each field `fillUnprinted` filled from the supplier's profile. */
+export const FILLED_FROM_SUPPLIER_PROFILE = 'filled_from_supplier_profile';
+
 /**
  * What the page does not print at all, only where neither the rules nor a hint found a value:
  * the supplier's name (a receipt's logo is an image), the currency it bills in, and the VAT ID of
@@ -325,7 +328,7 @@ function fillUnprinted(fields: Fields, supplier: LearnedSupplier, name: string):
     if (!value || fields[field]) continue;
     fields[field] = { value, confidence: UNPRINTED_CONFIDENCE, source: 'learned' };
     findings.push({
-      code: 'filled_from_supplier_profile',
+      code: FILLED_FROM_SUPPLIER_PROFILE,
       severity: 'info',
       field,
       message: `${field} is not printed on this document: ${value} is the value known for ${name} from earlier documents${field === 'buyer.vatId' ? ` billed to ${constants.forBuyer}` : ''}, not read from this page`,

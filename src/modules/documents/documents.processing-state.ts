@@ -12,7 +12,7 @@ import type { CursorPosition } from '../cursor.js';
 import * as repo from './documents.processing.repo.js';
 
 /** The duplicate columns an extraction result sets (a new result clears an earlier override). */
-export type DuplicateState = Parameters<typeof repo.setDuplicateState>[3];
+type DuplicateState = Parameters<typeof repo.setDuplicateState>[3];
 
 export interface DocumentProcessingState {
   /** Locks the document's row until the caller's transaction ends (versions and moves in order). */

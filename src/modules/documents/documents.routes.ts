@@ -161,6 +161,15 @@ function parseRange(header: string | undefined): ByteRange | undefined {
   return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) };
 }
 
+/**
+ * True when the request came over a real connection: only then are the buffers it hands over
+ * (body pieces in, response pieces out) this request's alone, so they can be freed. An injected
+ * request (tests) shares them with its caller, who keeps them.
+ */
+function overConnection(request: FastifyRequest): boolean {
+  return request.raw.socket instanceof Socket;
+}
+
 function sendCreatedOrExisting(reply: FastifyReply, result: UploadResult) {
   return reply
     .status(result.created ? 201 : 200)
@@ -382,9 +391,7 @@ function uploadRoute(deps: DocumentsRoutesDeps): FastifyPluginAsyncZod {
         const { filename, ...metadata } = request.query;
         const uploaded = await deps.uploads.upload(contextOf(request), {
           source: rawBody(request),
-          // Read from a connection, each body piece is a buffer of its own for this request
-          // alone; an injected request (tests) hands over the caller's buffers, which stay theirs.
-          sourceChunksOwned: request.raw.socket instanceof Socket,
+          sourceChunksOwned: overConnection(request),
           expectedBytes: declaredLength > 0 ? declaredLength : undefined,
           filename,
           idempotencyKey,
@@ -496,9 +503,7 @@ export function documentsRoutes(deps: DocumentsRoutesDeps): FastifyPluginAsyncZo
             .status(206)
             .header('content-range', `bytes ${opened.range.start}-${opened.range.end}/${opened.range.total}`);
         }
-        // An injected request (tests) collects the pieces it is sent: freeing them is for sockets.
-        if (request.method !== 'GET' || !(request.raw.socket instanceof Socket))
-          return reply.send(opened.stream);
+        if (request.method !== 'GET' || !overConnection(request)) return reply.send(opened.stream);
         return sendFreeingPieces(reply, opened.stream);
       },
     );

@@ -110,14 +110,7 @@ export interface DocumentsService extends DocumentProcessingState {
 }
 
 export type { DocumentStatus };
-export type {
-  DocumentStateRow,
-  ExportFilter,
-  ExportRow,
-  InvoiceKeyCandidate,
-  ReviewRow,
-  ValidatedSellerRow,
-} from './documents.processing.repo.js';
+export type { ValidatedSellerRow } from './documents.processing.repo.js';
 
 export interface ExtractedFacts {
   readonly issueDate?: Date | undefined;
@@ -278,7 +271,11 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
       });
       // The KMS unwraps the key while the blob request goes out (openDecryptedContent awaits both).
       const dek = deps.keyProvider.unwrapKey(keyRef, Buffer.from(wrappedDek));
-      dek.catch(() => undefined); // awaited there; never an unhandled rejection meanwhile
+      // The KMS's own error, if any (also: never an unhandled rejection while dek is pending).
+      const keyError = dek.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const { blobStore, container } = await storageFor(ctx);
       const opened = await openDecryptedContent(
         {
@@ -292,14 +289,7 @@ export function createDocumentsService(deps: DocumentsDeps): DocumentsService {
         range,
       ).catch(async (error: unknown) => {
         // A KMS failure is not a storage one: it passes as it is.
-        if (
-          error ===
-          (await dek.then(
-            () => undefined,
-            (keyError: unknown) => keyError,
-          ))
-        )
-          throw error;
+        if (error === (await keyError)) throw error;
         // The read was already audited: the caller may read it and asked for it.
         throw error instanceof BlobNotFoundError ? new ContentUnavailableError() : asStorageError(error);
       });

@@ -39,7 +39,11 @@ export interface EncryptedUploadTarget {
   readonly kekRef: string;
   readonly maxBytes: number;
   readonly segmentSize: number;
-  /** The plaintext size when the client announced it (Content-Length); sizes the first buffer. */
+  /**
+   * The plaintext size, exact: a raw body's Content-Length, which Node enforces. It sizes the
+   * first buffer and, for a blob of one block, selects the streamed Put Blob, which fails (storing
+   * nothing) unless the body is exactly this long, so never pass an estimate.
+   */
   readonly expectedBytes?: number | undefined;
   /**
    * The source's chunks are the upload's to free: nothing else holds them once read (a raw HTTP

@@ -5,6 +5,7 @@
  * (the duplicate check's answer, the supplier's validated documents); the worker applies it in the
  * transaction that stores the result and audits the rule that allowed it.
  */
+import { FILLED_FROM_SUPPLIER_PROFILE } from '../../extraction/hints/apply.js';
 import { matchSupplier, type ExtractionResult, type KnownSupplier } from '../../extraction/model.js';
 import type { AutomationSettings } from '../tenants/tenants.automation.js';
 
@@ -43,7 +44,7 @@ const keep = (reason: string): AutomationDecision => ({ automate: false, reason 
 function profileFills(result: ExtractionResult): Set<string> {
   const filled = new Set<string>();
   for (const finding of result.findings) {
-    if (finding.code !== 'filled_from_supplier_profile' || !finding.field) continue;
+    if (finding.code !== FILLED_FROM_SUPPLIER_PROFILE || !finding.field) continue;
     if ((REQUIRED_FIELDS as readonly string[]).includes(finding.field)) continue;
     const field = result.fields[finding.field as keyof ExtractionResult['fields']];
     if (field?.source === 'learned' && !field.bbox) filled.add(finding.field);

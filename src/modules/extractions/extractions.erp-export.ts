@@ -62,7 +62,7 @@ function toExportItem(
     exportedAt: Date | null;
   },
   latest: Pick<repo.ExtractionRow, 'version' | 'result'>,
-  conformance: (result: ExtractionResult) => ExportItem['conformance'],
+  conformance: ExportItem['conformance'],
 ): ExportItem {
   const result = latest.result as unknown as ExtractionResult;
   return {
@@ -76,7 +76,7 @@ function toExportItem(
     fields: Object.fromEntries(Object.entries(result.fields).map(([name, field]) => [name, field!.value])),
     vatBreakdown: result.vatBreakdown,
     lines: result.lines,
-    conformance: conformance(result),
+    conformance,
   };
 }
 
@@ -101,11 +101,14 @@ export function createExtractionExportService(deps: {
   // polling a page of 60 would cost 100+ ms of CPU each time. An extraction version never changes,
   // so its answer under this process's rules never does either; the key is the version's identity.
   const conformanceByVersion = new LruMap<string, ExportItem['conformance']>(CONFORMANCE_CACHE_ENTRIES);
-  const conformanceOf = (documentId: string, version: number) => (result: ExtractionResult) => {
-    const key = `${documentId}:${version}`;
+  const conformanceOf = (
+    documentId: string,
+    latest: Pick<repo.ExtractionRow, 'version' | 'result'>,
+  ): ExportItem['conformance'] => {
+    const key = `${documentId}:${latest.version}`;
     const cached = conformanceByVersion.get(key);
     if (cached) return cached;
-    const summary = conformanceSummary(result);
+    const summary = conformanceSummary(latest.result as unknown as ExtractionResult);
     conformanceByVersion.set(key, summary);
     return summary;
   };
@@ -122,7 +125,7 @@ export function createExtractionExportService(deps: {
       const rows = await deps.documents.readExportPage(ctx, filter, query.limit + 1, position);
       const page = pageOf(rows, query.limit, (row) => ({ at: row.updatedAt, id: row.id }));
       return {
-        items: page.rows.map((row) => toExportItem(row, row, conformanceOf(row.id, row.version))),
+        items: page.rows.map((row) => toExportItem(row, row, conformanceOf(row.id, row))),
         nextCursor: page.nextCursor,
       };
     },
@@ -137,7 +140,7 @@ export function createExtractionExportService(deps: {
         }
         if (doc.duplicateOf && !doc.duplicateOverrideReason) throw duplicateNotAllowed(doc.duplicateOf);
         return {
-          item: toExportItem(doc, latest, conformanceOf(doc.id, latest.version)),
+          item: toExportItem(doc, latest, conformanceOf(doc.id, latest)),
           result: latest.result as unknown as ExtractionResult,
         };
       });

@@ -4,6 +4,7 @@
  * change, so a batch of jobs for one firm reads it once.
  */
 import type { Db } from '../../platform/db/db.js';
+import { LruMap } from '../../core/lru-map.js';
 import { systemContext } from '../../core/request-context.js';
 import { invoiceNumberShape, type KnownSupplier } from '../../extraction/model.js';
 import type { DocumentsService, ValidatedSellerRow } from '../documents/documents.service.js';
@@ -121,7 +122,7 @@ export function createSupplierDirectorySource(
   documents: Pick<DocumentsService, 'validatedSellersFingerprint' | 'listValidatedSellers'>,
   limit = DIRECTORY_DOCUMENT_LIMIT,
 ): SupplierDirectorySource {
-  const cache = new Map<string, { fingerprint: string; suppliers: KnownSupplier[] }>();
+  const cache = new LruMap<string, { fingerprint: string; suppliers: KnownSupplier[] }>(MAX_CACHED_TENANTS);
   return {
     async get(tenantId) {
       const ctx = systemContext(tenantId, { kind: 'worker', id: 'worker:extraction' });
@@ -130,8 +131,6 @@ export function createSupplierDirectorySource(
         const cached = cache.get(tenantId);
         if (cached?.fingerprint === fingerprint) return cached.suppliers;
         const suppliers = buildDirectory(await documents.listValidatedSellers(tx, ctx, limit));
-        cache.delete(tenantId);
-        if (cache.size >= MAX_CACHED_TENANTS) cache.delete(cache.keys().next().value!);
         cache.set(tenantId, { fingerprint, suppliers });
         return suppliers;
       });

@@ -12,6 +12,7 @@
  * belongs; it is not built.
  */
 import { NotFoundError, ValidationFailedError } from '../../core/errors.js';
+import { LruMap } from '../../core/lru-map.js';
 import { allowedCompanyIds, systemContext, type RequestContext } from '../../core/request-context.js';
 import {
   boundTextLayer,
@@ -208,7 +209,7 @@ function masterValue(field: FieldName, raw: string | null | undefined): string |
 
 export function createSuppliersService(deps: { db: Db; audit: AuditService }): SuppliersService {
   const { db, audit } = deps;
-  const cache = new Map<string, { fingerprint: string; suppliers: LearnedSupplier[] }>();
+  const cache = new LruMap<string, { fingerprint: string; suppliers: LearnedSupplier[] }>(MAX_CACHED_TENANTS);
 
   async function visible(tx: Tx, ctx: RequestContext, id: string): Promise<repo.SupplierProfileRow> {
     assertFirmWide(ctx);
@@ -302,8 +303,6 @@ export function createSuppliersService(deps: { db: Db; audit: AuditService }): S
         if (cached?.fingerprint === fingerprint) return cached.suppliers;
         const rows = await repo.listProfiles(tx, tenantId, ENGINE_PROFILE_LIMIT);
         const suppliers = rows.map(toEngine);
-        cache.delete(tenantId);
-        if (cache.size >= MAX_CACHED_TENANTS) cache.delete(cache.keys().next().value!);
         cache.set(tenantId, { fingerprint, suppliers });
         return suppliers;
       });

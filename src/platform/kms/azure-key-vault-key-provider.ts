@@ -24,6 +24,7 @@ import {
   KeyUnwrapError,
   type KeyProvider,
 } from './key-provider.js';
+import { LruMap } from '../../core/lru-map.js';
 
 export const AZURE_WRAP_ALGORITHM = 'RSA-OAEP-256';
 
@@ -50,7 +51,7 @@ function statusOf(error: unknown): number | undefined {
 export class AzureKeyVaultKeyProvider implements KeyProvider {
   private readonly keys: KeyClient;
   private readonly vaultOrigin: string;
-  private readonly cryptoClients = new Map<string, CryptographyClient>();
+  private readonly cryptoClients = new LruMap<string, CryptographyClient>(MAX_CACHED_CLIENTS);
 
   constructor(private readonly options: AzureKeyVaultKeyProviderOptions) {
     this.vaultOrigin = new URL(options.vaultUrl).origin;
@@ -99,7 +100,7 @@ export class AzureKeyVaultKeyProvider implements KeyProvider {
    */
   async destroyTenantKey(keyRef: string): Promise<void> {
     const { name } = this.parseKeyRef(keyRef);
-    for (const ref of this.cryptoClients.keys()) {
+    for (const [ref] of this.cryptoClients.entries()) {
       if (this.parseKeyRef(ref).name === name) this.cryptoClients.delete(ref);
     }
     try {
@@ -132,9 +133,6 @@ export class AzureKeyVaultKeyProvider implements KeyProvider {
     let client = this.cryptoClients.get(keyRef);
     if (!client) {
       client = new CryptographyClient(keyRef, this.options.credential, { ...this.options.clientOptions });
-      if (this.cryptoClients.size >= MAX_CACHED_CLIENTS) {
-        this.cryptoClients.delete(this.cryptoClients.keys().next().value as string);
-      }
       this.cryptoClients.set(keyRef, client);
     }
     return client;

@@ -1,6 +1,9 @@
+import { LruMap } from '../../core/lru-map.js';
+
 /**
- * A small in-memory cache with a lifetime per entry and a bound on the entry count (oldest entry
- * out first): registry answers change rarely and the registers ask clients not to repeat queries.
+ * A small in-memory cache with a lifetime per entry and a bound on the entry count (least recently
+ * used entry out first): registry answers change rarely and the registers ask clients not to
+ * repeat queries.
  */
 export interface TtlCache<V> {
   get(key: string): V | undefined;
@@ -9,7 +12,7 @@ export interface TtlCache<V> {
 }
 
 export function createTtlCache<V>(maxEntries: number, clock: () => number = Date.now): TtlCache<V> {
-  const entries = new Map<string, { value: V; expires: number }>();
+  const entries = new LruMap<string, { value: V; expires: number }>(maxEntries);
   return {
     get(key) {
       const entry = entries.get(key);
@@ -22,8 +25,6 @@ export function createTtlCache<V>(maxEntries: number, clock: () => number = Date
     },
     set(key, value, ttlMs) {
       if (ttlMs <= 0) return;
-      entries.delete(key);
-      while (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
       entries.set(key, { value, expires: clock() + ttlMs });
     },
     get size() {

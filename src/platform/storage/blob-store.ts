@@ -19,7 +19,8 @@ export interface BlobStore {
   /**
    * A writer that copies bytes into reused block buffers and stores them as it goes; the blob
    * exists once `close()` resolved. `sizeHint` (e.g. Content-Length) sizes the first buffer, so a
-   * small document does not take a whole block of memory.
+   * small document does not take a whole block of memory. `exactBytes`, the size for certain,
+   * streams a blob of one block as a single Put Blob; writing more or fewer bytes then fails.
    */
   openWriter(container: string, blobName: string, options?: WriterOptions): BlobWriter;
   /** Streams a blob, or a byte range of it. Rejects with `BlobNotFoundError` when absent. */

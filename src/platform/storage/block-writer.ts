@@ -36,6 +36,7 @@ export interface BlobWriter {
  * (small uploads are latency-bound). The pieces are copied into chunks of this size on the way.
  */
 const STREAM_CHUNK_BYTES = 256 * 1024;
+const NO_BYTES = Buffer.alloc(0);
 
 export function openBlockWriter(client: BlockBlobClient, sizeHint?: number, exactBytes?: number): BlobWriter {
   if (
@@ -67,12 +68,11 @@ function openStreamedPut(client: BlockBlobClient, exactBytes: number): BlobWrite
       () => {
         attempts += 1;
         if (attempts === 1) return body;
-        return Readable.from(
-          (async function* () {
-            yield* [];
-            throw new Error('A streamed Put Blob cannot be retried');
-          })(),
-        );
+        return new Readable({
+          read() {
+            this.destroy(new Error('A streamed Put Blob cannot be retried'));
+          },
+        });
       },
       exactBytes,
       { abortSignal: aborted.signal },
@@ -89,7 +89,11 @@ function openStreamedPut(client: BlockBlobClient, exactBytes: number): BlobWrite
     if (filled === 0) return;
     body.write(current.subarray(0, filled));
     written += filled;
-    current = Buffer.allocUnsafe(Math.min(STREAM_CHUNK_BYTES, Math.max(1, exactBytes - written)));
+    // Once the last byte is out nothing more fits (write refuses it): no further chunk.
+    current =
+      written < exactBytes
+        ? Buffer.allocUnsafe(Math.min(STREAM_CHUNK_BYTES, exactBytes - written))
+        : NO_BYTES;
     filled = 0;
   };
   const throwIfFailed = (): void => {
