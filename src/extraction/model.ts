@@ -42,7 +42,7 @@ export type {
   LearnedConstants,
   LearnedSupplier,
 } from './hints/types.js';
-export { CONSTANT_FIELDS } from './hints/types.js';
+export { CONSTANT_FIELDS, FILLED_FROM_SUPPLIER_PROFILE } from './hints/types.js';
 export type { TextLayer } from './hints/text-layer.js';
 export {
   boundTextLayer,

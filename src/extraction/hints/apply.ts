@@ -16,7 +16,7 @@ import {
 import { buildCells, buildRows, type Cell, type Word } from '../text/words.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
 import { accept, type AcceptedIdentities } from '../validate/accepted.js';
-import type { FieldHint, LearnedSupplier } from './types.js';
+import { FILLED_FROM_SUPPLIER_PROFILE, type FieldHint, type LearnedSupplier } from './types.js';
 import {
   findSpans,
   kindOf,
@@ -303,9 +303,6 @@ function acceptProfile(
   if (isForBuyer(fields, supplier))
     accept(accepted, 'buyer.vatId', supplier.constants?.['buyer.vatId'], where);
 }
-
-/** The info finding on each field `fillUnprinted` filled from the supplier's profile. */
-export const FILLED_FROM_SUPPLIER_PROFILE = 'filled_from_supplier_profile';
 
 /**
  * What the page does not print at all, only where neither the rules nor a hint found a value:

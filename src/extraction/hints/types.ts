@@ -52,6 +52,9 @@ export interface FieldHint {
  * name the page does not print cannot be checked against anything on it.
  */
 export const CONSTANT_FIELDS = ['currency', 'buyer.vatId'] as const;
+
+/** The info finding on each field a profile filled where the page prints none (hints/apply.ts). */
+export const FILLED_FROM_SUPPLIER_PROFILE = 'filled_from_supplier_profile';
 export type ConstantField = (typeof CONSTANT_FIELDS)[number];
 
 /** Values corrected where the page printed none, and whom the buyer's values belong to. */

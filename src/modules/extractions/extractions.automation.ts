@@ -5,8 +5,12 @@
  * (the duplicate check's answer, the supplier's validated documents); the worker applies it in the
  * transaction that stores the result and audits the rule that allowed it.
  */
-import { FILLED_FROM_SUPPLIER_PROFILE } from '../../extraction/hints/apply.js';
-import { matchSupplier, type ExtractionResult, type KnownSupplier } from '../../extraction/model.js';
+import {
+  FILLED_FROM_SUPPLIER_PROFILE,
+  matchSupplier,
+  type ExtractionResult,
+  type KnownSupplier,
+} from '../../extraction/model.js';
 import type { AutomationSettings } from '../tenants/tenants.automation.js';
 
 /** Fields a document cannot be booked without; the seller needs its name or its VAT ID. */
