@@ -6,7 +6,7 @@
 import type { Db } from '../../platform/db/db.js';
 import { LruMap } from '../../core/lru-map.js';
 import { systemContext } from '../../core/request-context.js';
-import { invoiceNumberShape, type KnownSupplier } from '../../extraction/model.js';
+import { idKey, invoiceNumberShape, termsDays, type KnownSupplier } from '../../extraction/model.js';
 import type { DocumentsService, ValidatedSellerRow } from '../documents/documents.service.js';
 
 /** Validated documents read per directory: the most recent ones speak for a supplier's current data. */
@@ -17,13 +17,11 @@ const MAX_IBANS_PER_SUPPLIER = 10;
 const MAX_VALUES_PER_SUPPLIER = 10;
 /** Payment terms longer than this (days from issue to due date) are not kept as terms. */
 const MAX_TERMS_DAYS = 365;
-const DAY_MS = 86_400_000;
 
-/** Days from the issue date to the due date of a validated document, when both are dates. */
-function termsDays(issue: string | null | undefined, due: string | null | undefined): number | null {
-  if (!issue || !due) return null;
-  const days = (Date.parse(`${due}T00:00:00Z`) - Date.parse(`${issue}T00:00:00Z`)) / DAY_MS;
-  return Number.isInteger(days) && days >= 0 && days <= MAX_TERMS_DAYS ? days : null;
+/** The payment term of a validated document (days from issue to due date), when it is one. */
+function paymentTerm(issue: string | null | undefined, due: string | null | undefined): number | null {
+  const days = termsDays(issue, due);
+  return days !== null && days >= 0 && days <= MAX_TERMS_DAYS ? days : null;
 }
 
 function addBounded<T>(set: Set<T>, value: T | null | undefined): void {
@@ -32,8 +30,6 @@ function addBounded<T>(set: Set<T>, value: T | null | undefined): void {
 }
 /** Tenants whose directory is kept in memory at once. */
 const MAX_CACHED_TENANTS = 100;
-
-const key = (value: string | null): string => (value ?? '').toUpperCase().replace(/[^A-Z0-9]/g, '');
 
 /**
  * Groups validated sellers into suppliers: one record per VAT ID, else per company id, else per
@@ -62,10 +58,10 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     }
   >();
   for (const row of rows) {
-    const id = key(row.vat_id)
-      ? `v:${key(row.vat_id)}`
-      : key(row.company_id)
-        ? `c:${key(row.company_id)}`
+    const id = idKey(row.vat_id)
+      ? `v:${idKey(row.vat_id)}`
+      : idKey(row.company_id)
+        ? `c:${idKey(row.company_id)}`
         : '';
     const nameId = row.name ? `n:${row.name.toLowerCase().replace(/\s+/g, ' ').trim()}` : '';
     const k = id || nameId;
@@ -84,16 +80,16 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     entry.name ??= row.name ?? undefined;
     entry.vatId ??= row.vat_id ?? undefined;
     entry.companyId ??= row.company_id ?? undefined;
-    if (row.iban && entry.ibans.size < MAX_IBANS_PER_SUPPLIER) entry.ibans.add(key(row.iban));
+    if (row.iban && entry.ibans.size < MAX_IBANS_PER_SUPPLIER) entry.ibans.add(idKey(row.iban));
     addBounded(entry.numberShapes, row.invoice_number ? invoiceNumberShape(row.invoice_number) : null);
     addBounded(entry.currencies, row.currency);
     addBounded(entry.buyers, row.buyer_name);
-    addBounded(entry.buyerVatIds, row.buyer_vat_id ? key(row.buyer_vat_id) : null);
+    addBounded(entry.buyerVatIds, row.buyer_vat_id ? idKey(row.buyer_vat_id) : null);
     if (row.payment_reference) {
-      if (key(row.payment_reference) === key(row.invoice_number ?? null)) entry.referenceIsNumber += 1;
+      if (idKey(row.payment_reference) === idKey(row.invoice_number ?? null)) entry.referenceIsNumber += 1;
       else entry.referenceOther += 1;
     }
-    addBounded(entry.terms, termsDays(row.issue_date, row.due_date));
+    addBounded(entry.terms, paymentTerm(row.issue_date, row.due_date));
     entry.documents += 1;
     byKey.set(k, entry);
   }
