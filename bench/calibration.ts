@@ -35,6 +35,7 @@ import {
   layerWords,
   learnFieldHint,
   normaliseFieldValue,
+  PLACED_FIELDS,
   type ConstantField,
   type ExtractionResult,
   type LearnedConstants,
@@ -238,7 +239,8 @@ async function read(
  * What a person's correction of `doc` from its truth and its validation teach the firm, as
  * PATCH …/extraction and the supplier directory do (suppliers.service.ts learnFromCorrection,
  * extractions.suppliers.ts buildDirectory): a hint per corrected field printed on the page, a
- * constant per corrected constant field it does not print, the corrected seller as master data.
+ * constant per corrected constant field it does not print, the corrected seller as master data,
+ * and the places of the number and dates it left as read.
  */
 function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
   const words = layerWords(result.textLayer);
@@ -274,6 +276,10 @@ function taughtBy(doc: CorpusEntry, result: ExtractionResult) {
     payment_reference: value('payment.reference') ?? null,
     issue_date: value('issueDate') ?? null,
     due_date: value('dueDate') ?? null,
+    // A corrected field is stored as the person's value, without a place (corrections.ts).
+    places: Object.fromEntries(
+      PLACED_FIELDS.map((f) => [f, corrected.has(f) ? null : (result.fields[f] ?? null)]),
+    ),
     validated_at: null,
   };
   const profile: LearnedSupplier = {

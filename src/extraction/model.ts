@@ -24,13 +24,15 @@ export type {
 } from './types.js';
 export { FIELD_NAMES } from './types.js';
 export { reviewNeeded } from './finalize.js';
-export type { KnownSupplier, SupplierMatchKey } from './suppliers/directory.js';
+export type { FieldPlace, KnownSupplier, PlacedField, SupplierMatchKey } from './suppliers/directory.js';
 export {
   idKey,
   invoiceNumberShape,
   isSameSupplier,
   matchSupplier,
   nameKey,
+  placeOf,
+  PLACED_FIELDS,
   supplierIdentity,
   termsDays,
   type SupplierIdentity,

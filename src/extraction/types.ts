@@ -12,8 +12,9 @@ export type FieldSource = 'xml' | 'qr' | 'text' | 'ocr' | 'learned' | 'user';
  * - `supplier`: the value is printed on the page and is what the matched supplier's validated
  *   documents or learned profile know: its name, VAT ID, company id or IBAN (an id failing its
  *   checksum stays confirmed only where a person accepted that very value before: an info finding,
- *   validate/accepted.ts), a currency it billed in, a buyer it billed, or issue and due dates as
- *   far apart as one of its payment terms;
+ *   validate/accepted.ts), a currency it billed in, a buyer it billed, issue and due dates as
+ *   far apart as one of its payment terms, or a number or date at the place of its layout where
+ *   its validated documents print that field;
  * - `hint`: a hint learned from a person's correction read the same value the general rules read.
  * Confirmed values are calibrated apart from unconfirmed ones (calibration.ts).
  */

@@ -53,7 +53,10 @@ export interface FieldHint {
  */
 export const CONSTANT_FIELDS = ['currency', 'buyer.vatId'] as const;
 
-/** The info finding on each field a profile filled where the page prints none (hints/apply.ts). */
+/**
+ * The info finding on each field a profile (hints/apply.ts) or the supplier directory
+ * (suppliers/directory.ts) filled where the page prints none.
+ */
 export const FILLED_FROM_SUPPLIER_PROFILE = 'filled_from_supplier_profile';
 export type ConstantField = (typeof CONSTANT_FIELDS)[number];
 

@@ -1,4 +1,5 @@
 import { idKey } from '../fields/ids.js';
+import { FILLED_FROM_SUPPLIER_PROFILE } from '../hints/types.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
 import { accept, type AcceptedIdentities } from '../validate/accepted.js';
 
@@ -35,6 +36,45 @@ export interface KnownSupplier {
   referenceIsInvoiceNumber?: boolean | undefined;
   /** Its payment terms: days from issue to due date on its validated documents. */
   paymentTermsDays?: readonly number[] | undefined;
+  /**
+   * Where its validated documents print their invoice number and dates, for each such value a
+   * person left as the text layer read it (a corrected value has no place): its layout.
+   */
+  places?: Partial<Record<PlacedField, readonly FieldPlace[]>> | undefined;
+}
+
+/**
+ * The per-invoice values a supplier's layout prints at one place (and that no other check
+ * confirms: the totals reconcile, the master data is the supplier's own).
+ */
+export const PLACED_FIELDS = ['invoiceNumber', 'issueDate', 'dueDate'] as const;
+export type PlacedField = (typeof PLACED_FIELDS)[number];
+
+/** A value's place on a page of the text layer: its page and box, in PDF points. */
+export interface FieldPlace {
+  readonly page: number;
+  readonly bbox: readonly [number, number, number, number];
+}
+
+/**
+ * How far (PDF points, about 1 mm) a box may stand from a validated one and still be at its
+ * place: the same template renders its cells at the same coordinates to a fraction of a point.
+ * Its left or its right edge must be there (a number of another length moves the other edge of a
+ * left- or right-aligned cell), and its top.
+ */
+const PLACE_TOLERANCE_PT = 3;
+
+/**
+ * The place of a stored field (a validated extraction's, read back from the database) when the
+ * text layer gave it: a page number and a box of four finite numbers. Anything else (a corrected
+ * value, an OCR reading, a malformed record) has none.
+ */
+export function placeOf(stored: unknown): FieldPlace | null {
+  if (typeof stored !== 'object' || stored === null) return null;
+  const { source, page, bbox } = stored as Partial<Record<string, unknown>>;
+  if (source !== 'text' || !Number.isInteger(page) || !Array.isArray(bbox) || bbox.length !== 4) return null;
+  if (!bbox.every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
+  return { page: page as number, bbox: bbox as [number, number, number, number] };
 }
 
 export type SupplierMatchKey = 'vatId' | 'companyId' | 'iban' | 'name';
@@ -161,7 +201,8 @@ function learnedConfidence(by: SupplierMatchKey, supplier: KnownSupplier): numbe
 /**
  * Fills a field from the directory when the page gave none, or only a doubtful reading of it. A
  * page value that is the supplier's known one is confirmed by it (`confirms`: unless the match was
- * made by that very value, a name matched by its likeness).
+ * made by that very value, a name matched by its likeness). Returns whether it filled a field the
+ * page gave no value for (`unprinted`), replaced a doubtful reading, or neither.
  */
 function fill(
   fields: Fields,
@@ -169,18 +210,18 @@ function fill(
   value: string | undefined,
   confidence: number,
   confirms: boolean,
-): boolean {
-  if (!value) return false;
+): 'unprinted' | 'replaced' | null {
+  if (!value) return null;
   const current = fields[name];
   const same = current && idKeyOrName(name, current.value) === idKeyOrName(name, value);
   if (same) {
     current.confidence = Math.max(current.confidence, confidence);
     if (confirms && current.source !== 'learned') current.confirmedBy = 'supplier';
-    return false;
+    return null;
   }
-  if (current && current.confidence >= 0.7) return false;
+  if (current && current.confidence >= 0.7) return null;
   fields[name] = { value, confidence, source: 'learned' };
-  return true;
+  return current ? 'replaced' : 'unprinted';
 }
 
 function idKeyOrName(name: FieldName, value: string): string {
@@ -226,11 +267,26 @@ export function applySupplierDirectory(
       message: `${label} was paid to ${knownIbans.join(', ')} before; this document asks for ${fields['payment.iban']!.value}: confirm the new account with the supplier before paying`,
     });
   const confidence = learnedConfidence(by, supplier);
-  const filled = [
-    fill(fields, 'seller.name', supplier.name, confidence, by !== 'name') ? 'seller.name' : null,
-    fill(fields, 'seller.vatId', supplier.vatId, confidence, true) ? 'seller.vatId' : null,
-    fill(fields, 'seller.companyId', supplier.companyId, confidence, true) ? 'seller.companyId' : null,
-  ].filter((f): f is string => f !== null);
+  const filled: string[] = [];
+  for (const [name, value, confirms] of [
+    ['seller.name', supplier.name, by !== 'name'],
+    ['seller.vatId', supplier.vatId, true],
+    ['seller.companyId', supplier.companyId, true],
+  ] as const) {
+    const outcome = fill(fields, name, value, confidence, confirms);
+    if (outcome) filled.push(name);
+    // The supplier's name or company id where its page prints none, found by an identifier the
+    // page prints: the firm's data, as a profile's fill is (hints/apply.ts), and marked alike. Not
+    // its VAT ID: an invoice without the seller's VAT ID fails the tax checks, and a person must
+    // see that. A likeness of names is no identity, and a doubtful reading replaced stays a reading.
+    if (outcome === 'unprinted' && by !== 'name' && name !== 'seller.vatId')
+      findings.push({
+        code: FILLED_FROM_SUPPLIER_PROFILE,
+        severity: 'info',
+        field: name,
+        message: `${name} is not printed on this document: ${value} is the value of ${where}, not read from this page`,
+      });
+  }
   // The bank account the supplier was paid to before (its checksum is checked in validation).
   if (docIban && knownIbans.includes(docIban)) fields['payment.iban']!.confirmedBy = 'supplier';
   confirmHistory(fields, supplier);
@@ -240,6 +296,30 @@ export function applySupplierDirectory(
     message: `the seller is ${label} from the supplier directory (matched by ${by}${filled.length ? `; filled ${filled.join(', ')}` : ''})`,
   });
   return findings;
+}
+
+/**
+ * An invoice number or date read from the text layer at the place where the supplier's validated
+ * documents print that field is that field of its layout: the rules found it by its label, and a
+ * person's validation of the supplier's earlier invoice located the same field there. Only text
+ * layers are compared: their points mean the same on every page of a template, an OCR render's
+ * pixels do not.
+ */
+function confirmPlaces(fields: Fields, supplier: KnownSupplier): void {
+  for (const name of PLACED_FIELDS) {
+    const field = fields[name];
+    const places = supplier.places?.[name];
+    if (field?.source !== 'text' || !field.bbox || field.page === undefined || !places) continue;
+    if (places.some((p) => atPlace(field.page!, field.bbox!, p))) field.confirmedBy ??= 'supplier';
+  }
+}
+
+function atPlace(page: number, bbox: readonly number[], place: FieldPlace): boolean {
+  const near = (a: number, b: number) => Math.abs(a - b) <= PLACE_TOLERANCE_PT;
+  const [x0, y0, x1] = bbox as [number, number, number, number];
+  return (
+    page === place.page && near(y0, place.bbox[1]) && (near(x0, place.bbox[0]) || near(x1, place.bbox[2]))
+  );
 }
 
 const DAY_MS = 86_400_000;
@@ -299,6 +379,7 @@ function confirmHistory(fields: Fields, supplier: KnownSupplier): void {
   const buyer = fields['buyer.name'];
   if (printed(buyer) && supplier.buyers?.some((b) => nameKey(b) === nameKey(buyer.value)))
     buyer.confirmedBy = 'supplier';
+  confirmPlaces(fields, supplier);
   const issue = fields.issueDate;
   const due = fields.dueDate;
   if (!printed(issue) || !printed(due)) return;

@@ -207,6 +207,11 @@ export interface ValidatedSellerRow {
   readonly payment_reference?: string | null;
   readonly issue_date?: string | null;
   readonly due_date?: string | null;
+  /**
+   * The stored invoiceNumber, issueDate and dueDate fields without their values (source, page,
+   * bbox, confidence): where the supplier's layout prints them.
+   */
+  readonly places?: unknown;
   readonly validated_at: Date | null;
 }
 
@@ -214,7 +219,7 @@ export interface ValidatedSellerRow {
  * Sellers of the tenant's validated (and exported) documents, most recently validated first, at
  * most `limit`: the supplier directory a new document is matched against. Only the seller's four
  * values, the invoice number, the currency, the buyer's name and VAT ID, the payment reference and
- * the two dates are read out of each result.
+ * the two dates are read out of each result, and where the number and dates were on the page.
  */
 export async function listValidatedSellers(
   tx: Tx,
@@ -233,6 +238,9 @@ export async function listValidatedSellers(
            e.result #>> '{fields,payment.reference,value}' AS payment_reference,
            e.result #>> '{fields,issueDate,value}'        AS issue_date,
            e.result #>> '{fields,dueDate,value}'          AS due_date,
+           jsonb_build_object('invoiceNumber', (e.result #> '{fields,invoiceNumber}') - 'value',
+                              'issueDate', (e.result #> '{fields,issueDate}') - 'value',
+                              'dueDate', (e.result #> '{fields,dueDate}') - 'value') AS places,
            d.validated_at
       FROM documents d
       JOIN LATERAL (SELECT x.result FROM extractions x

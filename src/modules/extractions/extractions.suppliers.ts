@@ -6,14 +6,23 @@
 import type { Db } from '../../platform/db/db.js';
 import { LruMap } from '../../core/lru-map.js';
 import { systemContext } from '../../core/request-context.js';
-import { idKey, invoiceNumberShape, termsDays, type KnownSupplier } from '../../extraction/model.js';
+import {
+  idKey,
+  invoiceNumberShape,
+  placeOf,
+  PLACED_FIELDS,
+  termsDays,
+  type FieldPlace,
+  type KnownSupplier,
+  type PlacedField,
+} from '../../extraction/model.js';
 import type { DocumentsService, ValidatedSellerRow } from '../documents/documents.service.js';
 
 /** Validated documents read per directory: the most recent ones speak for a supplier's current data. */
 export const DIRECTORY_DOCUMENT_LIMIT = 2_000;
 /** IBANs kept per supplier (a supplier with more accounts than this is unusual already). */
 const MAX_IBANS_PER_SUPPLIER = 10;
-/** Currencies, buyers and payment terms kept per supplier. */
+/** Currencies, buyers, payment terms and places of a field kept per supplier. */
 const MAX_VALUES_PER_SUPPLIER = 10;
 /** Payment terms longer than this (days from issue to due date) are not kept as terms. */
 const MAX_TERMS_DAYS = 365;
@@ -35,8 +44,8 @@ const MAX_CACHED_TENANTS = 100;
  * Groups validated sellers into suppliers: one record per VAT ID, else per company id, else per
  * name; the most recent document names it, every IBAN it was paid to is kept, and so are the
  * shapes of its invoice numbers, the currencies it billed in, the buyers it billed (and their VAT
- * IDs), its payment terms (days from issue to due) and whether its payment references are its
- * invoice numbers.
+ * IDs), its payment terms (days from issue to due), whether its payment references are its
+ * invoice numbers, and where its pages print the invoice number and dates (most recent first).
  */
 export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSupplier[] {
   const byKey = new Map<
@@ -51,6 +60,7 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
       buyers: Set<string>;
       buyerVatIds: Set<string>;
       terms: Set<number>;
+      places: Record<PlacedField, FieldPlace[]>;
       /** Validated documents whose payment reference is their invoice number, and with another one. */
       referenceIsNumber: number;
       referenceOther: number;
@@ -73,6 +83,7 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
       buyers: new Set<string>(),
       buyerVatIds: new Set<string>(),
       terms: new Set<number>(),
+      places: { invoiceNumber: [], issueDate: [], dueDate: [] },
       referenceIsNumber: 0,
       referenceOther: 0,
       documents: 0,
@@ -90,6 +101,11 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
       else entry.referenceOther += 1;
     }
     addBounded(entry.terms, paymentTerm(row.issue_date, row.due_date));
+    const stored = (row.places ?? {}) as Partial<Record<PlacedField, unknown>>;
+    for (const field of PLACED_FIELDS) {
+      const place = placeOf(stored[field]);
+      if (place && entry.places[field].length < MAX_VALUES_PER_SUPPLIER) entry.places[field].push(place);
+    }
     entry.documents += 1;
     byKey.set(k, entry);
   }
@@ -104,6 +120,7 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     buyerVatIds: [...e.buyerVatIds],
     referenceIsInvoiceNumber: e.referenceIsNumber > 0 && e.referenceOther === 0,
     paymentTermsDays: [...e.terms],
+    places: e.places,
     documents: e.documents,
   }));
 }

@@ -3481,7 +3481,7 @@ export interface operations {
         content: {
           'application/json': {
             /**
-             * @description never: every document waits for a person. confident: the worker validates a document when every field read from it is at or above the threshold (a value the supplier profile filled where the page prints none is the firm’s own data and is not held to it, unless it is a required field), no error or warning finding exists (a VAT ID or company id problem a person already accepted for the supplier is an info finding, code <code>_accepted_before), it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
+             * @description never: every document waits for a person. confident: the worker validates a document when every field read from it is at or above the threshold (a value the supplier profile or directory filled where the page prints none is the firm’s own data and is not held to it, unless it is a required field), no error or warning finding exists (a VAT ID or company id problem a person already accepted for the supplier is an info finding, code <code>_accepted_before), it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
              * @enum {string}
              */
             level: 'never' | 'confident' | 'always';
@@ -3546,7 +3546,7 @@ export interface operations {
       content: {
         'application/json': {
           /**
-           * @description never: every document waits for a person. confident: the worker validates a document when every field read from it is at or above the threshold (a value the supplier profile filled where the page prints none is the firm’s own data and is not held to it, unless it is a required field), no error or warning finding exists (a VAT ID or company id problem a person already accepted for the supplier is an info finding, code <code>_accepted_before), it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
+           * @description never: every document waits for a person. confident: the worker validates a document when every field read from it is at or above the threshold (a value the supplier profile or directory filled where the page prints none is the firm’s own data and is not held to it, unless it is a required field), no error or warning finding exists (a VAT ID or company id problem a person already accepted for the supplier is an info finding, code <code>_accepted_before), it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
            * @enum {string}
            */
           level: 'never' | 'confident' | 'always';
@@ -3566,7 +3566,7 @@ export interface operations {
         content: {
           'application/json': {
             /**
-             * @description never: every document waits for a person. confident: the worker validates a document when every field read from it is at or above the threshold (a value the supplier profile filled where the page prints none is the firm’s own data and is not held to it, unless it is a required field), no error or warning finding exists (a VAT ID or company id problem a person already accepted for the supplier is an info finding, code <code>_accepted_before), it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
+             * @description never: every document waits for a person. confident: the worker validates a document when every field read from it is at or above the threshold (a value the supplier profile or directory filled where the page prints none is the firm’s own data and is not held to it, unless it is a required field), no error or warning finding exists (a VAT ID or company id problem a person already accepted for the supplier is an info finding, code <code>_accepted_before), it is no duplicate and its supplier has at least minValidated validated documents. always: the worker validates every document without error findings that is no duplicate.
              * @enum {string}
              */
             level: 'never' | 'confident' | 'always';

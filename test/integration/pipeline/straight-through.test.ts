@@ -198,6 +198,53 @@ describe('automation level confident', () => {
     expect(await autoValidations(off.id)).toEqual([]);
   });
 
+  it("confirms a number of digits only and a date without terms where the supplier's validated PDF printed them, and nowhere else", async () => {
+    const firm = await signup(env.app);
+    expect((await putAutomation(firm, { level: 'confident' })).statusCode).toBe(200);
+    // No due date: the issue date has no payment terms to be confirmed by.
+    const layout = (number: string, header: [string, string][]) =>
+      textInvoicePdfBytes({ ...germanLayout({ ...SAMPLE, number }), header });
+    const dated = (date: string): [string, string][] => [
+      ['Rechnungsdatum:', date],
+      ['Währung:', SAMPLE.currency],
+    ];
+    const first = await processed(firm, await layout('4711', dated('14.03.2024')), 'application/pdf');
+    expect(first.fields.invoiceNumber?.confirmedBy).toBeUndefined();
+    expect(first.fields.issueDate?.confirmedBy).toBeUndefined();
+    await validateAsPerson(firm, first.id);
+
+    const next = await processed(firm, await layout('4712', dated('15.04.2024')), 'application/pdf');
+    expect(next.fields.invoiceNumber).toMatchObject({
+      value: '4712',
+      source: 'text',
+      confirmedBy: 'supplier',
+    });
+    expect(next.fields.issueDate).toMatchObject({
+      value: '2024-04-15',
+      source: 'text',
+      confirmedBy: 'supplier',
+    });
+    for (const name of ['invoiceNumber', 'issueDate'])
+      expect(next.fields[name]!.confidence, name).toBeGreaterThanOrEqual(0.99);
+
+    // The same supplier with its date one row lower (a customer number above it): another place.
+    const moved = await processed(
+      firm,
+      await layout('4713', [['Kundennummer:', 'K-0815'], ...dated('16.04.2024')]),
+      'application/pdf',
+    );
+    expect(moved.fields.issueDate).toMatchObject({ value: '2024-04-16', source: 'text' });
+    expect(moved.fields.issueDate?.confirmedBy).toBeUndefined();
+    expect(moved.fields.issueDate!.confidence).toBeLessThan(0.99);
+    expect(moved.status).not.toBe('validated');
+
+    // Another firm's validated PDF places nothing for this firm.
+    const elsewhere = await signup(env.app);
+    const theirs = await processed(elsewhere, await layout('4712', dated('15.04.2024')), 'application/pdf');
+    expect(theirs.fields.invoiceNumber?.confirmedBy).toBeUndefined();
+    expect(theirs.fields.issueDate?.confirmedBy).toBeUndefined();
+  });
+
   it('keeps a document with a warning finding for a person', async () => {
     // A VAT ID with a wrong check digit: the supplier is still known by its company id.
     const doc = await ubl(firm, {

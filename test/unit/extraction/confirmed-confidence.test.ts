@@ -266,6 +266,99 @@ describe("the supplier's validated documents confirm its currency, buyer and pay
   });
 });
 
+describe("the supplier's validated documents confirm a number and dates printed where its layout prints them", () => {
+  const at = (value: string, page: number, bbox: [number, number, number, number]): ExtractedField => ({
+    value,
+    confidence: 0.83,
+    source: 'text',
+    page,
+    bbox,
+  });
+  const validated = {
+    name: 'Muster Lieferant GmbH',
+    vat_id: 'DE136695976',
+    company_id: null,
+    iban: null,
+    invoice_number: '280081',
+    issue_date: '2024-02-01',
+    validated_at: null,
+    places: {
+      invoiceNumber: {
+        value: '280081',
+        confidence: 0.87,
+        source: 'text',
+        page: 1,
+        bbox: [400, 120, 440, 130],
+      },
+      issueDate: {
+        value: '2024-02-01',
+        confidence: 0.83,
+        source: 'text',
+        page: 1,
+        bbox: [400, 134, 450, 144],
+      },
+      // A person corrected the due date: the stored value is theirs and has no place.
+      dueDate: { value: '2024-02-15', confidence: 1, source: 'user' },
+    },
+  };
+  const directory = buildDirectory([validated]);
+
+  it('keeps the places of the values the text layer gave, not of corrected ones, nor malformed records', () => {
+    expect(directory[0]?.places).toEqual({
+      invoiceNumber: [{ page: 1, bbox: [400, 120, 440, 130] }],
+      issueDate: [{ page: 1, bbox: [400, 134, 450, 144] }],
+      dueDate: [],
+    });
+    for (const places of [
+      null,
+      'x',
+      { issueDate: { source: 'ocr', page: 1, bbox: [1, 2, 3, 4] } },
+      { issueDate: { source: 'text', page: 1.5, bbox: [1, 2, 3, 4] } },
+      { issueDate: { source: 'text', page: 1, bbox: [1, 2, 3] } },
+      { issueDate: { source: 'text', page: 1, bbox: [1, 2, 3, 'x'] } },
+    ])
+      expect(
+        buildDirectory([{ ...validated, places }])[0]?.places?.issueDate,
+        JSON.stringify(places),
+      ).toEqual([]);
+  });
+
+  it('confirms a number of digits only and a date without a due date at the validated place', () => {
+    // A longer number in a right-aligned cell: its left edge moved, its right edge did not.
+    const fields: Fields = {
+      'seller.vatId': text('DE136695976'),
+      invoiceNumber: at('1280082', 1, [393.5, 120.4, 440.2, 130.4]),
+      issueDate: at('2024-03-14', 1, [401, 133, 451, 143]),
+      dueDate: at('2024-03-28', 1, [400, 148, 450, 158]),
+    };
+    applySupplierDirectory(fields, directory);
+    expect(fields.invoiceNumber?.confirmedBy).toBe('supplier');
+    expect(fields.issueDate?.confirmedBy).toBe('supplier');
+    // No place for the due date: a person corrected it (and the row gives no payment terms).
+    expect(fields.dueDate?.confirmedBy).toBeUndefined();
+  });
+
+  it('confirms nothing elsewhere on the page, on another page, from OCR pixels or for another supplier', () => {
+    const cases: [string, Fields][] = [
+      ['another row', { issueDate: at('2024-03-14', 1, [400, 160, 450, 170]) }],
+      ['both edges moved', { issueDate: at('2024-03-14', 1, [380, 134, 470, 144]) }],
+      ['another page', { issueDate: at('2024-03-14', 2, [400, 134, 450, 144]) }],
+      ['OCR', { issueDate: { ...at('2024-03-14', 1, [400, 134, 450, 144]), source: 'ocr' } }],
+    ];
+    for (const [why, extra] of cases) {
+      const fields: Fields = { 'seller.vatId': text('DE136695976'), ...extra };
+      applySupplierDirectory(fields, directory);
+      expect(fields.issueDate?.confirmedBy, why).toBeUndefined();
+    }
+    const stranger: Fields = {
+      'seller.vatId': text('DE811569869'),
+      issueDate: at('2024-03-14', 1, [400, 134, 450, 144]),
+    };
+    applySupplierDirectory(stranger, directory);
+    expect(stranger.issueDate?.confirmedBy).toBeUndefined();
+  });
+});
+
 describe('a correction', () => {
   it('undoes the confirmation of a value whose check the corrected values no longer pass', () => {
     const engine = finalized({

@@ -58,7 +58,34 @@ describe('supplier directory matching', () => {
     // The same name read doubtfully is confirmed, not replaced.
     expect(fields['seller.name']).toMatchObject({ value: 'MUSTER LIEFERANT GMBH', source: 'ocr' });
     expect(fields['seller.name']!.confidence).toBeGreaterThanOrEqual(0.9);
+    // A VAT ID the page lacks is filled but not marked as the firm's data: an invoice without it
+    // fails the tax checks, so the automation holds it to its threshold. The name read doubtfully
+    // is no fill either.
     expect(findings).toEqual([expect.objectContaining({ code: 'supplier_known', severity: 'info' })]);
+  });
+
+  it('marks the name and company id the page lacks as the firm’s data, found by an identifier the page prints', () => {
+    const fields: Fields = { 'seller.vatId': field('DE136695976') };
+    const findings = applySupplierDirectory(fields, KNOWN);
+    expect(fields['seller.companyId']).toMatchObject({ value: 'HRB 12345', source: 'learned' });
+    expect(findings.filter((f) => f.code === 'filled_from_supplier_profile').map((f) => f.field)).toEqual([
+      'seller.name',
+      'seller.companyId',
+    ]);
+  });
+
+  it('marks no fill of a supplier matched by a likeness of names, nor a doubtful reading it replaced', () => {
+    const byName: Fields = { 'seller.name': field('Muster Lieferant GmbH') };
+    const findings = applySupplierDirectory(byName, KNOWN);
+    expect(byName['seller.vatId']).toMatchObject({ value: 'DE136695976', source: 'learned' });
+    expect(findings.map((f) => f.code)).toEqual(['supplier_known']);
+    const doubtful: Fields = { 'seller.companyId': field('HRB 12345'), 'seller.vatId': field('DE1366', 0.4) };
+    const replaced = applySupplierDirectory(doubtful, KNOWN);
+    expect(doubtful['seller.vatId']).toMatchObject({ value: 'DE136695976', source: 'learned' });
+    // Only the name the page lacks is marked; the replaced VAT ID reading is not.
+    expect(replaced.filter((f) => f.code === 'filled_from_supplier_profile').map((f) => f.field)).toEqual([
+      'seller.name',
+    ]);
   });
 
   it('reports a changed IBAN as an error and a different VAT ID as a warning', () => {
