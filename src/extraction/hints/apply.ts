@@ -265,8 +265,10 @@ export function applyLearnedSuppliers(
     learned.push(hint.field);
   }
   const name = supplier.name ?? supplier.vatId ?? supplier.companyId ?? 'a known supplier';
-  const filled = fillUnprinted(fields, supplier, name);
-  acceptProfile(accepted, fields, supplier, name);
+  // The buyer VAT ID the profile holds for this document's buyer (its buyer reads as `forBuyer`).
+  const buyerVatId = isForBuyer(fields, supplier) ? supplier.constants?.['buyer.vatId'] : undefined;
+  const filled = fillUnprinted(fields, supplier, name, buyerVatId);
+  acceptProfile(accepted, supplier, name, buyerVatId);
   learned.push(...filled.map((f) => `${f.field} (not printed: from the supplier profile)`));
   return [
     {
@@ -293,15 +295,14 @@ function isForBuyer(fields: Fields, supplier: LearnedSupplier): boolean {
  */
 function acceptProfile(
   accepted: AcceptedIdentities,
-  fields: Fields,
   supplier: LearnedSupplier,
   name: string,
+  buyerVatId: string | undefined,
 ): void {
   const where = `the corrections learned for ${name}`;
   accept(accepted, 'seller.vatId', supplier.vatId, where);
   accept(accepted, 'seller.companyId', supplier.companyId, where);
-  if (isForBuyer(fields, supplier))
-    accept(accepted, 'buyer.vatId', supplier.constants?.['buyer.vatId'], where);
+  accept(accepted, 'buyer.vatId', buyerVatId, where);
 }
 
 /**
@@ -313,12 +314,17 @@ function acceptProfile(
  * learned`, a confidence below a printed value's, and its own info finding, so a reviewer and an
  * ERP can tell it was not read from the document.
  */
-function fillUnprinted(fields: Fields, supplier: LearnedSupplier, name: string): Finding[] {
+function fillUnprinted(
+  fields: Fields,
+  supplier: LearnedSupplier,
+  name: string,
+  buyerVatId: string | undefined,
+): Finding[] {
   const constants = supplier.constants ?? {};
   const unprinted: [FieldName, string | undefined][] = [
     ['seller.name', supplier.name],
     ['currency', constants.currency],
-    ['buyer.vatId', isForBuyer(fields, supplier) ? constants['buyer.vatId'] : undefined],
+    ['buyer.vatId', buyerVatId],
   ];
   const findings: Finding[] = [];
   for (const [field, value] of unprinted) {

@@ -277,8 +277,9 @@ export function applySupplierDirectory(
     if (outcome) filled.push(name);
     // The supplier's name or company id where its page prints none, found by an identifier the
     // page prints: the firm's data, as a profile's fill is (hints/apply.ts), and marked alike. Not
-    // its VAT ID: an invoice without the seller's VAT ID fails the tax checks, and a person must
-    // see that. A likeness of names is no identity, and a doubtful reading replaced stays a reading.
+    // its VAT ID: a VAT invoice must carry the supplier's VAT ID (VAT Directive art. 226), not its
+    // register number, so a person must see one that lacks it. A likeness of names is no
+    // identity, and a doubtful reading replaced stays a reading.
     if (outcome === 'unprinted' && by !== 'name' && name !== 'seller.vatId')
       findings.push({
         code: FILLED_FROM_SUPPLIER_PROFILE,
