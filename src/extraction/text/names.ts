@@ -2,7 +2,8 @@ import { LEGAL_FORM } from './labels.js';
 import { headingParty, type Party, type PartyValue } from './parties.js';
 import type { Cell } from './words.js';
 
-const NAME_LABEL = /^(?:name|firma|název|názov|nazwa|nimi|raison sociale|company)\s*:?\s*/iu;
+/** A "Name:" label opening its cell: a whole word ("Namesti 5" is a street, "Firmament" a name). */
+const NAME_LABEL = /^(?:name|firma|název|názov|nazwa|nimi|raison sociale|company)(?!\p{L})\s*:?\s*/iu;
 /** A party heading in front of the name on the same line ("Verkäufer: Lieferant GmbH"). */
 const PARTY_PREFIX =
   /^(?:sold by\s*:?|(?:verkäufer|lieferant|dodavatel|dodávateľ|sprzedawca|müüja|vendeur|seller|supplier)\s*:)\s*/iu;

@@ -63,6 +63,20 @@ describe('parties', () => {
     ]);
     expect(f['seller.name']).toBe('Erste Beispiel Versicherung Muster a.G.');
   });
+
+  it('takes "Name" as a label only as a whole word: "Namesti 5" is a street, "Firmament" part of a name', () => {
+    const f = read([
+      [50, 100, 'Verkäufer:'],
+      [50, 112, 'Firmament Solar GmbH'],
+      [50, 124, 'Hafenweg 3'],
+      [330, 100, 'Rechnungsempfänger:'],
+      [330, 112, 'Kunde Beispiel s.r.o.'],
+      [330, 124, 'Namesti 5'],
+      [330, 136, '110 00 Praha'],
+    ]);
+    expect(f['seller.name']).toBe('Firmament Solar GmbH');
+    expect(f['buyer.name']).toBe('Kunde Beispiel s.r.o.');
+  });
 });
 
 describe('dates and numbers', () => {
