@@ -59,8 +59,9 @@ import {
   truthDiffs,
   type CorpusEntry,
 } from './corpus-scoring.js';
-import { argValue, hasFlag } from './cli-args.js';
+import { argValue, expectOptions, hasFlag } from './cli-args.js';
 
+expectOptions({ values: ['corpus', 'threshold', 'save-samples', 'load-samples'], flags: ['dry-run'] });
 const corpusDir = argValue('corpus', '../shared/corpus/dev');
 const threshold = Number(argValue('threshold', String(DEFAULT_AUTOMATION_THRESHOLD)));
 const dryRun = hasFlag('dry-run');

@@ -28,8 +28,9 @@ import {
   type CorpusEntry,
 } from './corpus-scoring.js';
 import { documentText, indexText, isPrinted, PRINTED_RULE } from './printed.js';
-import { argValue, hasFlag } from './cli-args.js';
+import { argValue, expectOptions, hasFlag } from './cli-args.js';
 
+expectOptions({ values: ['corpus', 'bad', 'kind'], flags: ['verbose', 'scans'] });
 const corpusDir = argValue('corpus', '../shared/corpus/dev');
 const badDir = argValue('bad', join(corpusDir, '..', 'bad'));
 const onlyKind = argValue('kind', '');

@@ -55,8 +55,9 @@ import {
   startBenchStack,
   waitUntil,
 } from './support.js';
-import { argValue, hasFlag } from './cli-args.js';
+import { argValue, expectOptions, hasFlag } from './cli-args.js';
 
+expectOptions({ values: ['corpus'], flags: ['no-straight-through'] });
 const log = benchLog('bench:learning');
 const cleanups = new Cleanups(log);
 const corpusDir = argValue('corpus', '../shared/corpus/dev');

@@ -51,7 +51,7 @@ import {
   startBenchStack,
   type Log,
 } from './support.js';
-import { argValue } from './cli-args.js';
+import { argValue, expectOptions } from './cli-args.js';
 
 export { printsAnotherInvoice } from './corpus-scoring.js';
 
@@ -432,6 +432,7 @@ function populationRow(name: string, documents: number, firsts: number, r: Popul
 }
 
 if (process.argv[1]?.endsWith('straight-through.ts')) {
+  expectOptions({ values: ['corpus', 'threshold', 'min-validated'] });
   const log = benchLog('bench:stp');
   const cleanups = new Cleanups(log);
   runBenchmark({
