@@ -311,16 +311,16 @@ function confirmPlaces(fields: Fields, supplier: KnownSupplier): void {
     const field = fields[name];
     const places = supplier.places?.[name];
     if (field?.source !== 'text' || !field.bbox || field.page === undefined || !places) continue;
-    if (places.some((p) => atPlace(field.page!, field.bbox!, p))) field.confirmedBy ??= 'supplier';
+    const here: FieldPlace = { page: field.page, bbox: field.bbox };
+    if (places.some((place) => atPlace(here, place))) field.confirmedBy ??= 'supplier';
   }
 }
 
-function atPlace(page: number, bbox: readonly number[], place: FieldPlace): boolean {
+function atPlace(here: FieldPlace, place: FieldPlace): boolean {
   const near = (a: number, b: number) => Math.abs(a - b) <= PLACE_TOLERANCE_PT;
-  const [x0, y0, x1] = bbox as [number, number, number, number];
-  return (
-    page === place.page && near(y0, place.bbox[1]) && (near(x0, place.bbox[0]) || near(x1, place.bbox[2]))
-  );
+  const [x0, y0, x1] = here.bbox;
+  const [px0, py0, px1] = place.bbox;
+  return here.page === place.page && near(y0, py0) && (near(x0, px0) || near(x1, px1));
 }
 
 const DAY_MS = 86_400_000;

@@ -208,8 +208,8 @@ export interface ValidatedSellerRow {
   readonly issue_date?: string | null;
   readonly due_date?: string | null;
   /**
-   * The stored invoiceNumber, issueDate and dueDate fields without their values (source, page,
-   * bbox, confidence): where the supplier's layout prints them.
+   * The stored invoiceNumber, issueDate and dueDate fields (the engine's PLACED_FIELDS) without
+   * their values (source, page, bbox, confidence): where the supplier's layout prints them.
    */
   readonly places?: unknown;
   readonly validated_at: Date | null;

@@ -40,10 +40,11 @@ const keep = (reason: string): AutomationDecision => ({ automate: false, reason 
 /**
  * The fields the supplier profile or directory filled where the page prints no value
  * (hints/apply.ts, suppliers/directory.ts: finding `filled_from_supplier_profile`, source learned,
- * no place on the page), outside the required fields. Such a value is not a reading whose confidence could reach a threshold: it is the firm's
- * own master data a person entered for this supplier (and a buyer VAT ID only for the buyer it was
- * entered for), so `confident` does not hold it to the threshold. A required field filled so
- * (the currency) still is: what is booked and paid must be read from the document.
+ * no place on the page), outside the required fields. Such a value is not a reading whose
+ * confidence could reach a threshold: it is the firm's own master data a person entered for this
+ * supplier (and a buyer VAT ID only for the buyer it was entered for), so `confident` does not
+ * hold it to the threshold. A required field filled so (the currency) still is: what is booked
+ * and paid must be read from the document.
  */
 function profileFills(result: ExtractionResult): Set<string> {
   const filled = new Set<string>();

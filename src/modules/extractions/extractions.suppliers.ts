@@ -60,7 +60,7 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
       buyers: Set<string>;
       buyerVatIds: Set<string>;
       terms: Set<number>;
-      places: Record<PlacedField, FieldPlace[]>;
+      places: Partial<Record<PlacedField, FieldPlace[]>>;
       /** Validated documents whose payment reference is their invoice number, and with another one. */
       referenceIsNumber: number;
       referenceOther: number;
@@ -83,7 +83,7 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
       buyers: new Set<string>(),
       buyerVatIds: new Set<string>(),
       terms: new Set<number>(),
-      places: { invoiceNumber: [], issueDate: [], dueDate: [] },
+      places: {},
       referenceIsNumber: 0,
       referenceOther: 0,
       documents: 0,
@@ -104,7 +104,8 @@ export function buildDirectory(rows: readonly ValidatedSellerRow[]): KnownSuppli
     const stored = (row.places ?? {}) as Partial<Record<PlacedField, unknown>>;
     for (const field of PLACED_FIELDS) {
       const place = placeOf(stored[field]);
-      if (place && entry.places[field].length < MAX_VALUES_PER_SUPPLIER) entry.places[field].push(place);
+      const kept = (entry.places[field] ??= []);
+      if (place && kept.length < MAX_VALUES_PER_SUPPLIER) kept.push(place);
     }
     entry.documents += 1;
     byKey.set(k, entry);
