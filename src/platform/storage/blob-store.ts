@@ -4,9 +4,10 @@
  * named from the tenant id so that no user input ever becomes part of a storage path.
  */
 import type { Readable } from 'node:stream';
-import { BlobServiceClient, RestError } from '@azure/storage-blob';
+import { BlobServiceClient, newPipeline, RestError } from '@azure/storage-blob';
 import { blobStoreErrors } from '../metrics.js';
 import { openBlockWriter, type BlobWriter } from './block-writer.js';
+import { readReleasingAgentPolicy } from './read-releasing-agents.js';
 
 export type { BlobWriter } from './block-writer.js';
 
@@ -62,10 +63,22 @@ export class BlobNotFoundError extends Error {
 
 const PING_TIMEOUT_MS = 2_000;
 
-export function createBlobStore(connectionString: string, containerPrefix: string): BlobStore {
-  const service = BlobServiceClient.fromConnectionString(connectionString, {
+/**
+ * The client of one storage account. The connection string gives the account's URL and
+ * credential; the pipeline is the SDK's default one with our retry limits, plus the step that
+ * frees each socket read once parsed (read-releasing-agents.ts).
+ */
+function serviceClient(connectionString: string): BlobServiceClient {
+  const account = BlobServiceClient.fromConnectionString(connectionString);
+  const pipeline = newPipeline(account.credential, {
     retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
   });
+  pipeline.factories.push(readReleasingAgentPolicy());
+  return new BlobServiceClient(account.url, pipeline);
+}
+
+export function createBlobStore(connectionString: string, containerPrefix: string): BlobStore {
+  const service = serviceClient(connectionString);
   const blob = (container: string, name: string) =>
     service.getContainerClient(container).getBlockBlobClient(name);
 
