@@ -33,4 +33,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # The V8 flag: see docs/operations.md, "Streaming throughput and memory" (same as `npm start`).
 # The preload module starts OpenTelemetry before anything it instruments loads (a no-op unless
 # OTEL_EXPORTER_OTLP_ENDPOINT is set); the worker uses the same with dist/src/main-worker.js.
-CMD ["node", "--external-memory-accounted-in-global-limit", "--max-semi-space-size=16", "--import", "./dist/src/instrumentation.js", "dist/src/main-api.js"]
+CMD ["node", "--external-memory-accounted-in-global-limit", "--max-semi-space-size=32", "--import", "./dist/src/instrumentation.js", "dist/src/main-api.js"]

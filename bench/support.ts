@@ -173,7 +173,7 @@ export function chooseEntry(main: 'main-api' | 'main-worker', root = packageRoot
 /** Node/V8 flags of the API process in production: the `start` script and the Dockerfile's CMD. */
 export const API_NODE_FLAGS: readonly string[] = [
   '--external-memory-accounted-in-global-limit',
-  '--max-semi-space-size=16',
+  '--max-semi-space-size=32',
 ];
 
 export interface EnvironmentSettings {
