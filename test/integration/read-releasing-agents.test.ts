@@ -1,7 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { RequestPolicy, WebResource } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -98,6 +102,85 @@ describe('read-releasing agents', () => {
       expect(error?.rawPacket?.toString('latin1')).toContain('this is not an HTTP response');
     } finally {
       agents.http.destroy();
+    }
+  });
+});
+
+/** A self-signed certificate for localhost from the system's openssl, or null without one. */
+function localhostCertificate(): { key: Buffer; cert: Buffer } | null {
+  const dir = mkdtempSync(path.join(tmpdir(), 'doklad-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+      ].concat([
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ]),
+      { stdio: 'ignore', timeout: 10_000 },
+    );
+    return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tls = localhostCertificate();
+if (!tls) console.warn('read-releasing agents over TLS: skipped, no openssl to make a test certificate');
+
+// Production reaches blob storage over HTTPS: a TLS socket's cleartext reads are freed the same way.
+describe.skipIf(!tls)('read-releasing agents over TLS (needs the openssl binary)', () => {
+  it('frees the cleartext reads, and the body arrives byte for byte', async () => {
+    const { key, cert } = tls as { key: Buffer; cert: Buffer };
+    const tlsServer = https.createServer({ key, cert }, (_req, res) => {
+      res.setHeader('content-length', body.length);
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    const agents = createReadReleasingAgents();
+    try {
+      const reads: Buffer[] = [];
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const request = https.get(
+          {
+            host: '127.0.0.1',
+            servername: 'localhost',
+            port: (tlsServer.address() as AddressInfo).port,
+            ca: cert,
+            agent: agents.https,
+          },
+          (response) => {
+            const pieces: Buffer[] = [];
+            response.on('data', (piece: Buffer) => pieces.push(Buffer.from(piece)));
+            response.on('end', () => resolve(Buffer.concat(pieces)));
+            response.on('error', reject);
+          },
+        );
+        request.on('socket', (socket) => socket.on('data', (read: Buffer) => reads.push(read)));
+        request.on('error', reject);
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sha256(received)).toBe(sha256(body));
+      expect(reads.length).toBeGreaterThan(10);
+      expect(reads.filter((read) => !(read.buffer as ArrayBuffer).detached)).toEqual([]);
+    } finally {
+      agents.https.destroy();
+      await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
     }
   });
 });
