@@ -100,7 +100,7 @@ export async function createSelfSignedCertificate(): Promise<{ key: string; cert
       '-addext',
       'subjectAltName=IP:127.0.0.1,DNS:localhost',
     ]).catch((error: NodeJS.ErrnoException) => {
-      throw new Error(`The Key Vault contract server needs the openssl CLI (${error.message})`, {
+      throw new Error(`A self-signed test certificate needs the openssl CLI (${error.message})`, {
         cause: error,
       });
     });

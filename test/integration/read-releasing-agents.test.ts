@@ -1,17 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { RequestPolicy, WebResource } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createReadReleasingAgents,
   readReleasingAgentPolicy,
 } from '../../src/platform/storage/read-releasing-agents.js';
+import { createSelfSignedCertificate } from '../helpers/key-vault-contract-server.js';
 
 const body = randomBytes(3 * 1024 * 1024 + 17);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -106,47 +103,10 @@ describe('read-releasing agents', () => {
   });
 });
 
-/** A self-signed certificate for localhost from the system's openssl, or null without one. */
-function localhostCertificate(): { key: Buffer; cert: Buffer } | null {
-  const dir = mkdtempSync(path.join(tmpdir(), 'doklad-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-      ].concat([
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ]),
-      { stdio: 'ignore', timeout: 10_000 },
-    );
-    return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
-  } catch {
-    return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const tls = localhostCertificate();
-if (!tls) console.warn('read-releasing agents over TLS: skipped, no openssl to make a test certificate');
-
 // Production reaches blob storage over HTTPS: a TLS socket's cleartext reads are freed the same way.
-describe.skipIf(!tls)('read-releasing agents over TLS (needs the openssl binary)', () => {
+describe('read-releasing agents over TLS', () => {
   it('frees the cleartext reads, and the body arrives byte for byte', async () => {
-    const { key, cert } = tls as { key: Buffer; cert: Buffer };
+    const { key, cert } = await createSelfSignedCertificate();
     const tlsServer = https.createServer({ key, cert }, (_req, res) => {
       res.setHeader('content-length', body.length);
       res.end(body);
