@@ -645,20 +645,17 @@ async function profileLines(
   if (!file) throw new BenchError(`the API wrote no CPU profile of its main thread into ${profileDir}`);
   const profile = path.join(profileDir, file);
   writeFileSync(path.join(profileDir, 'windows.json'), JSON.stringify(Object.fromEntries(windows)));
-  const sizes = [...windows.keys()].sort((a, b) => b - a);
+  const bySize = [...windows].sort(([a], [b]) => b - a);
   return [
-    `API CPU by stage during the ${sizes.map((mb) => `${mb} MB`).join(' and ')} transfers (V8 CPU ` +
+    `API CPU by stage during the ${bySize.map(([mb]) => `${mb} MB`).join(' and ')} transfers (V8 CPU ` +
       `profile ${profile}; each sample is charged to the first frame from the leaf that a stage ` +
       'recognises, see bench/cpu-profile.ts):',
     '',
     ...stageTable(
-      sizes.flatMap((mb) => {
-        const of = windows.get(mb) as Record<Transfer, Window[]>;
-        return [
-          { name: `${mb} MB upload`, file: profile, windows: of.apiUp },
-          { name: `${mb} MB download`, file: profile, windows: of.apiDown },
-        ];
-      }),
+      bySize.flatMap(([mb, of]) => [
+        { name: `${mb} MB upload`, file: profile, windows: of.apiUp },
+        { name: `${mb} MB download`, file: profile, windows: of.apiDown },
+      ]),
     ),
     '',
   ];
