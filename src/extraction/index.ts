@@ -11,6 +11,7 @@ import { extractFromPdf, type PdfHooks } from './pdf/extract-pdf.js';
 import { decodeXml } from './formats/xml-parse.js';
 import { scanPdfPageForPaymentCode } from './qr/scan.js';
 import { applyLearnedSuppliers } from './hints/apply.js';
+import { applySharedLabels } from './hints/shared-labels.js';
 import { layerUnits, layerWords } from './hints/text-layer.js';
 import { applySupplierDirectory } from './suppliers/directory.js';
 import type { ExtractionResult, ExtractOptions } from './types.js';
@@ -64,6 +65,9 @@ export async function extractInvoice(
         accepted,
       ),
     );
+  // Other firms' label variants only for what the rules and the supplier's own profile left empty.
+  if (textLayer && options.sharedLabels?.length)
+    draft.findings.push(...applySharedLabels(draft.fields, layerWords(textLayer), options.sharedLabels));
   if (options.keepTextLayer && textLayer) (draft as Draft).textLayer = textLayer;
   if (options.suppliers?.length)
     draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers, accepted));

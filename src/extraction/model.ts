@@ -43,7 +43,9 @@ export type {
   HintAnchor,
   LearnedConstants,
   LearnedSupplier,
+  SharedLabel,
 } from './hints/types.js';
+export { isShareableLabel, MAX_SHARED_LABELS, MAX_SHARED_LABELS_PER_FIELD } from './hints/shared-labels.js';
 export { CONSTANT_FIELDS, FILLED_FROM_SUPPLIER_PROFILE } from './hints/types.js';
 export type { TextLayer } from './hints/text-layer.js';
 export {

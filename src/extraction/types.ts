@@ -1,5 +1,5 @@
 import type { EInvoice } from './einvoice.js';
-import type { LearnedSupplier } from './hints/types.js';
+import type { LearnedSupplier, SharedLabel } from './hints/types.js';
 import type { TextLayer } from './hints/text-layer.js';
 import type { KnownSupplier } from './suppliers/directory.js';
 
@@ -156,6 +156,13 @@ export interface ExtractOptions {
    * it has hints for (`source: learned`); where the document does not fit a hint the rules decide.
    */
   learnedSuppliers?: readonly LearnedSupplier[];
+  /**
+   * Label variants people at several consenting firms used for fields (`hints/shared-labels.ts`):
+   * tried where neither the general rules nor the supplier's profile found the field's value, at a
+   * confidence that sends the document to review (`source: learned`, info finding
+   * `read_by_shared_label`).
+   */
+  sharedLabels?: readonly SharedLabel[];
   /** Return the text layer in the result (`textLayer`), for learning from later corrections. */
   keepTextLayer?: boolean;
   /**

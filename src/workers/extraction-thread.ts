@@ -8,6 +8,7 @@ import {
   extractInvoice,
   type KnownSupplier,
   type LearnedSupplier,
+  type SharedLabel,
 } from '../extraction/index.js';
 
 export interface ThreadTask {
@@ -19,6 +20,8 @@ export interface ThreadTask {
   readonly suppliers?: readonly KnownSupplier[] | undefined;
   /** The tenant's supplier profiles (plain data); the result then carries its text layer. */
   readonly learnedSuppliers?: readonly LearnedSupplier[] | undefined;
+  /** Label variants learned across consenting firms (plain data). */
+  readonly sharedLabels?: readonly SharedLabel[] | undefined;
   readonly schemaDir?: string | undefined;
 }
 
@@ -34,6 +37,7 @@ parentPort?.on('message', (task: ThreadTask) => {
       schemaDir: task.schemaDir,
       ...(task.suppliers ? { suppliers: task.suppliers } : {}),
       ...(task.learnedSuppliers ? { learnedSuppliers: task.learnedSuppliers, keepTextLayer: true } : {}),
+      ...(task.sharedLabels ? { sharedLabels: task.sharedLabels } : {}),
     },
   ).then(
     (result) => parentPort!.postMessage({ ok: true, result } satisfies ThreadReply),

@@ -47,7 +47,7 @@ const PRINTED_MASTER_CONFIDENCE = 0.95;
 const UNPRINTED_CONFIDENCE = 0.75;
 
 const round = (n: number): number => Math.round(n * 10) / 10;
-const boxOf = (cell: Cell): ExtractedField['bbox'] => [
+export const boxOf = (cell: Cell): ExtractedField['bbox'] => [
   round(cell.x0),
   round(cell.y0),
   round(cell.x1),

@@ -78,3 +78,14 @@ export interface LearnedSupplier extends KnownSupplier {
    */
   readonly constants?: Readonly<LearnedConstants> | undefined;
 }
+
+/**
+ * A label variant learned across firms (modules/suppliers/suppliers.shared-labels.ts): the
+ * `labelKey` of a label that corrections at several firms, each of which allowed its data to
+ * improve extraction for others, placed before a field's value. It carries no value and no
+ * position, only the label's words; the engine reads it as one more label of the general rules.
+ */
+export interface SharedLabel {
+  readonly field: FieldName;
+  readonly label: string;
+}

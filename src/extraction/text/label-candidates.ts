@@ -23,7 +23,8 @@ const LAST_COLUMN_FIELDS = new Set<FieldName>(['totals.gross', 'totals.due', 'to
 /** How much each place relative to the label is trusted. */
 const PLACE_WEIGHT = { same: 1, right: 0.95, right2: 0.8, below: 0.8, below2: 0.6, sameFar: 0.7 } as const;
 
-function cellsRightOf(cells: Cell[], index: number): Cell[] {
+/** The next cells on the label's row, at most two (where a value stands right of its label). */
+export function cellsRightOf(cells: Cell[], index: number): Cell[] {
   const label = cells[index]!;
   const out: Cell[] = [];
   for (let i = index + 1; i < cells.length && out.length < 2; i++) {
@@ -34,7 +35,8 @@ function cellsRightOf(cells: Cell[], index: number): Cell[] {
   return out;
 }
 
-function cellsBelow(cells: Cell[], index: number, byRow: Map<number, Cell[]>): Cell[] {
+/** The cells under the label in the next two rows (a table header over its value). */
+export function cellsBelow(cells: Cell[], index: number, byRow: Map<number, Cell[]>): Cell[] {
   const label = cells[index]!;
   const height = label.y1 - label.y0;
   const out: Cell[] = [];

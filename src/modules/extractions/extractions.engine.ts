@@ -1,5 +1,10 @@
 /** How the pipeline runs the extraction engine (src/extraction/). */
-import type { ExtractionResult, KnownSupplier, LearnedSupplier } from '../../extraction/model.js';
+import type {
+  ExtractionResult,
+  KnownSupplier,
+  LearnedSupplier,
+  SharedLabel,
+} from '../../extraction/model.js';
 
 /** Runs the engine; the worker process passes a thread pool so OCR never blocks its event loop. */
 export type ExtractFunction = (task: {
@@ -11,6 +16,8 @@ export type ExtractFunction = (task: {
   suppliers?: readonly KnownSupplier[];
   /** The tenant's supplier profiles (learned from corrections); the result then carries its text layer. */
   learnedSuppliers?: readonly LearnedSupplier[];
+  /** Label variants learned across firms that consented to it (suppliers.shared-labels.ts). */
+  sharedLabels?: readonly SharedLabel[];
   /** EINVOICE_SCHEMA_DIR: XSDs for the schema check of UBL / CII; undefined = none. */
   schemaDir?: string | undefined;
 }) => Promise<ExtractionResult>;
@@ -25,6 +32,7 @@ export const extractInProcess: ExtractFunction = async (task) => {
       schemaDir: task.schemaDir,
       ...(task.suppliers ? { suppliers: task.suppliers } : {}),
       ...(task.learnedSuppliers ? { learnedSuppliers: task.learnedSuppliers, keepTextLayer: true } : {}),
+      ...(task.sharedLabels ? { sharedLabels: task.sharedLabels } : {}),
     },
   );
 };
