@@ -12,6 +12,7 @@ import { createExtractionPipeline } from '../modules/extractions/extractions.pip
 import { createExtractionReviewService } from '../modules/extractions/extractions.review.js';
 import { createExtractionsService } from '../modules/extractions/extractions.service.js';
 import { createSuppliersService } from '../modules/suppliers/suppliers.service.js';
+import { createSharedLabels } from '../modules/suppliers/suppliers.shared-labels.js';
 import { createWebhookDelivery } from '../modules/webhooks/webhooks.delivery.js';
 import { WEBHOOK_QUEUE } from '../modules/webhooks/webhooks.jobs.js';
 import { createWebhookOutbox } from '../modules/webhooks/webhooks.outbox.js';
@@ -60,12 +61,15 @@ export function buildDocuments(
   const { extraction } = config;
   /** Supplier profiles: what corrections taught (learning within the tenant). */
   const suppliers = createSuppliersService({ db, audit });
+  /** Label variants shared across firms whose training consent is given (a maintenance job). */
+  const sharedLabels = createSharedLabels({ db, tenants, audit, clock });
   const pipeline = createExtractionPipeline({
     db,
     audit,
     documents,
     tenants,
     suppliers,
+    sharedLabels,
     automation,
     redis: platform.redis,
     clock,
@@ -132,6 +136,7 @@ export function buildDocuments(
       clock,
     }),
     suppliers,
+    sharedLabels,
     erpExport: createExtractionExportService({ db, audit, documents, clock }),
     pipeline,
     uploads,

@@ -19,6 +19,7 @@ import { auditCheckpointsJob } from '../modules/audit/audit.jobs.js';
 import { orphanBlobSweepJob, retentionSweepJob, trashPurgeJob } from '../modules/documents/documents.jobs.js';
 import { reconcileExtractionsJob } from '../modules/extractions/extractions.jobs.js';
 import { tenantPurgeJob } from '../modules/privacy/privacy.jobs.js';
+import { shareLabelsJob } from '../modules/suppliers/suppliers.jobs.js';
 import { relayWebhooksJob } from '../modules/webhooks/webhooks.jobs.js';
 
 const MINUTE_MS = 60_000;
@@ -36,6 +37,7 @@ export function maintenanceSchedules(
 ): readonly { readonly id: string; readonly repeat: { pattern: string; tz: string } | { every: number } }[] {
   return [
     { id: retentionSweepJob.name, repeat: { pattern: '15 2 * * *', tz: 'UTC' } },
+    { id: shareLabelsJob.name, repeat: { pattern: '40 3 * * *', tz: 'UTC' } },
     { id: trashPurgeJob.name, repeat: { every: 60 * MINUTE_MS } },
     { id: reconcileExtractionsJob.name, repeat: { every: MINUTE_MS } },
     { id: relayWebhooksJob.name, repeat: { every: MINUTE_MS } },

@@ -11,6 +11,7 @@ import { startAuditSinkLoop } from '../modules/audit/audit.sink.js';
 import { documentJobs } from '../modules/documents/documents.jobs.js';
 import { EXTRACTION_QUEUE, extractionJobs } from '../modules/extractions/extractions.jobs.js';
 import { EXPORT_QUEUE, privacyJobs } from '../modules/privacy/privacy.jobs.js';
+import { supplierJobs } from '../modules/suppliers/suppliers.jobs.js';
 import { WEBHOOK_QUEUE, webhookJobs } from '../modules/webhooks/webhooks.jobs.js';
 import { isFinalAttempt, MAINTENANCE_QUEUE, queueProcessor, type JobHandler } from '../platform/jobs.js';
 import { jobDuration, jobsFinished } from '../platform/metrics.js';
@@ -98,6 +99,7 @@ function queueWorkerDefinitions(container: Container): readonly QueueWorkerDefin
         webhooks.relay,
         ...auditJobs({ checkpoints: container.auditCheckpoints }),
         privacy.purge,
+        supplierJobs(container),
       ],
       concurrency: 1,
       logFailure: (job, error) => logger.error({ err: error, job: job?.name }, 'maintenance job failed'),

@@ -22,6 +22,7 @@ import type { Redis } from '../../platform/redis.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DocumentsService } from '../documents/documents.service.js';
 import type { SuppliersService } from '../suppliers/suppliers.service.js';
+import type { SharedLabels } from '../suppliers/suppliers.shared-labels.js';
 import type { AutomationService } from '../tenants/tenants.automation.js';
 import type { TenantsService } from '../tenants/tenants.service.js';
 import type { WebhookOutbox } from '../webhooks/webhooks.outbox.js';
@@ -83,6 +84,8 @@ export function createExtractionPipeline(deps: {
   documents: DocumentsService;
   tenants: TenantsService;
   suppliers: Pick<SuppliersService, 'forEngine' | 'saveTextLayer'>;
+  /** Label variants learned across firms that consented to it (for every firm's extractions). */
+  sharedLabels: Pick<SharedLabels, 'forEngine'>;
   /** The firm's automation level, read in the transaction that stores a result. */
   automation: Pick<AutomationService, 'readAutomation'>;
   queue: () => Queue<ExtractionJobData>;
@@ -309,6 +312,7 @@ export function createExtractionPipeline(deps: {
         const bytes = await buffer(opened.stream);
         const suppliers = await directory.get(data.tenantId);
         const learnedSuppliers = await deps.suppliers.forEngine(data.tenantId);
+        const sharedLabels = await deps.sharedLabels.forEngine();
         const extracted = await (deps.extract ?? extractInProcess)({
           bytes: new Uint8Array(bytes),
           filename: opened.document.filename,
@@ -316,6 +320,7 @@ export function createExtractionPipeline(deps: {
           timeoutMs: settings.timeoutMs,
           suppliers,
           learnedSuppliers,
+          sharedLabels,
           schemaDir: settings.schemaDir,
         });
         const result = await checkWithRegistries(extracted, deps.registries);

@@ -155,3 +155,35 @@ export async function findTextLayer(tx: Tx, tenantId: string, documentId: string
   const row = await tx.documentTextLayer.findFirst({ where: { tenantId, documentId } });
   return row?.layer ?? null;
 }
+
+/** The stored hints of a tenant's profiles, for the label gathering (nothing else of a profile). */
+export async function listHints(tx: Tx, tenantId: string, limit: number): Promise<unknown[]> {
+  const rows = await tx.supplierProfile.findMany({
+    where: { tenantId },
+    select: { hints: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: limit,
+  });
+  return rows.map((row) => row.hints);
+}
+
+export interface SharedLabelRow {
+  readonly field: string;
+  readonly label: string;
+  readonly firms: number;
+}
+
+/** The published label variants (a table without tenant data, readable by every role). */
+export async function readSharedLabels(tx: Tx, limit: number): Promise<SharedLabelRow[]> {
+  return tx.sharedLabelVariant.findMany({
+    select: { field: true, label: true, firms: true },
+    orderBy: [{ firms: 'desc' }, { field: 'asc' }, { label: 'asc' }],
+    take: limit,
+  });
+}
+
+/** Replaces the published label variants (only a `systemScan` transaction may). */
+export async function replaceSharedLabels(tx: Tx, rows: readonly SharedLabelRow[]): Promise<void> {
+  await tx.sharedLabelVariant.deleteMany({});
+  if (rows.length > 0) await tx.sharedLabelVariant.createMany({ data: [...rows] });
+}

@@ -6,10 +6,9 @@
  * text layer the engine run kept) becomes the field's hint. The pipeline hands the tenant's
  * profiles to the engine (`forEngine`), which tries the hints on the supplier's next document.
  *
- * Learning stays within the tenant: profiles are tenant rows under RLS, looked up only with the
- * caller's tenant. Improving extraction across firms (e.g. label variants) would have to read only
- * tenants whose training consent is given (tenants.training_consent) — that is where its gate
- * belongs; it is not built.
+ * Profiles stay within the tenant: they are tenant rows under RLS, looked up only with the
+ * caller's tenant. The one thing learned across firms, label words and only from firms whose
+ * training consent is given, is gathered by suppliers.shared-labels.ts.
  */
 import { NotFoundError, ValidationFailedError } from '../../core/errors.js';
 import { LruMap } from '../../core/lru-map.js';

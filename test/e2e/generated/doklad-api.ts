@@ -1264,7 +1264,9 @@ export interface paths {
     get: operations['getTrainingConsent'];
     /**
      * Allow or refuse the use of the firm’s data to improve extraction beyond it
-     * @description Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); needs a recent step-up (POST /v1/auth/step-up) for people with two-factor.
+     * @description Off by default. While allowed, the daily label gathering reads the words of the labels this firm’s corrections taught its supplier profiles (e.g. "Vorgang" before an invoice number; never a value, a position or a supplier), and a label is shared with every firm’s extractions once at least three consenting firms taught it for the same field. A value read by a shared label is `source: learned` below the review threshold, with an info finding `read_by_shared_label`, so a person confirms it and straight-through processing never validates it. Refusing takes effect at the next gathering; each firm whose label is shared finds `supplier_labels.shared` in its audit log. Without consent, learning stays within the firm.
+     *
+     *     Access: needs the permission `tenant:manage`; people only (a signed-in session, not an integration token); needs a recent step-up (POST /v1/auth/step-up) for people with two-factor.
      */
     put: operations['putTrainingConsent'];
     post?: never;

@@ -26,6 +26,7 @@ describe('maintenance jobs', () => {
       'reconcile-extractions',
       'relay-webhooks',
       'retention-sweep',
+      'share-labels',
       'tenant-purge',
       'trash-purge',
     ]);

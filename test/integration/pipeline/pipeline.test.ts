@@ -217,6 +217,7 @@ describe('processing pipeline', () => {
       documents: c.documents,
       tenants: c.tenants,
       suppliers: c.suppliers,
+      sharedLabels: c.sharedLabels,
       automation: c.automation,
       redis: deadRedis,
       clock: c.clock,

@@ -30,6 +30,7 @@ const SCHEDULES = [
   'reconcile-extractions',
   'relay-webhooks',
   'retention-sweep',
+  'share-labels',
   'tenant-purge',
   'trash-purge',
 ];
