@@ -53,14 +53,23 @@ export interface SharedLabels {
 
 const keyOf = (field: string, label: string) => `${field}\u0000${label}`;
 
-/** The shareable (field, label) keys one firm's profiles hold, each once. */
+/**
+ * Distinct labels one firm contributes at most: a firm's profiles share a handful of label words,
+ * and the gathering holds every consenting firm's labels in memory until it has counted them all.
+ */
+const MAX_LABELS_PER_FIRM = 200;
+
+/** The shareable (field, label) keys one firm's profiles hold, each once, its most used first. */
 function labelsOf(hintColumns: readonly unknown[]): Set<string> {
-  const keys = new Set<string>();
+  const uses = new Map<string, number>();
   for (const column of hintColumns)
     for (const hint of parseHints(column))
-      if (hint.anchor !== 'page' && isShareableLabel(hint.field, hint.label))
-        keys.add(keyOf(hint.field, hint.label));
-  return keys;
+      if (hint.anchor !== 'page' && isShareableLabel(hint.field, hint.label)) {
+        const key = keyOf(hint.field, hint.label);
+        uses.set(key, (uses.get(key) ?? 0) + 1);
+      }
+  const ranked = [...uses].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return new Set(ranked.slice(0, MAX_LABELS_PER_FIRM).map(([key]) => key));
 }
 
 /** Labels taught by enough firms, the most widely taught first, within the engine's bounds. */

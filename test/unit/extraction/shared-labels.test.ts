@@ -13,16 +13,17 @@ import { wordsOf } from './fixtures/word-layout.js';
 /** A layout whose number and due date stand beside labels the general rules do not know. */
 function layout(options: { numberLabel?: string; inline?: boolean } = {}): Word[] {
   const label = options.numberLabel ?? 'Vorgang';
+  const number: [number, number, string][] = options.inline
+    ? [[320, 70, `${label}: KW-2024/0117`]]
+    : [
+        [320, 70, label],
+        [440, 70, 'KW-2024/0117'],
+      ];
   return wordsOf([
     [40, 40, 'Kontorbedarf Weber GmbH'],
     [40, 64, 'USt-IdNr. DE811907980'],
     [320, 40, 'Rechnung'],
-    ...(options.inline
-      ? ([[320, 70, `${label}: KW-2024/0117`]] as const)
-      : ([
-          [320, 70, label],
-          [440, 70, 'KW-2024/0117'],
-        ] as const)),
+    ...number,
     [320, 82, 'Datum: 14.03.2024'],
     [320, 94, 'Begleichen spätestens'],
     [440, 94, '13.04.2024'],
