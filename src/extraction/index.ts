@@ -65,12 +65,13 @@ export async function extractInvoice(
         accepted,
       ),
     );
-  // Other firms' label variants only for what the rules and the supplier's own profile left empty.
-  if (textLayer && options.sharedLabels?.length)
-    draft.findings.push(...applySharedLabels(draft.fields, layerWords(textLayer), options.sharedLabels));
   if (options.keepTextLayer && textLayer) (draft as Draft).textLayer = textLayer;
   if (options.suppliers?.length)
     draft.findings.push(...applySupplierDirectory(draft.fields, options.suppliers, accepted));
+  // Other firms' label variants last, only for what the rules, the supplier's own profile and the
+  // firm's directory left empty: they are the weakest evidence of all.
+  if (textLayer && options.sharedLabels?.length)
+    draft.findings.push(...applySharedLabels(draft.fields, layerWords(textLayer), options.sharedLabels));
   return finalizeResult(
     draft,
     { ...timings, totalMs: round(deadline.elapsedMs()) },

@@ -158,8 +158,8 @@ export interface ExtractOptions {
   learnedSuppliers?: readonly LearnedSupplier[];
   /**
    * Label variants people at several consenting firms used for fields (`hints/shared-labels.ts`):
-   * tried where neither the general rules nor the supplier's profile found the field's value, at a
-   * confidence that sends the document to review (`source: learned`, info finding
+   * tried last, for a field the general rules, the supplier's profile and the directory left
+   * empty, at a confidence that sends the document to review (`source: learned`, info finding
    * `read_by_shared_label`).
    */
   sharedLabels?: readonly SharedLabel[];
