@@ -33,16 +33,28 @@ export function isShareableField(field: FieldName): boolean {
 }
 
 /**
+ * Labels that head a phone, fax, address, tax or bank identifier: never a number, date, amount,
+ * reference or register entry of the fields a label can be shared for. A correction can still
+ * place such a value beside one where a page's truth differs from its print (the dev corpus has a
+ * company id "corrected" to the VAT ID printed after "VAT-ID"); shared, it would be wrong for
+ * every firm (bench:shared-labels).
+ */
+const IDENTIFIER_LABEL =
+  /^(?:tel|telefon|telephone|phone|fon|fax|mobil|mobile|e-?mail|mail|web|www|url|vat|ust|tax|uid|dič|dic|nip|iban|bic|swift)(?![\p{L}])/u;
+
+/**
  * Whether a label key may cross firms: words of letters only (no digits, which `labelKey` writes
- * as 9, no e-mail or web address), short, and not one the general rules already know for the
- * field. A label is the supplier's layout, never a value, but these bounds keep out whatever a
- * person's correction might have placed a value next to.
+ * as 9, no e-mail or web address), short, not a label the general rules already know for any
+ * field (for this field there is nothing to add; for another, a second meaning), and not one
+ * heading a contact, tax or bank identifier. A label is the supplier's layout, never a value, but
+ * these bounds keep out whatever a person's correction might have placed a value next to.
  */
 export function isShareableLabel(field: FieldName, label: string): boolean {
   if (!isShareableField(field) || label !== labelKey(label)) return false;
   if (label.length < 3 || label.length > 40 || label.split(' ').length > MAX_SHARED_LABEL_WORDS) return false;
   if (!/^[\p{L}][\p{L} .:/&()'°-]*$/u.test(label) || !/\p{L}{3}/u.test(label)) return false;
-  return !(LABELS[field] ?? []).some((known) => known.pattern.test(label));
+  if (IDENTIFIER_LABEL.test(label)) return false;
+  return !Object.values(LABELS).some((labels) => labels.some((known) => known.pattern.test(label)));
 }
 
 /** The field's value beside a label that opens `cells[index]` with `words` words, if one is printed there. */

@@ -51,6 +51,11 @@ describe('label variants shared across firms', () => {
     expect(isShareableLabel('invoiceNumber', 'vg')).toBe(false);
     expect(isShareableLabel('invoiceNumber', 'bitte bei zahlung immer angeben')).toBe(false);
     expect(isShareableLabel('invoiceNumber', 'x'.repeat(41))).toBe(false);
+    // A label the rules know for another field, or one heading a phone, tax or bank identifier.
+    expect(isShareableLabel('invoiceNumber', 'rechnungsdatum')).toBe(false);
+    expect(isShareableLabel('seller.companyId', 'vat-id')).toBe(false);
+    expect(isShareableLabel('payment.reference', 'tel')).toBe(false);
+    expect(isShareableLabel('invoiceNumber', 'iban')).toBe(false);
     // Names and VAT IDs are read by the party rules, not beside a label.
     expect(isShareableLabel('seller.name', 'lieferant')).toBe(false);
     expect(isShareableLabel('seller.vatId', 'steuerkennung')).toBe(false);
