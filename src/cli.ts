@@ -61,6 +61,8 @@ Commands:
   maintenance purge-trash              Purge documents whose time in the trash is over (all tenants)
   maintenance purge-offboarded         Erase closed firms whose grace period is over (blobs, KEK,
                                        rows but the audit chain) and issue their erasure receipts
+  maintenance share-labels             Gather the label words of firms whose training consent is
+                                       given and share those three firms taught (the daily job)
   extract <file...>                    Extract invoice data from files offline; one JSON line per
                                        file, exit 1 if any file could not be read
   help                                 Show this text
@@ -233,6 +235,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'maintenance' && sub === 'purge-offboarded') {
     return withContainer(config, async (c) => {
       process.stdout.write(`${JSON.stringify(await c.offboarding.purgeDue())}\n`);
+      return 0;
+    });
+  }
+  if (command === 'maintenance' && sub === 'share-labels') {
+    return withContainer(config, async (c) => {
+      process.stdout.write(`${JSON.stringify(await c.sharedLabels.gather())}\n`);
       return 0;
     });
   }

@@ -122,8 +122,7 @@ export function createSharedLabels(deps: {
         for (const key of keys) firmsByKey.set(key, (firmsByKey.get(key) ?? 0) + 1);
       const rows = publishable(firmsByKey);
       const changed = await db.withScope({ systemScan: true }, async (tx) => {
-        const before = await repo.readSharedLabels(tx, MAX_SHARED_LABELS);
-        await repo.replaceSharedLabels(tx, rows);
+        const before = await repo.replaceSharedLabels(tx, rows, MAX_SHARED_LABELS);
         return !sameLabels(before, rows);
       });
       cached = undefined;

@@ -4,14 +4,19 @@
  * extractions only once three firms whose training consent is given taught it, stops being shared
  * when one of them withdraws, and no firm without consent contributes.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../../src/core/request-context.js';
+import { packageRoot } from '../../../src/platform/package-root.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { germanLayout, textInvoicePdfBytes } from '../../unit/extraction/fixtures/pdf-fixtures.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
 import { uploadRaw } from '../../helpers/documents.js';
-import { useTestEnv } from '../../helpers/test-env.js';
+import { childProcessEnv, useTestEnv } from '../../helpers/test-env.js';
+
+const execFileAsync = promisify(execFile);
 
 const env = useTestEnv();
 let workers: RunningWorkers;
@@ -168,6 +173,26 @@ describe('label variants shared across firms with their consent', () => {
     const theirs = await extract(reader, await pdfWithVorgang('KW-2024/0502'));
     expect(theirs.fields.invoiceNumber?.value).not.toBe('KW-2024/0502');
     expect(theirs.findings.map((f) => f.code)).not.toContain('read_by_shared_label');
+  });
+
+  it('the command line runs the same gathering, and concurrent gatherings agree', async () => {
+    await consent(consenting[2]!, true);
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'maintenance', 'share-labels'],
+      { cwd: packageRoot(), env: childProcessEnv(env.config) },
+    );
+    expect(JSON.parse(stdout)).toEqual({ consentingFirms: 3, published: 1, changed: true });
+    expect(await published()).toEqual([{ field: 'invoiceNumber', label: 'vorgang', firms: 3 }]);
+    // Two at once: one waits for the other, neither fails, the table holds one publication.
+    const both = await Promise.all([
+      env.container.sharedLabels.gather(),
+      env.container.sharedLabels.gather(),
+    ]);
+    expect(both.map((r) => r.published)).toEqual([1, 1]);
+    expect(await published()).toHaveLength(1);
+    await consent(consenting[2]!, false);
+    await env.container.sharedLabels.gather();
   });
 
   it("no firm's request can write the shared labels, only a gathering can", async () => {
