@@ -37,7 +37,8 @@ export function maintenanceSchedules(
 ): readonly { readonly id: string; readonly repeat: { pattern: string; tz: string } | { every: number } }[] {
   return [
     { id: retentionSweepJob.name, repeat: { pattern: '15 2 * * *', tz: 'UTC' } },
-    { id: shareLabelsJob.name, repeat: { pattern: '40 3 * * *', tz: 'UTC' } },
+    // Hourly: a firm's withdrawn training consent stops counting within the hour.
+    { id: shareLabelsJob.name, repeat: { pattern: '40 * * * *', tz: 'UTC' } },
     { id: trashPurgeJob.name, repeat: { every: 60 * MINUTE_MS } },
     { id: reconcileExtractionsJob.name, repeat: { every: MINUTE_MS } },
     { id: relayWebhooksJob.name, repeat: { every: MINUTE_MS } },

@@ -99,13 +99,13 @@ export function privacyRoutes(deps: {
           operationId: 'putTrainingConsent',
           summary: 'Allow or refuse the use of the firm\u2019s data to improve extraction beyond it',
           description:
-            'Off by default. While allowed, the daily label gathering reads the words of the labels this ' +
+            'Off by default. While allowed, the hourly label gathering reads the words of the labels this ' +
             'firm\u2019s corrections taught its supplier profiles (e.g. "Vorgang" before an invoice number; ' +
             'never a value, a position or a supplier), and a label is shared with every firm\u2019s ' +
             'extractions once at least three consenting firms taught it for the same field. A value read ' +
             'by a shared label is `source: learned` below the review threshold, with an info finding ' +
             '`read_by_shared_label`, so a person confirms it and straight-through processing never ' +
-            'validates it. Refusing takes effect at the next gathering; each firm whose label is shared ' +
+            'validates it. Refusing takes effect at the next gathering, within the hour; each firm whose label is shared ' +
             'finds `supplier_labels.shared` in its audit log. Without consent, learning stays within the firm.',
           body: z.object({ allowed: z.boolean() }).strict(),
           response: { 200: s.TrainingConsent },

@@ -1,5 +1,5 @@
 /**
- * The suppliers module's job: the daily gathering of label variants across firms whose training
+ * The suppliers module's job: the hourly gathering of label variants across firms whose training
  * consent is given (suppliers.shared-labels.ts), a maintenance job scheduled by
  * workers/maintenance-scheduler.ts. It replaces what it published, so running it twice is harmless.
  */
