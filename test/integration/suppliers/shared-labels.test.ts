@@ -13,7 +13,7 @@ import { startWorkers, type RunningWorkers } from '../../../src/workers/start-wo
 import { germanLayout, textInvoicePdfBytes } from '../../unit/extraction/fixtures/pdf-fixtures.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
 import { bearer, signup, type SignedUp } from '../../helpers/auth.js';
-import { uploadRaw } from '../../helpers/documents.js';
+import { uploadRaw, waitUntilProcessed } from '../../helpers/documents.js';
 import { childProcessEnv, useTestEnv } from '../../helpers/test-env.js';
 
 const execFileAsync = promisify(execFile);
@@ -47,13 +47,7 @@ async function extract(who: SignedUp, bytes: Buffer) {
   const up = await uploadRaw(env.app, who.token, bytes, { contentType: 'application/pdf' });
   expect(up.statusCode, up.body).toBe(201);
   const id = up.json().id as string;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const doc = (await env.app.inject({ url: `/v1/documents/${id}`, headers: bearer(who.token) })).json();
-    if (!['stored', 'queued', 'extracting'].includes(doc.status)) break;
-    if (Date.now() > deadline) throw new Error('not extracted in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  await waitUntilProcessed(env.app, who.token, id);
   const res = await env.app.inject({ url: `/v1/documents/${id}/extraction`, headers: bearer(who.token) });
   expect(res.statusCode, res.body).toBe(200);
   const { fields, findings } = res.json().result as {
