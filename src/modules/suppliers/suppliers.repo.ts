@@ -183,18 +183,11 @@ export async function readSharedLabels(tx: Tx, limit: number): Promise<SharedLab
 }
 
 /**
- * Replaces the published label variants (only a `systemScan` transaction may) and returns what was
- * published before. Gatherings run one at a time (two workers, or the job and the command line):
- * the second waits, then compares with what the first published.
+ * Replaces the published label variants (only a `systemScan` transaction may). Gatherings run one
+ * at a time (two workers, or the job and the command line): the second waits, then replaces.
  */
-export async function replaceSharedLabels(
-  tx: Tx,
-  rows: readonly SharedLabelRow[],
-  limit: number,
-): Promise<SharedLabelRow[]> {
+export async function replaceSharedLabels(tx: Tx, rows: readonly SharedLabelRow[]): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('shared_label_variants'))`;
-  const before = await readSharedLabels(tx, limit);
   await tx.sharedLabelVariant.deleteMany({});
   if (rows.length > 0) await tx.sharedLabelVariant.createMany({ data: [...rows] });
-  return before;
 }

@@ -121,12 +121,11 @@ export function createSharedLabels(deps: {
       for (const keys of contributions.values())
         for (const key of keys) firmsByKey.set(key, (firmsByKey.get(key) ?? 0) + 1);
       const rows = publishable(firmsByKey);
-      const changed = await db.withScope({ systemScan: true }, async (tx) => {
-        const before = await repo.replaceSharedLabels(tx, rows, MAX_SHARED_LABELS);
-        return !sameLabels(before, rows);
-      });
-      cached = undefined;
-      // Each firm whose corrections a published label came from learns it in its audit log.
+      const before = await db.withScope({}, (tx) => repo.readSharedLabels(tx, MAX_SHARED_LABELS));
+      const changed = !sameLabels(before, rows);
+      // Each firm whose corrections a published label came from learns it in its audit log, before
+      // the publication: a gathering stopped in between audits again and publishes on its next
+      // run, so a label is never shared without its firms' events (at worst they are repeated).
       if (changed) {
         for (const [tenantId, keys] of contributions) {
           const taught = rows.filter((row) => keys.has(keyOf(row.field, row.label)));
@@ -144,6 +143,8 @@ export function createSharedLabels(deps: {
           );
         }
       }
+      await db.withScope({ systemScan: true }, (tx) => repo.replaceSharedLabels(tx, rows));
+      cached = undefined;
       return { consentingFirms: contributions.size, published: rows.length, changed };
     },
 
