@@ -40,6 +40,8 @@ export interface GatheringResult {
   /** Active firms whose consent is given (whose profiles were read). */
   readonly consentingFirms: number;
   readonly published: number;
+  /** What is published now: each label with the number of firms that taught it (no firm named). */
+  readonly labels: readonly repo.SharedLabelRow[];
   /** False when the published labels are the same as before (nothing was audited). */
   readonly changed: boolean;
 }
@@ -145,7 +147,7 @@ export function createSharedLabels(deps: {
       }
       await db.withScope({ systemScan: true }, (tx) => repo.replaceSharedLabels(tx, rows));
       cached = undefined;
-      return { consentingFirms: contributions.size, published: rows.length, changed };
+      return { consentingFirms: contributions.size, published: rows.length, changed, labels: rows };
     },
 
     async forEngine() {

@@ -116,6 +116,7 @@ describe('label variants shared across firms with their consent', () => {
       consentingFirms: 3,
       published: 0,
       changed: false,
+      labels: [],
     });
     expect(await published()).toEqual([]);
     const theirs = await extract(reader, await pdfWithVorgang('KW-2024/0500'));
@@ -128,6 +129,7 @@ describe('label variants shared across firms with their consent', () => {
       consentingFirms: 3,
       published: 1,
       changed: true,
+      labels: [{ field: 'invoiceNumber', label: 'vorgang', firms: 3 }],
     });
     // Only the label's words and how many firms taught it: no firm, value or place.
     expect(await published()).toEqual([{ field: 'invoiceNumber', label: 'vorgang', firms: 3 }]);
@@ -176,7 +178,12 @@ describe('label variants shared across firms with their consent', () => {
       ['--import', 'tsx', 'src/cli.ts', 'maintenance', 'share-labels'],
       { cwd: packageRoot(), env: childProcessEnv(env.config) },
     );
-    expect(JSON.parse(stdout)).toEqual({ consentingFirms: 3, published: 1, changed: true });
+    expect(JSON.parse(stdout)).toEqual({
+      consentingFirms: 3,
+      published: 1,
+      changed: true,
+      labels: [{ field: 'invoiceNumber', label: 'vorgang', firms: 3 }],
+    });
     expect(await published()).toEqual([{ field: 'invoiceNumber', label: 'vorgang', firms: 3 }]);
     // Two at once: one waits for the other, neither fails, the table holds one publication.
     const both = await Promise.all([
