@@ -62,7 +62,13 @@ export function buildDocuments(
   /** Supplier profiles: what corrections taught (learning within the tenant). */
   const suppliers = createSuppliersService({ db, audit });
   /** Label variants shared across firms whose training consent is given (a maintenance job). */
-  const sharedLabels = createSharedLabels({ db, tenants, audit, clock });
+  const sharedLabels = createSharedLabels({
+    db,
+    tenants,
+    audit,
+    clock,
+    blocked: config.learning.sharedLabelsBlocked,
+  });
   const pipeline = createExtractionPipeline({
     db,
     audit,

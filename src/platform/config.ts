@@ -201,6 +201,18 @@ const EnvSchema = z
     BACKUP_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
     // The sub-processors in use, for each firm's record of processing: entries separated by ";",
     // each "name|purpose|location".
+    // Label words shared across consenting firms that must not be shared (an operator's answer to a
+    // planted or misleading one, docs/learning.md): comma-separated `field:label` pairs.
+    SHARED_LABELS_BLOCKED: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((pair) => pair.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^[a-zA-Z.]{1,40}:[^,]{3,40}$/, 'must be field:label')).max(500)),
     SUB_PROCESSORS: z
       .string()
       .default(
@@ -422,6 +434,7 @@ function sectionsOf(env: Env, input: Readonly<Record<string, string | undefined>
       backupRetentionDays: env.BACKUP_RETENTION_DAYS,
       subProcessors: env.SUB_PROCESSORS,
     },
+    learning: { sharedLabelsBlocked: env.SHARED_LABELS_BLOCKED },
     audit: {
       signingKey: {
         pem: env.AUDIT_SIGNING_KEY,

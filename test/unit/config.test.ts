@@ -64,6 +64,17 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the blocked shared labels as field:label pairs, and refuses anything else', () => {
+    expect(loadConfig({}).learning.sharedLabelsBlocked).toEqual([]);
+    expect(
+      loadConfig({ SHARED_LABELS_BLOCKED: 'invoiceNumber:vorgang, dueDate:begleichen bis' }).learning
+        .sharedLabelsBlocked,
+    ).toEqual(['invoiceNumber:vorgang', 'dueDate:begleichen bis']);
+    expect(() => loadConfig({ SHARED_LABELS_BLOCKED: 'vorgang' })).toThrow(
+      /SHARED_LABELS_BLOCKED\.0: must be field:label/,
+    );
+  });
+
   it('checks settings against each other', () => {
     expect(() => loadConfig({ DEFAULT_TENANT_REGION: 'mars-1' })).toThrow(
       /DEFAULT_TENANT_REGION: must be one of TENANT_REGIONS/,

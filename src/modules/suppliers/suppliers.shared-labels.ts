@@ -74,10 +74,16 @@ function labelsOf(hintColumns: readonly unknown[]): Set<string> {
   return new Set(ranked.slice(0, MAX_LABELS_PER_FIRM).map(([key]) => key));
 }
 
-/** Labels taught by enough firms, the most widely taught first, within the engine's bounds. */
-function publishable(firmsByKey: ReadonlyMap<string, number>): repo.SharedLabelRow[] {
+/**
+ * Labels taught by enough firms and not blocked by the operator, the most widely taught first,
+ * within the engine's bounds.
+ */
+function publishable(
+  firmsByKey: ReadonlyMap<string, number>,
+  blocked: ReadonlySet<string>,
+): repo.SharedLabelRow[] {
   const rows = [...firmsByKey]
-    .filter(([, firms]) => firms >= MIN_FIRMS)
+    .filter(([key, firms]) => firms >= MIN_FIRMS && !blocked.has(key))
     .map(([key, firms]) => {
       const [field, label] = key.split('\u0000') as [string, string];
       return { field, label, firms };
@@ -103,8 +109,16 @@ export function createSharedLabels(deps: {
   readonly tenants: Pick<TenantsService, 'listActiveTenantIds' | 'isTrainingConsentGiven'>;
   readonly audit: AuditService;
   readonly clock: Clock;
+  /** `field:label` pairs never published (SHARED_LABELS_BLOCKED). */
+  readonly blocked?: readonly string[];
 }): SharedLabels {
   const { db, audit, clock } = deps;
+  const blocked = new Set(
+    (deps.blocked ?? []).map((pair) => {
+      const at = pair.indexOf(':');
+      return keyOf(pair.slice(0, at), pair.slice(at + 1));
+    }),
+  );
   let cached: { at: number; labels: SharedLabel[] } | undefined;
 
   return {
@@ -122,7 +136,7 @@ export function createSharedLabels(deps: {
       const firmsByKey = new Map<string, number>();
       for (const keys of contributions.values())
         for (const key of keys) firmsByKey.set(key, (firmsByKey.get(key) ?? 0) + 1);
-      const rows = publishable(firmsByKey);
+      const rows = publishable(firmsByKey, blocked);
       const before = await db.withScope({}, (tx) => repo.readSharedLabels(tx, MAX_SHARED_LABELS));
       const changed = !sameLabels(before, rows);
       // Each firm whose corrections a published label came from learns it in its audit log, before

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../../src/core/request-context.js';
 import { packageRoot } from '../../../src/platform/package-root.js';
+import { createSharedLabels } from '../../../src/modules/suppliers/suppliers.shared-labels.js';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers.js';
 import { germanLayout, textInvoicePdfBytes } from '../../unit/extraction/fixtures/pdf-fixtures.js';
 import { SAMPLE } from '../../unit/extraction/fixtures/invoice-model.js';
@@ -194,6 +195,20 @@ describe('label variants shared across firms with their consent', () => {
     expect(await published()).toHaveLength(1);
     await consent(consenting[2]!, false);
     await env.container.sharedLabels.gather();
+  });
+
+  it('never publishes a label the operator blocked (SHARED_LABELS_BLOCKED)', async () => {
+    await consent(consenting[2]!, true);
+    const blocking = createSharedLabels({
+      db: env.container.db,
+      tenants: env.container.tenants,
+      audit: env.container.audit,
+      clock: env.container.clock,
+      blocked: ['invoiceNumber:vorgang'],
+    });
+    expect(await blocking.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
+    expect(await published()).toEqual([]);
+    await consent(consenting[2]!, false);
   });
 
   it("no firm's request can write the shared labels, only a gathering can", async () => {
