@@ -5,8 +5,9 @@
  * row, or the cell below, read by the field's own parser). What crosses firms is only the label's
  * words (`labelKey`); which firms may contribute, and how many must agree, is decided where the
  * labels are gathered (modules/suppliers/suppliers.shared-labels.ts). A shared label only fills a
- * field the page's rules and the supplier's profile left empty, at a confidence that sends the
- * document to a person, who sees the info finding saying where the value came from.
+ * field the page's rules, the supplier's profile and the firm's directory left empty, at a
+ * confidence that sends the document to a person, who sees the info finding saying where the
+ * value came from.
  */
 import { LABELS } from '../text/labels.js';
 import { cellsBelow, cellsRightOf } from '../text/label-candidates.js';
@@ -33,7 +34,7 @@ export function isShareableField(field: FieldName): boolean {
 }
 
 /**
- * Labels that head a phone, fax, address, tax or bank identifier: never a number, date, amount,
+ * Labels that head a phone, fax, e-mail, web, tax or bank identifier: never a number, date, amount,
  * reference or register entry of the fields a label can be shared for. A correction can still
  * place such a value beside one where a page's truth differs from its print (the dev corpus has a
  * company id "corrected" to the VAT ID printed after "VAT-ID"); shared, it would be wrong for
