@@ -62,7 +62,7 @@ Commands:
   maintenance purge-offboarded         Erase closed firms whose grace period is over (blobs, KEK,
                                        rows but the audit chain) and issue their erasure receipts
   maintenance share-labels             Gather the label words of firms whose training consent is
-                                       given and share those three firms taught (the daily job)
+                                       given and share those three firms taught (the hourly job)
   extract <file...>                    Extract invoice data from files offline; one JSON line per
                                        file, exit 1 if any file could not be read
   help                                 Show this text

@@ -199,8 +199,6 @@ const EnvSchema = z
     // How long database and blob backups are kept (stated in each firm's record of processing;
     // keep it within TRASH_RETENTION_DAYS, see docs/operations.md).
     BACKUP_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
-    // The sub-processors in use, for each firm's record of processing: entries separated by ";",
-    // each "name|purpose|location".
     // Label words shared across consenting firms that must not be shared (an operator's answer to a
     // planted or misleading one, docs/learning.md): comma-separated `field:label` pairs.
     SHARED_LABELS_BLOCKED: z
@@ -213,6 +211,8 @@ const EnvSchema = z
           .filter(Boolean),
       )
       .pipe(z.array(z.string().regex(/^[a-zA-Z.]{1,40}:[^,]{3,40}$/, 'must be field:label')).max(500)),
+    // The sub-processors in use, for each firm's record of processing: entries separated by ";",
+    // each "name|purpose|location".
     SUB_PROCESSORS: z
       .string()
       .default(

@@ -58,6 +58,23 @@ export function isShareableLabel(field: FieldName, label: string): boolean {
   return !Object.values(LABELS).some((labels) => labels.some((known) => known.pattern.test(label)));
 }
 
+/**
+ * `isShareableLabel`, remembered: every document of a worker gets the same published labels, and
+ * testing one against all of the general rules' labels costs more than reading the page for it.
+ * Bounded like the labels themselves (a full memo starts over).
+ */
+const shareableMemo = new Map<string, boolean>();
+function shareable(field: FieldName, label: string): boolean {
+  const key = `${field}\u0000${label}`;
+  let known = shareableMemo.get(key);
+  if (known === undefined) {
+    if (shareableMemo.size >= 4 * MAX_SHARED_LABELS) shareableMemo.clear();
+    known = isShareableLabel(field, label);
+    shareableMemo.set(key, known);
+  }
+  return known;
+}
+
 /** The field's value beside a label that opens `cells[index]` with `words` words, if one is printed there. */
 function valueBeside(
   field: FieldName,
@@ -94,7 +111,7 @@ export function applySharedLabels(
   const wanted = new Map<string, FieldName[]>();
   const perField = new Map<FieldName, number>();
   for (const { field, label } of labels.slice(0, MAX_SHARED_LABELS)) {
-    if (fields[field] || !isShareableLabel(field, label)) continue;
+    if (fields[field] || !shareable(field, label)) continue;
     const count = perField.get(field) ?? 0;
     if (count >= MAX_SHARED_LABELS_PER_FIELD) continue;
     perField.set(field, count + 1);
