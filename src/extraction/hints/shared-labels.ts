@@ -10,7 +10,7 @@
  * value came from.
  */
 import { LABELS } from '../text/labels.js';
-import { cellsBelow, cellsRightOf } from '../text/label-candidates.js';
+import { cellsBelow, cellsByRow, cellsRightOf } from '../text/label-candidates.js';
 import { PARSERS } from '../text/parsers.js';
 import { buildCells, buildRows, type Cell, type Word } from '../text/words.js';
 import type { ExtractedField, FieldName, Finding } from '../types.js';
@@ -119,8 +119,7 @@ export function applySharedLabels(
   }
   if (wanted.size === 0 || words.length === 0) return [];
   const cells = buildCells(buildRows([...words]));
-  const byRow = new Map<number, Cell[]>();
-  for (const c of cells) byRow.set(c.row, [...(byRow.get(c.row) ?? []), c]);
+  const byRow = cellsByRow(cells);
   const findings: Finding[] = [];
   cells.forEach((cell, index) => {
     for (let n = 1; n <= Math.min(MAX_SHARED_LABEL_WORDS, cell.words.length); n++) {

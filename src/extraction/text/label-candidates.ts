@@ -35,6 +35,17 @@ export function cellsRightOf(cells: Cell[], index: number): Cell[] {
   return out;
 }
 
+/** The page's cells grouped by row, in reading order: what `cellsBelow` looks up. */
+export function cellsByRow(cells: readonly Cell[]): Map<number, Cell[]> {
+  const byRow = new Map<number, Cell[]>();
+  for (const c of cells) {
+    const row = byRow.get(c.row);
+    if (row) row.push(c);
+    else byRow.set(c.row, [c]);
+  }
+  return byRow;
+}
+
 /** The cells under the label in the next two rows (a table header over its value). */
 export function cellsBelow(cells: Cell[], index: number, byRow: Map<number, Cell[]>): Cell[] {
   const label = cells[index]!;
@@ -150,8 +161,7 @@ function qualifiedAway(field: FieldName, cell: Cell, next: Cell | undefined): bo
 
 /** Finds values next to printed labels for every field that has labels and a parser. */
 export function findLabelledCandidates(cells: Cell[]): Candidate[] {
-  const byRow = new Map<number, Cell[]>();
-  for (const c of cells) byRow.set(c.row, [...(byRow.get(c.row) ?? []), c]);
+  const byRow = cellsByRow(cells);
   const out: Candidate[] = [];
   cells.forEach((cell, index) => {
     for (const [field, labels] of Object.entries(LABELS) as Array<[FieldName, typeof LABELS.currency]>) {
