@@ -18,6 +18,7 @@ import { systemContext } from '../../core/request-context.js';
 import {
   isFieldName,
   isShareableLabel,
+  labelKey,
   MAX_SHARED_LABELS,
   MAX_SHARED_LABELS_PER_FIELD,
   type SharedLabel,
@@ -113,10 +114,12 @@ export function createSharedLabels(deps: {
   readonly blocked?: readonly string[];
 }): SharedLabels {
   const { db, audit, clock } = deps;
+  // Published labels are label keys (lower case, digits as 9): a block written as the page prints
+  // the label ("invoiceNumber:Vorgang") must block the same key.
   const blocked = new Set(
     (deps.blocked ?? []).map((pair) => {
       const at = pair.indexOf(':');
-      return keyOf(pair.slice(0, at), pair.slice(at + 1));
+      return keyOf(pair.slice(0, at), labelKey(pair.slice(at + 1)));
     }),
   );
   let cached: { at: number; labels: SharedLabel[] } | undefined;

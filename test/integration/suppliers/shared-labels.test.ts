@@ -208,6 +208,15 @@ describe('label variants shared across firms with their consent', () => {
     });
     expect(await blocking.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
     expect(await published()).toEqual([]);
+    // Written as the page prints it, the block still names the published key "vorgang".
+    const asPrinted = createSharedLabels({
+      db: env.container.db,
+      tenants: env.container.tenants,
+      audit: env.container.audit,
+      clock: env.container.clock,
+      blocked: ['invoiceNumber:Vorgang:'],
+    });
+    expect(await asPrinted.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
     await consent(consenting[2]!, false);
   });
 
