@@ -116,10 +116,14 @@ export function createSharedLabels(deps: {
   const { db, audit, clock } = deps;
   // Published labels are label keys (lower case, digits as 9): a block written as the page prints
   // the label ("invoiceNumber:Vorgang") must block the same key.
+  // A field misspelt ("invoicenumber") would block nothing without a word: it stops start-up.
   const blocked = new Set(
     (deps.blocked ?? []).map((pair) => {
       const at = pair.indexOf(':');
-      return keyOf(pair.slice(0, at), labelKey(pair.slice(at + 1)));
+      const field = pair.slice(0, at);
+      if (!isFieldName(field))
+        throw new TypeError(`SHARED_LABELS_BLOCKED: "${pair}" names no field ("${field}" is not one)`);
+      return keyOf(field, labelKey(pair.slice(at + 1)));
     }),
   );
   let cached: { at: number; labels: SharedLabel[] } | undefined;

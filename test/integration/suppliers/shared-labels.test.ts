@@ -218,6 +218,16 @@ describe('label variants shared across firms with their consent', () => {
     });
     expect(await asPrinted.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
     await consent(consenting[2]!, false);
+    // A misspelt field would block nothing: it is refused where the container is built (start-up).
+    expect(() =>
+      createSharedLabels({
+        db: env.container.db,
+        tenants: env.container.tenants,
+        audit: env.container.audit,
+        clock: env.container.clock,
+        blocked: ['invoicenumber:vorgang'],
+      }),
+    ).toThrow(/SHARED_LABELS_BLOCKED: "invoicenumber:vorgang" names no field/);
   });
 
   it("no firm's request can write the shared labels, only a gathering can", async () => {
