@@ -198,36 +198,27 @@ describe('label variants shared across firms with their consent', () => {
   });
 
   it('never publishes a label the operator blocked (SHARED_LABELS_BLOCKED)', async () => {
-    await consent(consenting[2]!, true);
-    const blocking = createSharedLabels({
-      db: env.container.db,
-      tenants: env.container.tenants,
-      audit: env.container.audit,
-      clock: env.container.clock,
-      blocked: ['invoiceNumber:vorgang'],
-    });
-    expect(await blocking.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
-    expect(await published()).toEqual([]);
-    // Written as the page prints it, the block still names the published key "vorgang".
-    const asPrinted = createSharedLabels({
-      db: env.container.db,
-      tenants: env.container.tenants,
-      audit: env.container.audit,
-      clock: env.container.clock,
-      blocked: ['invoiceNumber:Vorgang:'],
-    });
-    expect(await asPrinted.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
-    await consent(consenting[2]!, false);
-    // A misspelt field would block nothing: it is refused where the container is built (start-up).
-    expect(() =>
+    // A gathering as the container builds it, with the operator's block list.
+    const withBlocked = (blocked: string[]) =>
       createSharedLabels({
         db: env.container.db,
         tenants: env.container.tenants,
         audit: env.container.audit,
         clock: env.container.clock,
-        blocked: ['invoicenumber:vorgang'],
-      }),
-    ).toThrow(/SHARED_LABELS_BLOCKED: "invoicenumber:vorgang" names no field/);
+        blocked,
+      });
+    await consent(consenting[2]!, true);
+    const blocking = withBlocked(['invoiceNumber:vorgang']);
+    expect(await blocking.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
+    expect(await published()).toEqual([]);
+    // Written as the page prints it, the block still names the published key "vorgang".
+    const asPrinted = withBlocked(['invoiceNumber:Vorgang:']);
+    expect(await asPrinted.gather()).toMatchObject({ consentingFirms: 3, published: 0, labels: [] });
+    await consent(consenting[2]!, false);
+    // A misspelt field would block nothing: it is refused where the container is built (start-up).
+    expect(() => withBlocked(['invoicenumber:vorgang'])).toThrow(
+      /SHARED_LABELS_BLOCKED: "invoicenumber:vorgang" names no field/,
+    );
   });
 
   it("no firm's request can write the shared labels, only a gathering can", async () => {
