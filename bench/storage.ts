@@ -7,6 +7,14 @@
  *
  *   npm run bench:storage
  *
+ * The benchmark client runs with the API's V8 flags (API_NODE_FLAGS, set by the npm script and
+ * checked at start): with Node's defaults its own collector ran a full mark-compact every three
+ * or four repetitions, each 4-12 ms, scheduled while the client sat waiting for the API's answer.
+ * Such a pause delays the client's reading of that answer, so it landed in about a third of the
+ * API's 1 MB uploads and hardly ever in the shorter raw ones (over 160 uploads: 23 of the 31
+ * slower than 15 ms overlapped a client collection, 1 of the other 129), and the 1 MB ratio
+ * measured the client's garbage as the API's latency.
+ *
  * Exits 0 when every measurement completed (the goals print PASS or FAIL; a FAIL is a result, not
  * an error), non-zero with a message when something broke or the run took longer than 5 minutes.
  */
@@ -565,7 +573,8 @@ function report(
   return [
     `## Storage benchmark (${new Date().toISOString()})`,
     '',
-    `API: ${entry.description}; Node ${process.version}; MB = 2^20 bytes; medians of ` +
+    `API: ${entry.description}; client: node ${API_NODE_FLAGS.join(' ')}; Node ${process.version}; ` +
+      'MB = 2^20 bytes; medians of ' +
       SIZES.map((s) => `${s.reps}`).join('/') +
       ' repetitions; ratio = median of the per-repetition ratios (API and raw run back to back).',
     `Load average (1 min) at start ${loadBefore.toFixed(1)}, at end ${(loadavg()[0] ?? 0).toFixed(1)}; ` +
@@ -661,7 +670,19 @@ async function profileLines(
   ];
 }
 
+/** Refuses a client started without the API's V8 flags (see the file comment). */
+function assertClientFlags(): void {
+  const missing = API_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+  if (missing.length > 0) {
+    throw new BenchError(
+      `the benchmark client runs without ${missing.join(' ')}: its own garbage collection would be ` +
+        'measured as API latency; start it with `npm run bench:storage`',
+    );
+  }
+}
+
 async function run(): Promise<{ output: string }> {
+  assertClientFlags();
   const suffix = randomBytes(4).toString('hex');
   const loadBefore = loadavg()[0] ?? 0;
   const { entry, profileDir } = parseOptions();

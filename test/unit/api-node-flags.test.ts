@@ -4,8 +4,11 @@ import { API_NODE_FLAGS } from '../../bench/support.js';
 
 // The API's V8 flags are written in three places (npm start, the Dockerfile, the benches' entry);
 // a flag that reaches one and not the others would make the benches measure something else.
+// bench:storage's client runs with them too (bench/storage.ts says why).
 describe('API Node flags', () => {
-  const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+  const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: { start: string; 'bench:storage': string };
+  };
   const dockerfile = readFileSync('Dockerfile', 'utf8');
 
   it('are the same in npm start, the Dockerfile and the benchmarks', () => {
@@ -15,5 +18,11 @@ describe('API Node flags', () => {
     expect(packageJson.scripts.start).toContain(`node ${API_NODE_FLAGS.join(' ')} `);
     const quoted = API_NODE_FLAGS.map((flag) => `"${flag}", `).join('');
     expect(dockerfile).toMatch(new RegExp(`CMD \\["node", ${quoted}(?:"[^"]+", )*"dist/src/main-api.js"\\]`));
+  });
+
+  it('start the storage benchmark client as well', () => {
+    expect(packageJson.scripts['bench:storage']).toBe(
+      `node ${API_NODE_FLAGS.join(' ')} --import tsx bench/storage.ts`,
+    );
   });
 });
