@@ -8,12 +8,8 @@
  *   npm run bench:storage
  *
  * The benchmark client runs with the API's V8 flags (API_NODE_FLAGS, set by the npm script and
- * checked at start): with Node's defaults its own collector ran a full mark-compact every three
- * or four repetitions, each 4-12 ms, scheduled while the client sat waiting for the API's answer.
- * Such a pause delays the client's reading of that answer, so it landed in about a third of the
- * API's 1 MB uploads and hardly ever in the shorter raw ones (over 160 uploads: 23 of the 31
- * slower than 15 ms overlapped a client collection, 1 of the other 129), and the 1 MB ratio
- * measured the client's garbage as the API's latency.
+ * checked at start): with Node's defaults its own collections, run while it waits for the API's
+ * answer, were measured as API latency (bench/README.md has the numbers).
  *
  * Exits 0 when every measurement completed (the goals print PASS or FAIL; a FAIL is a result, not
  * an error), non-zero with a message when something broke or the run took longer than 5 minutes.

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_NODE_FLAGS } from '../../bench/support.js';
 
-// The API's V8 flags are written in three places (npm start, the Dockerfile, the benches' entry);
+// The API's V8 flags are written in four places (npm start, the Dockerfile, the benches' entry,
+// the bench:storage script, whose client runs with them too: bench/README.md says why);
 // a flag that reaches one and not the others would make the benches measure something else.
-// bench:storage's client runs with them too (bench/storage.ts says why).
 describe('API Node flags', () => {
   const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
     scripts: { start: string; 'bench:storage': string };
