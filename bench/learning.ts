@@ -183,7 +183,6 @@ const pct = (t: Tally) => (t.n === 0 ? '    -' : `${((100 * t.ok) / t.n).toFixed
 const isFilledFromProfile = (f: Fields[string]): f is NonNullable<Fields[string]> =>
   f?.source === 'learned' && f.bbox === undefined;
 
-/** Truth taken from an invoice's XML lists every field the invoice has: a field absent there has no value. */
 /**
  * Fields that can stay the same from one invoice of a supplier to the next, so a profile could in
  * principle carry them to a page that does not print them. Every other field (number, dates,
@@ -210,6 +209,7 @@ const beyondReach = (entry: Entry, field: string): boolean =>
   printedOnPage(entry, field) === false &&
   (!SUPPLIER_CONSTANT_FIELDS.has(field) || printsAnotherInvoice(entry));
 
+/** Truth taken from an invoice's XML lists every field the invoice has: a field absent there has no value. */
 const truthIsComplete = (entry: Entry): boolean =>
   /^embedded-xml/.test((entry as { truthSource?: string }).truthSource ?? '');
 
